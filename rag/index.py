@@ -1,0 +1,294 @@
+"""Build, save and load the hybrid index.
+
+On disk an index is a folder you can read by hand::
+
+    index/
+      CURRENT                 name of the live build folder (replaced atomically)
+      build-<time>/           manifest.json, documents.jsonl, chunks.jsonl, origins.npy,
+                              bm25_{vocab.json,data,indices,indptr}.npy, vectors.npy
+      cache/                  embedding cache keyed by (embedder name, text hash)
+
+A build is written into a fresh folder and published by replacing ``CURRENT``,
+so a crash mid-build leaves the previous index usable. Nothing is pickled.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from .bm25 import BM25Index, BM25Params, build_bm25
+from .chunking import Chunk, ChunkSettings, chunk_document
+from .clean import CleanDocument, Paragraph, Removal, clean
+from .documents import Document, load_documents
+from .embedding import Embedder, embed_in_batches
+from .errors import DocumentError, IndexError_, IndexMismatchError
+from .normalize import normalize
+from .tokens import DEFAULT_TOKENIZER, get_tokenizer, query_text
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    chunking: ChunkSettings = field(default_factory=ChunkSettings)
+    tokenizer: str = DEFAULT_TOKENIZER
+    bm25: BM25Params = field(default_factory=BM25Params)
+
+    def __post_init__(self):
+        get_tokenizer(self.tokenizer)  # unknown names fail here, listing the valid ones
+
+
+@dataclass(frozen=True, eq=False)
+class Index:
+    settings: IndexSettings
+    embedder_name: str
+    dim: int
+    documents: dict[str, CleanDocument]
+    chunks: tuple[Chunk, ...]
+    bm25: BM25Index
+    vectors: np.ndarray          # [n_chunks, dim], L2-normalized
+    built_at: str = ""
+
+    def tokenize(self, text: str) -> list[str]:
+        return get_tokenizer(self.settings.tokenizer)(normalize(text))
+
+    def tokenize_query(self, question: str) -> list[str]:
+        return get_tokenizer(self.settings.tokenizer)(query_text(normalize(question)))
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    documents: int
+    chunks: int
+    embedded: int                # chunks embedded now (the rest came from the cache)
+    failures: tuple[DocumentError, ...]
+    seconds: float
+
+
+# ---------------------------------------------------------------- building
+
+class EmbeddingCache:
+    """Vectors keyed by sha256(embedder name, text); two .npy files per embedder."""
+
+    def __init__(self, folder: Path | None, embedder_name: str, dim: int):
+        self.vectors: dict[str, np.ndarray] = {}
+        self.paths = None
+        if folder is None:
+            return
+        slug = hashlib.sha256(embedder_name.encode()).hexdigest()[:16]
+        self.paths = (folder / f"{slug}.keys.npy", folder / f"{slug}.vectors.npy")
+        try:
+            keys = np.load(self.paths[0], allow_pickle=False)
+            vecs = np.load(self.paths[1], allow_pickle=False)
+            if vecs.ndim == 2 and vecs.shape == (len(keys), dim):
+                self.vectors = dict(zip(keys.tolist(), vecs))
+        except (OSError, ValueError):
+            pass  # no cache yet, or a damaged one: embed again
+
+    @staticmethod
+    def key(embedder_name: str, text: str) -> str:
+        return hashlib.sha256(f"{embedder_name}\0{text}".encode()).hexdigest()
+
+    def save(self) -> None:
+        if self.paths is None or not self.vectors:
+            return
+        self.paths[0].parent.mkdir(parents=True, exist_ok=True)
+        keys = np.array(list(self.vectors.keys()))
+        vecs = np.stack(list(self.vectors.values())).astype(np.float32)
+        for path, array in zip(self.paths, (keys, vecs)):
+            tmp = path.with_suffix(".tmp.npy")
+            np.save(tmp, array, allow_pickle=False)
+            os.replace(tmp, path)
+
+
+def embed_chunks(chunks, embedder: Embedder, cache: EmbeddingCache, progress=None) -> tuple[np.ndarray, int]:
+    keys = [EmbeddingCache.key(embedder.name, c.search_text) for c in chunks]
+    missing = sorted({k: i for i, k in enumerate(keys) if k not in cache.vectors}.values())
+    if missing:
+        fresh = embed_in_batches(embedder.embed_passages, [chunks[i].search_text for i in missing],
+                                 embedder.dim, progress=progress)
+        for i, vec in zip(missing, fresh):
+            cache.vectors[keys[i]] = vec
+    vectors = np.stack([cache.vectors[k] for k in keys]) if keys else np.zeros((0, embedder.dim), np.float32)
+    return vectors.astype(np.float32), len(missing)
+
+
+def build_index(paths, embedder: Embedder, settings: IndexSettings = IndexSettings(),
+                cache_dir: Path | None = None, progress=None) -> tuple[Index, BuildReport]:
+    started = time.perf_counter()
+    loaded = load_documents(paths)
+    return build_from_documents(loaded.documents, embedder, settings, cache_dir, progress,
+                                failures=loaded.failures, started=started)
+
+
+def build_from_documents(documents, embedder: Embedder, settings: IndexSettings = IndexSettings(),
+                         cache_dir: Path | None = None, progress=None, failures=(),
+                         started: float | None = None) -> tuple[Index, BuildReport]:
+    started = time.perf_counter() if started is None else started
+    cleaned, chunks = {}, []
+    for doc in documents:
+        cdoc = clean(doc)
+        cleaned[doc.name] = cdoc
+        chunks.extend(chunk_document(cdoc, settings.chunking, first_id=len(chunks)))
+    tokenize = get_tokenizer(settings.tokenizer)
+    bm25 = build_bm25([tokenize(normalize(c.search_text)) for c in chunks], settings.bm25)
+    cache = EmbeddingCache(cache_dir, embedder.name, embedder.dim)
+    vectors, embedded = embed_chunks(chunks, embedder, cache, progress)
+    cache.save()
+    index = Index(settings, embedder.name, embedder.dim, cleaned, tuple(chunks), bm25, vectors,
+                  time.strftime("%Y-%m-%dT%H:%M:%S"))
+    return index, BuildReport(len(cleaned), len(chunks), embedded, tuple(failures),
+                              time.perf_counter() - started)
+
+
+# ---------------------------------------------------------------- saving
+
+def _settings_dict(index: Index) -> dict:
+    return {
+        "format_version": FORMAT_VERSION,
+        "built_at": index.built_at,
+        "embedder": {"name": index.embedder_name, "dim": index.dim},
+        "chunking": asdict(index.settings.chunking),
+        "tokenizer": index.settings.tokenizer,
+        "bm25": asdict(index.settings.bm25),
+        "counts": {"documents": len(index.documents), "chunks": len(index.chunks),
+                   "terms": len(index.bm25.vocab)},
+        "documents": [{"name": d.document.name, "sha256": d.document.sha256,
+                       "encoding": d.document.encoding, "path": d.document.path}
+                      for d in index.documents.values()],
+    }
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def save_index(index: Index, root: Path) -> Path:
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    build = root / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    build.mkdir()
+    origins, docs = [], []
+    offset = 0
+    for d in index.documents.values():
+        docs.append({
+            "name": d.document.name, "path": d.document.path, "encoding": d.document.encoding,
+            "sha256": d.document.sha256, "text": d.document.text, "clean_text": d.text,
+            "origin_offset": offset,
+            "paragraphs": [[p.number, p.start, p.end, p.heading] for p in d.paragraphs],
+            "removals": [[r.kind, r.start, r.end, r.text] for r in d.removals],
+        })
+        origins.append(d.origin)
+        offset += len(d.origin)
+    _write_jsonl(build / "documents.jsonl", docs)
+    np.save(build / "origins.npy", np.concatenate(origins) if origins else np.zeros(0, np.int64))
+    _write_jsonl(build / "chunks.jsonl", (asdict(c) for c in index.chunks))
+    vocab = [None] * len(index.bm25.vocab)
+    for term, tid in index.bm25.vocab.items():
+        vocab[tid] = term
+    (build / "bm25_vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    w = index.bm25.weights
+    for name in ("data", "indices", "indptr"):
+        np.save(build / f"bm25_{name}.npy", getattr(w, name))
+    np.save(build / "vectors.npy", index.vectors)
+    (build / "manifest.json").write_text(json.dumps(_settings_dict(index), ensure_ascii=False, indent=2),
+                                         encoding="utf-8")
+    _fsync_tree(build)
+    tmp = root / f"{CURRENT}.tmp"
+    tmp.write_text(build.name + "\n", encoding="utf-8")
+    os.replace(tmp, root / CURRENT)
+    for old in root.glob("build-*"):
+        if old.name != build.name:
+            shutil.rmtree(old, ignore_errors=True)
+    return build
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
+
+
+# ---------------------------------------------------------------- loading
+
+def index_exists(root: Path) -> bool:
+    return (Path(root) / CURRENT).is_file()
+
+
+def read_manifest(root: Path) -> tuple[Path, dict]:
+    root = Path(root)
+    try:
+        build = root / (root / CURRENT).read_text(encoding="utf-8").strip()
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexError_(f"no index in '{root}'; build one with: rag index [PATHS] --index {root}") from None
+    except (OSError, ValueError) as exc:
+        raise IndexError_(f"the index in '{root}' is damaged ({exc}); rebuild it with: rag index --rebuild") \
+            from exc
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(f"the index in '{root}' has format version {manifest.get('format_version')}, "
+                                 f"this version reads {FORMAT_VERSION}; rebuild it with: rag index --rebuild")
+    return build, manifest
+
+
+def settings_from_manifest(manifest: dict) -> IndexSettings:
+    return IndexSettings(ChunkSettings(**manifest["chunking"]), manifest["tokenizer"],
+                         BM25Params(**manifest["bm25"]))
+
+
+def check_compatible(manifest: dict, settings: IndexSettings | None, embedder: Embedder | None,
+                     root: Path) -> None:
+    problems = []
+    if embedder is not None and (manifest["embedder"]["name"], manifest["embedder"]["dim"]) != \
+            (embedder.name, embedder.dim):
+        problems.append(f"embedder {manifest['embedder']['name']} (dim {manifest['embedder']['dim']}) "
+                        f"vs requested {embedder.name} (dim {embedder.dim})")
+    if settings is not None and settings_from_manifest(manifest) != settings:
+        problems.append(f"chunking/tokenizer settings {settings_from_manifest(manifest)} vs requested {settings}")
+    if problems:
+        raise IndexMismatchError(f"the index in '{root}' was built with other settings: {'; '.join(problems)}. "
+                                 "Rebuild it with: rag index --rebuild (or use the settings it was built with)")
+
+
+def load_index(root: Path, embedder: Embedder | None = None, settings: IndexSettings | None = None) -> Index:
+    build, manifest = read_manifest(root)
+    check_compatible(manifest, settings, embedder, root)
+    try:
+        origins = np.load(build / "origins.npy", allow_pickle=False)
+        documents = {}
+        with open(build / "documents.jsonl", encoding="utf-8") as f:
+            for line in f:
+                row = json.loads(line)
+                doc = Document(row["name"], row["path"], row["text"], row["encoding"], row["sha256"])
+                n = len(row["clean_text"])
+                documents[doc.name] = CleanDocument(
+                    doc, row["clean_text"], origins[row["origin_offset"]:row["origin_offset"] + n],
+                    tuple(Paragraph(*p) for p in row["paragraphs"]),
+                    tuple(Removal(*r) for r in row["removals"]))
+        with open(build / "chunks.jsonl", encoding="utf-8") as f:
+            chunks = tuple(Chunk(**json.loads(line)) for line in f)
+        vocab_list = json.loads((build / "bm25_vocab.json").read_text(encoding="utf-8"))
+        arrays = {n: np.load(build / f"bm25_{n}.npy", allow_pickle=False) for n in ("data", "indices", "indptr")}
+        weights = sparse.csc_matrix((arrays["data"], arrays["indices"], arrays["indptr"]),
+                                    shape=(len(chunks), len(vocab_list)))
+        vectors = np.load(build / "vectors.npy", allow_pickle=False)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexError_(f"the index in '{root}' is damaged ({exc}); rebuild it with: rag index --rebuild") \
+            from exc
+    if vectors.shape != (len(chunks), manifest["embedder"]["dim"]):
+        raise IndexError_(f"the index in '{root}' is damaged (vectors {vectors.shape} for {len(chunks)} chunks); "
+                          "rebuild it with: rag index --rebuild")
+    bm25 = BM25Index({t: i for i, t in enumerate(vocab_list)}, weights, BM25Params(**manifest["bm25"]))
+    return Index(settings_from_manifest(manifest), manifest["embedder"]["name"], manifest["embedder"]["dim"],
+                 documents, chunks, bm25, vectors, manifest.get("built_at", ""))

