@@ -18,6 +18,7 @@ import os
 import shutil
 import struct
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,6 +244,44 @@ def write_sentence_transformers_folder(model: PackedModel, tokenizer: dict, out:
     })
 
 
+def export_onnx(folder: Path) -> None:
+    """Write ``onnx/model.onnx`` (input_ids, attention_mask -> token_embeddings) beside the
+    torch weights, where sentence-transformers' ONNX backend also looks for it."""
+    try:
+        import torch
+        from transformers import AutoModel
+    except ImportError as exc:
+        raise EmbedderError("converting the default model needs torch and transformers: "
+                            "pip install torch==2.13.0 sentence-transformers") from exc
+    model = AutoModel.from_pretrained(str(folder)).eval()
+
+    class TokenEmbeddings(torch.nn.Module):
+        def __init__(self, bert):
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask):
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    (folder / "onnx").mkdir(exist_ok=True)
+    ids = torch.full((2, 8), 6, dtype=torch.long)
+    mask = torch.ones(2, 8, dtype=torch.long)
+    mask[1, 5:] = 0  # a padded row, so no "mask is all ones" shortcut is traced into the graph
+    axes = {"batch": 0, "tokens": 1}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer warnings about shapes that are fixed by design
+            torch.onnx.export(TokenEmbeddings(model), (ids, mask), str(folder / "onnx" / "model.onnx"),
+                              input_names=["input_ids", "attention_mask"], output_names=["token_embeddings"],
+                              dynamic_axes={"input_ids": {v: k for k, v in axes.items()},
+                                            "attention_mask": {v: k for k, v in axes.items()},
+                                            "token_embeddings": {0: "batch", 1: "tokens"}},
+                              opset_version=17, dynamo=False)
+    except Exception as exc:  # the exporter raises many types; all mean the same to the user
+        raise EmbedderError(f"exporting the default model to ONNX failed ({exc}); "
+                            "pip install onnx onnxruntime, then retry") from exc
+
+
 def default_cache_dir() -> Path:
     base = os.environ.get("RAG_MODEL_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "rag-reports", "models")
@@ -255,7 +294,7 @@ def ensure_converted(cache_dir: Path | None = None) -> Path:
     stat = source.stat() if source.exists() else None
     tag = f"multilingual-e5-small-{stat.st_size if stat else 0}"
     target = (cache_dir or default_cache_dir()) / tag
-    if (target / "model.safetensors").is_file() and (target / "modules.json").is_file():
+    if (target / "onnx" / "model.onnx").is_file() and (target / "modules.json").is_file():
         return target
     packed = read_packed_model(source)
     tokenizer = build_tokenizer_json(packed, reference_tokenizer_path())
@@ -263,10 +302,12 @@ def ensure_converted(cache_dir: Path | None = None) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=".converting-", dir=target.parent))
     try:
         write_sentence_transformers_folder(packed, tokenizer, staging)
+        export_onnx(staging)
+        staging.chmod(0o755)
         try:
             os.rename(staging, target)
         except OSError:  # another process finished first; its folder is as good as ours
-            if not (target / "modules.json").is_file():
+            if not (target / "onnx" / "model.onnx").is_file():
                 raise
     finally:
         if staging.exists():

