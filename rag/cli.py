@@ -112,6 +112,14 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    from ui.app import serve
+
+    serve(Path(args.index), args.host, args.port, args.embedder, DEFAULT_DOCS, args.max_upload_mb)
+    return 0
+
+
 def cmd_bench(args) -> int:
     from . import bench
 
@@ -148,6 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default=DEFAULT_INDEX)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("serve", help="open the chat page (builds the index from seeds/ first if there is none)")
+    p.add_argument("--index", default=DEFAULT_INDEX)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine only)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--embedder", help="for a first build (default e5-small); must match an existing index")
+    p.add_argument("--max-upload-mb", type=int, default=20, help="largest report file accepted by upload")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("bench", help="benchmarks on ../shared/bench (retrieval quality, embedder speed)")
     p.add_argument("what", choices=["retrieval", "embed"])

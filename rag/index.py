@@ -292,3 +292,12 @@ def load_index(root: Path, embedder: Embedder | None = None, settings: IndexSett
     bm25 = BM25Index({t: i for i, t in enumerate(vocab_list)}, weights, BM25Params(**manifest["bm25"]))
     return Index(settings_from_manifest(manifest), manifest["embedder"]["name"], manifest["embedder"]["dim"],
                  documents, chunks, bm25, vectors, manifest.get("built_at", ""))
+
+
+def add_documents(index: Index, documents, embedder: Embedder, cache_dir: Path | None = None,
+                  progress=None) -> tuple[Index, BuildReport]:
+    """A new index with ``documents`` added (a same-named document is replaced). Only their
+    chunks are embedded: everything already indexed comes from the embedding cache."""
+    merged = {name: doc.document for name, doc in index.documents.items()}
+    merged.update((doc.name, doc) for doc in documents)
+    return build_from_documents(list(merged.values()), embedder, index.settings, cache_dir, progress)

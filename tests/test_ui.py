@@ -1,0 +1,155 @@
+"""The chat page in a real browser (Debian chromium driven by Playwright) and through
+gradio_client. CI installs chromium and fonts-wqy-microhei; these tests do not skip there."""
+import os
+import shutil
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SEEDS
+
+ARTIFACTS = Path(os.environ.get("RAG_TEST_ARTIFACTS", ROOT / "tests" / "artifacts"))
+XSS = ("恶意测试报告\n本报告测试安全渲染。<script>alert(1)</script>绿洲市建成<img src=x onerror=alert(1)>"
+       "防汛指挥中心17个。详情见[点我](javascript:alert(1))。\n")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, e5_small):
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    from rag.index import build_index, save_index
+    from rag.retrieve import Searcher
+    from ui.app import AppState, build_app
+
+    folder = tmp_path_factory.mktemp("docs")
+    for f in SEEDS.glob("*.txt"):
+        shutil.copy(f, folder)
+    (folder / "xss.txt").write_text(XSS, encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("index")
+    index, _ = build_index([folder], e5_small, cache_dir=index_dir / "cache")
+    save_index(index, index_dir)
+    app, style = build_app(AppState(Searcher(index, e5_small), index_dir))
+    port = _free_port()
+    app.queue(default_concurrency_limit=8)
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False,
+               share=False, quiet=True, **style)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    chromium = shutil.which("chromium")
+    if chromium is None and os.environ.get("CI"):
+        pytest.fail("chromium is not installed; .ci/run installs it with apt")
+    if chromium is None:
+        pytest.skip("Debian chromium not installed (apt-get install chromium fonts-wqy-microhei)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.dialogs = []
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    page.goto(server)
+    page.wait_for_selector("#question textarea")
+    yield page
+    page.close()
+
+
+def ask(page, question: str, turn: int, enter: bool = False) -> str:
+    box = page.locator("#question textarea")
+    box.fill(question)
+    if enter:
+        box.press("Enter")
+    else:
+        page.locator("#send").click()
+    page.wait_for_function("n => document.querySelectorAll('#chatbot .message-row, #chatbot [data-testid=bot]')"
+                           ".length >= n", arg=turn * 2, timeout=60000)
+    page.wait_for_timeout(300)
+    return page.locator("#chatbot").inner_text()
+
+
+def test_seed_question_shows_figure_and_citation(page):
+    chat = ask(page, "张掖市建成了多少个四级综治中心?", 1)
+    assert "981個" in chat
+    panel = page.locator("#citations")
+    assert "003_609a4863e0b5e6ba.txt" in panel.inner_text()
+    assert panel.locator("strong.cited").count() >= 1 and panel.locator("mark").count() >= 1
+    page.locator("#chatbot a.cite-ref").first.click()  # [1] brings its citation into view
+    page.wait_for_timeout(300)
+    assert page.locator("#cite-1").is_visible()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
+
+
+def test_traditional_question_and_display_script(page):
+    page.get_by_label("简体").check()
+    chat = ask(page, "達州建成了多少個「雪亮工程」監控探頭？", 1, enter=True)
+    assert "4.2万余个" in chat
+    assert "000_e33b01bdb0cac963.txt" in page.locator("#citations").inner_text()
+
+
+def test_declined_question_shows_nearest_passages_as_maybe(page):
+    chat = ask(page, "成都市2023年的地区生产总值是多少?", 1)
+    assert "资料中没有找到可靠答案" in chat
+    assert "可能相关" in page.locator("#citations").inner_text()
+
+
+def test_hostile_document_text_is_shown_not_run(page):
+    chat = ask(page, "绿洲市建成防汛指挥中心多少个?", 1)
+    assert "17个" in chat
+    page.wait_for_timeout(500)
+    assert page.dialogs == []
+    text = page.locator("#citations").inner_text() + chat
+    assert "<script>alert(1)</script>" in text or "<img src=x onerror=alert(1)>" in text
+    assert page.locator("#chatbot img[src='x'], #citations img[src='x'], a[href^='javascript']").count() == 0
+
+
+def test_follow_up_question_uses_the_previous_turn(page):
+    ask(page, "达州建成了多少个雪亮工程监控探头?", 1)
+    chat = ask(page, "那张掖呢?", 2)
+    assert "2.8萬余路" in chat or "雪亮工程" in chat.split("那张掖呢?")[-1]
+
+
+def test_overlong_question_is_refused(page):
+    chat = ask(page, "问" * 2100, 1)
+    assert "limit" in chat or "2000" in chat
+
+
+def _unescape(text: str) -> str:
+    import html
+    return html.unescape(text)
+
+
+def test_twenty_concurrent_api_questions(server):
+    from gradio_client import Client
+    questions = {"张掖市建成了多少个四级综治中心?": "981個", "荣昌区建成视频监控多少个?": "16535个",
+                 "乐山市排查整治顽瘴痼疾多少个?": "4821个", "社区矫正期间再犯罪率是多少?": "0.07%"}
+    jobs = list(questions.items()) * 5
+
+    def one(item):
+        client = Client(server, verbose=False)
+        history, panel, _ = client.predict(item[0], [], "hybrid", 5, "原文", api_name="/ask")
+        content = history[-1]["content"]
+        text = content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
+        return item[1], _unescape(text)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(one, jobs))
+    assert len(results) == 20
+    assert all(figure in content for figure, content in results)

@@ -1,0 +1,1 @@
+"""The chat page: a thin Gradio adapter over the ``rag`` library."""

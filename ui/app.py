@@ -1,0 +1,174 @@
+"""The Gradio chat page (``rag serve``). It only wires widgets to the library:
+retrieval, answers, follow-ups and indexing all live in ``rag``."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.answer import ask, question_terms
+from rag.conversation import retrieval_question
+from rag.documents import SUPPORTED_SUFFIXES, load_documents
+from rag.errors import RagError
+from rag.index import add_documents, save_index
+from rag.retrieve import MODES, Searcher
+
+from .render import CSS, answer_markdown, citations_html, documents_rows, text_html
+
+SCRIPTS = {"原文": "original", "简体": "simplified", "繁體": "traditional"}
+DEFAULT_MAX_UPLOAD_MB = 20
+
+
+@dataclass
+class AppState:
+    """The live searcher, swapped whole when uploads change the index."""
+    searcher: Searcher
+    index_dir: Path
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.index_dir / "uploads"
+
+
+def safe_upload_name(name: str) -> str:
+    """A plain file name that cannot leave the upload folder ("../x", "/etc/x", "a\\b")."""
+    base = re.split(r"[\\/]", name)[-1].strip().lstrip(".")
+    base = re.sub(r"[\x00-\x1f]", "", base)
+    if not base or base in {".", ".."}:
+        raise RagError(f"'{name}': not a usable file name")
+    return base[:200]
+
+
+def chat_turn(state: AppState, question: str, history: list, previous: str | None, mode: str, k: int,
+              script: str):
+    """One question: returns (history, citations html, cleared box, question to lean on next)."""
+    history = list(history or [])
+    shown_question = text_html(question or "")
+    try:
+        resolved = retrieval_question(question, previous)
+        answer = ask(state.searcher, resolved, mode, int(k))
+    except RagError as exc:
+        history += [{"role": "user", "content": shown_question},
+                    {"role": "assistant", "content": text_html(str(exc))}]
+        return history, "", "", previous
+    history += [{"role": "user", "content": shown_question},
+                {"role": "assistant", "content": answer_markdown(answer, SCRIPTS[script])}]
+    panel = citations_html(state.searcher.index, answer, question_terms(resolved), SCRIPTS[script])
+    return history, panel, "", resolved
+
+
+def upload_files(state: AppState, paths) -> tuple[str, list[list]]:
+    """Copy uploads into the index's upload folder and index them; one message per file."""
+    messages, accepted = [], []
+    state.upload_dir.mkdir(parents=True, exist_ok=True)
+    for path in paths or []:
+        path = Path(path)
+        try:
+            name = safe_upload_name(path.name)
+            if not name.lower().endswith(SUPPORTED_SUFFIXES):
+                raise RagError(f"{name}: unsupported file type; upload {', '.join(SUPPORTED_SUFFIXES)} files")
+            size = path.stat().st_size
+            if size > state.max_upload_bytes:
+                raise RagError(f"{name}: {size / 1e6:.1f} MB is over the {state.max_upload_bytes / 1e6:.0f} MB limit")
+            target = state.upload_dir / name
+            shutil.copyfile(path, target)
+            accepted.append(target)
+        except (RagError, OSError) as exc:
+            messages.append(f"✗ {exc}")
+    if accepted:
+        loaded = load_documents(accepted)
+        messages += [f"✗ {failure}" for failure in loaded.failures]
+        if loaded.documents:
+            with state.lock:
+                current = state.searcher
+                index, report = add_documents(current.index, loaded.documents, current.embedder,
+                                              state.index_dir / "cache")
+                save_index(index, state.index_dir)
+                state.searcher = Searcher(index, current.embedder, current.fusion)
+            messages += [f"✓ {d.name}" for d in loaded.documents]
+            messages.append(f"indexed: {report.documents} documents, {report.chunks} chunks "
+                            f"({report.embedded} newly embedded)")
+    return "\n".join(messages) or "no files", documents_rows(state.searcher.index)
+
+
+def build_app(state: AppState):
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    try:
+        import gradio as gr
+    except ImportError as exc:
+        raise RagError("the chat page needs gradio: pip install 'rag-reports[ui]'") from exc
+
+    # System fonts only: the default theme would fetch fonts from the internet.
+    theme = gr.themes.Default(font=["Noto Sans CJK SC", "WenQuanYi Micro Hei", "system-ui", "sans-serif"],
+                              font_mono=["monospace"])
+    with gr.Blocks(title="工作报告问答", analytics_enabled=False) as app:
+        previous = gr.State(None)
+        with gr.Tab("问答"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(elem_id="chatbot", label="对话", height=460,
+                                         sanitize_html=True, render_markdown=True, buttons=["copy_all"])
+                    with gr.Row():
+                        question = gr.Textbox(elem_id="question", placeholder="输入问题，例如：张掖市建成了多少个四级综治中心？",
+                                              show_label=False, scale=5, max_lines=4)
+                        send = gr.Button("发送", elem_id="send", variant="primary", scale=1)
+                    with gr.Row():
+                        mode = gr.Radio(list(MODES), value="hybrid", label="检索方式")
+                        k = gr.Slider(1, 20, value=5, step=1, label="段落数")
+                        script = gr.Radio(list(SCRIPTS), value="原文", label="显示字体")
+                with gr.Column(scale=2):
+                    gr.Markdown("### 引用来源")
+                    citations = gr.HTML(elem_id="citations")
+        with gr.Tab("文档"):
+            documents = gr.Dataframe(headers=["文件", "标题", "段落", "分块", "清理移除"],
+                                     value=documents_rows(state.searcher.index), elem_id="documents",
+                                     interactive=False, wrap=True)
+            upload = gr.File(label="上传报告 (.txt / .md)", file_count="multiple", file_types=list(SUPPORTED_SUFFIXES),
+                             elem_id="upload")
+            upload_log = gr.Textbox(label="上传结果", elem_id="upload-log", lines=4, interactive=False)
+
+        def on_ask(q, history, prev, m, kk, s):
+            return chat_turn(state, q, history, prev, m, kk, s)
+
+        def on_upload(files, progress=gr.Progress()):
+            progress(0, desc="索引中…")
+            return upload_files(state, files)
+
+        outputs = [chatbot, citations, question, previous]
+        inputs = [question, chatbot, previous, mode, k, script]
+        send.click(on_ask, inputs, outputs, concurrency_limit=8, api_name="ask")
+        question.submit(on_ask, inputs, outputs, concurrency_limit=8, api_name=False)
+        upload.upload(on_upload, [upload], [upload_log, documents], api_name=False)
+    return app, {"theme": theme, "css": CSS}
+
+
+def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 7860, embedder_spec: str | None = None,
+          docs: str = "seeds", max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB) -> None:
+    from rag.embedding import get_embedder
+    from rag.index import build_index, index_exists, load_index, read_manifest
+
+    if not index_exists(index_dir):
+        print(f"no index in {index_dir}: building one from {docs}/ …", file=sys.stderr, flush=True)
+        embedder = get_embedder(embedder_spec or "e5-small")
+        index, report = build_index([docs], embedder, cache_dir=index_dir / "cache", progress=True)
+        save_index(index, index_dir)
+        print(f"indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f}s",
+              file=sys.stderr, flush=True)
+    else:
+        _, manifest = read_manifest(index_dir)
+        embedder = get_embedder(embedder_spec or manifest["embedder"]["name"])
+        index = load_index(index_dir, embedder=embedder)
+    state = AppState(Searcher(index, embedder), index_dir, max_upload_mb * 1024 * 1024)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: serving on {host}: anyone who can reach this machine can read the indexed reports",
+              file=sys.stderr)
+    app, style = build_app(state)
+    app.queue(default_concurrency_limit=8)
+    app.launch(server_name=host, server_port=port, share=False, ssr_mode=False, show_error=True,
+               max_file_size=f"{max_upload_mb}mb", inbrowser=False, **style)

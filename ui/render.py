@@ -1,0 +1,97 @@
+"""HTML for the chat page. Every piece of document or user text goes through
+``text_html``, which turns HTML and Markdown syntax into character references,
+so nothing from a report or a question can run or link in the browser."""
+from __future__ import annotations
+
+from rag.answer import NOT_FOUND, Answer, Citation, highlight_spans
+from rag.index import Index
+from rag.normalize import convert_script
+
+# Characters that mean something to HTML or to Markdown are written as &#N;.
+_SPECIAL = set("&<>\"'`*_{}[]()#+-.!|~\\:=$")
+
+
+def text_html(text: str, script: str = "original") -> str:
+    shown = convert_script(text, script)
+    return "".join(f"&#{ord(ch)};" if ch in _SPECIAL else ch for ch in shown).replace("\n", "<br>")
+
+
+def _spans_html(text: str, script: str, marks, strong: tuple[int, int] | None = None) -> str:
+    """``text`` with ``marks`` in <mark> and the ``strong`` span in <strong>; each piece is
+    converted separately, so a script conversion that changes length cannot shift them."""
+    cuts = {0, len(text)}
+    for s, e in marks:
+        cuts.update((s, e))
+    if strong:
+        cuts.update(strong)
+    cuts = sorted(c for c in cuts if 0 <= c <= len(text))
+    out = []
+    for s, e in zip(cuts, cuts[1:]):
+        piece = text_html(text[s:e], script)
+        if any(ms <= s and e <= me for ms, me in marks):
+            piece = f"<mark>{piece}</mark>"
+        if strong and strong[0] <= s and e <= strong[1]:
+            piece = f"<strong class='cited'>{piece}</strong>"
+        out.append(piece)
+    return "".join(out)
+
+
+def answer_markdown(answer: Answer, script: str = "original") -> str:
+    """The chat bubble: cited sentences, each followed by a link to its citation."""
+    if not answer.answered:
+        return f"**{NOT_FOUND}**"
+    parts = []
+    for c in answer.citations:
+        sentence = c.text[c.sentence[0]:c.sentence[1]]
+        parts.append(f"{text_html(sentence, script)}<a href='#cite-{c.n}' class='cite-ref'>[{c.n}]</a>")
+    return "".join(parts)
+
+
+def _neighbours(index: Index, c: Citation, script: str) -> str:
+    doc = index.documents[c.doc]
+    rows = [p for p in doc.paragraphs if abs(p.number - c.paragraph) == 1]
+    if not rows:
+        return ""
+    body = "".join(f"<p><span class='para-no'>第{p.number}段</span> {text_html(doc.text[p.start:p.end], script)}</p>"
+                   for p in rows)
+    return f"<details><summary>上下文</summary>{body}</details>"
+
+
+def citation_html(index: Index, c: Citation, script: str) -> str:
+    head = " · ".join(text_html(x, script) for x in (c.doc, c.title, c.section) if x)
+    return (f"<div class='citation' id='cite-{c.n}'><div class='cite-head'><b>[{c.n}]</b> {head} · 第{c.paragraph}段"
+            f"</div><p>{_spans_html(c.text, script, c.highlights, c.sentence)}</p>{_neighbours(index, c, script)}</div>")
+
+
+def citations_html(index: Index, answer: Answer, terms, script: str = "original") -> str:
+    if answer.answered:
+        return "".join(citation_html(index, c, script) for c in answer.citations)
+    rows = []
+    for hit in answer.passages[:3]:
+        chunk = hit.chunk
+        rows.append(f"<div class='citation maybe'><div class='cite-head'>可能相关 · {text_html(chunk.doc, script)} · "
+                    f"第{chunk.paragraph_start}段</div><p>{_spans_html(chunk.text, script, highlight_spans(chunk.text, terms))}"
+                    f"</p></div>")
+    return f"<p class='not-found'>{NOT_FOUND}</p>" + "".join(rows)
+
+
+def documents_rows(index: Index) -> list[list]:
+    rows = []
+    for name, doc in index.documents.items():
+        removed = "；".join(f"{r.kind}: {r.text[:30]}" for r in doc.removals if r.kind != "pinyin")
+        pinyin = sum(r.kind == "pinyin" for r in doc.removals)
+        if pinyin:
+            removed = f"pinyin ×{pinyin}" + (f"；{removed}" if removed else "")
+        rows.append([name, doc.title, len(doc.paragraphs), sum(c.doc == name for c in index.chunks), removed or "—"])
+    return rows
+
+
+CSS = """
+#citations .citation { border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
+#citations .citation.maybe { border-style: dashed; }
+#citations .cite-head { color: #57606a; font-size: 0.9em; margin-bottom: 4px; }
+#citations mark { background: #fff3a3; padding: 0; }
+#citations strong.cited { background: #e6f4ea; font-weight: 600; }
+#citations .not-found, .not-found { font-weight: 600; }
+.cite-ref { text-decoration: none; font-weight: 600; margin-left: 1px; }
+"""
