@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .embedding import embed_in_batches, get_embedder
-from .index import IndexSettings, build_from_documents
+from .index import IndexSettings, build_from_documents, shared_embedding_cache
 from .retrieve import FusionSettings, Searcher
 from .squad import load_squad
 
@@ -34,11 +34,6 @@ def retrieval_metrics(ranks: list[int | None]) -> dict:
     }
 
 
-def _cache_dir() -> Path:
-    from .e5_convert import default_cache_dir
-    return default_cache_dir().parent / "bench-embeddings"
-
-
 def run_retrieval(args) -> dict:
     embedder = get_embedder(args.embedder)
     weights = [float(w) for w in getattr(args, "weights", "").split(",") if w] or [FusionSettings().dense_weight]
@@ -49,7 +44,7 @@ def run_retrieval(args) -> dict:
             questions = questions[:args.limit]
         t0 = time.perf_counter()
         index, report = build_from_documents(docs, embedder, IndexSettings(tokenizer=args.tokenizer),
-                                             cache_dir=_cache_dir())
+                                             cache_dir=shared_embedding_cache())
         build_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         qvecs = embed_in_batches(embedder.embed_queries, [q.question for q in questions], embedder.dim)

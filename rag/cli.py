@@ -112,6 +112,71 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    import time
+
+    from .embedding import DEFAULT_EMBEDDER, get_embedder
+    from .evaluate import (check_thresholds, choose, load_question_set, parse_thresholds, result_row,
+                           score_question, summarize, summary_table, write_report)
+    from .index import build_from_documents, build_index, shared_embedding_cache
+    from .retrieve import MODES, Searcher
+
+    thresholds = parse_thresholds(args.fail_under)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        print(f"error: unknown mode(s) {', '.join(unknown)}; valid modes: {', '.join(MODES)}", file=sys.stderr)
+        return 2
+    questions, set_documents = load_question_set(Path(args.questions))
+    questions = choose(questions, args.limit, args.sample, args.seed)
+    if args.docs or set_documents is not None:
+        embedder = get_embedder(args.embedder or DEFAULT_EMBEDDER)
+        if args.docs:
+            index, report = build_index(args.docs, embedder, cache_dir=shared_embedding_cache())
+            for failure in report.failures:
+                print(f"skipped {failure}", file=sys.stderr)
+        else:
+            index, _ = build_from_documents(set_documents, embedder, cache_dir=shared_embedding_cache())
+        searcher = Searcher(index, embedder)
+    else:
+        searcher = _open_searcher(args.index, args.embedder)
+
+    name = Path(args.questions).stem
+    folder = Path(args.reports) / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    folder.mkdir(parents=True, exist_ok=True)
+    results, interrupted = [], False
+    from tqdm import tqdm
+    bar = tqdm(total=len(questions) * len(modes), desc="evaluating", unit="q", file=sys.stderr,
+               disable=not sys.stderr.isatty())
+    try:
+        with open(folder / "results.jsonl", "w", encoding="utf-8") as out:
+            for q in questions:
+                for mode in modes:
+                    result = score_question(searcher, q, mode)
+                    results.append(result)
+                    out.write(json.dumps(result_row(result), ensure_ascii=False) + "\n")
+                    out.flush()  # Ctrl-C leaves every finished question readable
+                    bar.update()
+    except KeyboardInterrupt:
+        interrupted = True
+    bar.close()
+    summary = summarize(results, modes)
+    summary.update(set=name, embedder=searcher.embedder.name, report=str(folder), interrupted=interrupted)
+    write_report(folder, results, summary, f"rag eval: {name}")
+    if args.json:
+        _print_json(summary)
+    else:
+        print(summary_table(summary))
+        print(f"\nreport: {folder}")
+    if interrupted:
+        print("interrupted: the report holds the questions finished so far", file=sys.stderr)
+        return 130
+    failures = check_thresholds(summary, thresholds)
+    for failure in failures:
+        print(f"below threshold: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def cmd_serve(args) -> int:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     from ui.app import serve
@@ -156,6 +221,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default=DEFAULT_INDEX)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("eval", help="evaluate on a question set (JSONL or SQuAD-format JSON)")
+    p.add_argument("questions", help="eval/questions/seeds.jsonl, ../shared/bench/drcd_dev.json, ...")
+    p.add_argument("--index", default=DEFAULT_INDEX, help="evaluate this index (default: index/)")
+    p.add_argument("--docs", nargs="+", help="build a temporary index from these files instead")
+    p.add_argument("--modes", default="hybrid,bm25,dense")
+    p.add_argument("--limit", type=int, default=0, help="first N questions")
+    p.add_argument("--sample", type=int, default=0, help="N random questions (with --seed)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--embedder", help="for a temporary index (default e5-small)")
+    p.add_argument("--fail-under", action="append", default=[], metavar="MODE.METRIC=VALUE",
+                   help="exit 1 if a metric is below VALUE, e.g. hybrid.hit@1=0.95 (repeatable)")
+    p.add_argument("--reports", default="eval/reports", help="where report folders go")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="open the chat page (builds the index from seeds/ first if there is none)")
     p.add_argument("--index", default=DEFAULT_INDEX)

@@ -76,6 +76,13 @@ class BuildReport:
 
 # ---------------------------------------------------------------- building
 
+def shared_embedding_cache() -> Path:
+    """Embedding cache for temporary indexes (bench sets, `rag eval --docs`), kept across runs."""
+    base = os.environ.get("RAG_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "rag-reports")
+    return Path(base) / "embeddings"
+
+
 class EmbeddingCache:
     """Vectors keyed by sha256(embedder name, text); two .npy files per embedder."""
 

@@ -63,11 +63,13 @@ def browser():
 @pytest.fixture
 def page(browser, server):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.dialogs = []
+    page.dialogs, page.outside = [], []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    page.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:")) else page.outside.append(r.url))
     page.goto(server)
     page.wait_for_selector("#question textarea")
     yield page
+    assert page.outside == [], "the page must not reach beyond its own server (fonts, assets, analytics)"
     page.close()
 
 
@@ -153,3 +155,30 @@ def test_twenty_concurrent_api_questions(server):
         results = list(pool.map(one, jobs))
     assert len(results) == 20
     assert all(figure in content for figure, content in results)
+
+
+def test_uploads_are_checked_one_by_one_and_keep_the_index(tmp_path, e5_small):
+    from rag.index import build_index, load_index, save_index
+    from rag.retrieve import Searcher
+    from ui.app import AppState, safe_upload_name, upload_files
+
+    index, _ = build_index([SEEDS], e5_small, cache_dir=tmp_path / "ix" / "cache")
+    save_index(index, tmp_path / "ix")
+    state = AppState(Searcher(index, e5_small), tmp_path / "ix", max_upload_bytes=2000)
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "新报告 2024.txt").write_text("青岛市建成社区警务室88个。", encoding="utf-8")
+    (incoming / "scan.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (incoming / "huge.txt").write_text("很长的报告。" * 1000, encoding="utf-8")
+    (incoming / "notes.docx").write_bytes(b"PK")
+    log, rows = upload_files(state, sorted(incoming.iterdir()))
+    lines = log.splitlines()
+    assert any(l.startswith("✓ 新报告 2024.txt") for l in lines)
+    assert any("scan.txt" in l and l.startswith("✗") for l in lines)
+    assert any("huge.txt" in l and "limit" in l for l in lines)
+    assert any("notes.docx" in l and "unsupported" in l for l in lines)
+    assert len(rows) == 6 and len(load_index(tmp_path / "ix").documents) == 6  # 5 seeds kept + 1 new
+    assert (tmp_path / "ix" / "uploads" / "新报告 2024.txt").exists()
+    for hostile in ["../../etc/passwd.txt", "/abs/evil.txt", "..\\..\\win.txt"]:
+        assert "/" not in safe_upload_name(hostile) and "\\" not in safe_upload_name(hostile)
+        assert (state.upload_dir / safe_upload_name(hostile)).resolve().parent == state.upload_dir.resolve()
