@@ -83,6 +83,32 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return out
 
 
+def _cut_ok(text: str, start: int, cut: int) -> bool:
+    """No cut between two digits or Latin letters, nor inside “quotes”."""
+    if text[cut - 1].isascii() and text[cut - 1].isalnum() and text[cut].isascii() and text[cut].isalnum():
+        return False
+    depth = 0
+    for ch in text[start:cut]:
+        if ch in OPEN_QUOTES:
+            depth += 1
+        elif ch in OPEN_QUOTES.values() and depth:
+            depth -= 1
+    return depth == 0
+
+
+def split_long(text: str, spans: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
+    """Cut sentences longer than ``limit`` (a line with no punctuation at all) into pieces,
+    keeping numbers, Latin words and quoted names whole where the text allows."""
+    out = []
+    for s, e in spans:
+        while e - s > limit:
+            cut = next((c for c in range(s + limit, s + limit // 2, -1) if _cut_ok(text, s, c)), s + limit)
+            out.append((s, cut))
+            s = cut
+        out.append((s, e))
+    return out
+
+
 def _windows(sentences: list[tuple[int, int]], settings: ChunkSettings) -> list[tuple[int, int]]:
     if not sentences:
         return []
@@ -130,7 +156,8 @@ def chunk_document(doc: CleanDocument, settings: ChunkSettings, first_id: int = 
                 if pending:
                     spans.append(pending)
                     pending = None
-                for s, e in _windows(sentence_spans(text, para.start, para.end), settings):
+                sentences = split_long(text, sentence_spans(text, para.start, para.end), settings.target_chars)
+                for s, e in _windows(sentences, settings):
                     spans.append((section, para.number, para.number, s, e))
                 continue
             pending = (section, pending[1], para.number, pending[3], para.end) if pending else \

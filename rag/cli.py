@@ -29,12 +29,18 @@ def _open_searcher(index_dir: str, embedder_spec: str | None):
 
 
 def cmd_index(args) -> int:
-    from .chunking import ChunkSettings
-    from .embedding import DEFAULT_EMBEDDER, get_embedder
-    from .index import (IndexSettings, build_index, check_compatible, index_exists, read_manifest,
-                        save_index)
+    from .index import index_lock
 
     root = Path(args.index)
+    with index_lock(root, args.wait):
+        return _build_and_publish(args, root)
+
+
+def _build_and_publish(args, root: Path) -> int:
+    from .chunking import ChunkSettings
+    from .embedding import DEFAULT_EMBEDDER, get_embedder
+    from .index import IndexSettings, build_index, check_compatible, index_exists, read_manifest, save_index
+
     settings = IndexSettings(ChunkSettings(args.chunk_size, args.chunk_overlap), args.tokenizer)
     previous = None
     spec = args.embedder
@@ -47,13 +53,17 @@ def cmd_index(args) -> int:
     index, report = build_index(args.paths or [DEFAULT_DOCS], embedder, settings, cache_dir=root / "cache")
     for failure in report.failures:
         print(f"skipped {failure}", file=sys.stderr)
+    for name, first in report.duplicates:
+        print(f"note: {name} has the same content as {first}; indexed once, cited as {first}", file=sys.stderr)
     if not report.documents:
         print(f"error: no documents could be indexed from {' '.join(args.paths or [DEFAULT_DOCS])}; "
               "the existing index was left unchanged", file=sys.stderr)
         return 2
     save_index(index, root)
     old = {d["name"]: d["sha256"] for d in previous["documents"]} if previous else {}
+    old.update((name, old.get(first)) for name, first in (previous or {}).get("duplicates", {}).items())
     new = {d.document.name: d.document.sha256 for d in index.documents.values()}
+    new.update((name, new[first]) for name, first in report.duplicates)
     changes = (f"{sum(n not in old for n in new)} added, {sum(n in old and old[n] != h for n, h in new.items())} "
                f"changed, {sum(n not in new for n in old)} removed; ") if previous else ""
     print(f"indexed {report.documents} documents into {report.chunks} chunks in {root} "
@@ -181,7 +191,7 @@ def cmd_serve(args) -> int:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     from ui.app import serve
 
-    serve(Path(args.index), args.host, args.port, args.embedder, DEFAULT_DOCS, args.max_upload_mb)
+    serve(Path(args.index), args.host, args.port, args.embedder, DEFAULT_DOCS, args.max_upload_mb, args.auth)
     return 0
 
 
@@ -206,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tokenizer", default="bigram", help="BM25 tokens: bigram (default) or jieba")
     p.add_argument("--chunk-size", type=int, default=400, help="target characters per chunk")
     p.add_argument("--chunk-overlap", type=int, default=1, help="sentences shared by adjacent windows")
+    p.add_argument("--wait", type=float, default=0, help="seconds to wait if another rag index holds the index")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("ask", help="answer a question with citations")
@@ -243,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--embedder", help="for a first build (default e5-small); must match an existing index")
     p.add_argument("--max-upload-mb", type=int, default=20, help="largest report file accepted by upload")
+    p.add_argument("--auth", help="USER:PASSWORD to require a login (or set RAG_AUTH)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("bench", help="benchmarks on ../shared/bench (retrieval quality, embedder speed)")

@@ -37,20 +37,23 @@ def find_files(paths) -> tuple[list[Path], list[DocumentError]]:
     files, failures, seen = [], [], set()
     for raw in paths:
         path = Path(raw)
+        try:
+            path.stat()
+        except OSError as exc:  # missing, a dangling link, or a symlink loop
+            failures.append(DocumentError(path, "no such file or folder" if isinstance(exc, FileNotFoundError)
+                                          else f"cannot open ({exc.strerror or exc})"))
+            continue
         if path.is_dir():
             for root, dirs, names in os.walk(path, followlinks=False):
                 dirs.sort()
                 for name in sorted(names):
                     if name.lower().endswith(SUPPORTED_SUFFIXES) and not name.startswith("."):
                         files.append(Path(root) / name)
-        elif path.exists() or path.is_symlink():
-            if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                files.append(path)
-            else:
-                failures.append(DocumentError(path, f"unsupported file type '{path.suffix}'; "
-                                              f"use one of {', '.join(SUPPORTED_SUFFIXES)}"))
+        elif path.suffix.lower() in SUPPORTED_SUFFIXES:
+            files.append(path)
         else:
-            failures.append(DocumentError(path, "no such file or folder"))
+            failures.append(DocumentError(path, f"unsupported file type '{path.suffix}'; "
+                                          f"use one of {', '.join(SUPPORTED_SUFFIXES)}"))
     unique = []
     for f in files:
         key = os.path.abspath(f)

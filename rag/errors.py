@@ -22,6 +22,10 @@ class IndexMismatchError(IndexError_):
     """The index was built with settings that differ from the requested ones."""
 
 
+class IndexLockedError(IndexError_):
+    """Another process is writing the same index folder."""
+
+
 class EmbedderError(RagError):
     """An embedding backend is unknown, missing or failed."""
 

@@ -13,11 +13,13 @@ so a crash mid-build leaves the previous index usable. Nothing is pickled.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -29,7 +31,7 @@ from .chunking import Chunk, ChunkSettings, chunk_document
 from .clean import CleanDocument, Paragraph, Removal, clean
 from .documents import Document, load_documents
 from .embedding import Embedder, embed_in_batches
-from .errors import DocumentError, IndexError_, IndexMismatchError
+from .errors import DocumentError, IndexError_, IndexLockedError, IndexMismatchError, RagError
 from .normalize import normalize
 from .tokens import DEFAULT_TOKENIZER, get_tokenizer, query_text
 
@@ -57,6 +59,7 @@ class Index:
     bm25: BM25Index
     vectors: np.ndarray          # [n_chunks, dim], L2-normalized
     built_at: str = ""
+    duplicates: tuple[tuple[str, str], ...] = ()  # (name not indexed, name indexed) of identical files
 
     def tokenize(self, text: str) -> list[str]:
         return get_tokenizer(self.settings.tokenizer)(normalize(text))
@@ -72,6 +75,7 @@ class BuildReport:
     embedded: int                # chunks embedded now (the rest came from the cache)
     failures: tuple[DocumentError, ...]
     seconds: float
+    duplicates: tuple[tuple[str, str], ...] = ()   # (skipped name, indexed name) with the same bytes
 
 
 # ---------------------------------------------------------------- building
@@ -141,9 +145,17 @@ def build_from_documents(documents, embedder: Embedder, settings: IndexSettings 
                          cache_dir: Path | None = None, progress=None, failures=(),
                          started: float | None = None) -> tuple[Index, BuildReport]:
     started = time.perf_counter() if started is None else started
-    cleaned, chunks = {}, []
+    cleaned, chunks, failures, first_by_hash, duplicates = {}, [], list(failures), {}, []
     for doc in documents:
+        if doc.sha256 in first_by_hash:  # same bytes: indexed once, cited under the first name
+            duplicates.append((doc.name, first_by_hash[doc.sha256]))
+            continue
         cdoc = clean(doc)
+        if not cdoc.paragraphs:
+            failures.append(DocumentError(doc.path, "nothing left after cleaning: the file holds only page "
+                                          "furniture or advertising"))
+            continue
+        first_by_hash[doc.sha256] = doc.name
         cleaned[doc.name] = cdoc
         chunks.extend(chunk_document(cdoc, settings.chunking, first_id=len(chunks)))
     tokenize = get_tokenizer(settings.tokenizer)
@@ -152,9 +164,9 @@ def build_from_documents(documents, embedder: Embedder, settings: IndexSettings 
     vectors, embedded = embed_chunks(chunks, embedder, cache, progress)
     cache.save()
     index = Index(settings, embedder.name, embedder.dim, cleaned, tuple(chunks), bm25, vectors,
-                  time.strftime("%Y-%m-%dT%H:%M:%S"))
+                  time.strftime("%Y-%m-%dT%H:%M:%S"), tuple(duplicates))
     return index, BuildReport(len(cleaned), len(chunks), embedded, tuple(failures),
-                              time.perf_counter() - started)
+                              time.perf_counter() - started, tuple(duplicates))
 
 
 # ---------------------------------------------------------------- saving
@@ -172,6 +184,7 @@ def _settings_dict(index: Index) -> dict:
         "documents": [{"name": d.document.name, "sha256": d.document.sha256,
                        "encoding": d.document.encoding, "path": d.document.path}
                       for d in index.documents.values()],
+        "duplicates": dict(index.duplicates),
     }
 
 
@@ -227,6 +240,35 @@ def _fsync_tree(folder: Path) -> None:
             os.fsync(f.fileno())
 
 
+@contextmanager
+def index_lock(root: Path, wait_s: float = 0.0):
+    """One writer per index folder. The lock is an flock, so a killed writer never leaves
+    it held; a second writer waits up to ``wait_s`` seconds, then stops with a message."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "a+", encoding="utf-8") as handle:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    raise IndexLockedError(f"'{root}' is being written by {holder}; wait for it to finish "
+                                           "(or pass --wait SECONDS)") from None
+                time.sleep(0.1)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"rag index (pid {os.getpid()})")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 # ---------------------------------------------------------------- loading
 
 def index_exists(root: Path) -> bool:
@@ -243,15 +285,26 @@ def read_manifest(root: Path) -> tuple[Path, dict]:
     except (OSError, ValueError) as exc:
         raise IndexError_(f"the index in '{root}' is damaged ({exc}); rebuild it with: rag index --rebuild") \
             from exc
+    if not isinstance(manifest, dict):
+        raise IndexError_(f"the index manifest in '{root}' is not a JSON object; rebuild it with: rag index --rebuild")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(f"the index in '{root}' has format version {manifest.get('format_version')}, "
                                  f"this version reads {FORMAT_VERSION}; rebuild it with: rag index --rebuild")
+    embedder = manifest.get("embedder")
+    if not (isinstance(embedder, dict) and isinstance(embedder.get("name"), str)
+            and isinstance(embedder.get("dim"), int) and isinstance(manifest.get("documents"), list)):
+        raise IndexError_(f"the index manifest in '{root}' is damaged (embedder or documents); "
+                          "rebuild it with: rag index --rebuild")
     return build, manifest
 
 
 def settings_from_manifest(manifest: dict) -> IndexSettings:
-    return IndexSettings(ChunkSettings(**manifest["chunking"]), manifest["tokenizer"],
-                         BM25Params(**manifest["bm25"]))
+    try:
+        return IndexSettings(ChunkSettings(**manifest["chunking"]), manifest["tokenizer"],
+                             BM25Params(**manifest["bm25"]))
+    except (KeyError, TypeError, RagError) as exc:
+        raise IndexError_(f"the index manifest is damaged (chunking/tokenizer/bm25: {exc}); "
+                          "rebuild it with: rag index --rebuild") from exc
 
 
 def check_compatible(manifest: dict, settings: IndexSettings | None, embedder: Embedder | None,
@@ -293,12 +346,20 @@ def load_index(root: Path, embedder: Embedder | None = None, settings: IndexSett
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexError_(f"the index in '{root}' is damaged ({exc}); rebuild it with: rag index --rebuild") \
             from exc
+    if any(c.doc not in documents for c in chunks):
+        raise IndexError_(f"the index in '{root}' is damaged (chunks name documents it lacks); "
+                          "rebuild it with: rag index --rebuild")
     if vectors.shape != (len(chunks), manifest["embedder"]["dim"]):
         raise IndexError_(f"the index in '{root}' is damaged (vectors {vectors.shape} for {len(chunks)} chunks); "
                           "rebuild it with: rag index --rebuild")
-    bm25 = BM25Index({t: i for i, t in enumerate(vocab_list)}, weights, BM25Params(**manifest["bm25"]))
+    if len(arrays["indptr"]) != len(vocab_list) + 1 or origins.ndim != 1:
+        raise IndexError_(f"the index in '{root}' is damaged (BM25 arrays do not match the vocabulary); "
+                          "rebuild it with: rag index --rebuild")
+    bm25 = BM25Index({t: i for i, t in enumerate(vocab_list)}, weights, settings_from_manifest(manifest).bm25)
+    duplicates = manifest.get("duplicates") or {}
     return Index(settings_from_manifest(manifest), manifest["embedder"]["name"], manifest["embedder"]["dim"],
-                 documents, chunks, bm25, vectors, manifest.get("built_at", ""))
+                 documents, chunks, bm25, vectors, str(manifest.get("built_at", "")),
+                 tuple(duplicates.items()) if isinstance(duplicates, dict) else ())
 
 
 def add_documents(index: Index, documents, embedder: Embedder, cache_dir: Path | None = None,

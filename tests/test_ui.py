@@ -182,3 +182,26 @@ def test_uploads_are_checked_one_by_one_and_keep_the_index(tmp_path, e5_small):
     for hostile in ["../../etc/passwd.txt", "/abs/evil.txt", "..\\..\\win.txt"]:
         assert "/" not in safe_upload_name(hostile) and "\\" not in safe_upload_name(hostile)
         assert (state.upload_dir / safe_upload_name(hostile)).resolve().parent == state.upload_dir.resolve()
+
+
+def test_login_is_required_when_auth_is_set(hashing_index, tmp_path):
+    from gradio_client import Client
+    from rag.retrieve import Searcher
+    from ui.app import AppState, build_app, parse_auth
+
+    assert parse_auth("admin:秘密") == ("admin", "秘密") and parse_auth(None) is None
+    with pytest.raises(Exception, match="USER:PASSWORD"):
+        parse_auth("admin")
+    app, style = build_app(AppState(Searcher(*hashing_index), tmp_path))
+    port = _free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False, quiet=True,
+               auth=("admin", "pw"), **style)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        with pytest.raises(Exception):
+            Client(url, verbose=False).predict("荣昌区建成视频监控多少个?", [], "bm25", 5, "原文", api_name="/ask")
+        history, _, _ = Client(url, auth=("admin", "pw"), verbose=False).predict(
+            "荣昌区建成视频监控多少个?", [], "bm25", 5, "原文", api_name="/ask")
+        assert "16535" in _unescape(str(history[-1]["content"]))
+    finally:
+        app.close()

@@ -148,8 +148,19 @@ def build_app(state: AppState):
     return app, {"theme": theme, "css": CSS}
 
 
+def parse_auth(spec: str | None) -> tuple[str, str] | None:
+    """``user:password`` (from --auth or RAG_AUTH) -> a Gradio login; None: no login."""
+    if not spec:
+        return None
+    user, sep, password = spec.partition(":")
+    if not sep or not user or not password:
+        raise RagError("--auth / RAG_AUTH must be USER:PASSWORD, both non-empty")
+    return user, password
+
+
 def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 7860, embedder_spec: str | None = None,
-          docs: str = "seeds", max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB) -> None:
+          docs: str = "seeds", max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB, auth: str | None = None) -> None:
+    login = parse_auth(auth or os.environ.get("RAG_AUTH"))
     from rag.embedding import get_embedder
     from rag.index import build_index, index_exists, load_index, read_manifest
 
@@ -166,9 +177,9 @@ def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 7860, embedder_s
         index = load_index(index_dir, embedder=embedder)
     state = AppState(Searcher(index, embedder), index_dir, max_upload_mb * 1024 * 1024)
     if host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: serving on {host}: anyone who can reach this machine can read the indexed reports",
-              file=sys.stderr)
+        print(f"warning: serving on {host}: anyone who can reach this machine can read the indexed reports"
+              + ("" if login else " (add --auth USER:PASSWORD to require a login)"), file=sys.stderr)
     app, style = build_app(state)
     app.queue(default_concurrency_limit=8)
     app.launch(server_name=host, server_port=port, share=False, ssr_mode=False, show_error=True,
-               max_file_size=f"{max_upload_mb}mb", inbrowser=False, **style)
+               max_file_size=f"{max_upload_mb}mb", inbrowser=False, auth=login, **style)
