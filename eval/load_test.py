@@ -7,25 +7,11 @@ errors, mismatches and round-trip p50/p95 (bounded: each client asks a fixed num
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-QUESTIONS = ["张掖市建成了多少个四级综治中心?", "達州建成了多少個「雪亮工程」監控探頭？", "荣昌区建成视频监控多少个?",
-             "乐山市排查整治顽瘴痼疾多少个?", "社区矫正期间再犯罪率是多少?", "张掖市累计清收金融领域不良资产多少?",
-             "2021年乐山平安建设群众满意度全省排第几?", "成都市2023年的地区生产总值是多少?",
-             "荣昌区共划分网格多少个?", "达州组建政法系统专家人才库多少人?"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
+from serving import QUESTIONS, running_server
 
 def answer_text(history) -> str:
     content = history[-1]["content"]
@@ -40,22 +26,7 @@ def main() -> int:
     args = parser.parse_args()
     from gradio_client import Client
 
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--index", args.index, "--port", str(port)],
-                              env=dict(os.environ, GRADIO_ANALYTICS_ENABLED="False"),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.time() + 300
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except OSError:
-                if time.time() > deadline or server.poll() is not None:
-                    print("rag serve did not start", file=sys.stderr)
-                    return 1
-                time.sleep(0.2)
+    with running_server(args.index) as (url, _):
         single = Client(url, verbose=False)
         expected = {q: answer_text(single.predict(q, [], "hybrid", 5, "原文", api_name="/ask")[0]) for q in QUESTIONS}
 
@@ -87,9 +58,6 @@ def main() -> int:
         for e in errors[:5]:
             print("  error:", e)
         return 0 if not errors and not mismatches else 1
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":
