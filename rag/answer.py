@@ -44,6 +44,7 @@ class Citation:
     end: int
     sentence: tuple[int, int]            # cited sentence's span within ``text``
     highlights: tuple[tuple[int, int], ...]  # matched query terms within ``text``
+    page: int | None = None              # PDF page of the cited sentence
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Answer:
         return {
             "question": self.question, "answered": self.answered, "answer": self.answer,
             "citations": [{"n": c.n, "doc": c.doc, "title": c.title, "section": c.section,
-                           "paragraph": c.paragraph, "text": c.text, "start": c.start, "end": c.end,
+                           "paragraph": c.paragraph, "page": c.page, "text": c.text, "start": c.start, "end": c.end,
                            "sentence": list(c.sentence), "highlights": [list(h) for h in c.highlights]}
                           for c in self.citations],
             "mode": self.mode, "confidence": round(self.confidence, 4),
@@ -126,11 +127,15 @@ def paragraph_at(doc: CleanDocument, offset: int):
 
 
 def _citation(n: int, doc: CleanDocument, section: str, start: int, end: int, terms) -> Citation:
+    # The title is shown on its own; the section is the heading under it.
+    if doc.title and section.startswith(doc.title + " "):
+        section = section[len(doc.title) + 1:]
     para = paragraph_at(doc, start)
     text = doc.text[para.start:para.end]
     o_start, o_end = doc.original_span(start, end)
     return Citation(n, doc.document.name, doc.title, section, para.number, text, o_start, o_end,
-                    (start - para.start, min(end, para.end) - para.start), highlight_spans(text, terms))
+                    (start - para.start, min(end, para.end) - para.start), highlight_spans(text, terms),
+                    doc.page_at(o_start))
 
 
 def compose(searcher: Searcher, retrieval: Retrieval) -> Answer:

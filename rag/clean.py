@@ -10,6 +10,7 @@ Nothing else is removed: body sentences always survive.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -61,8 +62,15 @@ class CleanDocument:
 
     @property
     def title(self) -> str:
+        if self.document.title:
+            return self.document.title
         first = self.paragraphs[0] if self.paragraphs else None
         return self.text[first.start:first.end] if first and first.heading else ""
+
+    def page_at(self, original_offset: int) -> int | None:
+        """1-based PDF page holding an offset of the original text; None for other formats."""
+        starts = self.document.page_starts
+        return bisect.bisect_right(starts, original_offset) if starts else None
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Cleaned-text span -> span in the original file."""
@@ -112,9 +120,10 @@ def clean(document: Document) -> CleanDocument:
             doc_bigrams[g] = doc_bigrams.get(g, 0) + 1
 
     removals: list[Removal] = []
-    kept: list[tuple[int, int]] = []  # original spans that survive, in order
+    kept: list[tuple[int, int, bool]] = []  # original spans that survive, in order, and heading flags
+    marked = set(document.heading_lines)
     pos = 0
-    for line in text.split("\n"):
+    for line_no, line in enumerate(text.split("\n")):
         start, end = pos, pos + len(line)
         pos = end + 1
         verdict = _line_verdict(line, doc_bigrams)
@@ -124,14 +133,14 @@ def clean(document: Document) -> CleanDocument:
         cursor = start
         for m in PINYIN_READING.finditer(line):
             removals.append(Removal("pinyin", start + m.start(), start + m.end(), m.group()))
-            kept.append((cursor, start + m.start()))
+            kept.append((cursor, start + m.start(), False))
             cursor = start + m.end()
-        kept.append((cursor, end))
-        kept.append((-1, -1))  # paragraph break marker
+        kept.append((cursor, end, False))
+        kept.append((-1, -1, line_no in marked))  # paragraph break marker
 
     pieces, origin, paragraphs = [], [], []
     para_start, cleaned_len, para_has_text = 0, 0, False
-    for s, e in kept:
+    for s, e, marked_heading in kept:
         if s == -1:
             if para_has_text:
                 body = "".join(pieces[para_start:])
@@ -139,7 +148,7 @@ def clean(document: Document) -> CleanDocument:
                 stripped = body.strip()
                 p_start = cleaned_len - len(body) + lead
                 paragraphs.append(Paragraph(len(paragraphs) + 1, p_start, p_start + len(stripped),
-                                            is_heading(stripped)))
+                                            marked_heading or is_heading(stripped)))
                 pieces.append("\n")
                 origin.append(origin[-1] + 1 if origin else 0)
                 cleaned_len += 1

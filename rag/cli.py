@@ -92,7 +92,8 @@ def cmd_ask(args) -> int:
     if answer.answered:
         for c in answer.citations:
             where = " / ".join(x for x in (c.doc, c.section) if x)
-            print(f"\n[{c.n}] {where}, 第{c.paragraph}段 (字符 {c.start}-{c.end})\n    {c.text}")
+            page = f"第{c.page}页, " if c.page else ""
+            print(f"\n[{c.n}] {where}, {page}第{c.paragraph}段 (字符 {c.start}-{c.end})\n    {c.text}")
     else:
         print("\n可能相关:")
         for h in answer.passages[:3]:
@@ -109,7 +110,8 @@ def cmd_docs(args) -> int:
         rows.append({
             "doc": name, "title": doc.title, "encoding": doc.document.encoding,
             "paragraphs": len(doc.paragraphs), "chunks": sum(c.doc == name for c in index.chunks),
-            "removed": [{"kind": r.kind, "start": r.start, "end": r.end, "text": r.text} for r in doc.removals],
+            "removed": [{"kind": r.kind, "start": r.start, "end": r.end, "text": r.text} for r in doc.removals]
+            + [{"kind": "extraction", "start": None, "end": None, "text": t} for t in doc.document.dropped],
         })
     if args.json:
         _print_json(rows)
@@ -118,7 +120,8 @@ def cmd_docs(args) -> int:
         print(f"{row['doc']}  {row['title'] or '(无标题)'}  [{row['encoding']}] "
               f"{row['paragraphs']} paragraphs, {row['chunks']} chunks, {len(row['removed'])} removed")
         for r in row["removed"]:
-            print(f"    - {r['kind']:<9} @{r['start']}-{r['end']}: {r['text']}")
+            where = f"@{r['start']}-{r['end']}" if r["start"] is not None else "@extraction"
+            print(f"    - {r['kind']:<10} {where}: {r['text']}")
     return 0
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import DocumentError
 
-SUPPORTED_SUFFIXES = (".txt", ".md")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
 MAX_REPLACEMENT_SHARE = 0.002  # UTF-8 with a few stray bytes is still UTF-8
 
 
@@ -21,9 +21,14 @@ MAX_REPLACEMENT_SHARE = 0.002  # UTF-8 with a few stray bytes is still UTF-8
 class Document:
     name: str       # the file name, unique within an index; citations use it
     path: str
-    text: str       # decoded, unchanged: citations show this wording
-    encoding: str
+    text: str       # plain text: as decoded, or as extracted from Word/PDF/HTML/Markdown
+    encoding: str   # the text encoding, or the format the text was extracted from
     sha256: str     # of the raw bytes
+    heading_lines: tuple[int, ...] = ()   # lines the format marks as headings
+    page_starts: tuple[int, ...] = ()     # PDF: offset in ``text`` where each page begins
+    title: str = ""
+    date: str = ""
+    dropped: tuple[str, ...] = ()         # what extraction removed (running headers, page numbers)
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,8 @@ def decode_bytes(raw: bytes, path) -> tuple[str, str]:
 
 
 def read_document(path) -> Document:
+    from . import formats
+
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -137,12 +144,24 @@ def read_document(path) -> Document:
         raise DocumentError(path, "permission denied; make the file readable") from exc
     except OSError as exc:
         raise DocumentError(path, f"cannot read ({exc.strerror or exc})") from exc
-    text, encoding = decode_bytes(raw, path)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    if not raw.strip():
         raise DocumentError(path, "empty file: nothing to index")
-    return Document(name=path.name, path=str(path), text=text, encoding=encoding,
-                    sha256=hashlib.sha256(raw).hexdigest())
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        extracted, encoding = formats.extract_docx(path), "docx"
+    elif suffix == ".pdf":
+        extracted, encoding = formats.extract_pdf(path), "pdf"
+    elif suffix in (".html", ".htm"):
+        extracted, encoding = formats.extract_html(path, raw), "html"
+    else:
+        text, encoding = decode_bytes(raw, path)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        extracted = formats.extract_markdown(text) if suffix == ".md" else formats.Extracted(text)
+    if not extracted.text.strip():
+        raise DocumentError(path, "empty file: nothing to index")
+    return Document(path.name, str(path), extracted.text, encoding, hashlib.sha256(raw).hexdigest(),
+                    extracted.heading_lines, extracted.page_starts, extracted.title, extracted.date,
+                    extracted.dropped)
 
 
 def load_documents(paths) -> LoadResult:

@@ -205,6 +205,8 @@ def save_index(index: Index, root: Path) -> Path:
         docs.append({
             "name": d.document.name, "path": d.document.path, "encoding": d.document.encoding,
             "sha256": d.document.sha256, "text": d.document.text, "clean_text": d.text,
+            "heading_lines": list(d.document.heading_lines), "page_starts": list(d.document.page_starts),
+            "title": d.document.title, "date": d.document.date, "dropped": list(d.document.dropped),
             "origin_offset": offset,
             "paragraphs": [[p.number, p.start, p.end, p.heading] for p in d.paragraphs],
             "removals": [[r.kind, r.start, r.end, r.text] for r in d.removals],
@@ -330,7 +332,9 @@ def load_index(root: Path, embedder: Embedder | None = None, settings: IndexSett
         with open(build / "documents.jsonl", encoding="utf-8") as f:
             for line in f:
                 row = json.loads(line)
-                doc = Document(row["name"], row["path"], row["text"], row["encoding"], row["sha256"])
+                doc = Document(row["name"], row["path"], row["text"], row["encoding"], row["sha256"],
+                               tuple(row["heading_lines"]), tuple(row["page_starts"]), row["title"], row["date"],
+                               tuple(row["dropped"]))
                 n = len(row["clean_text"])
                 documents[doc.name] = CleanDocument(
                     doc, row["clean_text"], origins[row["origin_offset"]:row["origin_offset"] + n],

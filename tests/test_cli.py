@@ -16,7 +16,7 @@ def test_index_ask_docs(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"question", "answered", "answer", "citations", "mode", "timings_ms", "confidence"}
     assert out["answered"] and "4821" in out["answer"]
-    assert set(out["citations"][0]) == {"n", "doc", "section", "paragraph", "text", "start", "end"}
+    assert set(out["citations"][0]) == {"n", "doc", "section", "paragraph", "page", "text", "start", "end"}
     assert out["citations"][0]["doc"] == "001_bc630deb026c9c02.txt"
     assert main(["docs", "--index", str(tmp_path / "ix"), "--json"]) == 0
     docs = {d["doc"][:3]: d for d in json.loads(capsys.readouterr().out)}

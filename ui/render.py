@@ -59,7 +59,8 @@ def _neighbours(index: Index, c: Citation, script: str) -> str:
 
 def citation_html(index: Index, c: Citation, script: str) -> str:
     head = " · ".join(text_html(x, script) for x in (c.doc, c.title, c.section) if x)
-    return (f"<div class='citation' id='cite-{c.n}'><div class='cite-head'><b>[{c.n}]</b> {head} · 第{c.paragraph}段"
+    page = f" · 第{c.page}页" if c.page else ""
+    return (f"<div class='citation' id='cite-{c.n}'><div class='cite-head'><b>[{c.n}]</b> {head}{page} · 第{c.paragraph}段"
             f"</div><p>{_spans_html(c.text, script, c.highlights, c.sentence)}</p>{_neighbours(index, c, script)}</div>")
 
 
