@@ -57,6 +57,8 @@ class Answer:
     confidence: float
     passages: tuple[Hit, ...]            # what retrieval returned, for "可能相关" when declined
     timings_ms: dict = field(default_factory=dict)
+    generated: tuple = ()                # generate.CheckedSentence per model sentence, when a model wrote it
+    notice: str = ""                     # e.g. why a generated answer fell back to the extractive one
 
     def to_json(self) -> dict:
         return {
@@ -66,6 +68,9 @@ class Answer:
                            "sentence": list(c.sentence), "highlights": [list(h) for h in c.highlights]}
                           for c in self.citations],
             "mode": self.mode, "confidence": round(self.confidence, 4),
+            **({"sentences": [{"text": g.text, "citations": list(g.markers), "verified": g.verified,
+                               "reason": g.reason} for g in self.generated]} if self.generated else {}),
+            **({"notice": self.notice} if self.notice else {}),
             "passages": [{"doc": h.chunk.doc, "paragraph": h.chunk.paragraph_start, "score": round(h.score, 4),
                           "text": h.chunk.text} for h in self.passages],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},

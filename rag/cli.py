@@ -78,8 +78,12 @@ def _build_and_publish(args, root: Path) -> int:
 def cmd_ask(args) -> int:
     from .answer import ask
 
+    from .generate import generate, llm_from_spec
+
+    llm = llm_from_spec(args.llm)
     searcher = _open_searcher(args.index, args.embedder)
-    answer = ask(searcher, args.question, args.mode, args.k)
+    answer = generate(searcher, llm, args.question, args.mode, args.k) if llm else \
+        ask(searcher, args.question, args.mode, args.k)
     if args.json:
         out = answer.to_json()
         out.pop("passages")
@@ -88,6 +92,8 @@ def cmd_ask(args) -> int:
                 c.pop(key)
         _print_json(out)
         return 0
+    if answer.notice:
+        print(f"（{answer.notice}）")
     print(answer.answer)
     if answer.answered:
         for c in answer.citations:
@@ -134,12 +140,17 @@ def cmd_eval(args) -> int:
     from .index import build_from_documents, build_index, shared_embedding_cache
     from .retrieve import MODES, Searcher
 
+    from .generate import llm_from_spec
+
     thresholds = parse_thresholds(args.fail_under)
+    llm = llm_from_spec(args.llm)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     unknown = [m for m in modes if m not in MODES]
     if unknown:
         print(f"error: unknown mode(s) {', '.join(unknown)}; valid modes: {', '.join(MODES)}", file=sys.stderr)
         return 2
+    if llm:
+        modes += [f"{m}+llm" for m in modes]  # generative beside extractive, same retrieval
     questions, set_documents = load_question_set(Path(args.questions))
     questions = choose(questions, args.limit, args.sample, args.seed)
     if args.docs or set_documents is not None:
@@ -165,7 +176,7 @@ def cmd_eval(args) -> int:
         with open(folder / "results.jsonl", "w", encoding="utf-8") as out:
             for q in questions:
                 for mode in modes:
-                    result = score_question(searcher, q, mode)
+                    result = score_question(searcher, q, mode, llm)
                     results.append(result)
                     out.write(json.dumps(result_row(result), ensure_ascii=False) + "\n")
                     out.flush()  # Ctrl-C leaves every finished question readable
@@ -194,7 +205,8 @@ def cmd_serve(args) -> int:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     from ui.app import serve
 
-    serve(Path(args.index), args.host, args.port, args.embedder, DEFAULT_DOCS, args.max_upload_mb, args.auth)
+    serve(Path(args.index), args.host, args.port, args.embedder, DEFAULT_DOCS, args.max_upload_mb, args.auth,
+          args.llm)
     return 0
 
 
@@ -229,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5, help="passages to retrieve")
     p.add_argument("--json", action="store_true")
     p.add_argument("--embedder", help="must match the index (default: the one that built it)")
+    p.add_argument("--llm", help="openai:<model> for a generative answer (OPENAI_BASE_URL, OPENAI_API_KEY)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("docs", help="list indexed documents and what cleaning removed")
@@ -248,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-under", action="append", default=[], metavar="MODE.METRIC=VALUE",
                    help="exit 1 if a metric is below VALUE, e.g. hybrid.hit@1=0.95 (repeatable)")
     p.add_argument("--reports", default="eval/reports", help="where report folders go")
+    p.add_argument("--llm", help="openai:<model>: also evaluate generative answers (<mode>+llm)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_eval)
 
@@ -258,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--embedder", help="for a first build (default e5-small); must match an existing index")
     p.add_argument("--max-upload-mb", type=int, default=20, help="largest report file accepted by upload")
     p.add_argument("--auth", help="USER:PASSWORD to require a login (or set RAG_AUTH)")
+    p.add_argument("--llm", help="openai:<model> for generative, streamed answers")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("bench", help="benchmarks on ../shared/bench (retrieval quality, embedder speed)")

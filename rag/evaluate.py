@@ -48,6 +48,8 @@ class QuestionResult:
     answer_hit: bool | None
     citation_ok: bool | None
     timings_ms: dict = field(default_factory=dict)
+    sentences: int = 0                    # generated sentences (generative answers only)
+    verified: int = 0                     # of those, verified against the cited passages
 
 
 # ------------------------------------------------------------------ loading
@@ -98,10 +100,15 @@ def contains_any(text: str, needles) -> bool:
     return any(normalize(n) in haystack for n in needles if n)
 
 
-def score_question(searcher: Searcher, q: EvalQuestion, mode: str) -> QuestionResult:
-    retrieval = searcher.search(q.question, mode, k=RETRIEVE_CHUNKS)
-    answer = compose(searcher, Retrieval(retrieval.question, mode, retrieval.hits[:ANSWER_CHUNKS],
+def score_question(searcher: Searcher, q: EvalQuestion, mode: str, llm=None) -> QuestionResult:
+    """``mode`` is a retrieval mode, or ``<mode>+llm`` for a generative answer from ``llm``."""
+    base_mode = mode.removesuffix("+llm")
+    retrieval = searcher.search(q.question, base_mode, k=RETRIEVE_CHUNKS)
+    answer = compose(searcher, Retrieval(retrieval.question, base_mode, retrieval.hits[:ANSWER_CHUNKS],
                                          retrieval.query_tokens, dict(retrieval.timings_ms)))
+    if mode.endswith("+llm"):
+        from .generate import generate_from
+        answer = generate_from(searcher, llm, answer)
     docs = list(dict.fromkeys(h.chunk.doc for h in retrieval.hits))
     rank = docs.index(q.doc) + 1 if q.doc in docs else None
     answerable = bool(q.answers)
@@ -110,14 +117,27 @@ def score_question(searcher: Searcher, q: EvalQuestion, mode: str) -> QuestionRe
     answer_hit = (answer.answered and contains_any(answer.answer, q.answers)) if answerable else None
     citation_ok = None
     if answerable and q.doc:
-        carrying = [c for c in answer.citations if contains_any(c.text[c.sentence[0]:c.sentence[1]], q.answers)]
-        citation_ok = bool(carrying) and carrying[0].doc == q.doc
+        citation_ok = answer_citation_doc(answer, q.answers) == q.doc
     timings = dict(answer.timings_ms)
     timings["total"] = sum(timings.values())
     return QuestionResult(q.id, mode, q.question, q.doc, answerable, rank,
                           tuple((h.chunk.doc, h.chunk.paragraph_start, round(h.score, 4)) for h in retrieval.hits[:10]),
                           answer.answered, answer.answer, tuple(c.doc for c in answer.citations),
-                          evidence_hit, answer_hit, citation_ok, timings)
+                          evidence_hit, answer_hit, citation_ok, timings,
+                          len(answer.generated), sum(g.verified for g in answer.generated))
+
+
+def answer_citation_doc(answer, gold_answers) -> str | None:
+    """The document cited by the sentence of the answer that holds a gold answer."""
+    if answer.generated:
+        for sentence in answer.generated:
+            if sentence.markers and contains_any(sentence.text, gold_answers):
+                return answer.citations[sentence.markers[0] - 1].doc
+        return None
+    for c in answer.citations:
+        if contains_any(c.text[c.sentence[0]:c.sentence[1]], gold_answers):
+            return c.doc
+    return None
 
 
 def _mean(values) -> float | None:
@@ -141,6 +161,8 @@ def summarize(results: list[QuestionResult], modes) -> dict:
         unanswerable = sum(not r.answerable for r in rs)
         m["decline_precision"] = round(declined_right / declined, 4) if declined else None
         m["decline_recall"] = round(declined_right / unanswerable, 4) if unanswerable else None
+        generated = sum(r.sentences for r in rs)
+        m["verified_share"] = round(sum(r.verified for r in rs) / generated, 4) if generated else None
         totals = [r.timings_ms.get("total", 0.0) for r in rs]
         m["latency_ms_p50"] = round(float(np.percentile(totals, 50)), 2) if totals else None
         m["latency_ms_p95"] = round(float(np.percentile(totals, 95)), 2) if totals else None
@@ -182,7 +204,8 @@ def check_thresholds(summary: dict, thresholds) -> list[str]:
 # ------------------------------------------------------------------ reports
 
 TABLE_KEYS = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10", f"evidence@{ANSWER_CHUNKS}", "answer_hit",
-              "citation_ok", "decline_precision", "decline_recall", "latency_ms_p50", "latency_ms_p95")
+              "citation_ok", "verified_share", "decline_precision", "decline_recall", "latency_ms_p50",
+              "latency_ms_p95")
 
 
 def summary_table(summary: dict) -> str:

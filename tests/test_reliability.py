@@ -179,7 +179,8 @@ def test_hostile_queries_are_answered_or_refused_cleanly(hashing_index, question
         assert err.startswith("error: ") and err.count("\n") == 1
 
     from ui.app import AppState, chat_turn
-    history, panel, box, _ = chat_turn(AppState(searcher, tmp_path / "ix"), question, [], None, "hybrid", 5, "原文")
+    *_, (history, panel, box, _) = chat_turn(AppState(searcher, tmp_path / "ix"), question, [], None, "hybrid", 5,
+                                             "原文")
     assert len(history) == 2 and "<script" not in history[0]["content"] + history[1]["content"] + panel
 
 

@@ -10,14 +10,17 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.answer import ask, question_terms
+from rag.answer import compose, question_terms
 from rag.conversation import retrieval_question
 from rag.documents import SUPPORTED_SUFFIXES, load_documents
 from rag.errors import RagError
 from rag.index import add_documents, save_index
+from rag.generate import (MARKER, LLMConfig, build_messages, condense, fallback, finish, llm_from_spec,
+                          prompt_passages, stream_completion)
 from rag.retrieve import MODES, Searcher
 
-from .render import CSS, answer_markdown, citations_html, documents_rows, text_html
+from .render import (CSS, answer_markdown, citations_html, documents_rows, passages_html, streaming_markdown,
+                     text_html)
 
 SCRIPTS = {"原文": "original", "简体": "simplified", "繁體": "traditional"}
 DEFAULT_MAX_UPLOAD_MB = 20
@@ -29,6 +32,7 @@ class AppState:
     searcher: Searcher
     index_dir: Path
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
+    llm: LLMConfig | None = None      # generative answers when set
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -47,20 +51,40 @@ def safe_upload_name(name: str) -> str:
 
 def chat_turn(state: AppState, question: str, history: list, previous: str | None, mode: str, k: int,
               script: str):
-    """One question: returns (history, citations html, cleared box, question to lean on next)."""
+    """One question, as a generator of (history, citations html, cleared box, question to lean on
+    next): a generated answer streams in, then is replaced by its checked form."""
     history = list(history or [])
-    shown_question = text_html(question or "")
+    user = {"role": "user", "content": text_html(question or "")}
+    searcher, llm, shown = state.searcher, state.llm, SCRIPTS[script]
     try:
         resolved = retrieval_question(question, previous)
-        answer = ask(state.searcher, resolved, mode, int(k))
+        if llm and resolved != question:
+            try:
+                resolved = condense(llm, previous, question)
+            except RagError:
+                pass  # keep the plain combination
+        extractive = compose(searcher, searcher.search(resolved, mode, int(k)))
+        answer = extractive
+        if llm and extractive.answered:
+            shown_passages = prompt_passages(extractive.passages)
+            stream = stream_completion(llm, build_messages(resolved, shown_passages))
+            text = ""
+            try:
+                for delta in stream:
+                    text += delta
+                    markers = sorted({int(m) for m in MARKER.findall(text) if 1 <= int(m) <= len(shown_passages)})
+                    panel = passages_html(searcher.index, shown_passages, markers, shown)
+                    yield history + [user, {"role": "assistant", "content": streaming_markdown(text, shown)}], \
+                        panel, "", previous
+                answer = finish(searcher, extractive, text, keep_unverified=True) if text.strip() else \
+                    fallback(extractive, "模型返回了空回答")
+            except RagError as exc:
+                answer = fallback(extractive, str(exc))
     except RagError as exc:
-        history += [{"role": "user", "content": shown_question},
-                    {"role": "assistant", "content": text_html(str(exc))}]
-        return history, "", "", previous
-    history += [{"role": "user", "content": shown_question},
-                {"role": "assistant", "content": answer_markdown(answer, SCRIPTS[script])}]
-    panel = citations_html(state.searcher.index, answer, question_terms(resolved), SCRIPTS[script])
-    return history, panel, "", resolved
+        yield history + [user, {"role": "assistant", "content": text_html(str(exc))}], "", "", previous
+        return
+    panel = citations_html(searcher.index, answer, question_terms(resolved), shown)
+    yield history + [user, {"role": "assistant", "content": answer_markdown(answer, shown)}], panel, "", resolved
 
 
 def upload_files(state: AppState, paths) -> tuple[str, list[list]]:
@@ -129,12 +153,12 @@ def build_app(state: AppState):
             documents = gr.Dataframe(headers=["文件", "标题", "段落", "分块", "清理移除"],
                                      value=documents_rows(state.searcher.index), elem_id="documents",
                                      interactive=False, wrap=True)
-            upload = gr.File(label="上传报告 (.txt / .md)", file_count="multiple", file_types=list(SUPPORTED_SUFFIXES),
+            upload = gr.File(label="上传报告 (.txt .md .docx .pdf .html)", file_count="multiple", file_types=list(SUPPORTED_SUFFIXES),
                              elem_id="upload")
             upload_log = gr.Textbox(label="上传结果", elem_id="upload-log", lines=4, interactive=False)
 
         def on_ask(q, history, prev, m, kk, s):
-            return chat_turn(state, q, history, prev, m, kk, s)
+            yield from chat_turn(state, q, history, prev, m, kk, s)
 
         def on_upload(files, progress=gr.Progress()):
             progress(0, desc="索引中…")
@@ -159,8 +183,10 @@ def parse_auth(spec: str | None) -> tuple[str, str] | None:
 
 
 def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 7860, embedder_spec: str | None = None,
-          docs: str = "seeds", max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB, auth: str | None = None) -> None:
+          docs: str = "seeds", max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB, auth: str | None = None,
+          llm: str | None = None) -> None:
     login = parse_auth(auth or os.environ.get("RAG_AUTH"))
+    llm_config = llm_from_spec(llm)
     from rag.embedding import get_embedder
     from rag.index import build_index, index_exists, load_index, read_manifest
 
@@ -175,7 +201,7 @@ def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 7860, embedder_s
         _, manifest = read_manifest(index_dir)
         embedder = get_embedder(embedder_spec or manifest["embedder"]["name"])
         index = load_index(index_dir, embedder=embedder)
-    state = AppState(Searcher(index, embedder), index_dir, max_upload_mb * 1024 * 1024)
+    state = AppState(Searcher(index, embedder), index_dir, max_upload_mb * 1024 * 1024, llm_config)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: serving on {host}: anyone who can reach this machine can read the indexed reports"
               + ("" if login else " (add --auth USER:PASSWORD to require a login)"), file=sys.stderr)

@@ -3,6 +3,8 @@
 so nothing from a report or a question can run or link in the browser."""
 from __future__ import annotations
 
+import re
+
 from rag.answer import NOT_FOUND, Answer, Citation, highlight_spans
 from rag.index import Index
 from rag.normalize import convert_script
@@ -36,15 +38,38 @@ def _spans_html(text: str, script: str, marks, strong: tuple[int, int] | None = 
     return "".join(out)
 
 
+MARKER = re.compile(r"\[(\d{1,2})\]")
+
+
+def _with_links(text: str, script: str) -> str:
+    """Generated text with each [n] as a link to its citation card."""
+    out, pos = [], 0
+    for m in MARKER.finditer(text):
+        out.append(text_html(text[pos:m.start()], script))
+        out.append(f"<a href='#cite-{m.group(1)}' class='cite-ref'>[{m.group(1)}]</a>")
+        pos = m.end()
+    out.append(text_html(text[pos:], script))
+    return "".join(out)
+
+
 def answer_markdown(answer: Answer, script: str = "original") -> str:
     """The chat bubble: cited sentences, each followed by a link to its citation."""
+    notice = f"<em class='notice'>{text_html(answer.notice)}</em><br>" if answer.notice else ""
     if not answer.answered:
-        return f"**{NOT_FOUND}**"
+        return f"{notice}**{NOT_FOUND}**"
+    if answer.generated:
+        return notice + "".join(_with_links(g.text, script) + ("" if g.verified else
+                                "<span class='unverified'>（未核实）</span>") for g in answer.generated)
     parts = []
     for c in answer.citations:
         sentence = c.text[c.sentence[0]:c.sentence[1]]
         parts.append(f"{text_html(sentence, script)}<a href='#cite-{c.n}' class='cite-ref'>[{c.n}]</a>")
-    return "".join(parts)
+    return notice + "".join(parts)
+
+
+def streaming_markdown(text: str, script: str = "original") -> str:
+    """A generated answer while it streams in (checked once it is complete)."""
+    return _with_links(text, script) + " ▌"
 
 
 def _neighbours(index: Index, c: Citation, script: str) -> str:
@@ -76,6 +101,17 @@ def citations_html(index: Index, answer: Answer, terms, script: str = "original"
     return f"<p class='not-found'>{NOT_FOUND}</p>" + "".join(rows)
 
 
+def passages_html(index: Index, hits, numbers, script: str = "original") -> str:
+    """While an answer streams: the passages its markers name so far, as citation cards."""
+    cards = []
+    for n in numbers:
+        chunk = hits[n - 1].chunk
+        cards.append(f"<div class='citation' id='cite-{n}'><div class='cite-head'><b>[{n}]</b> "
+                     f"{text_html(chunk.doc, script)} · 第{chunk.paragraph_start}段</div>"
+                     f"<p>{text_html(chunk.text, script)}</p></div>")
+    return "".join(cards)
+
+
 def documents_rows(index: Index) -> list[list]:
     rows = []
     for name, doc in index.documents.items():
@@ -95,4 +131,6 @@ CSS = """
 #citations strong.cited { background: #e6f4ea; font-weight: 600; }
 #citations .not-found, .not-found { font-weight: 600; }
 .cite-ref { text-decoration: none; font-weight: 600; margin-left: 1px; }
+.unverified { color: #9a6700; font-size: 0.9em; }
+.notice { color: #57606a; }
 """
