@@ -131,7 +131,8 @@ def paragraph_at(doc: CleanDocument, offset: int):
     return doc.paragraphs[-1]
 
 
-def _citation(n: int, doc: CleanDocument, section: str, start: int, end: int, terms) -> Citation:
+def make_citation(n: int, doc: CleanDocument, section: str, start: int, end: int, terms) -> Citation:
+    """Citation n of the cleaned-text span [start, end) of ``doc``."""
     # The title is shown on its own; the section is the heading under it.
     if doc.title and section.startswith(doc.title + " "):
         section = section[len(doc.title) + 1:]
@@ -175,7 +176,7 @@ def compose(searcher: Searcher, retrieval: Retrieval) -> Answer:
     citations, parts = [], []
     for n, (_, doc_name, section, start, end) in enumerate(chosen, 1):
         doc = index.documents[doc_name]
-        citations.append(_citation(n, doc, section, start, end, terms))
+        citations.append(make_citation(n, doc, section, start, end, terms))
         parts.append(f"{doc.text[start:end]}[{n}]")
     timings = dict(retrieval.timings_ms)
     timings["answer"] = (time.perf_counter() - t0) * 1000

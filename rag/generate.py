@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .answer import NOT_FOUND, Answer, Citation, compose, highlight_spans, paragraph_at, question_terms
+from .answer import NOT_FOUND, Answer, Citation, compose, make_citation, question_terms
 from .chunking import sentence_spans
 from .errors import ConfigError, RagError
 from .normalize import normalize
@@ -164,20 +164,12 @@ def check(text: str, hits: tuple[Hit, ...]) -> list[CheckedSentence]:
 
 def _citation_for(searcher: Searcher, n: int, hit: Hit, sentence: str) -> Citation:
     """Citation n: the passage's sentence that shares most with the generated one."""
-    index, chunk = searcher.index, hit.chunk
-    doc = index.documents[chunk.doc]
+    chunk = hit.chunk
     words = set(normalize(MARKER.sub("", sentence)))
     spans = sentence_spans(chunk.text) or [(0, len(chunk.text))]
     s, e = max(spans, key=lambda se: len(words & set(normalize(chunk.text[se[0]:se[1]]))))
-    start, end = chunk.start + s, chunk.start + e
-    para = paragraph_at(doc, start)
-    text = doc.text[para.start:para.end]
-    o_start, o_end = doc.original_span(start, end)
-    section = chunk.section[len(doc.title) + 1:] if doc.title and chunk.section.startswith(doc.title + " ") \
-        else chunk.section
-    return Citation(n, doc.document.name, doc.title, section, para.number, text, o_start, o_end,
-                    (start - para.start, min(end, para.end) - para.start),
-                    highlight_spans(text, question_terms(sentence)), doc.page_at(o_start))
+    return make_citation(n, searcher.index.documents[chunk.doc], chunk.section, chunk.start + s, chunk.start + e,
+                         question_terms(sentence))
 
 
 def prompt_passages(hits: tuple[Hit, ...]) -> tuple[Hit, ...]:

@@ -3,7 +3,6 @@ for eval/extraction_speed.py)."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"

@@ -1,6 +1,5 @@
 import struct
 
-import numpy as np
 import pytest
 
 from rag.e5_convert import QK, dequantize_q4_0, read_packed_model
