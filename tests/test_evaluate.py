@@ -88,3 +88,24 @@ def test_rag_eval_writes_a_report_and_gates(tmp_path, capsys):
     assert len((folder / "results.jsonl").read_text(encoding="utf-8").splitlines()) == 36
     assert main(args[:-1] + ["--modes", "bm25", "--fail-under", "bm25.hit@1=1.01"]) == 1
     assert "below threshold: bm25.hit@1" in capsys.readouterr().err
+
+
+def test_ctrl_c_leaves_partial_results(tmp_path, capsys, monkeypatch):
+    import rag.evaluate
+    real, calls = rag.evaluate.score_question, []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rag.evaluate, "score_question", interrupted)
+    code = main(["eval", str(SEED_SET), "--docs", str(SEEDS), "--embedder", "hashing", "--modes", "bm25",
+                 "--reports", str(tmp_path), "--json", "--chunk-size", "300", "--dense-weight", "0.5"])
+    assert code == 130
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["interrupted"] is True and summary["n"] == 4
+    folder = Path(summary["report"])
+    assert len((folder / "results.jsonl").read_text(encoding="utf-8").splitlines()) == 4
+    assert "(interrupted)" in (folder / "summary.md").read_text(encoding="utf-8")
