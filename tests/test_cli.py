@@ -30,9 +30,9 @@ def test_reindex_reports_changes_and_keeps_settings(tmp_path, capsys):
     capsys.readouterr()
     assert main(["index", str(SEEDS), "--index", str(tmp_path / "ix")]) == 0  # embedder taken from the index
     assert "0 added, 0 changed, 0 removed; 0 chunks embedded" in capsys.readouterr().out
-    assert main(["index", str(SEEDS), "--index", str(tmp_path / "ix"), "--chunk-size", "200"]) == 2
+    assert main(["index", str(SEEDS), "--index", str(tmp_path / "ix"), "--chunk-size", "333"]) == 2
     assert "rag index --rebuild" in capsys.readouterr().err
-    assert main(["index", str(SEEDS), "--index", str(tmp_path / "ix"), "--chunk-size", "200", "--rebuild"]) == 0
+    assert main(["index", str(SEEDS), "--index", str(tmp_path / "ix"), "--chunk-size", "333", "--rebuild"]) == 0
 
 
 def test_errors_are_one_line_with_exit_codes(tmp_path, capsys):

@@ -24,7 +24,7 @@ def test_round_trip(tmp_path, hashing_index):
         assert loaded.documents[name].removals == doc.removals
     _, manifest = read_manifest(tmp_path)
     assert manifest["embedder"] == {"name": "hashing:256", "dim": 256}
-    assert manifest["tokenizer"] == "bigram" and manifest["chunking"]["target_chars"] == 400
+    assert manifest["tokenizer"] == "bigram" and manifest["chunking"]["target_chars"] == ChunkSettings().target_chars
     assert len(manifest["documents"]) == 5 and all(len(d["sha256"]) == 64 for d in manifest["documents"])
     assert not list(tmp_path.rglob("*.pkl"))
 
@@ -35,7 +35,7 @@ def test_mismatched_setup_is_refused_with_the_fix(tmp_path, hashing_index):
     with pytest.raises(IndexMismatchError, match="rag index --rebuild"):
         load_index(tmp_path, embedder=HashingEmbedder(128))
     with pytest.raises(IndexMismatchError, match="rebuild"):
-        load_index(tmp_path, settings=IndexSettings(ChunkSettings(target_chars=200)))
+        load_index(tmp_path, settings=IndexSettings(ChunkSettings(target_chars=333)))
 
 
 def test_missing_and_damaged_indexes(tmp_path, hashing_index):

@@ -64,7 +64,8 @@ def test_bad_input_zoo(tmp_path, capsys, monkeypatch):
     index = load_index(tmp_path / "ix")
     assert {"gbk.txt", "big5.txt", "utf16le.txt", "utf16be.txt", "stray.txt", "one line.txt"} <= set(index.documents)
     assert "981個" in index.documents["big5.txt"].text and "4.2万余个" in index.documents["gbk.txt"].text
-    assert max(len(c.text) for c in index.chunks) <= 400
+    from rag.chunking import ChunkSettings
+    assert max(len(c.text) for c in index.chunks) <= ChunkSettings().target_chars
 
 
 @pytest.mark.slow
