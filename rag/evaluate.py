@@ -95,6 +95,12 @@ def choose(questions: list, limit: int = 0, sample: int = 0, seed: int = 0) -> l
 
 # ------------------------------------------------------------------ scoring
 
+def gold_rank(hits, doc: str | None) -> int | None:
+    """1-based rank of ``doc`` among the distinct documents of ranked chunk hits."""
+    docs = list(dict.fromkeys(h.chunk.doc for h in hits))
+    return docs.index(doc) + 1 if doc in docs else None
+
+
 def contains_any(text: str, needles) -> bool:
     haystack = normalize(text)
     return any(normalize(n) in haystack for n in needles if n)
@@ -109,8 +115,7 @@ def score_question(searcher: Searcher, q: EvalQuestion, mode: str, llm=None) -> 
     if mode.endswith("+llm"):
         from .generate import generate_from
         answer = generate_from(searcher, llm, answer)
-    docs = list(dict.fromkeys(h.chunk.doc for h in retrieval.hits))
-    rank = docs.index(q.doc) + 1 if q.doc in docs else None
+    rank = gold_rank(retrieval.hits, q.doc)
     answerable = bool(q.answers)
     top_text = "\n".join(h.chunk.text for h in retrieval.hits[:ANSWER_CHUNKS])
     evidence_hit = contains_any(top_text, [q.evidence] if q.evidence else q.answers) if answerable else None

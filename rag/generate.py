@@ -212,19 +212,30 @@ def generate(searcher: Searcher, config: LLMConfig, question: str, mode: str = "
 def generate_from(searcher: Searcher, config: LLMConfig, extractive: Answer,
                   on_delta: Callable[[str], None] | None = None, keep_unverified: bool = False) -> Answer:
     """Ask the model about the passages ``extractive`` was built from."""
+    answer = extractive
+    for text, answer in stream_answer(searcher, config, extractive, keep_unverified):
+        if answer is None and on_delta:
+            on_delta(text)
+    return answer  # the last item always carries the answer
+
+
+def stream_answer(searcher: Searcher, config: LLMConfig, extractive: Answer, keep_unverified: bool = False
+                  ) -> Iterator[tuple[str, Answer | None]]:
+    """Yields (text so far, None) while the model writes, then (text, checked answer) once:
+    the generated answer, or the extractive one with a notice on any failure."""
     if not extractive.answered:
-        return extractive
-    question = extractive.question
+        yield "", extractive
+        return
     started = time.perf_counter()
     text = ""
     try:
-        for delta in stream_completion(config, build_messages(question, prompt_passages(extractive.passages))):
+        for delta in stream_completion(config, build_messages(extractive.question,
+                                                              prompt_passages(extractive.passages))):
             text += delta
-            if on_delta:
-                on_delta(text)
+            yield text, None
     except RagError as exc:
-        return fallback(extractive, str(exc))
+        yield text, fallback(extractive, str(exc))
+        return
     extractive.timings_ms["generate"] = (time.perf_counter() - started) * 1000
-    if not text.strip():
-        return fallback(extractive, "模型返回了空回答")
-    return finish(searcher, extractive, text, keep_unverified)
+    yield text, (finish(searcher, extractive, text, keep_unverified) if text.strip()
+                 else fallback(extractive, "模型返回了空回答"))

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.slow,
 def test_hybrid_is_never_worse_than_the_better_single_mode():
     from rag.bench import run_retrieval
     args = argparse.Namespace(embedder="e5-small", bench_dir=str(BENCH), sets="cmrc2018_dev,drcd_dev",
-                              limit=0, weights="", tokenizer="bigram")
+                              limit=0, weights="", tokenizer="bigram", chunk_size=200)
     for name, result in run_retrieval(args)["sets"].items():
         modes = result["modes"]
         for metric in ("R@1", "MRR@10"):

@@ -15,8 +15,7 @@ from rag.conversation import retrieval_question
 from rag.documents import SUPPORTED_SUFFIXES, load_documents
 from rag.errors import RagError
 from rag.index import add_documents, save_index
-from rag.generate import (MARKER, LLMConfig, build_messages, condense, fallback, finish, llm_from_spec,
-                          prompt_passages, stream_completion)
+from rag.generate import MARKER, LLMConfig, condense, llm_from_spec, prompt_passages, stream_answer
 from rag.retrieve import MODES, Searcher
 
 from .render import (CSS, answer_markdown, citations_html, documents_rows, passages_html, streaming_markdown,
@@ -63,23 +62,16 @@ def chat_turn(state: AppState, question: str, history: list, previous: str | Non
                 resolved = condense(llm, previous, question)
             except RagError:
                 pass  # keep the plain combination
-        extractive = compose(searcher, searcher.search(resolved, mode, int(k)))
-        answer = extractive
-        if llm and extractive.answered:
-            shown_passages = prompt_passages(extractive.passages)
-            stream = stream_completion(llm, build_messages(resolved, shown_passages))
-            text = ""
-            try:
-                for delta in stream:
-                    text += delta
-                    markers = sorted({int(m) for m in MARKER.findall(text) if 1 <= int(m) <= len(shown_passages)})
-                    panel = passages_html(searcher.index, shown_passages, markers, shown)
-                    yield history + [user, {"role": "assistant", "content": streaming_markdown(text, shown)}], \
-                        panel, "", previous
-                answer = finish(searcher, extractive, text, keep_unverified=True) if text.strip() else \
-                    fallback(extractive, "模型返回了空回答")
-            except RagError as exc:
-                answer = fallback(extractive, str(exc))
+        answer = compose(searcher, searcher.search(resolved, mode, int(k)))
+        if llm:
+            passages = prompt_passages(answer.passages)
+            for text, checked in stream_answer(searcher, llm, answer, keep_unverified=True):
+                if checked is not None:
+                    answer = checked
+                    break
+                markers = sorted({int(m) for m in MARKER.findall(text) if 1 <= int(m) <= len(passages)})
+                yield history + [user, {"role": "assistant", "content": streaming_markdown(text, shown)}], \
+                    passages_html(searcher.index, passages, markers, shown), "", previous
     except RagError as exc:
         yield history + [user, {"role": "assistant", "content": text_html(str(exc))}], "", "", previous
         return
