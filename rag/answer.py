@@ -95,7 +95,7 @@ def term_weights(index, terms: list[str]) -> np.ndarray:
     for term in terms:
         tokens = index.tokenize(term)
         longer = [t for t in tokens if len(t) > 1] or tokens or [term]
-        absent = any(t not in index.bm25.vocab for t in longer)
+        absent = bool((index.bm25.term_ids(longer) < 0).any())
         weights.append(term_idf(index.bm25, longer).max() * (ABSENT_TERM_FACTOR if absent else 1.0))
     return np.asarray(weights, dtype=np.float64)
 

@@ -95,13 +95,27 @@ def is_heading(line: str) -> bool:
     return not re.search(r"[。！？；]", s) and len(s) <= 30 and re.search(r"[\u3400-\u9fff]", s) is not None
 
 
-def _line_verdict(line: str, doc_bigrams: dict[str, int]) -> str | None:
+def _may_be_unrelated(line: str) -> bool:
+    s = line.strip()
+    return len(s) >= 6 and not SENTENCE_PUNCT.search(s)
+
+
+def _doc_bigrams(text: str) -> dict[str, int]:
+    """In how many lines each Han bigram occurs."""
+    counts: dict[str, int] = {}
+    for line in text.split("\n"):
+        for g in _bigrams(line):
+            counts[g] = counts.get(g, 0) + 1
+    return counts
+
+
+def _line_verdict(line: str, doc_bigrams) -> str | None:
     s = line.strip()
     if not s:
         return None
     if FURNITURE_LINE.search(s):
         return "furniture"
-    if SENTENCE_PUNCT.search(s) or len(s) < 6:
+    if not _may_be_unrelated(s):
         return None
     own = _bigrams(s)
     if not own:
@@ -114,10 +128,8 @@ def _line_verdict(line: str, doc_bigrams: dict[str, int]) -> str | None:
 
 def clean(document: Document) -> CleanDocument:
     text = document.text
-    doc_bigrams: dict[str, int] = {}
-    for line in text.split("\n"):
-        for g in _bigrams(line):
-            doc_bigrams[g] = doc_bigrams.get(g, 0) + 1
+    # the vocabulary check needs the whole document's bigrams; most documents have no line it applies to
+    doc_bigrams = _doc_bigrams(text) if any(map(_may_be_unrelated, text.split("\n"))) else {}
 
     removals: list[Removal] = []
     kept: list[tuple[int, int, bool]] = []  # original spans that survive, in order, and heading flags
@@ -138,7 +150,7 @@ def clean(document: Document) -> CleanDocument:
         kept.append((cursor, end, False))
         kept.append((-1, -1, line_no in marked))  # paragraph break marker
 
-    pieces, origin, paragraphs = [], [], []
+    pieces, spans, paragraphs = [], [], []   # spans: each piece's original span; None for a joining "\n"
     para_start, cleaned_len, para_has_text = 0, 0, False
     for s, e, marked_heading in kept:
         if s == -1:
@@ -150,19 +162,31 @@ def clean(document: Document) -> CleanDocument:
                 paragraphs.append(Paragraph(len(paragraphs) + 1, p_start, p_start + len(stripped),
                                             marked_heading or is_heading(stripped)))
                 pieces.append("\n")
-                origin.append(origin[-1] + 1 if origin else 0)
+                spans.append(None)
                 cleaned_len += 1
             else:
-                del origin[len(origin) - sum(len(p) for p in pieces[para_start:]):]
                 cleaned_len -= sum(len(p) for p in pieces[para_start:])
-                del pieces[para_start:]
+                del pieces[para_start:], spans[para_start:]
             para_start, para_has_text = len(pieces), False
             continue
         chunk = text[s:e]
         pieces.append(chunk)
-        origin.extend(range(s, e))
+        spans.append((s, e))
         cleaned_len += len(chunk)
         para_has_text = para_has_text or bool(chunk.strip())
     cleaned = "".join(pieces)
-    return CleanDocument(document, cleaned, np.asarray(origin, dtype=np.int64),
+    return CleanDocument(document, cleaned, _origin_map(spans),
                          tuple(paragraphs), tuple(sorted(removals, key=lambda r: r.start)))
+
+
+def _origin_map(spans) -> np.ndarray:
+    """Original offset of every cleaned character; a joining "\n" maps just after the character before it."""
+    parts, last = [], -1
+    for span in spans:
+        if span is None:
+            last += 1
+            parts.append(np.array([last], dtype=np.int64))
+        elif span[1] > span[0]:
+            parts.append(np.arange(span[0], span[1], dtype=np.int64))
+            last = span[1] - 1
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)

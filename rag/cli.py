@@ -113,11 +113,12 @@ def cmd_docs(args) -> int:
     from .index import load_index
 
     index = load_index(Path(args.index))
+    chunk_counts = index.chunks.counts_by_doc()
     rows = []
     for name, doc in index.documents.items():
         rows.append({
             "doc": name, "title": doc.title, "encoding": doc.document.encoding,
-            "paragraphs": len(doc.paragraphs), "chunks": sum(c.doc == name for c in index.chunks),
+            "paragraphs": len(doc.paragraphs), "chunks": chunk_counts[name],
             "removed": [{"kind": r.kind, "start": r.start, "end": r.end, "text": r.text} for r in doc.removals]
             + [{"kind": "extraction", "start": None, "end": None, "text": t} for t in doc.document.dropped],
         })
@@ -215,9 +216,12 @@ def cmd_serve(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from . import bench
-
-    result = bench.run(args)
+    if args.what == "search":
+        from . import bench_search
+        result = bench_search.run(args)
+    else:
+        from . import bench
+        result = bench.run(args)
     if args.json:
         _print_json(result)
     return 0
@@ -286,8 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm", help="openai:<model> for generative, streamed answers")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("bench", help="benchmarks on ../shared/bench (retrieval quality, embedder speed)")
-    p.add_argument("what", choices=["retrieval", "embed"])
+    p = sub.add_parser("bench", help="benchmarks on ../shared/bench (retrieval quality, embedder speed, "
+                                     "search at scale)")
+    p.add_argument("what", choices=["retrieval", "embed", "search"])
     p.add_argument("--bench-dir", default=os.environ.get("RAG_BENCH_DIR", "../shared/bench"))
     p.add_argument("--embedder", default="e5-small")
     p.add_argument("--sets", default="cmrc2018_dev,drcd_dev")
@@ -297,6 +302,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tokenizer", default="bigram", help="for 'retrieval': BM25 tokenizer")
     p.add_argument("--chunk-size", type=int, default=CHUNKING.target_chars, help="for 'retrieval': chunk size")
     p.add_argument("--weights", default="", help="for 'retrieval': dense weights to compare, e.g. 0.2,0.3,0.5")
+    p.add_argument("--sizes", default="10000,100000,1000000", help="for 'search': corpus sizes in chunks")
+    p.add_argument("--questions", type=int, default=200, help="for 'search': bench questions asked per size")
+    p.add_argument("--peer-questions", type=int, default=50, help="for 'search': of those, asked of the peer")
+    p.add_argument("--no-peer", action="store_true", help="for 'search': skip the LangChain peer")
+    p.add_argument("--seed", type=int, default=0, help="for 'search': corpus and question sampling")
+    p.add_argument("--flat-below", type=int, default=None,
+                   help="for 'search': exact vector search below this many chunks (default: the product's)")
+    p.add_argument("--sources", type=int, default=0,
+                   help="for 'search': bench paragraphs per set to build corpora from (0 = all)")
+    p.add_argument("--out", default="", help="for 'search': folder for bench-search.json and .png")
+    p.add_argument("--work", default="", help="for 'search': keep the built corpora and indexes here")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)
     return parser

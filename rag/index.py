@@ -4,12 +4,18 @@ On disk an index is a folder you can read by hand::
 
     index/
       CURRENT                 name of the live build folder (replaced atomically)
-      build-<time>/           manifest.json, documents.jsonl, chunks.jsonl, origins.npy,
-                              bm25_{vocab.json,data,indices,indptr}.npy, vectors.npy
+      build-<time>/           manifest.json        format, embedder, settings, vector plan, documents
+                              documents.jsonl      one document a line (+ documents.offsets.npy, origins.npy)
+                              chunks.npy           chunk spans as integer columns (+ sections.json)
+                              bm25_terms.npy       sorted term keys; bm25_indptr/doc_ids/weights.npy postings
+                              vectors.npy          float32 [chunks, dim]; vectors.ivf above 50k chunks
       cache/                  embedding cache keyed by (embedder name, text hash)
 
 A build is written into a fresh folder and published by replacing ``CURRENT``,
 so a crash mid-build leaves the previous index usable. Nothing is pickled.
+Loading reads the small arrays and leaves documents, postings and vectors on disk,
+read row by row as queries need them (storage.py), so a million-chunk index
+opens in seconds.
 """
 from __future__ import annotations
 
@@ -19,24 +25,27 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
 
-from .bm25 import BM25Index, BM25Params, build_bm25
+from .ann import VectorPlan, VectorSearch, build_vector_search, load_vector_search, plan_for, save_vector_search
+from .bm25 import BM25Index, BM25Params, PostingsBuilder
 from .chunking import Chunk, ChunkSettings, chunk_document
-from .clean import CleanDocument, Paragraph, Removal, clean
-from .documents import Document, load_documents
+from .clean import CleanDocument, clean
+from .documents import load_documents
 from .embedding import Embedder, embed_in_batches
 from .errors import DocumentError, IndexError_, IndexLockedError, IndexMismatchError, RagError
 from .normalize import normalize
-from .tokens import DEFAULT_TOKENIZER, get_tokenizer, query_text
+from .storage import ArrayFile, ChunkTable, DocumentStore, load_array, write_documents
+from .tokens import DEFAULT_TOKENIZER, bigram_keys, get_tokenizer, term_keys
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
+BM25_ARRAYS = ("terms", "indptr", "doc_ids", "weights")
 
 
 @dataclass(frozen=True)
@@ -54,18 +63,16 @@ class Index:
     settings: IndexSettings
     embedder_name: str
     dim: int
-    documents: dict[str, CleanDocument]
-    chunks: tuple[Chunk, ...]
+    documents: Mapping[str, CleanDocument]   # a dict after a build, a lazy DocumentStore after loading
+    chunks: ChunkTable
     bm25: BM25Index
-    vectors: np.ndarray          # [n_chunks, dim], L2-normalized
+    vectors: object              # [n_chunks, dim] L2-normalized: an array, or an ArrayFile after loading
+    dense: VectorSearch
     built_at: str = ""
     duplicates: tuple[tuple[str, str], ...] = ()  # (name not indexed, name indexed) of identical files
 
     def tokenize(self, text: str) -> list[str]:
         return get_tokenizer(self.settings.tokenizer)(normalize(text))
-
-    def tokenize_query(self, question: str) -> list[str]:
-        return get_tokenizer(self.settings.tokenizer)(query_text(normalize(question)))
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class BuildReport:
     failures: tuple[DocumentError, ...]
     seconds: float
     duplicates: tuple[tuple[str, str], ...] = ()   # (skipped name, indexed name) with the same bytes
+    stage_seconds: dict = field(default_factory=dict)  # clean_chunk, bm25, embed, vector_index
 
 
 # ---------------------------------------------------------------- building
@@ -141,10 +149,23 @@ def build_index(paths, embedder: Embedder, settings: IndexSettings = IndexSettin
                                 failures=loaded.failures, started=started)
 
 
-def build_from_documents(documents, embedder: Embedder, settings: IndexSettings = IndexSettings(),
-                         cache_dir: Path | None = None, progress=None, failures=(),
-                         started: float | None = None) -> tuple[Index, BuildReport]:
-    started = time.perf_counter() if started is None else started
+@dataclass(frozen=True)
+class Prepared:
+    """Documents cleaned and chunked: what both searches are built from."""
+    documents: dict[str, CleanDocument]
+    chunks: list[Chunk]
+    failures: tuple[DocumentError, ...]
+    duplicates: tuple[tuple[str, str], ...]
+
+    @property
+    def chunks_per_doc(self) -> dict[str, int]:
+        counts = dict.fromkeys(self.documents, 0)
+        for chunk in self.chunks:
+            counts[chunk.doc] += 1
+        return counts
+
+
+def prepare(documents, settings: IndexSettings, failures=()) -> Prepared:
     cleaned, chunks, failures, first_by_hash, duplicates = {}, [], list(failures), {}, []
     for doc in documents:
         if doc.sha256 in first_by_hash:  # same bytes: indexed once, cited under the first name
@@ -158,18 +179,57 @@ def build_from_documents(documents, embedder: Embedder, settings: IndexSettings 
         first_by_hash[doc.sha256] = doc.name
         cleaned[doc.name] = cdoc
         chunks.extend(chunk_document(cdoc, settings.chunking, first_id=len(chunks)))
-    tokenize = get_tokenizer(settings.tokenizer)
-    bm25 = build_bm25([tokenize(normalize(c.search_text)) for c in chunks], settings.bm25)
+    return Prepared(cleaned, chunks, tuple(failures), tuple(duplicates))
+
+
+def build_lexical(chunks, settings: IndexSettings, batch: int = 20_000) -> BM25Index:
+    """BM25 over the chunks' search text, in batches; the default bigram tokenizer runs
+    vectorized (tokens.bigram_keys), any other tokenizer token by token."""
+    builder, tokenize = PostingsBuilder(), get_tokenizer(settings.tokenizer)
+    for a in range(0, len(chunks), batch):
+        texts = [normalize(c.search_text) for c in chunks[a:a + batch]]
+        if settings.tokenizer == "bigram":
+            owner, keys = bigram_keys(texts)
+        else:
+            tokens = [tokenize(t) for t in texts]
+            owner = np.repeat(np.arange(len(texts), dtype=np.int64), [len(t) for t in tokens])
+            keys = term_keys(t for ts in tokens for t in ts)
+        builder.add(len(texts), owner, keys)
+    return builder.build(settings.bm25)
+
+
+def assemble(prepared: Prepared, bm25: BM25Index, vectors: np.ndarray, embedder_name: str, dim: int,
+             settings: IndexSettings, plan: VectorPlan | None = None) -> Index:
+    dense = build_vector_search(vectors, plan or plan_for(len(vectors)))
+    return Index(settings, embedder_name, dim, prepared.documents,
+                 ChunkTable.from_chunks(prepared.chunks, prepared.documents), bm25, vectors, dense,
+                 time.strftime("%Y-%m-%dT%H:%M:%S"), prepared.duplicates)
+
+
+def build_from_documents(documents, embedder: Embedder, settings: IndexSettings = IndexSettings(),
+                         cache_dir: Path | None = None, progress=None, failures=(),
+                         started: float | None = None) -> tuple[Index, BuildReport]:
+    started = time.perf_counter() if started is None else started
+    stages, t0 = {}, time.perf_counter()
+    prepared = prepare(documents, settings, failures)
+    stages["clean_chunk"], t0 = time.perf_counter() - t0, time.perf_counter()
+    bm25 = build_lexical(prepared.chunks, settings)
+    stages["bm25"], t0 = time.perf_counter() - t0, time.perf_counter()
     cache = EmbeddingCache(cache_dir, embedder.name, embedder.dim)
-    vectors, embedded = embed_chunks(chunks, embedder, cache, progress)
+    vectors, embedded = embed_chunks(prepared.chunks, embedder, cache, progress)
     cache.save()
-    index = Index(settings, embedder.name, embedder.dim, cleaned, tuple(chunks), bm25, vectors,
-                  time.strftime("%Y-%m-%dT%H:%M:%S"), tuple(duplicates))
-    return index, BuildReport(len(cleaned), len(chunks), embedded, tuple(failures),
-                              time.perf_counter() - started, tuple(duplicates))
+    stages["embed"], t0 = time.perf_counter() - t0, time.perf_counter()
+    index = assemble(prepared, bm25, vectors, embedder.name, embedder.dim, settings)
+    stages["vector_index"] = time.perf_counter() - t0
+    return index, BuildReport(len(prepared.documents), len(prepared.chunks), embedded, prepared.failures,
+                              time.perf_counter() - started, prepared.duplicates, stages)
 
 
 # ---------------------------------------------------------------- saving
+
+def _whole(array) -> np.ndarray:
+    return np.asarray(array[0:len(array)])   # an array, or every row of an ArrayFile
+
 
 def _settings_dict(index: Index) -> dict:
     return {
@@ -179,8 +239,9 @@ def _settings_dict(index: Index) -> dict:
         "chunking": asdict(index.settings.chunking),
         "tokenizer": index.settings.tokenizer,
         "bm25": asdict(index.settings.bm25),
+        "vector_index": index.dense.plan.to_json(),
         "counts": {"documents": len(index.documents), "chunks": len(index.chunks),
-                   "terms": len(index.bm25.vocab)},
+                   "terms": len(index.bm25.terms), "postings": int(index.bm25.indptr[-1])},
         "documents": [{"name": d.document.name, "sha256": d.document.sha256,
                        "encoding": d.document.encoding, "path": d.document.path}
                       for d in index.documents.values()],
@@ -188,42 +249,17 @@ def _settings_dict(index: Index) -> dict:
     }
 
 
-def _write_jsonl(path: Path, rows) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
 def save_index(index: Index, root: Path) -> Path:
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     build = root / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     build.mkdir()
-    origins, docs = [], []
-    offset = 0
-    for d in index.documents.values():
-        docs.append({
-            "name": d.document.name, "path": d.document.path, "encoding": d.document.encoding,
-            "sha256": d.document.sha256, "text": d.document.text, "clean_text": d.text,
-            "heading_lines": list(d.document.heading_lines), "page_starts": list(d.document.page_starts),
-            "title": d.document.title, "date": d.document.date, "dropped": list(d.document.dropped),
-            "origin_offset": offset,
-            "paragraphs": [[p.number, p.start, p.end, p.heading] for p in d.paragraphs],
-            "removals": [[r.kind, r.start, r.end, r.text] for r in d.removals],
-        })
-        origins.append(d.origin)
-        offset += len(d.origin)
-    _write_jsonl(build / "documents.jsonl", docs)
-    np.save(build / "origins.npy", np.concatenate(origins) if origins else np.zeros(0, np.int64))
-    _write_jsonl(build / "chunks.jsonl", (asdict(c) for c in index.chunks))
-    vocab = [None] * len(index.bm25.vocab)
-    for term, tid in index.bm25.vocab.items():
-        vocab[tid] = term
-    (build / "bm25_vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    w = index.bm25.weights
-    for name in ("data", "indices", "indptr"):
-        np.save(build / f"bm25_{name}.npy", getattr(w, name))
-    np.save(build / "vectors.npy", index.vectors)
+    write_documents(build, index.documents)
+    index.chunks.save(build)
+    for name in BM25_ARRAYS:
+        np.save(build / f"bm25_{name}.npy", _whole(getattr(index.bm25, name)))
+    np.save(build / "vectors.npy", _whole(index.vectors).astype(np.float32))
+    save_vector_search(index.dense, build)
     (build / "manifest.json").write_text(json.dumps(_settings_dict(index), ensure_ascii=False, indent=2),
                                          encoding="utf-8")
     _fsync_tree(build)
@@ -323,46 +359,32 @@ def check_compatible(manifest: dict, settings: IndexSettings | None, embedder: E
                                  "Rebuild it with: rag index --rebuild (or use the settings it was built with)")
 
 
+def _damaged(root: Path, what) -> IndexError_:
+    return IndexError_(f"the index in '{root}' is damaged ({what}); rebuild it with: rag index --rebuild")
+
+
 def load_index(root: Path, embedder: Embedder | None = None, settings: IndexSettings | None = None) -> Index:
     build, manifest = read_manifest(root)
     check_compatible(manifest, settings, embedder, root)
+    dim = manifest["embedder"]["dim"]
     try:
-        origins = np.load(build / "origins.npy", allow_pickle=False)
-        documents = {}
-        with open(build / "documents.jsonl", encoding="utf-8") as f:
-            for line in f:
-                row = json.loads(line)
-                doc = Document(row["name"], row["path"], row["text"], row["encoding"], row["sha256"],
-                               tuple(row["heading_lines"]), tuple(row["page_starts"]), row["title"], row["date"],
-                               tuple(row["dropped"]))
-                n = len(row["clean_text"])
-                documents[doc.name] = CleanDocument(
-                    doc, row["clean_text"], origins[row["origin_offset"]:row["origin_offset"] + n],
-                    tuple(Paragraph(*p) for p in row["paragraphs"]),
-                    tuple(Removal(*r) for r in row["removals"]))
-        with open(build / "chunks.jsonl", encoding="utf-8") as f:
-            chunks = tuple(Chunk(**json.loads(line)) for line in f)
-        vocab_list = json.loads((build / "bm25_vocab.json").read_text(encoding="utf-8"))
-        arrays = {n: np.load(build / f"bm25_{n}.npy", allow_pickle=False) for n in ("data", "indices", "indptr")}
-        weights = sparse.csc_matrix((arrays["data"], arrays["indices"], arrays["indptr"]),
-                                    shape=(len(chunks), len(vocab_list)))
-        vectors = np.load(build / "vectors.npy", allow_pickle=False)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise IndexError_(f"the index in '{root}' is damaged ({exc}); rebuild it with: rag index --rebuild") \
-            from exc
-    if any(c.doc not in documents for c in chunks):
-        raise IndexError_(f"the index in '{root}' is damaged (chunks name documents it lacks); "
-                          "rebuild it with: rag index --rebuild")
-    if vectors.shape != (len(chunks), manifest["embedder"]["dim"]):
-        raise IndexError_(f"the index in '{root}' is damaged (vectors {vectors.shape} for {len(chunks)} chunks); "
-                          "rebuild it with: rag index --rebuild")
-    if len(arrays["indptr"]) != len(vocab_list) + 1 or origins.ndim != 1:
-        raise IndexError_(f"the index in '{root}' is damaged (BM25 arrays do not match the vocabulary); "
-                          "rebuild it with: rag index --rebuild")
-    bm25 = BM25Index({t: i for i, t in enumerate(vocab_list)}, weights, settings_from_manifest(manifest).bm25)
+        documents = DocumentStore(build, [str(d["name"]) for d in manifest["documents"]])
+        chunks = ChunkTable.load(build, documents)
+        terms, indptr = load_array(build / "bm25_terms.npy"), load_array(build / "bm25_indptr.npy")
+        doc_ids, weights = ArrayFile(build / "bm25_doc_ids.npy"), ArrayFile(build / "bm25_weights.npy")
+        vectors = ArrayFile(build / "vectors.npy")
+        if vectors.shape != (len(chunks), dim):
+            raise ValueError(f"vectors {vectors.shape} for {len(chunks)} chunks of dim {dim}")
+        if not (terms.dtype == np.int64 and indptr.shape == (len(terms) + 1,)
+                and int(indptr[-1]) == len(doc_ids) == len(weights)):
+            raise ValueError("BM25 arrays do not match each other")
+        dense = load_vector_search(build, VectorPlan(**manifest.get("vector_index", {})), vectors, dim)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:  # RuntimeError: faiss reading
+        raise _damaged(root, exc) from exc
+    bm25 = BM25Index(terms, indptr, doc_ids, weights, len(chunks), settings_from_manifest(manifest).bm25)
     duplicates = manifest.get("duplicates") or {}
-    return Index(settings_from_manifest(manifest), manifest["embedder"]["name"], manifest["embedder"]["dim"],
-                 documents, chunks, bm25, vectors, str(manifest.get("built_at", "")),
+    return Index(settings_from_manifest(manifest), manifest["embedder"]["name"], dim, documents, chunks, bm25,
+                 vectors, dense, str(manifest.get("built_at", "")),
                  tuple(duplicates.items()) if isinstance(duplicates, dict) else ())
 
 

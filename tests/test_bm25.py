@@ -36,3 +36,36 @@ def test_matches_rank_bm25_on_seed_chunks(hashing_index):
 def test_top_k_orders_best_first_with_stable_ties():
     assert top_k(np.array([0.1, 0.5, 0.5, 0.9]), 3).tolist() == [3, 1, 2]
     assert top_k(np.array([]), 3).tolist() == []
+
+
+def test_vectorized_build_equals_the_generic_one(hashing_index):
+    from rag.index import IndexSettings, build_lexical
+    index, _ = hashing_index
+    chunks = list(index.chunks)
+    generic = build_bm25([bigram_tokens(normalize(c.search_text)) for c in chunks])
+    vectorized = build_lexical(chunks, IndexSettings(), batch=37)   # many batches, uneven last one
+    for name in ("terms", "indptr", "doc_ids", "weights"):
+        assert np.array_equal(getattr(generic, name), getattr(vectorized, name)), name
+
+
+def test_matches_rank_bm25_on_thousands_of_bench_chunks():
+    """The oracle at a size where rank-bm25's own statistics (idf floor, avgdl) matter."""
+    import pytest
+
+    from conftest import BENCH
+    from rag.index import IndexSettings, build_lexical, prepare
+    from rag.squad import load_squad
+    if not (BENCH / "cmrc2018_dev.json").is_file():
+        pytest.skip("bench sets not found")
+    docs, questions = load_squad(BENCH / "cmrc2018_dev.json")
+    chunks = prepare(docs, IndexSettings()).chunks
+    assert len(chunks) > 3000
+    reference = BM25Okapi([bigram_tokens(normalize(c.search_text)) for c in chunks])
+    ours = build_lexical(chunks, IndexSettings())
+    for q in questions[::80][:40]:
+        tokens = bigram_tokens(normalize(q.question))
+        expected, got = reference.get_scores(tokens), score(ours, tokens)
+        assert np.allclose(got, expected, rtol=1e-4, atol=1e-4)
+        top = top_k(got, 10)
+        assert set(top) == set(np.argsort(-expected, kind="stable")[:10]) or \
+            np.allclose(np.sort(expected)[::-1][:10], expected[top], rtol=1e-5)

@@ -207,7 +207,8 @@ def test_tampered_manifests_and_truncated_arrays_are_clear_errors(tmp_path, hash
     (build / "manifest.json").write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(IndexError_, match="not a JSON object"):
         load_index(root)
-    for name in ("vectors.npy", "bm25_indptr.npy", "origins.npy"):
+    for name in ("vectors.npy", "bm25_indptr.npy", "bm25_doc_ids.npy", "origins.npy", "chunks.npy",
+                 "documents.jsonl"):
         root = tmp_path / f"trunc-{name}"
         build = save_index(index, root)
         data = (build / name).read_bytes()
@@ -219,3 +220,17 @@ def test_tampered_manifests_and_truncated_arrays_are_clear_errors(tmp_path, hash
     np.save(build / "vectors.npy", np.array([{"evil": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(IndexError_, match="damaged"):
         load_index(root)
+
+
+def test_postings_naming_missing_chunks_are_a_clear_error(tmp_path, hashing_index):
+    from rag.answer import ask
+    from rag.retrieve import Searcher
+    build = save_index(hashing_index[0], tmp_path)
+    doc_ids = np.load(build / "bm25_doc_ids.npy")
+    np.save(build / "bm25_doc_ids.npy", doc_ids + 10_000)
+    with pytest.raises(IndexError_, match="damaged.*rebuild"):
+        ask(Searcher(load_index(tmp_path), hashing_index[1]), "雪亮工程")
+    (build / "documents.jsonl").write_bytes(b"x" * (build / "documents.jsonl").stat().st_size)
+    np.save(build / "bm25_doc_ids.npy", doc_ids)
+    with pytest.raises(IndexError_, match="damaged"):
+        ask(Searcher(load_index(tmp_path), hashing_index[1]), "雪亮工程")

@@ -41,3 +41,9 @@ def test_bad_queries_and_options_are_refused(hashing_index):
     with pytest.raises(QueryError, match="limit"):
         searcher.search("问" * 5000)
     assert searcher.search("😀😀", "bm25").hits  # no terms: still answers, with zero scores
+
+
+def test_every_stage_of_a_query_is_timed(hashing_index):
+    result = Searcher(*hashing_index).search("张掖市建成了多少个四级综治中心?", "hybrid", k=5)
+    assert set(result.timings_ms) == {"normalize", "tokenize", "bm25", "bm25_top_k", "embed_query", "dense", "fusion"}
+    assert all(ms >= 0 for ms in result.timings_ms.values())

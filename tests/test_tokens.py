@@ -22,3 +22,23 @@ def test_jieba_tokens_drop_punctuation():
 def test_unknown_tokenizer_lists_valid_names():
     with pytest.raises(ConfigError, match="bigram, jieba"):
         get_tokenizer("words")
+
+
+def test_term_keys_pack_han_and_hash_the_rest():
+    from rag.tokens import term_key
+    assert term_key("雪") == ord("雪")
+    assert term_key("雪亮") == (1 << 42) | ord("雪") << 21 | ord("亮")
+    assert term_key("office") >> 62 == 1 and term_key("office") != term_key("365")
+    assert len({term_key(t) for t in ["雪", "亮", "雪亮", "亮雪", "4.2", "42", "office"]}) == 7
+
+
+def test_vectorized_keys_equal_the_tokenizer_text_by_text(seed_documents):
+    from collections import Counter
+
+    from rag.normalize import normalize
+    from rag.tokens import bigram_keys, term_key
+    texts = [normalize(line) for doc in seed_documents.values() for line in doc.text.splitlines()]
+    texts += ["", "office365的4.2万", "什么多少的", "𠀀雪亮"]   # stop words, Latin, digits, CJK Ext. B
+    owner, keys = bigram_keys(texts)
+    for i, text in enumerate(texts):
+        assert Counter(keys[owner == i].tolist()) == Counter(term_key(t) for t in bigram_tokens(text)), text

@@ -113,13 +113,13 @@ def passages_html(index: Index, hits, numbers, script: str = "original") -> str:
 
 
 def documents_rows(index: Index) -> list[list]:
-    rows = []
+    rows, chunk_counts = [], index.chunks.counts_by_doc()
     for name, doc in index.documents.items():
         removed = "；".join(f"{r.kind}: {r.text[:30]}" for r in doc.removals if r.kind != "pinyin")
         pinyin = sum(r.kind == "pinyin" for r in doc.removals)
         if pinyin:
             removed = f"pinyin ×{pinyin}" + (f"；{removed}" if removed else "")
-        rows.append([name, doc.title, len(doc.paragraphs), sum(c.doc == name for c in index.chunks), removed or "—"])
+        rows.append([name, doc.title, len(doc.paragraphs), chunk_counts[name], removed or "—"])
     return rows
 
 

@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+
+from rag.ann import VectorPlan, build_vector_search, load_vector_search, plan_for, save_vector_search
+
+
+def _unit(rng, n, dim=32):
+    x = rng.normal(size=(n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_plan_by_size():
+    assert plan_for(49_999).kind == "flat"
+    plan = plan_for(1_000_000)
+    assert (plan.kind, plan.lists, plan.probe) == ("ivf-sq8", 1000, 62)
+    assert plan_for(100_000).probe == 32
+
+
+def test_ivf_probing_every_list_is_exact_and_round_trips(tmp_path):
+    rng = np.random.default_rng(0)
+    vectors, queries = _unit(rng, 4000), _unit(rng, 20)
+    exact = build_vector_search(vectors, VectorPlan())
+    ivf = build_vector_search(vectors, VectorPlan("ivf-sq8", lists=16, probe=16, rescore=200))
+    for q in queries:
+        e_scores, e_ids = exact.search(q, 10)
+        a_scores, a_ids = ivf.search(q, 10)
+        assert a_ids.tolist() == e_ids.tolist()
+        assert np.allclose(a_scores, e_scores, atol=1e-5)   # re-scored exactly, not the 8-bit estimate
+    save_vector_search(ivf, tmp_path)
+    loaded = load_vector_search(tmp_path, ivf.plan, vectors, 32)
+    assert loaded.search(queries[0], 10)[1].tolist() == ivf.search(queries[0], 10)[1].tolist()
+
+
+def test_few_probes_trade_recall_for_speed_and_damage_is_caught(tmp_path):
+    rng = np.random.default_rng(1)
+    vectors, queries = _unit(rng, 4000), _unit(rng, 30)
+    exact = build_vector_search(vectors, VectorPlan())
+    ivf = build_vector_search(vectors, VectorPlan("ivf-sq8", lists=64, probe=2, rescore=100))
+    recall = np.mean([len(set(exact.search(q, 10)[1]) & set(ivf.search(q, 10)[1])) / 10 for q in queries])
+    assert 0 < recall < 1   # random vectors have no clusters: two of 64 lists miss most neighbours
+    save_vector_search(ivf, tmp_path)
+    (tmp_path / "vectors.ivf").write_bytes(b"not a faiss index")
+    with pytest.raises((RuntimeError, ValueError)):
+        load_vector_search(tmp_path, ivf.plan, vectors, 32)

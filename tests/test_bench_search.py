@@ -1,0 +1,77 @@
+import json
+
+import numpy as np
+import pytest
+
+from conftest import BENCH
+from rag.bench_search import make_corpus, noise_sigma, perturb, synthesize_vectors
+from rag.chunking import SENTENCE_END
+from rag.documents import Document
+from rag.index import IndexSettings, prepare
+
+TEXT = "张掖市建成四级综治中心981个，“雪亮工程”监控探头4.2万余个。矛盾纠纷化解率达到98%！全市平安建设满意度持续提升；"
+
+
+def test_perturbation_replaces_a_tenth_of_han_and_keeps_sentence_ends():
+    rng = np.random.default_rng(0)
+    alphabet = np.array([ord(c) for c in "国家人民政法"], dtype=np.uint32)
+    copies = [perturb(TEXT * 20, rng, alphabet, np.full(6, 1 / 6)) for _ in range(5)]
+    for copy in copies:
+        assert len(copy) == len(TEXT * 20)
+        changed = [a != b for a, b in zip(copy, TEXT * 20)]
+        assert all(a == b for a, b in zip(copy, TEXT * 20) if not ("\u4e00" <= b <= "\u9fff"))
+        assert 0.04 < sum(changed) / len(changed) < 0.12
+        assert [c for c in copy if c in SENTENCE_END] == [c for c in TEXT * 20 if c in SENTENCE_END]
+
+
+def test_noise_sigma_gives_the_target_cosine():
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=(2000, 384))
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    noisy = v + rng.normal(0, noise_sigma(0.978, 384), v.shape)
+    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+    assert abs(np.sum(v * noisy, axis=1).mean() - 0.978) < 0.002
+
+
+def test_corpus_reaches_the_size_and_copies_chunk_like_their_sources(seed_documents):
+    # sources like the bench's: one paragraph each (a copy of a whole report may lose a furniture
+    # line's pattern, 编辑： -> 编X：, and keep it as text)
+    lines = [line for doc in seed_documents.values() for line in doc.text.splitlines() if len(line) > 80]
+    sources = [Document(f"p{i}", "", line, "utf-8", str(i)) for i, line in enumerate(lines[:40])]
+    settings = IndexSettings()
+    base = prepare(sources, settings)
+    per_source = np.array([base.chunks_per_doc[d.name] for d in sources])
+    docs, origin = make_corpus(sources, per_source, 600, seed=3)
+    corpus = prepare(docs, settings)
+    assert len(corpus.chunks) >= 600 and len(corpus.documents) == len(docs)
+    counts = corpus.chunks_per_doc
+    assert all(counts[d.name] == per_source[o] for d, o in zip(docs, origin))
+    vectors = [np.eye(per_source[i], 8, dtype=np.float32) for i in range(len(sources))]
+    synth = synthesize_vectors(vectors, origin, corpus, sigma=0.01, seed=3)
+    assert np.allclose(np.linalg.norm(synth, axis=1), 1, atol=1e-5)
+    n_source_chunks = int(per_source.sum())
+    assert np.array_equal(synth[:n_source_chunks], np.concatenate(vectors))   # sources keep real vectors
+    assert (synth[n_source_chunks:].max(axis=1) > 0.9).all()                 # copies stay near them
+
+
+@pytest.mark.skipif(not (BENCH / "drcd_dev.json").is_file(), reason="bench sets not found")
+def test_bench_search_end_to_end_with_the_real_embedder_and_peer(tmp_path, e5_small, capsys):
+    """Both sizes cross the flat/IVF threshold (lowered here) and both sides answer."""
+    from rag import peer
+    from rag.cli import main
+    if not peer.available():
+        pytest.skip(peer.INSTALL_HINT)
+    code = main(["bench", "search", "--sizes", "1000,4000", "--flat-below", "3000", "--sources", "60",
+                 "--questions", "12", "--peer-questions", "6", "--out", str(tmp_path), "--json"])
+    assert code == 0
+    result = json.loads((tmp_path / "bench-search.json").read_text())
+    assert json.loads(capsys.readouterr().out) == result
+    assert set(result["sizes"]) == set(result["peer"]) == {"1000", "4000"}
+    for size, ours in result["sizes"].items():
+        assert ours["chunks"] >= int(size) and ours["ask_ms_p50"] > 0 and ours["rss_mb"] > 0
+        assert {"normalize", "tokenize", "bm25", "embed_query", "dense", "fusion", "answer"} <= set(ours["stage_ms_p50"])
+        assert ours["hit@5"] >= 0.5 and 0.9 <= ours["recall@10"] <= 1
+        assert ours["vector_index"]["kind"] == ("flat" if size == "1000" else "ivf-sq8")
+        theirs = result["peer"][size]
+        assert theirs["ratio"] == pytest.approx(theirs["ask_ms_p50"] / ours["ask_ms_p50"], rel=0.05)
+    assert (tmp_path / "bench-search.png").read_bytes()[:4] == b"\x89PNG"

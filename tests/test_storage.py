@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+
+from rag.storage import ArrayFile, ChunkTable, DocumentStore, write_documents
+
+
+def test_array_file_reads_like_the_loaded_array(tmp_path):
+    data = np.arange(60, dtype=np.float32).reshape(20, 3)
+    np.save(tmp_path / "a.npy", data)
+    f = ArrayFile(tmp_path / "a.npy")
+    assert f.shape == (20, 3) and len(f) == 20
+    assert np.array_equal(f[5:9], data[5:9]) and np.array_equal(f[0:20], data)
+    assert np.array_equal(f[[7, 2, 19]], data[[7, 2, 19]]) and np.array_equal(f[3], data[3])
+    assert len(f[25:30]) == 0
+
+
+def test_array_file_refuses_pickles_and_truncation(tmp_path):
+    np.save(tmp_path / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match="numeric"):
+        ArrayFile(tmp_path / "objects.npy")
+    np.save(tmp_path / "t.npy", np.zeros(1000, np.int32))
+    raw = (tmp_path / "t.npy").read_bytes()
+    (tmp_path / "t.npy").write_bytes(raw[:-100])
+    with pytest.raises(ValueError, match="truncated"):
+        ArrayFile(tmp_path / "t.npy")
+
+
+def test_documents_and_chunks_round_trip(tmp_path, hashing_index):
+    index, _ = hashing_index
+    write_documents(tmp_path, index.documents)
+    index.chunks.save(tmp_path)
+    store = DocumentStore(tmp_path, list(index.documents))
+    assert list(store) == list(index.documents) and len(store) == 5 and "nope.txt" not in store
+    for name, doc in index.documents.items():
+        loaded = store[name]
+        assert loaded.text == doc.text and loaded.paragraphs == doc.paragraphs
+        assert np.array_equal(loaded.origin, doc.origin) and loaded.document == doc.document
+    table = ChunkTable.load(tmp_path, store)
+    assert list(table) == list(index.chunks)
+    assert table.counts_by_doc() == {name: sum(c.doc == name for c in index.chunks) for name in index.documents}
+    # each chunk's text is its document's, and lies inside the paragraphs it names
+    for chunk in table:
+        doc = store[chunk.doc]
+        paras = [p for p in doc.paragraphs if chunk.paragraph_start <= p.number <= chunk.paragraph_end]
+        assert paras[0].start <= chunk.start and chunk.end <= paras[-1].end
+
+
+def test_chunk_columns_naming_missing_documents_are_refused(hashing_index):
+    index, _ = hashing_index
+    columns = index.chunks.columns.copy()
+    columns[0, 0] = 99
+    with pytest.raises(ValueError, match="lacks"):
+        ChunkTable(columns, index.chunks.sections, index.chunks.doc_names, index.documents)
