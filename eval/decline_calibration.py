@@ -20,7 +20,8 @@ def main() -> int:
     from rag.answer import DECLINE_BELOW, DENSE_CONFIDENT, compose
     from rag.embedding import embed_in_batches, get_embedder
     from rag.evaluate import load_jsonl_questions
-    from rag.index import build_index, shared_embedding_cache
+    from rag.embedding import shared_embedding_cache
+    from rag.index import build_index
     from rag.retrieve import Searcher
     from rag.squad import load_squad
 

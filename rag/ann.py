@@ -34,7 +34,9 @@ def plan_for(n_vectors: int, flat_below: int | None = None) -> VectorPlan:
     if n_vectors < (FLAT_BELOW if flat_below is None else flat_below):
         return VectorPlan()
     lists = int(round(math.sqrt(n_vectors)))
-    return VectorPlan("ivf-sq8", lists, max(32, lists // 16), 1000)
+    # swept with rag bench search (README): recall@10 0.978 at 100k with 32 of 316 lists probed,
+    # 0.990 with 64; re-scoring 300 candidates finds the same top 10 as 1,000 in half the time
+    return VectorPlan("ivf-sq8", lists, max(64, lists // 10), 300)
 
 
 def _faiss():

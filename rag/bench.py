@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import ChunkSettings
-from .embedding import embed_in_batches, get_embedder
+from .embedding import embed_in_batches, get_embedder, shared_embedding_cache
 from .evaluate import RETRIEVE_CHUNKS, gold_rank
-from .index import IndexSettings, build_from_documents, shared_embedding_cache
+from .index import IndexSettings, build_from_documents
 from .retrieve import FusionSettings, Searcher
 from .squad import load_squad
 

@@ -79,7 +79,10 @@ def han_alphabet(docs) -> tuple[np.ndarray, np.ndarray]:
 
 
 def make_corpus(sources, chunks_per_source: np.ndarray, size: int, seed: int):
-    """(documents, source row of each document): all sources, then copies up to ``size`` chunks."""
+    """(documents, source row of each, whether each is a copy): every source once and perturbed
+    copies up to ``size`` chunks, in random order. The order matters: a copy often ties with
+    its source on BM25 (no replaced character touches the question's words), and both
+    our ranking and rank-bm25's break ties by position, so sources first would favour ours."""
     import hashlib
     rng = np.random.default_rng(seed)
     alphabet, weights = han_alphabet(sources)
@@ -93,7 +96,9 @@ def make_corpus(sources, chunks_per_source: np.ndarray, size: int, seed: int):
         origin.append(row)
         total += int(chunks_per_source[row])
         copy += 1
-    return docs, np.asarray(origin, dtype=np.int64)
+    shuffle = rng.permutation(len(docs))
+    is_copy = shuffle >= len(sources)
+    return [docs[i] for i in shuffle], np.asarray(origin, dtype=np.int64)[shuffle], is_copy
 
 
 def noise_sigma(cosine: float, dim: int) -> float:
@@ -102,20 +107,20 @@ def noise_sigma(cosine: float, dim: int) -> float:
     return float(np.sqrt((1 / cosine ** 2 - 1) / dim))
 
 
-def synthesize_vectors(source_vectors: list[np.ndarray], doc_origin: np.ndarray, prepared, sigma: float,
-                       seed: int) -> np.ndarray:
+def synthesize_vectors(source_vectors: list[np.ndarray], doc_origin: np.ndarray, is_copy: np.ndarray, prepared,
+                       sigma: float, seed: int) -> np.ndarray:
     """Real vectors for source chunks, noised copies of them for copies' chunks."""
     rng = np.random.default_rng(seed + 1)
     out = np.empty((len(prepared.chunks), source_vectors[0].shape[1]), dtype=np.float32)
     row_of = {name: i for i, name in enumerate(prepared.documents)}
-    chunk_no, last_doc, n_sources = 0, None, len(source_vectors)
+    chunk_no, last_doc = 0, None
     for i, chunk in enumerate(prepared.chunks):
         chunk_no = chunk_no + 1 if chunk.doc == last_doc else 0
         last_doc = chunk.doc
         row = row_of[chunk.doc]
         src = source_vectors[doc_origin[row]]
         out[i] = src[min(chunk_no, len(src) - 1)]
-        if row >= n_sources:
+        if is_copy[row]:
             out[i] += rng.normal(0, sigma, out.shape[1]).astype(np.float32)
     out /= np.linalg.norm(out, axis=1, keepdims=True)
     return out
@@ -133,12 +138,12 @@ def build_worker(work: str, size: int, seed: int, sigma: float, flat_below: int 
     per_source = np.load(w / "chunks_per_source.npy")
     flat = np.load(w / "source_vectors.npy")
     source_vectors = np.split(flat, np.cumsum(per_source)[:-1])
-    docs, origin = make_corpus(sources, per_source, size, seed)
+    docs, origin, is_copy = make_corpus(sources, per_source, size, seed)
     settings, stages = IndexSettings(), {}
     t0 = time.perf_counter()
     prepared = prepare(docs, settings)
     stages["clean_chunk"] = time.perf_counter() - t0
-    vectors = synthesize_vectors(source_vectors, origin, prepared, sigma, seed)   # not timed: stands in for embedding
+    vectors = synthesize_vectors(source_vectors, origin, is_copy, prepared, sigma, seed)   # not timed: stands in for embedding
     t0 = time.perf_counter()
     bm25 = build_lexical(prepared.chunks, settings)
     stages["bm25"] = time.perf_counter() - t0
@@ -195,11 +200,13 @@ def dense_recall(index, embedder, questions: list[str]) -> tuple[float, float]:
     exact = faiss.IndexFlatIP(index.dim)
     for a in range(0, len(index.vectors), 100_000):
         exact.add(np.ascontiguousarray(index.vectors[a:a + 100_000], dtype=np.float32))
-    times = []
+    times, threads = [], faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)   # as VectorSearch runs a query
     for q in qvecs[:20]:
         t0 = time.perf_counter()
         exact.search(q[None, :], 10)
         times.append((time.perf_counter() - t0) * 1000)
+    faiss.omp_set_num_threads(threads)
     _, truth = exact.search(qvecs, 10)
     found = [len(set(index.dense.search(q, 10)[1].tolist()) & set(t.tolist())) / 10 for q, t in zip(qvecs, truth)]
     return round(float(np.mean(found)), 4), _percentiles(times)[0]
@@ -209,7 +216,8 @@ def dense_recall(index, embedder, questions: list[str]) -> tuple[float, float]:
 
 def _source_vectors(sources, embedder, settings):
     """Real vectors of every source chunk (embedding cache shared with rag eval and rag bench)."""
-    from .index import EmbeddingCache, embed_chunks, prepare, shared_embedding_cache
+    from .embedding import EmbeddingCache, embed_chunks, shared_embedding_cache
+    from .index import prepare
     prepared = prepare(sources, settings)
     print(f"source corpus: {len(prepared.documents)} paragraphs, {len(prepared.chunks)} chunks "
           "(embedding those not cached yet)", file=sys.stderr, flush=True)

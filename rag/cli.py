@@ -137,10 +137,10 @@ def cmd_docs(args) -> int:
 def cmd_eval(args) -> int:
     import time
 
-    from .embedding import DEFAULT_EMBEDDER, get_embedder
+    from .embedding import DEFAULT_EMBEDDER, get_embedder, shared_embedding_cache
     from .evaluate import (check_thresholds, choose, load_question_set, parse_thresholds, result_row,
                            score_question, summarize, summary_table, write_report)
-    from .index import IndexSettings, build_from_documents, build_index, shared_embedding_cache
+    from .index import IndexSettings, build_from_documents, build_index
     from .retrieve import MODES, FusionSettings, Searcher
 
     from .generate import llm_from_spec

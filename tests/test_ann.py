@@ -12,8 +12,8 @@ def _unit(rng, n, dim=32):
 def test_plan_by_size():
     assert plan_for(49_999).kind == "flat"
     plan = plan_for(1_000_000)
-    assert (plan.kind, plan.lists, plan.probe) == ("ivf-sq8", 1000, 62)
-    assert plan_for(100_000).probe == 32
+    assert (plan.kind, plan.lists, plan.probe, plan.rescore) == ("ivf-sq8", 1000, 100, 300)
+    assert plan_for(100_000).probe == 64 and plan_for(50_000, flat_below=60_000).kind == "flat"
 
 
 def test_ivf_probing_every_list_is_exact_and_round_trips(tmp_path):

@@ -41,17 +41,20 @@ def test_corpus_reaches_the_size_and_copies_chunk_like_their_sources(seed_docume
     settings = IndexSettings()
     base = prepare(sources, settings)
     per_source = np.array([base.chunks_per_doc[d.name] for d in sources])
-    docs, origin = make_corpus(sources, per_source, 600, seed=3)
+    docs, origin, is_copy = make_corpus(sources, per_source, 600, seed=3)
     corpus = prepare(docs, settings)
     assert len(corpus.chunks) >= 600 and len(corpus.documents) == len(docs)
+    assert sorted(d.name for d, c in zip(docs, is_copy) if not c) == sorted(d.name for d in sources)
+    assert not all(is_copy[len(sources):]) and is_copy.sum() == len(docs) - len(sources)   # shuffled
     counts = corpus.chunks_per_doc
     assert all(counts[d.name] == per_source[o] for d, o in zip(docs, origin))
     vectors = [np.eye(per_source[i], 8, dtype=np.float32) for i in range(len(sources))]
-    synth = synthesize_vectors(vectors, origin, corpus, sigma=0.01, seed=3)
+    synth = synthesize_vectors(vectors, origin, is_copy, corpus, sigma=0.01, seed=3)
     assert np.allclose(np.linalg.norm(synth, axis=1), 1, atol=1e-5)
-    n_source_chunks = int(per_source.sum())
-    assert np.array_equal(synth[:n_source_chunks], np.concatenate(vectors))   # sources keep real vectors
-    assert (synth[n_source_chunks:].max(axis=1) > 0.9).all()                 # copies stay near them
+    copy_chunk = np.repeat(is_copy, [counts[d.name] for d in docs])
+    expected = np.concatenate([vectors[o] for o in origin])
+    assert np.array_equal(synth[~copy_chunk], expected[~copy_chunk])    # sources keep real vectors
+    assert (np.sum(synth * expected, axis=1)[copy_chunk] > 0.9).all()   # copies stay near them
 
 
 @pytest.mark.skipif(not (BENCH / "drcd_dev.json").is_file(), reason="bench sets not found")

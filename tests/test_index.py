@@ -87,7 +87,7 @@ def test_large_indexes_get_an_approximate_vector_index_recorded_in_the_manifest(
     assert index.dense.plan.kind == "ivf-sq8"
     save_index(index, tmp_path)
     _, manifest = read_manifest(tmp_path)
-    assert manifest["vector_index"] == {"kind": "ivf-sq8", "lists": 11, "probe": 32, "rescore": 1000}
+    assert manifest["vector_index"] == {"kind": "ivf-sq8", "lists": 11, "probe": 64, "rescore": 300}
     loaded = load_index(tmp_path, embedder=embedder)
     question = "雪亮工程监控探头"
     assert [h.chunk.id for h in Searcher(loaded, embedder).search(question, "dense").hits] == \
@@ -101,3 +101,17 @@ def test_damaged_arrays_are_reported_with_the_fix(tmp_path, hashing_index):
     (build / "vectors.npy").write_bytes(raw[:len(raw) // 2])
     with pytest.raises(IndexError_, match="damaged.*rebuild"):
         load_index(tmp_path)
+
+
+def test_a_loaded_index_keeps_answering_after_a_rebuild_deletes_its_folder(tmp_path, hashing_index):
+    """The page holds a loaded index while rag index replaces it: every file read lazily
+    (documents, origins, postings, vectors) is opened at load, so deleting it is harmless."""
+    from rag.answer import ask
+    from rag.retrieve import Searcher
+    index, embedder = hashing_index
+    first = save_index(index, tmp_path)
+    searcher = Searcher(load_index(tmp_path, embedder=embedder), embedder)
+    save_index(index, tmp_path)
+    assert not first.exists()
+    answer = ask(searcher, "张掖市建成了多少个四级综治中心?")
+    assert answer.answered and "981" in answer.answer and answer.citations[0].doc.startswith("003")
