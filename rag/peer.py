@@ -76,7 +76,7 @@ def build_peer(texts: list[str], names: list[str], vectors: np.ndarray, embedder
 def peer_worker(work: str, size: int, n_questions: int) -> dict:
     import json
 
-    from .bench_search import _peak_rss_mb, _percentiles
+    from .bench_search import _peak_rss_mb, _percentiles, gold_ranks, hit_rates
     from .embedding import get_embedder
     from .index import load_index
     w = Path(work)
@@ -96,7 +96,7 @@ def peer_worker(work: str, size: int, n_questions: int) -> dict:
         t0 = time.perf_counter()
         docs = retriever.invoke(q["question"])
         times.append((time.perf_counter() - t0) * 1000)
-        hits.append(q["doc"] in {d.metadata["doc"] for d in docs[:5]})
+        hits.append(gold_ranks(q["doc"], [d.metadata["doc"] for d in docs[:5]]))
     p50, p95 = _percentiles(times)
-    return {"ask_ms_p50": p50, "ask_ms_p95": p95, "hit@5": round(float(np.mean(hits)), 3),
+    return {"ask_ms_p50": p50, "ask_ms_p95": p95, **hit_rates(hits),
             "questions": len(questions), "build_s": round(build_s, 1), "rss_mb": round(_peak_rss_mb())}

@@ -207,3 +207,12 @@ def test_login_is_required_when_auth_is_set(hashing_index, tmp_path):
         assert "16535" in _unescape(str(history[-1]["content"]))
     finally:
         app.close()
+
+
+def test_documents_table_lists_the_first_documents_of_a_large_archive(hashing_index):
+    from ui.render import documents_rows
+    index, _ = hashing_index
+    rows = documents_rows(index)
+    assert [r[0] for r in rows] == list(index.documents) and all(r[3] > 0 for r in rows)
+    short = documents_rows(index, limit=2)
+    assert len(short) == 3 and short[:2] == rows[:2] and "共 5 个文档" in short[2][1] and "rag docs" in short[2][1]

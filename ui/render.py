@@ -112,14 +112,20 @@ def passages_html(index: Index, hits, numbers, script: str = "original") -> str:
     return "".join(cards)
 
 
-def documents_rows(index: Index) -> list[list]:
+DOCUMENT_ROWS = 500   # a city's archive has far more; the table lists the first ones, rag docs all
+
+
+def documents_rows(index: Index, limit: int = DOCUMENT_ROWS) -> list[list]:
     rows, chunk_counts = [], index.chunks.counts_by_doc()
-    for name, doc in index.documents.items():
+    for name in list(index.documents)[:limit]:
+        doc = index.documents[name]
         removed = "；".join(f"{r.kind}: {r.text[:30]}" for r in doc.removals if r.kind != "pinyin")
         pinyin = sum(r.kind == "pinyin" for r in doc.removals)
         if pinyin:
             removed = f"pinyin ×{pinyin}" + (f"；{removed}" if removed else "")
         rows.append([name, doc.title, len(doc.paragraphs), chunk_counts[name], removed or "—"])
+    if len(index.documents) > limit:
+        rows.append(["…", f"共 {len(index.documents):,} 个文档，此处列出前 {limit} 个；全部文档：rag docs", "", "", ""])
     return rows
 
 
