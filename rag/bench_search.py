@@ -262,12 +262,12 @@ def calibrate_noise(sources, source_vectors, embedder, settings, seed: int, samp
             "sigma": noise_sigma(mean, source_vectors[0].shape[1])}
 
 
-def run(args) -> dict:
+def setup_work(args, work: Path) -> dict:
+    """The work folder every worker reads: the sources kept, their chunks' real vectors and
+    the questions; returns what the run reports about them (noise, embedder speed)."""
     from .embedding import get_embedder
     from .index import IndexSettings
-    from . import peer
     embedder, settings = get_embedder("e5-small"), IndexSettings()
-    sizes = [int(s) for s in args.sizes.split(",")]
     all_sources, all_questions = load_sources(args.bench_dir, args.sources)
     prepared, flat, embedded = _source_vectors(all_sources, embedder, settings)
     sources = [d.document for d in prepared.documents.values()]  # duplicates and empty paragraphs dropped
@@ -284,17 +284,23 @@ def run(args) -> dict:
     print(f"noise: copies' cosine to their source {noise['cosine_mean']:.4f} (sigma {noise['sigma']:.5f}); "
           f"e5-small embeds {passages_per_s:.1f} chunks/s here, so 1M chunks would take "
           f"{1e6 / passages_per_s / 3600:.0f} h", file=sys.stderr, flush=True)
-
-    work = Path(args.work or tempfile.mkdtemp(prefix="rag-bench-search-"))
     work.mkdir(parents=True, exist_ok=True)
     (work / "args.json").write_text(json.dumps({"bench_dir": str(args.bench_dir), "sources": args.sources,
                                                 "kept": [d.name for d in sources]}), encoding="utf-8")
     np.save(work / "chunks_per_source.npy", per_source)
     np.save(work / "source_vectors.npy", flat)
     (work / "questions.json").write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
-    result = {"sizes": {}, "peer": {}, "questions": len(questions), "noise": noise,
-              "embedder": {"name": embedder.name, "passages_per_s": round(passages_per_s, 1),
-                           "source_chunks_embedded_now": embedded}}
+    return {"questions": len(questions), "noise": noise,
+            "embedder": {"name": embedder.name, "passages_per_s": round(passages_per_s, 1),
+                         "source_chunks_embedded_now": embedded}}
+
+
+def run(args) -> dict:
+    from . import peer
+    sizes = [int(s) for s in args.sizes.split(",")]
+    work = Path(args.work or tempfile.mkdtemp(prefix="rag-bench-search-"))
+    result = {"sizes": {}, "peer": {}, **setup_work(args, work)}
+    noise = result["noise"]
     peer_ready = not args.no_peer and peer.available()
     if not args.no_peer and not peer_ready:
         print(f"peer skipped: {peer.INSTALL_HINT}", file=sys.stderr)

@@ -1,0 +1,69 @@
+"""How the IVF settings were chosen: recall@10 against exact search, and dense search latency,
+for probe/re-score pairs on the corpora of `rag bench search`.
+
+    python3 eval/ivf_sweep.py --size 100000 --settings 32:1000,48:1000,64:1000,96:1000,64:300
+    python3 eval/ivf_sweep.py --size 1000000 --settings 62:1000,62:300,100:300,125:300
+
+The index is built as `rag bench search` builds it (same corpus, seed and questions); its IVF
+index is then searched with each "probe:rescore" pair, one thread, as the product does."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    import faiss
+    import numpy as np
+
+    from rag.ann import VectorPlan, VectorSearch
+    from rag.bench_search import build_worker, setup_work
+    from rag.embedding import get_embedder
+    from rag.index import load_index
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=100_000, help="corpus size in chunks")
+    parser.add_argument("--settings", default="32:1000,48:1000,64:1000,96:1000,64:300,96:300")
+    parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--bench-dir", default=str(ROOT.parent / "shared" / "bench"))
+    args = parser.parse_args()
+    args.sources, args.seed = 0, 0   # as rag bench search's defaults
+    with tempfile.TemporaryDirectory(prefix="rag-ivf-sweep-") as tmp:
+        work = Path(tmp)
+        noise = setup_work(args, work)["noise"]
+        built = build_worker(str(work), args.size, args.seed, noise["sigma"], None)
+        print(f"{built['chunks']} chunks, {built['vector_index']}", file=sys.stderr)
+        embedder = get_embedder("e5-small")
+        index = load_index(work / f"index-{args.size}", embedder=embedder)
+        questions = [q["question"] for q in json.loads((work / "questions.json").read_text(encoding="utf-8"))]
+        qvecs = np.ascontiguousarray(embedder.embed_queries(questions), dtype=np.float32)
+        exact = faiss.IndexFlatIP(index.dim)
+        for a in range(0, len(index.vectors), 100_000):
+            exact.add(np.ascontiguousarray(index.vectors[a:a + 100_000], dtype=np.float32))
+        _, truth = exact.search(qvecs, 10)
+        lists = index.dense.plan.lists
+        for setting in args.settings.split(","):
+            probe, rescore = (int(x) for x in setting.split(":"))
+            search = VectorSearch(VectorPlan("ivf-sq8", lists, probe, rescore), index.vectors, index.dim,
+                                  index.dense.ivf)
+            found, times = [], []
+            for q, t in zip(qvecs, truth):
+                t0 = time.perf_counter()
+                ids = search.search(q, 50)[1]   # the pool a hybrid ask asks for
+                times.append((time.perf_counter() - t0) * 1000)
+                found.append(len(set(ids[:10].tolist()) & set(t.tolist())) / 10)
+            print(f"{built['chunks']} chunks, {lists} lists, probe {probe}, re-score {rescore}: recall@10 "
+                  f"{np.mean(found):.4f}, dense search p50 {np.percentile(times, 50):.2f} ms "
+                  f"p95 {np.percentile(times, 95):.2f} ms", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
