@@ -12,7 +12,6 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,11 +19,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    import faiss
     import numpy as np
 
     from rag.ann import VectorPlan, VectorSearch
-    from rag.bench_search import build_worker, setup_work
+    from rag.bench_search import build_worker, exact_neighbours, recall_at_10, setup_work
     from rag.embedding import get_embedder
     from rag.index import load_index
 
@@ -44,23 +42,15 @@ def main() -> int:
         index = load_index(work / f"index-{args.size}", embedder=embedder)
         questions = [q["question"] for q in json.loads((work / "questions.json").read_text(encoding="utf-8"))]
         qvecs = np.ascontiguousarray(embedder.embed_queries(questions), dtype=np.float32)
-        exact = faiss.IndexFlatIP(index.dim)
-        for a in range(0, len(index.vectors), 100_000):
-            exact.add(np.ascontiguousarray(index.vectors[a:a + 100_000], dtype=np.float32))
-        _, truth = exact.search(qvecs, 10)
+        _, truth = exact_neighbours(index.vectors, index.dim, qvecs)
         lists = index.dense.plan.lists
         for setting in args.settings.split(","):
             probe, rescore = (int(x) for x in setting.split(":"))
             search = VectorSearch(VectorPlan("ivf-sq8", lists, probe, rescore), index.vectors, index.dim,
                                   index.dense.ivf)
-            found, times = [], []
-            for q, t in zip(qvecs, truth):
-                t0 = time.perf_counter()
-                ids = search.search(q, 50)[1]   # the pool a hybrid ask asks for
-                times.append((time.perf_counter() - t0) * 1000)
-                found.append(len(set(ids[:10].tolist()) & set(t.tolist())) / 10)
+            recall, times = recall_at_10(search, qvecs, truth, pool=50)   # the pool a hybrid ask asks for
             print(f"{built['chunks']} chunks, {lists} lists, probe {probe}, re-score {rescore}: recall@10 "
-                  f"{np.mean(found):.4f}, dense search p50 {np.percentile(times, 50):.2f} ms "
+                  f"{recall:.4f}, dense search p50 {np.percentile(times, 50):.2f} ms "
                   f"p95 {np.percentile(times, 95):.2f} ms", flush=True)
     return 0
 

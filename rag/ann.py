@@ -10,6 +10,7 @@ Recall@10 against exact search and the latency of both: ``rag bench search``.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -17,6 +18,9 @@ import numpy as np
 
 FLAT_BELOW = 50_000
 IVF_FILE = "vectors.ivf"
+# One OpenMP thread per query: on two cores more gain nothing, and the threads faiss wakes
+# keep spinning afterwards, slowing the query embedding beside them (python3 eval/faiss_threads.py)
+SEARCH_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,22 @@ def plan_for(n_vectors: int, flat_below: int | None = None) -> VectorPlan:
     if n_vectors < (FLAT_BELOW if flat_below is None else flat_below):
         return VectorPlan()
     lists = int(round(math.sqrt(n_vectors)))
-    # swept with rag bench search (README): recall@10 0.978 at 100k with 32 of 316 lists probed,
-    # 0.990 with 64; re-scoring 300 candidates finds the same top 10 as 1,000 in half the time
+    # python3 eval/ivf_sweep.py: recall@10 at 100k 0.9825 with 32 of 316 lists probed, 0.9895 with 64;
+    # re-scoring 300 candidates finds the same top 10 as 1,000 in about half the time
     return VectorPlan("ivf-sq8", lists, max(64, lists // 10), 300)
+
+
+@contextmanager
+def search_threads():
+    """Run the faiss calls inside with SEARCH_THREADS OpenMP threads, then restore the count
+    (builds stay multi-threaded)."""
+    faiss = _faiss()
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(SEARCH_THREADS)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(threads)
 
 
 def _faiss():
@@ -65,17 +82,9 @@ class VectorSearch:
             ivf.nprobe = plan.probe
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(cosines, chunk ids), best first; exact cosines in both plans. One OpenMP thread:
-        a single query gains nothing from more on two cores, and the threads it wakes keep
-        spinning afterwards, slowing the query embedding beside it (ask p50 at 10k chunks
-        22 ms -> 12 ms, measured with rag bench search)."""
-        faiss = _faiss()
-        threads = faiss.omp_get_max_threads()
-        faiss.omp_set_num_threads(1)
-        try:
+        """(cosines, chunk ids), best first; exact cosines in both plans."""
+        with search_threads():
             return self._search(np.ascontiguousarray(query, dtype=np.float32)[None, :], k)
-        finally:
-            faiss.omp_set_num_threads(threads)
 
     def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         if self.plan.kind == "flat":

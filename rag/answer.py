@@ -95,8 +95,9 @@ def term_weights(index, terms: list[str]) -> np.ndarray:
     for term in terms:
         tokens = index.tokenize(term)
         longer = [t for t in tokens if len(t) > 1] or tokens or [term]
-        absent = bool((index.bm25.term_ids(longer) < 0).any())
-        weights.append(term_idf(index.bm25, longer).max() * (ABSENT_TERM_FACTOR if absent else 1.0))
+        doc_freq = index.bm25.doc_freq(longer)
+        absent = bool((doc_freq == 0).any())   # every indexed term occurs in some chunk
+        weights.append(term_idf(doc_freq, index.bm25.n_docs).max() * (ABSENT_TERM_FACTOR if absent else 1.0))
     return np.asarray(weights, dtype=np.float64)
 
 

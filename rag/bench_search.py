@@ -129,27 +129,22 @@ def synthesize_vectors(source_vectors: list[np.ndarray], doc_origin: np.ndarray,
 # ---------------------------------------------------------------- workers (each in a fresh process)
 
 def build_worker(work: str, size: int, seed: int, sigma: float, flat_below: int | None) -> dict:
-    from .ann import plan_for
-    from .index import IndexSettings, assemble, build_lexical, prepare, save_index
+    from .index import IndexSettings, build_stages, save_index
     w = Path(work)
     saved = json.loads((w / "args.json").read_text(encoding="utf-8"))
     kept = set(saved["kept"])
     sources = [d for d in load_sources(saved["bench_dir"], saved["sources"])[0] if d.name in kept]
     per_source = np.load(w / "chunks_per_source.npy")
-    flat = np.load(w / "source_vectors.npy")
-    source_vectors = np.split(flat, np.cumsum(per_source)[:-1])
+    source_vectors = np.split(np.load(w / "source_vectors.npy"), np.cumsum(per_source)[:-1])
     docs, origin, is_copy = make_corpus(sources, per_source, size, seed)
-    settings, stages = IndexSettings(), {}
-    t0 = time.perf_counter()
-    prepared = prepare(docs, settings)
-    stages["clean_chunk"] = time.perf_counter() - t0
-    vectors = synthesize_vectors(source_vectors, origin, is_copy, prepared, sigma, seed)   # not timed: stands in for embedding
-    t0 = time.perf_counter()
-    bm25 = build_lexical(prepared.chunks, settings)
-    stages["bm25"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    index = assemble(prepared, bm25, vectors, "e5-small", vectors.shape[1], settings, plan_for(len(vectors), flat_below))
-    stages["vector_index"] = time.perf_counter() - t0
+
+    def synthesized(prepared):
+        vectors = synthesize_vectors(source_vectors, origin, is_copy, prepared, sigma, seed)
+        return vectors, 0
+
+    index, prepared, stages, _ = build_stages(docs, IndexSettings(), "e5-small", source_vectors[0].shape[1],
+                                              synthesized, flat_below=flat_below)
+    del stages["embed"]   # synthesizing vectors stands in for embedding, which the targets exclude
     t0 = time.perf_counter()
     build = save_index(index, w / f"index-{size}")
     stages["save"] = time.perf_counter() - t0
@@ -206,23 +201,39 @@ def hit_rates(hits: list[tuple[bool, bool]]) -> dict:
             "hit@5_any_copy": round(float(np.mean([h[1] for h in hits])), 3)}
 
 
+def exact_neighbours(vectors, dim: int, queries: np.ndarray, k: int = 10):
+    """Flat index over every vector (read in blocks), and each query's exact top-k ids."""
+    import faiss
+    exact = faiss.IndexFlatIP(dim)
+    for a in range(0, len(vectors), 100_000):
+        exact.add(np.ascontiguousarray(vectors[a:a + 100_000], dtype=np.float32))
+    return exact, exact.search(queries, k)[1]
+
+
+def recall_at_10(search, queries: np.ndarray, truth: np.ndarray, pool: int = 10) -> tuple[float, list[float]]:
+    """Share of the exact top 10 that ``search`` (a VectorSearch asked for ``pool``) finds in its
+    top 10, and each search's milliseconds."""
+    found, times = [], []
+    for q, t in zip(queries, truth):
+        t0 = time.perf_counter()
+        ids = search.search(q, pool)[1]
+        times.append((time.perf_counter() - t0) * 1000)
+        found.append(len(set(ids[:10].tolist()) & set(t.tolist())) / 10)
+    return float(np.mean(found)), times
+
+
 def dense_recall(index, embedder, questions: list[str]) -> tuple[float, float]:
     """Recall@10 of the index's dense search against exact search, and exact search's latency."""
-    import faiss
+    from .ann import search_threads
     qvecs = np.ascontiguousarray(embedder.embed_queries(questions), dtype=np.float32)
-    exact = faiss.IndexFlatIP(index.dim)
-    for a in range(0, len(index.vectors), 100_000):
-        exact.add(np.ascontiguousarray(index.vectors[a:a + 100_000], dtype=np.float32))
-    times, threads = [], faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)   # as VectorSearch runs a query
-    for q in qvecs[:20]:
-        t0 = time.perf_counter()
-        exact.search(q[None, :], 10)
-        times.append((time.perf_counter() - t0) * 1000)
-    faiss.omp_set_num_threads(threads)
-    _, truth = exact.search(qvecs, 10)
-    found = [len(set(index.dense.search(q, 10)[1].tolist()) & set(t.tolist())) / 10 for q, t in zip(qvecs, truth)]
-    return round(float(np.mean(found)), 4), _percentiles(times)[0]
+    exact, truth = exact_neighbours(index.vectors, index.dim, qvecs)
+    times = []
+    with search_threads():   # as a query runs
+        for q in qvecs[:20]:
+            t0 = time.perf_counter()
+            exact.search(q[None, :], 10)
+            times.append((time.perf_counter() - t0) * 1000)
+    return round(recall_at_10(index.dense, qvecs, truth)[0], 4), _percentiles(times)[0]
 
 
 # ---------------------------------------------------------------- the run
@@ -271,7 +282,8 @@ def setup_work(args, work: Path) -> dict:
     all_sources, all_questions = load_sources(args.bench_dir, args.sources)
     prepared, flat, embedded = _source_vectors(all_sources, embedder, settings)
     sources = [d.document for d in prepared.documents.values()]  # duplicates and empty paragraphs dropped
-    per_source = np.array([prepared.chunks_per_doc[d.name] for d in sources])
+    counts = prepared.chunk_counts()
+    per_source = np.array([counts[d.name] for d in sources])
     source_vectors = np.split(flat, np.cumsum(per_source)[:-1])
     t0 = time.perf_counter()
     embedder.embed_passages([c.search_text for c in prepared.chunks[:64]])

@@ -69,20 +69,26 @@ class PostingsBuilder:
     def add(self, n_docs: int, owner: np.ndarray, keys: np.ndarray) -> None:
         """Tokens of ``n_docs`` further chunks: ``owner`` is each token's chunk within the batch."""
         batch_terms, term_row = np.unique(keys, return_inverse=True)
-        pairs, counts = np.unique(term_row.astype(np.int64) * max(n_docs, 1) + owner, return_counts=True)
-        self._batches.append((batch_terms, (pairs // max(n_docs, 1)).astype(np.int32),
-                              (pairs % max(n_docs, 1) + self.n_docs).astype(np.int32), counts.astype(np.int32)))
+        width = max(n_docs, 1)
+        pairs, counts = np.unique(term_row.astype(np.int64) * width + owner, return_counts=True)
+        self._batches.append((batch_terms, (pairs // width).astype(np.int32),
+                              (pairs % width + self.n_docs).astype(np.int32), counts.astype(np.int32)))
         self._lengths.append(np.bincount(owner, minlength=n_docs)[:n_docs])
         self.n_docs += n_docs
 
+    def add_tokens(self, tokenized_docs: list[list[str]]) -> None:
+        owner = np.repeat(np.arange(len(tokenized_docs), dtype=np.int64), [len(t) for t in tokenized_docs])
+        self.add(len(tokenized_docs), owner, term_keys(t for tokens in tokenized_docs for t in tokens))
+
     def build(self, params: BM25Params) -> BM25Index:
-        terms = np.unique(np.concatenate([b[0] for b in self._batches])) if self._batches else np.zeros(0, np.int64)
-        term_col = np.concatenate([np.searchsorted(terms, b[0]).astype(np.int32)[b[1]] for b in self._batches]) \
-            if self._batches else np.zeros(0, np.int32)
-        docs = np.concatenate([b[2] for b in self._batches]) if self._batches else np.zeros(0, np.int32)
-        tf = np.concatenate([b[3] for b in self._batches]) if self._batches else np.zeros(0, np.int32)
-        self._batches = []
-        lengths = np.concatenate(self._lengths).astype(np.float64) if self._lengths else np.zeros(0)
+        if not self._batches:
+            self.add_tokens([])
+        terms = np.unique(np.concatenate([b[0] for b in self._batches]))
+        term_col = np.concatenate([np.searchsorted(terms, b[0]).astype(np.int32)[b[1]] for b in self._batches])
+        docs = np.concatenate([b[2] for b in self._batches])
+        tf = np.concatenate([b[3] for b in self._batches])
+        lengths = np.concatenate(self._lengths).astype(np.float64)
+        self._batches, self._lengths = [], []
         doc_freq = np.bincount(term_col, minlength=len(terms)).astype(np.float64)
         idf = idf_values(doc_freq, self.n_docs, params.epsilon)
         avgdl = lengths.mean() if self.n_docs else 0.0
@@ -100,8 +106,7 @@ class PostingsBuilder:
 
 def build_bm25(tokenized_docs: list[list[str]], params: BM25Params = BM25Params()) -> BM25Index:
     builder = PostingsBuilder()
-    owner = np.repeat(np.arange(len(tokenized_docs), dtype=np.int64), [len(t) for t in tokenized_docs])
-    builder.add(len(tokenized_docs), owner, term_keys(t for tokens in tokenized_docs for t in tokens))
+    builder.add_tokens(tokenized_docs)
     return builder.build(params)
 
 
@@ -129,9 +134,8 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return part[np.lexsort((part, -scores[part]))]
 
 
-def term_idf(index: BM25Index, terms) -> np.ndarray:
-    """Plain idf (no epsilon floor) of each term; a term the corpus lacks gets the
-    highest possible idf, so unknown words weigh most in coverage."""
-    df = index.doc_freq(terms).astype(np.float64)
-    n = index.n_docs
-    return np.log((n - df + 0.5) / (df + 0.5) + 1.0)
+def term_idf(doc_freq: np.ndarray, n_docs: int) -> np.ndarray:
+    """Plain idf (no epsilon floor) from document frequencies; a term the corpus lacks
+    (frequency 0) gets the highest possible idf, so unknown words weigh most in coverage."""
+    df = np.asarray(doc_freq, dtype=np.float64)
+    return np.log((n_docs - df + 0.5) / (df + 0.5) + 1.0)

@@ -40,7 +40,7 @@ from .embedding import EmbeddingCache, Embedder, embed_chunks
 from .errors import DocumentError, IndexError_, IndexLockedError, IndexMismatchError, RagError
 from .normalize import normalize
 from .storage import ArrayFile, ChunkTable, DocumentStore, load_array, write_documents
-from .tokens import DEFAULT_TOKENIZER, bigram_keys, get_tokenizer, term_keys
+from .tokens import DEFAULT_TOKENIZER, bigram_keys, get_tokenizer
 
 FORMAT_VERSION = 2
 CURRENT = "CURRENT"
@@ -103,8 +103,7 @@ class Prepared:
     failures: tuple[DocumentError, ...]
     duplicates: tuple[tuple[str, str], ...]
 
-    @property
-    def chunks_per_doc(self) -> dict[str, int]:
+    def chunk_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(self.documents, 0)
         for chunk in self.chunks:
             counts[chunk.doc] += 1
@@ -135,38 +134,45 @@ def build_lexical(chunks, settings: IndexSettings, batch: int = 20_000) -> BM25I
     for a in range(0, len(chunks), batch):
         texts = [normalize(c.search_text) for c in chunks[a:a + batch]]
         if settings.tokenizer == "bigram":
-            owner, keys = bigram_keys(texts)
+            builder.add(len(texts), *bigram_keys(texts))
         else:
-            tokens = [tokenize(t) for t in texts]
-            owner = np.repeat(np.arange(len(texts), dtype=np.int64), [len(t) for t in tokens])
-            keys = term_keys(t for ts in tokens for t in ts)
-        builder.add(len(texts), owner, keys)
+            builder.add_tokens([tokenize(t) for t in texts])
     return builder.build(settings.bm25)
 
 
-def assemble(prepared: Prepared, bm25: BM25Index, vectors: np.ndarray, embedder_name: str, dim: int,
-             settings: IndexSettings, plan: VectorPlan | None = None) -> Index:
-    dense = build_vector_search(vectors, plan or plan_for(len(vectors)))
-    return Index(settings, embedder_name, dim, prepared.documents,
-                 ChunkTable.from_chunks(prepared.chunks, prepared.documents), bm25, vectors, dense,
-                 time.strftime("%Y-%m-%dT%H:%M:%S"), prepared.duplicates)
+def build_stages(documents, settings: IndexSettings, embedder_name: str, dim: int, vectors_for,
+                 failures=(), flat_below: int | None = None) -> tuple[Index, Prepared, dict, int]:
+    """Clean and chunk, then both searches, each stage timed (seconds). ``vectors_for(prepared)``
+    gives the chunks' vectors and how many were embedded now (``rag bench search`` synthesizes
+    them); ``flat_below`` overrides the exact-search threshold (ann.FLAT_BELOW)."""
+    stages, t0 = {}, time.perf_counter()
+    prepared = prepare(documents, settings, failures)
+    stages["clean_chunk"], t0 = time.perf_counter() - t0, time.perf_counter()
+    bm25 = build_lexical(prepared.chunks, settings)
+    stages["bm25"], t0 = time.perf_counter() - t0, time.perf_counter()
+    vectors, embedded = vectors_for(prepared)
+    stages["embed"], t0 = time.perf_counter() - t0, time.perf_counter()
+    dense = build_vector_search(vectors, plan_for(len(vectors), flat_below))
+    index = Index(settings, embedder_name, dim, prepared.documents,
+                  ChunkTable.from_chunks(prepared.chunks, prepared.documents), bm25, vectors, dense,
+                  time.strftime("%Y-%m-%dT%H:%M:%S"), prepared.duplicates)
+    stages["vector_index"] = time.perf_counter() - t0
+    return index, prepared, stages, embedded
 
 
 def build_from_documents(documents, embedder: Embedder, settings: IndexSettings = IndexSettings(),
                          cache_dir: Path | None = None, progress=None, failures=(),
                          started: float | None = None) -> tuple[Index, BuildReport]:
     started = time.perf_counter() if started is None else started
-    stages, t0 = {}, time.perf_counter()
-    prepared = prepare(documents, settings, failures)
-    stages["clean_chunk"], t0 = time.perf_counter() - t0, time.perf_counter()
-    bm25 = build_lexical(prepared.chunks, settings)
-    stages["bm25"], t0 = time.perf_counter() - t0, time.perf_counter()
-    cache = EmbeddingCache(cache_dir, embedder.name, embedder.dim)
-    vectors, embedded = embed_chunks(prepared.chunks, embedder, cache, progress)
-    cache.save()
-    stages["embed"], t0 = time.perf_counter() - t0, time.perf_counter()
-    index = assemble(prepared, bm25, vectors, embedder.name, embedder.dim, settings)
-    stages["vector_index"] = time.perf_counter() - t0
+
+    def embed(prepared: Prepared) -> tuple[np.ndarray, int]:
+        cache = EmbeddingCache(cache_dir, embedder.name, embedder.dim)
+        vectors, embedded = embed_chunks(prepared.chunks, embedder, cache, progress)
+        cache.save()
+        return vectors, embedded
+
+    index, prepared, stages, embedded = build_stages(documents, settings, embedder.name, embedder.dim, embed,
+                                                     failures)
     return index, BuildReport(len(prepared.documents), len(prepared.chunks), embedded, prepared.failures,
                               time.perf_counter() - started, prepared.duplicates, stages)
 
@@ -204,7 +210,7 @@ def save_index(index: Index, root: Path) -> Path:
     index.chunks.save(build)
     for name in BM25_ARRAYS:
         np.save(build / f"bm25_{name}.npy", _whole(getattr(index.bm25, name)))
-    np.save(build / "vectors.npy", _whole(index.vectors).astype(np.float32))
+    np.save(build / "vectors.npy", np.asarray(_whole(index.vectors), dtype=np.float32))   # no copy if float32
     save_vector_search(index.dense, build)
     (build / "manifest.json").write_text(json.dumps(_settings_dict(index), ensure_ascii=False, indent=2),
                                          encoding="utf-8")

@@ -85,6 +85,16 @@ def _normalize_table() -> dict:
     return composed
 
 
+def normalize_with_opencc(text: str) -> str:
+    """What ``normalize`` computes, the slow way: OpenCC phrase by phrase on the whole text (the
+    reference the tests and eval/normalize_speed.py compare against)."""
+    half = to_half_width(text)
+    converted = _t2s().convert(half)
+    if len(converted) != len(half):
+        converted = "".join(ch if len(c := _t2s().convert(ch)) != 1 else c for ch in half)
+    return converted.translate(_PUNCT)
+
+
 def normalize(text: str) -> str:
     """Same-length matching form of ``text``: simplified, half width, unified punctuation, lower case."""
     if not _fast_t2s()[1].search(text):  # no context-dependent phrase: one table does it all

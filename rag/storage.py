@@ -186,8 +186,6 @@ class ChunkTable(Sequence):
         return len(self.columns)
 
     def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
         row = self.columns[i]
         name = self.doc_names[row[0]]
         start, end = int(row[3]), int(row[4])

@@ -1,4 +1,4 @@
-from rag.normalize import convert_script, normalize
+from rag.normalize import convert_script, normalize, normalize_with_opencc
 
 
 def test_traditional_full_width_and_punctuation_are_unified():
@@ -17,22 +17,12 @@ def test_display_conversion_both_ways():
     assert convert_script("綜治中心", "original") == "綜治中心"
 
 
-def _opencc_reference(text: str) -> str:
-    """normalize() as OpenCC itself does it, phrase by phrase (the slow original)."""
-    from rag.normalize import _PUNCT, _t2s, to_half_width
-    half = to_half_width(text)
-    converted = _t2s().convert(half)
-    if len(converted) != len(half):
-        converted = "".join(ch if len(c := _t2s().convert(ch)) != 1 else c for ch in half)
-    return converted.translate(_PUNCT)
-
-
 def test_context_dependent_phrases_still_go_through_opencc():
     # 乾 is 干 in 乾燥 but stays 乾 in 乾隆; 瞭 is 了 in 瞭解 but stays in 瞭望; 覆 is 复 in 回覆
     assert normalize("乾隆年間，天氣乾燥。") == "乾隆年间,天气干燥。"
     assert normalize("瞭解情況，登高瞭望，回覆來函") == "了解情况,登高瞭望,回复来函"
     for text in ("乾隆年間，天氣乾燥。", "瞭解情況，登高瞭望，回覆來函", "於是樊於期"):
-        assert normalize(text) == _opencc_reference(text)
+        assert normalize(text) == normalize_with_opencc(text)
 
 
 def test_fast_path_equals_opencc_on_reports_and_bench_text(seed_documents):
@@ -42,4 +32,4 @@ def test_fast_path_equals_opencc_on_reports_and_bench_text(seed_documents):
         from rag.squad import load_squad
         docs, questions = load_squad(BENCH / "drcd_dev.json")
         texts += [d.text for d in docs[:300]] + [q.question for q in questions[:300]]
-    assert [normalize(t) for t in texts] == [_opencc_reference(t) for t in texts]
+    assert [normalize(t) for t in texts] == [normalize_with_opencc(t) for t in texts]
