@@ -1,10 +1,11 @@
 """Evidence for the decline thresholds in rag/answer.py.
 
-    python3 eval/decline_calibration.py [--per-set 250]
+    python3 eval/decline_calibration.py [--per-set 250] [--store milvus:/tmp/calibration.db]
 
 Asks bench questions (all out of scope for the seed reports) and the seed question set of
-an index of the five seed reports, and prints, for each group, the highest top-chunk
-cosine and the share that the coverage rule alone would answer."""
+an index of the five seed reports (local, or put into the given store), and prints, for each
+group, the highest top-chunk cosine and the share that the coverage rule alone would answer,
+then the share of each group answered at other coverage thresholds."""
 from __future__ import annotations
 
 import argparse
@@ -24,14 +25,25 @@ def main() -> int:
     from rag.index import build_index
     from rag.retrieve import Searcher
     from rag.squad import load_squad
+    from rag.store import parse_store
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-set", type=int, default=250)
     parser.add_argument("--bench-dir", default=str(ROOT.parent / "shared" / "bench"))
+    parser.add_argument("--store", default="", help="a Milvus store to put the seeds in (default: local)")
     args = parser.parse_args()
     embedder = get_embedder("e5-small")
-    index, _ = build_index([ROOT / "seeds"], embedder, cache_dir=shared_embedding_cache())
-    searcher = Searcher(index, embedder)
+    spec = parse_store(args.store, "")
+    if spec.kind == "milvus":
+        from rag.documents import load_documents
+        from rag.index import IndexSettings
+        from rag.milvus import TOKENIZER, sync
+        store, _ = sync(spec, load_documents([ROOT / "seeds"]).documents, embedder, IndexSettings(tokenizer=TOKENIZER),
+                        shared_embedding_cache())
+    else:
+        store, _ = build_index([ROOT / "seeds"], embedder, cache_dir=shared_embedding_cache())
+    searcher = Searcher(store, embedder)
+    threshold = DECLINE_BELOW[spec.kind]
 
     def measure(questions):
         vectors = embed_in_batches(embedder.embed_queries, questions, embedder.dim)
@@ -50,12 +62,19 @@ def main() -> int:
     seed = load_jsonl_questions(ROOT / "eval" / "questions" / "seeds.jsonl")
     groups["seeds unanswerable"] = [q.question for q in seed if not q.answers]
     groups["seeds answerable"] = [q.question for q in seed if q.answers]
-    print(f"thresholds: coverage >= {DECLINE_BELOW}, or cosine >= {DENSE_CONFIDENT} with coverage >= 0.2")
+    print(f"store {spec}: coverage >= {threshold}, or cosine >= {DENSE_CONFIDENT} with coverage >= 0.2")
+    sweep = np.round(np.arange(0.30, 0.71, 0.05), 2)
+    rows = []
     for label, questions in groups.items():
         coverage, cosine = measure(questions)
         print(f"{label:<32} n={len(questions):<4} max cosine {cosine.max():.3f}  "
-              f"p50 cosine {np.median(cosine):.3f}  answered by coverage {np.mean(coverage >= DECLINE_BELOW):.3f}  "
+              f"p50 cosine {np.median(cosine):.3f}  answered by coverage {np.mean(coverage >= threshold):.3f}  "
               f"cosine >= threshold {np.mean(cosine >= DENSE_CONFIDENT):.3f}")
+        rows.append((label, [np.mean(coverage >= t) for t in sweep]))
+    print("\nshare answered by coverage at threshold:")
+    print(f"{'':<32} " + " ".join(f"{t:>5.2f}" for t in sweep))
+    for label, shares in rows:
+        print(f"{label:<32} " + " ".join(f"{x:>5.3f}" for x in shares))
     return 0
 
 

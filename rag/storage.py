@@ -80,15 +80,45 @@ def load_array(path: Path) -> np.ndarray:
     return np.load(path, allow_pickle=False)
 
 
-def document_row(doc: CleanDocument, origin_offset: int) -> dict:
+def document_row(doc: CleanDocument, origin_offset: int | None = None) -> dict:
+    """A document as JSON. Its origin map goes to origins.npy at ``origin_offset``, or, with
+    no offset, into the row as runs: (cleaned offset, original offset) where a jump starts."""
     d = doc.document
-    return {
+    row = {
         "name": d.name, "path": d.path, "encoding": d.encoding, "sha256": d.sha256, "text": d.text,
         "clean_text": doc.text, "heading_lines": list(d.heading_lines), "page_starts": list(d.page_starts),
         "title": d.title, "date": d.date, "dropped": list(d.dropped), "origin_offset": origin_offset,
         "paragraphs": [[p.number, p.start, p.end, p.heading] for p in doc.paragraphs],
         "removals": [[r.kind, r.start, r.end, r.text] for r in doc.removals],
     }
+    if origin_offset is None:
+        del row["origin_offset"]
+        origin = np.asarray(doc.origin, dtype=np.int64)
+        starts = np.flatnonzero(np.diff(origin, prepend=-2) != 1)
+        row["origin_runs"] = np.stack([starts, origin[starts]], axis=1).tolist()
+    return row
+
+
+def origin_from_runs(runs, n: int) -> np.ndarray:
+    runs = np.asarray(runs, dtype=np.int64).reshape(-1, 2)
+    if n and (len(runs) == 0 or runs[0, 0] != 0 or (np.diff(runs[:, 0]) <= 0).any() or runs[-1, 0] >= n):
+        raise ValueError("origin runs do not cover the document")
+    lengths = np.diff(np.append(runs[:, 0], n))
+    return np.repeat(runs[:, 1] - runs[:, 0], lengths) + np.arange(n, dtype=np.int64)
+
+
+def document_from_row(row: dict, origin: np.ndarray | None = None) -> CleanDocument:
+    """The inverse of ``document_row``; ``origin`` when it was stored apart from the row."""
+    doc = Document(row["name"], row["path"], row["text"], row["encoding"], row["sha256"],
+                   tuple(row["heading_lines"]), tuple(row["page_starts"]), row["title"], row["date"],
+                   tuple(row["dropped"]))
+    n = len(row["clean_text"])
+    if origin is None:
+        origin = origin_from_runs(row["origin_runs"], n)
+    if len(origin) != n:
+        raise ValueError("origin map shorter than the document")
+    return CleanDocument(doc, row["clean_text"], origin, tuple(Paragraph(*p) for p in row["paragraphs"]),
+                         tuple(Removal(*r) for r in row["removals"]))
 
 
 def write_documents(folder: Path, documents: Mapping[str, CleanDocument]) -> None:
@@ -149,15 +179,8 @@ class DocumentStore(Mapping):
         return doc
 
     def _parse(self, row: dict) -> CleanDocument:
-        doc = Document(row["name"], row["path"], row["text"], row["encoding"], row["sha256"],
-                       tuple(row["heading_lines"]), tuple(row["page_starts"]), row["title"], row["date"],
-                       tuple(row["dropped"]))
         n = len(row["clean_text"])
-        origin = self._origins[row["origin_offset"]:row["origin_offset"] + n].astype(np.int64)
-        if len(origin) != n:
-            raise ValueError("origin map shorter than the document")
-        return CleanDocument(doc, row["clean_text"], origin, tuple(Paragraph(*p) for p in row["paragraphs"]),
-                             tuple(Removal(*r) for r in row["removals"]))
+        return document_from_row(row, self._origins[row["origin_offset"]:row["origin_offset"] + n].astype(np.int64))
 
 
 class ChunkTable(Sequence):

@@ -18,7 +18,7 @@ def test_every_sentence_carries_a_citation(hashing_index):
     assert answer.answered and "4821个" in answer.answer
     for c in answer.citations:
         assert f"[{c.n}]" in answer.answer
-        doc = searcher.index.documents[c.doc]
+        doc = searcher.store.documents[c.doc]
         sentence = c.text[c.sentence[0]:c.sentence[1]]
         assert sentence in answer.answer
         assert doc.document.text[c.start:c.end] == sentence  # 001 has no inline removals

@@ -20,7 +20,7 @@ def test_simplified_question_about_the_traditional_report(e5_searcher):
     assert answer.answered
     first = answer.citations[0]
     assert first.doc == "003_609a4863e0b5e6ba.txt" and "981個" in answer.answer
-    original = e5_searcher.index.documents[first.doc].document.text
+    original = e5_searcher.store.documents[first.doc].document.text
     # the span points into the original file, whose inserted pinyin the citation text omits
     assert "981個" in original[first.start:first.end]
 

@@ -87,7 +87,7 @@ def test_sentence_checks_hand_worked(searcher):
 
 def test_cli_json_reports_verification_and_hides_the_key(server, searcher, tmp_path, capsys, monkeypatch):
     from rag.index import save_index
-    save_index(searcher.index, tmp_path / "ix")
+    save_index(searcher.store.index, tmp_path / "ix")
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.server_port}/v1")
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     monkeypatch.setenv("RAG_CONFIG", str(tmp_path / "none.json"))

@@ -160,11 +160,12 @@ def test_twenty_concurrent_api_questions(server):
 def test_uploads_are_checked_one_by_one_and_keep_the_index(tmp_path, e5_small):
     from rag.index import build_index, load_index, save_index
     from rag.retrieve import Searcher
+    from rag.store import LocalStore
     from ui.app import AppState, safe_upload_name, upload_files
 
     index, _ = build_index([SEEDS], e5_small, cache_dir=tmp_path / "ix" / "cache")
     save_index(index, tmp_path / "ix")
-    state = AppState(Searcher(index, e5_small), tmp_path / "ix", max_upload_bytes=2000)
+    state = AppState(Searcher(LocalStore(index, tmp_path / "ix"), e5_small), tmp_path / "ix", max_upload_bytes=2000)
     incoming = tmp_path / "incoming"
     incoming.mkdir()
     (incoming / "新报告 2024.txt").write_text("青岛市建成社区警务室88个。", encoding="utf-8")
@@ -210,9 +211,10 @@ def test_login_is_required_when_auth_is_set(hashing_index, tmp_path):
 
 
 def test_documents_table_lists_the_first_documents_of_a_large_archive(hashing_index):
+    from rag.store import LocalStore
     from ui.render import documents_rows
     index, _ = hashing_index
-    rows = documents_rows(index)
+    rows = documents_rows(LocalStore(index))
     assert [r[0] for r in rows] == list(index.documents) and all(r[3] > 0 for r in rows)
-    short = documents_rows(index, limit=2)
+    short = documents_rows(LocalStore(index), limit=2)
     assert len(short) == 3 and short[:2] == rows[:2] and "共 5 个文档" in short[2][1] and "rag docs" in short[2][1]

@@ -14,7 +14,6 @@ from rag.answer import compose, question_terms
 from rag.conversation import retrieval_question
 from rag.documents import SUPPORTED_SUFFIXES, load_documents
 from rag.errors import RagError
-from rag.index import add_documents, save_index
 from rag.generate import MARKER, LLMConfig, condense, llm_from_spec, prompt_passages, stream_answer
 from rag.retrieve import MODES, Searcher
 
@@ -71,11 +70,11 @@ def chat_turn(state: AppState, question: str, history: list, previous: str | Non
                     break
                 markers = sorted({int(m) for m in MARKER.findall(text) if 1 <= int(m) <= len(passages)})
                 yield history + [user, {"role": "assistant", "content": streaming_markdown(text, shown)}], \
-                    passages_html(searcher.index, passages, markers, shown), "", previous
+                    passages_html(searcher.store, passages, markers, shown), "", previous
     except RagError as exc:
         yield history + [user, {"role": "assistant", "content": text_html(str(exc))}], "", "", previous
         return
-    panel = citations_html(searcher.index, answer, question_terms(resolved), shown)
+    panel = citations_html(searcher.store, answer, question_terms(resolved), shown)
     yield history + [user, {"role": "assistant", "content": answer_markdown(answer, shown)}], panel, "", resolved
 
 
@@ -103,14 +102,29 @@ def upload_files(state: AppState, paths) -> tuple[str, list[list]]:
         if loaded.documents:
             with state.lock:
                 current = state.searcher
-                index, report = add_documents(current.index, loaded.documents, current.embedder,
-                                              state.index_dir / "cache")
-                save_index(index, state.index_dir)
-                state.searcher = Searcher(index, current.embedder, current.fusion)
+                store, report = current.store.add_documents(loaded.documents, current.embedder,
+                                                            state.index_dir / "cache")
+                state.searcher = Searcher(store, current.embedder, current.fusion)
             messages += [f"✓ {d.name}" for d in loaded.documents]
             messages.append(f"indexed: {report.documents} documents, {report.chunks} chunks "
                             f"({report.embedded} newly embedded)")
-    return "\n".join(messages) or "no files", documents_rows(state.searcher.index)
+    return "\n".join(messages) or "no files", documents_rows(state.searcher.store)
+
+
+def _first_build(spec, docs: str, embedder):
+    from rag.documents import load_documents
+    from rag.embedding import shared_embedding_cache
+    from rag.index import IndexSettings, build_index, save_index
+    from rag.store import LocalStore
+
+    if spec.kind == "milvus":
+        from rag.milvus import TOKENIZER, sync
+        return sync(spec, load_documents([docs]).documents, embedder, IndexSettings(tokenizer=TOKENIZER),
+                    shared_embedding_cache(), progress=True)
+    root = Path(spec.location)
+    index, report = build_index([docs], embedder, cache_dir=root / "cache", progress=True)
+    save_index(index, root)
+    return LocalStore(index, root), report
 
 
 def build_app(state: AppState):
@@ -143,7 +157,7 @@ def build_app(state: AppState):
                     citations = gr.HTML(elem_id="citations")
         with gr.Tab("文档"):
             documents = gr.Dataframe(headers=["文件", "标题", "段落", "分块", "清理移除"],
-                                     value=documents_rows(state.searcher.index), elem_id="documents",
+                                     value=documents_rows(state.searcher.store), elem_id="documents",
                                      interactive=False, wrap=True)
             upload = gr.File(label="上传报告 (.txt .md .docx .pdf .html)", file_count="multiple", file_types=list(SUPPORTED_SUFFIXES),
                              elem_id="upload")
@@ -176,24 +190,28 @@ def parse_auth(spec: str | None) -> tuple[str, str] | None:
 
 def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 7860, embedder_spec: str | None = None,
           docs: str = "seeds", max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB, auth: str | None = None,
-          llm: str | None = None) -> None:
+          llm: str | None = None, store_spec=None) -> None:
+    """Serve the store at ``store_spec`` (default: the local index in ``index_dir``), building
+    it from ``docs`` first if there is none. Uploads are kept in ``index_dir``/uploads."""
     login = parse_auth(auth or os.environ.get("RAG_AUTH"))
     llm_config = llm_from_spec(llm)
     from rag.embedding import get_embedder
-    from rag.index import build_index, index_exists, load_index, read_manifest
+    from rag.store import StoreSpec, open_store, store_embedder_name
+    from rag.errors import IndexError_
 
-    if not index_exists(index_dir):
-        print(f"no index in {index_dir}: building one from {docs}/ …", file=sys.stderr, flush=True)
+    spec = store_spec or StoreSpec("local", str(index_dir))
+    try:
+        embedder = get_embedder(embedder_spec or store_embedder_name(spec))
+        store = open_store(spec, embedder)
+    except IndexError_ as exc:
+        if "no index" not in str(exc):
+            raise
+        print(f"no index in {spec}: building one from {docs}/ …", file=sys.stderr, flush=True)
         embedder = get_embedder(embedder_spec or "e5-small")
-        index, report = build_index([docs], embedder, cache_dir=index_dir / "cache", progress=True)
-        save_index(index, index_dir)
+        store, report = _first_build(spec, docs, embedder)
         print(f"indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f}s",
               file=sys.stderr, flush=True)
-    else:
-        _, manifest = read_manifest(index_dir)
-        embedder = get_embedder(embedder_spec or manifest["embedder"]["name"])
-        index = load_index(index_dir, embedder=embedder)
-    state = AppState(Searcher(index, embedder), index_dir, max_upload_mb * 1024 * 1024, llm_config)
+    state = AppState(Searcher(store, embedder), index_dir, max_upload_mb * 1024 * 1024, llm_config)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: serving on {host}: anyone who can reach this machine can read the indexed reports"
               + ("" if login else " (add --auth USER:PASSWORD to require a login)"), file=sys.stderr)

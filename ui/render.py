@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from rag.answer import NOT_FOUND, Answer, Citation, highlight_spans
-from rag.index import Index
 from rag.normalize import convert_script
 
 # Characters that mean something to HTML or to Markdown are written as &#N;.
@@ -72,8 +71,8 @@ def streaming_markdown(text: str, script: str = "original") -> str:
     return _with_links(text, script) + " ▌"
 
 
-def _neighbours(index: Index, c: Citation, script: str) -> str:
-    doc = index.documents[c.doc]
+def _neighbours(store, c: Citation, script: str) -> str:
+    doc = store.documents[c.doc]
     rows = [p for p in doc.paragraphs if abs(p.number - c.paragraph) == 1]
     if not rows:
         return ""
@@ -82,16 +81,16 @@ def _neighbours(index: Index, c: Citation, script: str) -> str:
     return f"<details><summary>上下文</summary>{body}</details>"
 
 
-def citation_html(index: Index, c: Citation, script: str) -> str:
+def citation_html(store, c: Citation, script: str) -> str:
     head = " · ".join(text_html(x, script) for x in (c.doc, c.title, c.section) if x)
     page = f" · 第{c.page}页" if c.page else ""
     return (f"<div class='citation' id='cite-{c.n}'><div class='cite-head'><b>[{c.n}]</b> {head}{page} · 第{c.paragraph}段"
-            f"</div><p>{_spans_html(c.text, script, c.highlights, c.sentence)}</p>{_neighbours(index, c, script)}</div>")
+            f"</div><p>{_spans_html(c.text, script, c.highlights, c.sentence)}</p>{_neighbours(store, c, script)}</div>")
 
 
-def citations_html(index: Index, answer: Answer, terms, script: str = "original") -> str:
+def citations_html(store, answer: Answer, terms, script: str = "original") -> str:
     if answer.answered:
-        return "".join(citation_html(index, c, script) for c in answer.citations)
+        return "".join(citation_html(store, c, script) for c in answer.citations)
     rows = []
     for hit in answer.passages[:3]:
         chunk = hit.chunk
@@ -101,7 +100,7 @@ def citations_html(index: Index, answer: Answer, terms, script: str = "original"
     return f"<p class='not-found'>{NOT_FOUND}</p>" + "".join(rows)
 
 
-def passages_html(index: Index, hits, numbers, script: str = "original") -> str:
+def passages_html(store, hits, numbers, script: str = "original") -> str:
     """While an answer streams: the passages its markers name so far, as citation cards."""
     cards = []
     for n in numbers:
@@ -115,17 +114,17 @@ def passages_html(index: Index, hits, numbers, script: str = "original") -> str:
 DOCUMENT_ROWS = 500   # a city's archive has far more; the table lists the first ones, rag docs all
 
 
-def documents_rows(index: Index, limit: int = DOCUMENT_ROWS) -> list[list]:
-    rows, chunk_counts = [], index.chunks.counts_by_doc()
-    for name in list(index.documents)[:limit]:
-        doc = index.documents[name]
+def documents_rows(store, limit: int = DOCUMENT_ROWS) -> list[list]:
+    rows, chunk_counts = [], store.chunk_counts()
+    for name in list(store.documents)[:limit]:
+        doc = store.documents[name]
         removed = "；".join(f"{r.kind}: {r.text[:30]}" for r in doc.removals if r.kind != "pinyin")
         pinyin = sum(r.kind == "pinyin" for r in doc.removals)
         if pinyin:
             removed = f"pinyin ×{pinyin}" + (f"；{removed}" if removed else "")
         rows.append([name, doc.title, len(doc.paragraphs), chunk_counts[name], removed or "—"])
-    if len(index.documents) > limit:
-        rows.append(["…", f"共 {len(index.documents):,} 个文档，此处列出前 {limit} 个；全部文档：rag docs", "", "", ""])
+    if len(store.documents) > limit:
+        rows.append(["…", f"共 {len(store.documents):,} 个文档，此处列出前 {limit} 个；全部文档：rag docs", "", "", ""])
     return rows
 
 

@@ -1,0 +1,211 @@
+"""The Milvus store against the real engine: Milvus Lite, embedded in the test process."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from rag.cli import main
+from rag.errors import ConfigError, IndexError_, IndexMismatchError
+from rag.store import StoreSpec, parse_store
+
+from conftest import ROOT, SEEDS
+
+
+def test_store_uris():
+    assert parse_store(None, "index") == StoreSpec("local", "index")
+    assert parse_store("local:/data/ix", "index") == StoreSpec("local", "/data/ix")
+    assert parse_store("/data/ix", "index") == StoreSpec("local", "/data/ix")
+    lite = parse_store("milvus:./reports.db", "index")
+    assert lite == StoreSpec("milvus", "./reports.db", "reports") and lite.lite and str(lite) == "milvus:./reports.db"
+    assert parse_store("milvus:./a.db#bench_2024", "index").collection == "bench_2024"
+    server = parse_store("milvus://10.0.0.5:19530/province", "index")
+    assert server == StoreSpec("milvus", "http://10.0.0.5:19530", "province") and not server.lite
+    assert str(server) == "milvus://10.0.0.5:19530/province"
+    assert parse_store("milvus+https://db.example:443", "index") == StoreSpec("milvus", "https://db.example:443", "reports")
+    with pytest.raises(ConfigError, match="unknown store 'elastic'.*milvus://HOST:PORT/COLLECTION"):
+        parse_store("elastic://x", "index")
+    with pytest.raises(ConfigError, match="must end in .db"):
+        parse_store("milvus:./reports", "index")
+    with pytest.raises(ConfigError, match="collection name '2024-reports'"):
+        parse_store("milvus://h:19530/2024-reports", "index")
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for f in SEEDS.glob("*.txt"):
+        shutil.copy(f, folder)
+    return folder
+
+
+def _index(corpus, store, *extra):
+    return main(["index", str(corpus), "--store", store, "--embedder", "hashing", *extra])
+
+
+def test_index_ask_docs_on_milvus_lite(tmp_path, corpus, capsys):
+    store = f"milvus:{tmp_path / 'reports.db'}"
+    assert _index(corpus, store) == 0
+    assert "indexed 5 documents into 119 chunks" in capsys.readouterr().out
+    assert main(["ask", "乐山市排查整治顽瘴痼疾多少个?", "--store", store, "--json", "--mode", "bm25"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["answered"] and "4821" in out["answer"] and out["citations"][0]["doc"] == "001_bc630deb026c9c02.txt"
+    assert main(["docs", "--store", store, "--json"]) == 0
+    docs = {d["doc"][:3]: d for d in json.loads(capsys.readouterr().out)}
+    assert sum(r["kind"] == "pinyin" for r in docs["003"]["removed"]) == 153
+    assert sum(d["chunks"] for d in docs.values()) == 119
+
+
+def test_documents_and_citations_match_the_local_store(tmp_path, corpus, hashing_index):
+    from rag.answer import ask
+    from rag.milvus import sync
+    from rag.retrieve import Searcher
+    from rag.store import LocalStore
+
+    from rag.documents import load_documents
+    index, embedder = hashing_index
+    spec = parse_store(f"milvus:{tmp_path / 'r.db'}", "")
+    store, report = sync(spec, load_documents([corpus]).documents, embedder,
+                         _milvus_settings(), tmp_path / "cache")
+    assert report.changes == (5, 0, 0) and len(store.chunks) == len(index.chunks)
+    assert store.chunk_counts() == LocalStore(index).chunk_counts()
+    for name, local in index.documents.items():
+        remote = store.documents[name]
+        assert remote.text == local.text and remote.paragraphs == local.paragraphs
+        assert remote.removals == local.removals and np.array_equal(remote.origin, local.origin)
+        assert remote.document.text == local.document.text
+    local_answer = ask(Searcher(index, embedder), "雪亮工程监控探头建成多少个?", "bm25")
+    milvus_answer = ask(Searcher(store, embedder), "雪亮工程监控探头建成多少个?", "bm25")
+    assert "4.2万" in milvus_answer.answer and milvus_answer.citations[0] == local_answer.citations[0]
+    assert set(milvus_answer.timings_ms) >= {"normalize", "tokenize", "milvus", "fusion", "answer"}
+
+
+def _milvus_settings():
+    from rag.index import IndexSettings
+    from rag.milvus import TOKENIZER
+    return IndexSettings(tokenizer=TOKENIZER)
+
+
+def test_incremental_add_change_delete_by_content_hash(tmp_path, corpus, capsys):
+    store = f"milvus:{tmp_path / 'reports.db'}"
+    assert _index(corpus, store) == 0
+    capsys.readouterr()
+    assert _index(corpus, store) == 0
+    assert "0 added, 0 changed, 0 removed; 0 chunks embedded" in capsys.readouterr().out
+    (corpus / "000_e33b01bdb0cac963.txt").unlink()
+    changed = corpus / "001_bc630deb026c9c02.txt"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("4821", "4999"), encoding="utf-8")
+    (corpus / "新报告.txt").write_text("青岛市建成社区警务室88个，覆盖全部城市社区。", encoding="utf-8")
+    assert _index(corpus, store) == 0
+    assert "1 added, 1 changed, 1 removed" in capsys.readouterr().out
+    assert main(["docs", "--store", store, "--json"]) == 0
+    names = {d["doc"] for d in json.loads(capsys.readouterr().out)}
+    assert "新报告.txt" in names and "000_e33b01bdb0cac963.txt" not in names and len(names) == 5
+    assert main(["ask", "乐山市排查整治顽瘴痼疾多少个?", "--store", store, "--json", "--mode", "bm25"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "4999" in out["answer"] and "4821" not in out["answer"]
+    assert main(["ask", "青岛市建成社区警务室多少个?", "--store", store, "--json", "--mode", "bm25"]) == 0
+    assert "88" in json.loads(capsys.readouterr().out)["answer"]
+    # only the new and the changed document's chunks were embedded
+    assert _index(corpus, store) == 0 and "0 added, 0 changed, 0 removed" in capsys.readouterr().out
+
+
+def test_store_records_what_built_it_and_refuses_a_mismatch(tmp_path, corpus, capsys):
+    from rag.embedding import HashingEmbedder
+    from rag.milvus import MANIFEST_PROPERTY, connect
+    from rag.store import open_store
+
+    store = f"milvus:{tmp_path / 'reports.db'}"
+    assert _index(corpus, store) == 0
+    spec = parse_store(store, "")
+    info = connect(spec).describe_collection(spec.collection)
+    manifest = json.loads(info["properties"][MANIFEST_PROPERTY])
+    assert manifest["embedder"] == {"name": "hashing:256", "dim": 256}
+    assert manifest["analyzer"]["tokenizer"]["type"] == "jieba" and manifest["vector_index"]["kind"] == "flat"
+    fields = {f["name"] for f in info["fields"]}
+    assert fields >= {"search_text", "text", "doc", "section", "content_hash", "paragraph_start", "start",
+                      "orig_start", "dense", "sparse"}
+    with pytest.raises(IndexMismatchError, match="hashing:256 .dim 256. vs requested hashing:128"):
+        open_store(spec, HashingEmbedder(128))
+    assert _index(corpus, store, "--chunk-size", "333") == 2
+    assert "rag index --rebuild --store" in capsys.readouterr().err
+    assert _index(corpus, store, "--tokenizer", "bigram") == 2
+    assert "analyzes with jieba" in capsys.readouterr().err
+    assert _index(corpus, store, "--chunk-size", "333", "--rebuild") == 0
+
+
+def test_missing_store_and_unreachable_server_give_one_line_errors(tmp_path, capsys):
+    assert main(["ask", "雪亮工程", "--store", f"milvus:{tmp_path / 'none.db'}"]) == 2
+    assert "no index in milvus:" in capsys.readouterr().err
+    assert main(["docs", "--store", "milvus://127.0.0.1:1/reports"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot open the Milvus store milvus://127.0.0.1:1/reports") and len(err.splitlines()) == 1
+    assert main(["docs", "--store", "solr://x"]) == 2
+    assert "valid stores" in capsys.readouterr().err
+
+
+def test_vector_index_follows_the_collection_size(tmp_path, corpus, monkeypatch):
+    import rag.ann
+    from rag.documents import load_documents
+    from rag.embedding import HashingEmbedder
+    from rag.milvus import MANIFEST_PROPERTY, sync
+
+    monkeypatch.setattr(rag.ann, "FLAT_BELOW", 100)   # the seeds' 119 chunks then call for IVF
+    spec = parse_store(f"milvus:{tmp_path / 'r.db'}", "")
+    store, _ = sync(spec, load_documents([corpus]).documents, HashingEmbedder(256), _milvus_settings())
+    assert store.plan.kind == "ivf-sq8" and store.plan.lists == 11
+    assert store.client.describe_index(spec.collection, "dense")["index_type"] == "IVF_SQ8"
+    manifest = json.loads(store.client.describe_collection(spec.collection)["properties"][MANIFEST_PROPERTY])
+    assert manifest["vector_index"]["kind"] == "ivf-sq8"
+    from rag.retrieve import Searcher
+    hits = Searcher(store, HashingEmbedder(256)).search("雪亮工程监控探头", "dense", k=5).hits
+    assert len(hits) == 5
+
+
+def test_upload_on_the_page_goes_into_milvus(tmp_path, corpus):
+    from rag.documents import load_documents
+    from rag.embedding import HashingEmbedder
+    from rag.milvus import sync
+    from rag.retrieve import Searcher
+    from ui.app import AppState, upload_files
+
+    spec = parse_store(f"milvus:{tmp_path / 'r.db'}", "")
+    store, _ = sync(spec, load_documents([corpus]).documents, HashingEmbedder(256), _milvus_settings())
+    state = AppState(Searcher(store, HashingEmbedder(256)), tmp_path / "ix")
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "新报告.txt").write_text("青岛市建成社区警务室88个。", encoding="utf-8")
+    log, rows = upload_files(state, [incoming / "新报告.txt"])
+    assert "✓ 新报告.txt" in log and len(rows) == 6
+    assert "新报告.txt" in state.searcher.store.documents and len(state.searcher.store.documents) == 6
+
+
+def test_seed_questions_pass_on_both_stores(tmp_path, e5_small, capsys):
+    """The CI gate's seed thresholds, on the local store and Milvus Lite in one run."""
+    gates = [f"{mode}.{metric}={value}" for mode in ("hybrid@local", "hybrid@milvus")
+             for metric, value in (("hit@1", 0.97), ("answer_hit", 0.93), ("citation_ok", 0.93),
+                                   ("decline_recall", 0.9), ("decline_precision", 0.75))]
+    code = main(["eval", str(ROOT / "eval" / "questions" / "seeds.jsonl"), "--docs", str(SEEDS), "--modes", "hybrid",
+                 "--store", "local", "--store", f"milvus:{tmp_path / 'seeds.db'}", "--reports", str(tmp_path / "r"),
+                 "--json"] + [arg for gate in gates for arg in ("--fail-under", gate)])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0, summary["modes"]
+    assert set(summary["modes"]) == {"hybrid@local", "hybrid@milvus"}
+
+
+def test_milvus_declines_what_the_reports_do_not_cover(tmp_path, e5_small):
+    from rag.answer import ask
+    from rag.documents import load_documents
+    from rag.milvus import sync
+    from rag.retrieve import Searcher
+
+    spec = parse_store(f"milvus:{tmp_path / 'r.db'}", "")
+    store, _ = sync(spec, load_documents([SEEDS]).documents, e5_small, _milvus_settings())
+    searcher = Searcher(store, e5_small)
+    assert not ask(searcher, "成都市2023年GDP是多少?").answered
+    assert not ask(searcher, "北京冬奥会的吉祥物叫什么名字?").answered
+    answer = ask(searcher, "雪亮工程建成了多少监控探头?")
+    assert answer.answered and "4.2万" in answer.answer
+    weights = store.word_weights(["雪亮", "吉祥物"])
+    assert weights[1] > weights[0]   # absent from every report: weighs most
