@@ -37,7 +37,8 @@ def main() -> int:
     if spec.kind == "milvus":
         from rag.documents import load_documents
         from rag.index import IndexSettings
-        from rag.milvus import TOKENIZER, sync
+        from rag.milvus import TOKENIZER
+        from rag.milvus_sync import sync
         store, _ = sync(spec, load_documents([ROOT / "seeds"]).documents, embedder, IndexSettings(tokenizer=TOKENIZER),
                         shared_embedding_cache())
     else:

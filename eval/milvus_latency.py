@@ -28,7 +28,8 @@ def main() -> int:
                                   synthesize_vectors)
     from rag.embedding import EmbeddingCache, get_embedder
     from rag.index import IndexSettings, build_stages
-    from rag.milvus import TOKENIZER, sync
+    from rag.milvus import TOKENIZER
+    from rag.milvus_sync import sync
     from rag.retrieve import Searcher
     from rag.store import parse_store
 

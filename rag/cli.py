@@ -61,7 +61,8 @@ def _sync_milvus(args, spec) -> int:
     from .documents import load_documents
     from .embedding import DEFAULT_EMBEDDER, get_embedder, shared_embedding_cache
     from .errors import IndexError_
-    from .milvus import read_store_manifest, sync
+    from .milvus import read_store_manifest
+    from .milvus_sync import sync
 
     name = args.embedder
     if not (name or args.rebuild):
@@ -272,7 +273,7 @@ def _temporary_searcher(args, spec, set_documents, fusion):
         print(f"skipped {failure}", file=sys.stderr)
     documents = loaded.documents if loaded else set_documents
     if spec.kind == "milvus":
-        from .milvus import sync
+        from .milvus_sync import sync
         store, _ = sync(spec, documents, embedder, _settings(args), shared_embedding_cache())
     else:
         store, _ = build_from_documents(documents, embedder, _settings(args), cache_dir=shared_embedding_cache())

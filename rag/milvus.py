@@ -7,39 +7,39 @@ Two collections per store:
   document, content hash, paragraphs, section, the dense vector, and the sparse BM25 vector
   that Milvus's BM25 function derives from ``search_text``;
 - ``<name>_documents``: each cleaned document as JSON in parts, for citations (the paragraph,
-  the original-file span, the PDF page), and its content hash for incremental updates.
+  the original-file span, the PDF page), and its content hash for incremental updates;
+- ``<name>_terms``: how many chunks hold each analyzer token, kept by every update, for the
+  answer's word weights (Milvus keeps BM25 statistics but does not expose them).
 What built the store (embedder, chunking, analyzer, vector index plan) is recorded in the
 chunk collection's description and its ``rag.manifest`` property (Milvus Lite keeps only
 properties), and checked when the store is opened. Hybrid search is Milvus's own
 ``hybrid_search`` with its ``WeightedRanker`` (scores normalized by arctan, not min-max as
 in the local store); the decline threshold is calibrated for it (answer.DECLINE_BELOW).
+Building and updating a store: rag/milvus_sync.py.
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
-import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from .ann import plan_for, VectorPlan
+from .ann import VectorPlan
 from .bm25 import BM25Params, term_idf
 from .chunking import Chunk, ChunkSettings
 from .clean import CleanDocument
-from .embedding import EmbeddingCache, embed_chunks
 from .errors import ConfigError, IndexError_, IndexLockedError, IndexMismatchError
-from .index import BuildReport, IndexSettings, prepare
-from .normalize import normalize
-from .storage import document_from_row, document_row
+from .index import IndexSettings
+from .storage import document_from_row
 from .store import ABSENT_TERM_FACTOR, Ranked, StoreSpec
 from .tokens import STOP_CHARS
 
+FORMAT = "rag-reports milvus store"
 FORMAT_VERSION = 1
 MANIFEST_PROPERTY = "rag.manifest"
 PUNCTUATION = list("，。、；：？！“”‘’（）《》〈〉【】「」『』…—·－～,.;:?!()[]{}<>\"'`~@#$%^&*_+=|/\\-")
@@ -47,10 +47,8 @@ ANALYZER = {"tokenizer": {"type": "jieba", "mode": "search"},
             "filter": [{"type": "stop", "stop_words": PUNCTUATION + sorted(STOP_CHARS)}]}
 TOKENIZER = "jieba"            # what the analyzer does, in this library's terms (query display, checks)
 VARCHAR_MAX = 65535            # bytes, Milvus's limit for one VARCHAR value
-DOCUMENT_PART = 16_000         # characters of document JSON per row (<= 4 bytes each in UTF-8)
-DF_CAP = 16_384                # Milvus's largest search limit: document frequencies count up to this
+TERM_MAX = 64                  # longer tokens (URLs, long Latin runs) are not counted: too rare to weigh
 DF_CACHE = 100_000             # tokens whose frequency a store object remembers (an update makes a new one)
-INSERT_BATCH = 1000
 CHUNK_FIELDS = ["doc", "section", "paragraph_start", "paragraph_end", "start", "end", "orig_start", "orig_end",
                 "text"]
 
@@ -87,7 +85,9 @@ def connect(spec: StoreSpec):
     try:
         if spec.lite:
             Path(spec.location).parent.mkdir(parents=True, exist_ok=True)
-            return pymilvus.MilvusClient(spec.location)
+            # pymilvus pings every 10 s; Milvus Lite's in-process server allows one ping per 5 minutes
+            # and answers more with GOAWAY ("too_many_pings" on stderr, then a reconnect)
+            return pymilvus.MilvusClient(spec.location, grpc_options={"grpc.keepalive_time_ms": 600_000})
         return pymilvus.MilvusClient(uri=spec.location, user=os.environ.get("MILVUS_USER", ""),
                                      password=os.environ.get("MILVUS_PASSWORD", ""),
                                      token=os.environ.get("MILVUS_TOKEN", ""), timeout=30)
@@ -103,11 +103,20 @@ def documents_collection(spec: StoreSpec) -> str:
     return f"{spec.collection}_documents"
 
 
-def _manifest(embedder_name: str, dim: int, settings: IndexSettings, plan: VectorPlan) -> dict:
-    return {"format": "rag-reports milvus store", "format_version": FORMAT_VERSION,
-            "embedder": {"name": embedder_name, "dim": dim}, "chunking": asdict(settings.chunking),
-            "analyzer": ANALYZER, "bm25": {"k1": settings.bm25.k1, "b": settings.bm25.b},
-            "vector_index": plan.to_json()}
+def terms_collection(spec: StoreSpec) -> str:
+    return f"{spec.collection}_terms"
+
+
+STOP_TOKENS = frozenset(PUNCTUATION) | STOP_CHARS
+
+
+def analyzer_tokens(text: str) -> list[str]:
+    """What the BM25 analyzer makes of ``text`` (jieba's search mode, lower-cased, stop words
+    dropped), unique, in order: the terms whose document frequencies the store keeps."""
+    import jieba
+
+    tokens = (t.strip().lower() for t in jieba.cut_for_search(text))
+    return [t for t in dict.fromkeys(tokens) if t and t not in STOP_TOKENS and len(t) <= TERM_MAX]
 
 
 def _read_manifest(client, spec: StoreSpec) -> dict:
@@ -120,7 +129,7 @@ def _read_manifest(client, spec: StoreSpec) -> dict:
             manifest = json.loads(text or "")
         except ValueError:
             continue
-        if isinstance(manifest, dict) and manifest.get("format") == "rag-reports milvus store":
+        if isinstance(manifest, dict) and manifest.get("format") == FORMAT:
             if manifest.get("format_version") != FORMAT_VERSION:
                 raise IndexMismatchError(f"{spec} has store format {manifest.get('format_version')}, this version "
                                          f"reads {FORMAT_VERSION}; rebuild it with: rag index --rebuild --store {spec}")
@@ -220,9 +229,9 @@ class MilvusStore:
         self.embedder_name, self.dim = manifest["embedder"]["name"], int(manifest["embedder"]["dim"])
         self.plan = VectorPlan(**manifest["vector_index"])
         with _milvus_errors(spec, "loading the collections"):
-            for name in (spec.collection, documents_collection(spec)):
+            for name in (spec.collection, documents_collection(spec), terms_collection(spec)):
                 self.client.load_collection(name)
-            rows = list(self._iterate(documents_collection(spec), "part == 0", ["doc", "sha256", "chunks"]))
+            rows = list(self.iterate(documents_collection(spec), "part == 0", ["doc", "sha256", "chunks"]))
         self.documents = MilvusDocuments(client, spec, rows)
         self.chunks = _ChunkCount(sum(self.documents.chunk_counts.values()))
         self._doc_freq: dict[str, int] = {}
@@ -234,7 +243,7 @@ class MilvusStore:
         _check(manifest, spec, embedder)
         return cls(client, spec, manifest)
 
-    def _iterate(self, collection: str, filter: str, fields: list[str]):
+    def iterate(self, collection: str, filter: str, fields: list[str]):
         iterator = self.client.query_iterator(collection, batch_size=1000, filter=filter, output_fields=fields)
         try:
             while batch := iterator.next():
@@ -282,30 +291,34 @@ class MilvusStore:
         return ranked
 
     def word_weights(self, words: list[str]) -> np.ndarray:
-        """As the local store's, with the analyzer's tokens (jieba's search mode) and document
-        frequencies counted by BM25 searches for each token (exact up to DF_CAP chunks)."""
-        import jieba
-
-        stop = set(PUNCTUATION) | STOP_CHARS
+        """As the local store's, with the analyzer's tokens and their document frequencies
+        from the terms collection (Milvus does not expose its BM25 statistics)."""
         per_word = []
         for word in words:
-            tokens = [t for t in dict.fromkeys(jieba.lcut_for_search(word)) if t.strip() and t not in stop]
+            tokens = analyzer_tokens(word)
             per_word.append([t for t in tokens if len(t) > 1] or tokens or [word])
         doc_freq = self._doc_freq
         unique = sorted({t for tokens in per_word for t in tokens} - set(doc_freq))
         if unique:
-            with _milvus_errors(self.spec, "counting document frequencies"):
-                result = self.client.search(self.spec.collection, data=unique, anns_field="sparse",
-                                            search_params={"metric_type": "BM25"}, limit=DF_CAP, output_fields=[])
+            found = self.term_frequencies(unique)
             if len(doc_freq) > DF_CACHE:
                 doc_freq.clear()
-            doc_freq.update((t, len(hits)) for t, hits in zip(unique, result))
+            doc_freq.update((t, found.get(t, 0)) for t in unique)
         n = max(len(self.chunks), 1)
         weights = []
         for tokens in per_word:
             df = np.asarray([doc_freq[t] for t in tokens], dtype=np.float64)
             weights.append(term_idf(df, n).max() * (ABSENT_TERM_FACTOR if (df == 0).any() else 1.0))
         return np.asarray(weights, dtype=np.float64)
+
+    def term_frequencies(self, terms: list[str]) -> dict[str, int]:
+        """Chunks containing each term, for the terms the store has seen (primary-key lookups)."""
+        found = {}
+        with _milvus_errors(self.spec, "reading document frequencies"):
+            for a in range(0, len(terms), 1000):
+                rows = self.client.get(terms_collection(self.spec), ids=terms[a:a + 1000], output_fields=["df"])
+                found.update((r["term"], int(r["df"])) for r in rows)
+        return found
 
     def chunk_counts(self) -> dict[str, int]:
         return dict(self.documents.chunk_counts)
@@ -315,149 +328,5 @@ class MilvusStore:
 
     def add_documents(self, documents, embedder, cache_dir: Path | None = None, progress=None):
         """Index ``documents`` (a same-named one is replaced); the rest stays as it is."""
+        from .milvus_sync import sync
         return sync(self.spec, documents, embedder, self.settings, cache_dir, progress, remove_missing=False)
-
-
-# ---------------------------------------------------------------- building and updating
-
-def _create(client, spec: StoreSpec, dim: int, manifest: dict) -> None:
-    pymilvus = _pymilvus()
-    DataType = pymilvus.DataType
-    text = json.dumps(manifest, ensure_ascii=False)
-    schema = client.create_schema(auto_id=True, description=text)
-    schema.add_field("id", DataType.INT64, is_primary=True)
-    schema.add_field("doc", DataType.VARCHAR, max_length=1024)
-    schema.add_field("content_hash", DataType.VARCHAR, max_length=64)
-    schema.add_field("section", DataType.VARCHAR, max_length=VARCHAR_MAX)
-    for name in CHUNK_FIELDS[2:8]:
-        schema.add_field(name, DataType.INT64)
-    schema.add_field("text", DataType.VARCHAR, max_length=VARCHAR_MAX)
-    schema.add_field("search_text", DataType.VARCHAR, max_length=VARCHAR_MAX, enable_analyzer=True,
-                     analyzer_params=ANALYZER)
-    schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
-    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
-    schema.add_function(pymilvus.Function(name="bm25", function_type=pymilvus.FunctionType.BM25,
-                                          input_field_names=["search_text"], output_field_names=["sparse"]))
-    client.create_collection(spec.collection, schema=schema, index_params=_index_params(client, manifest),
-                             properties={MANIFEST_PROPERTY: text})
-    docs = client.create_schema(auto_id=True, description=f"documents of the rag store {spec.collection}")
-    docs.add_field("id", DataType.INT64, is_primary=True)
-    docs.add_field("doc", DataType.VARCHAR, max_length=1024)
-    docs.add_field("sha256", DataType.VARCHAR, max_length=64)
-    for name in ("part", "parts", "chunks"):
-        docs.add_field(name, DataType.INT64)
-    docs.add_field("body", DataType.VARCHAR, max_length=VARCHAR_MAX)
-    docs.add_field("placeholder", DataType.FLOAT_VECTOR, dim=2)   # Milvus requires a vector field in a collection
-    params = client.prepare_index_params()
-    params.add_index("placeholder", index_type="FLAT", metric_type="L2")
-    client.create_collection(documents_collection(spec), schema=docs, index_params=params)
-
-
-def _index_params(client, manifest: dict):
-    """Exact search below ann.FLAT_BELOW chunks, IVF-SQ8 above (as the local store); BM25 always inverted."""
-    params = _dense_index(client, VectorPlan(**manifest["vector_index"]))
-    params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
-                     params={"bm25_k1": manifest["bm25"]["k1"], "bm25_b": manifest["bm25"]["b"]})
-    return params
-
-
-def _chunk_row(chunk: Chunk, sha256: str, vector: np.ndarray) -> dict:
-    row = {"doc": chunk.doc, "content_hash": sha256, "section": chunk.section, "text": chunk.text,
-           "search_text": normalize(chunk.search_text), "dense": vector.tolist()}
-    row.update((f, getattr(chunk, f)) for f in CHUNK_FIELDS[2:8])
-    for f in ("section", "text", "search_text"):
-        if len(row[f].encode("utf-8")) > VARCHAR_MAX:
-            raise IndexError_(f"{chunk.doc}: a chunk's {f} is over Milvus's {VARCHAR_MAX}-byte limit "
-                              f"(paragraph {chunk.paragraph_start}); split that paragraph or use the local store")
-    return row
-
-
-def _document_rows(doc: CleanDocument, chunks: int) -> list[dict]:
-    body = json.dumps(document_row(doc), ensure_ascii=False)
-    parts = [body[i:i + DOCUMENT_PART] for i in range(0, len(body), DOCUMENT_PART)]
-    return [{"doc": doc.document.name, "sha256": doc.document.sha256, "part": i, "parts": len(parts),
-             "chunks": chunks, "body": part, "placeholder": [0.0, 0.0]} for i, part in enumerate(parts)]
-
-
-def sync(spec: StoreSpec, documents, embedder, settings: IndexSettings, cache_dir: Path | None = None,
-         progress=None, remove_missing: bool = True, rebuild: bool = False, failures=()):
-    """Make the store hold ``documents``: new ones and changed ones (by content hash) are
-    cleaned, chunked, embedded and inserted, a changed one's old rows deleted first; with
-    ``remove_missing`` documents not given are deleted. Returns (store, BuildReport)."""
-    started = time.perf_counter()
-    if settings.tokenizer != TOKENIZER:
-        raise ConfigError(f"the Milvus store's BM25 analyzes with {TOKENIZER} (its own analyzer); "
-                          f"drop --tokenizer {settings.tokenizer} or use the local store")
-    client = connect(spec)
-    with _milvus_errors(spec, "preparing the collections"):
-        exists = client.has_collection(spec.collection)
-        if exists and rebuild:
-            for name in (spec.collection, documents_collection(spec)):
-                client.drop_collection(name)
-            exists = False
-        if exists:
-            manifest = _read_manifest(client, spec)
-            _check(manifest, spec, embedder, settings)
-        else:
-            manifest = _manifest(embedder.name, embedder.dim, settings, plan_for(0))
-            _create(client, spec, embedder.dim, manifest)
-    store = MilvusStore(client, spec, manifest)
-    prepared = prepare(documents, settings, failures)
-    old = store.documents.hashes
-    aliases = {name for name, _ in prepared.duplicates}   # same bytes as an indexed one: cited under that name
-    changed = [n for n, d in prepared.documents.items() if n in old and old[n] != d.document.sha256]
-    added = [n for n in prepared.documents if n not in old]
-    removed = [n for n in old if n not in prepared.documents and n not in aliases] if remove_missing else []
-    new_chunks = [c for c in prepared.chunks if c.doc in set(added) | set(changed)]
-    cache = EmbeddingCache(cache_dir, embedder.name, embedder.dim)
-    vectors, embedded = embed_chunks(new_chunks, embedder, cache, progress) if new_chunks else (np.zeros((0, embedder.dim), np.float32), 0)
-    cache.save()
-    # A document's rows in the documents collection go in last, as its commit mark: rows of a
-    # document that an interrupted update left without them are deleted here with the stale ones.
-    stale = added + changed + removed
-    with _milvus_errors(spec, "updating the collections"):
-        for a in range(0, len(stale), 100):
-            names = "[" + ", ".join(_literal(n) for n in stale[a:a + 100]) + "]"
-            client.delete(spec.collection, filter=f"doc in {names}")
-            client.delete(documents_collection(spec), filter=f"doc in {names}")
-        counts = prepared.chunk_counts()
-        rows = [_chunk_row(c, prepared.documents[c.doc].document.sha256, v) for c, v in zip(new_chunks, vectors)]
-        for a in range(0, len(rows), INSERT_BATCH):
-            client.insert(spec.collection, rows[a:a + INSERT_BATCH])
-        doc_rows = [r for n in added + changed for r in _document_rows(prepared.documents[n], counts[n])]
-        for a in range(0, len(doc_rows), INSERT_BATCH):
-            client.insert(documents_collection(spec), doc_rows[a:a + INSERT_BATCH])
-        for name in (spec.collection, documents_collection(spec)):
-            client.flush(name)   # seals the new rows into indexed segments (unsealed ones are scanned)
-    store = MilvusStore(client, spec, manifest)
-    store = _replan(store)
-    report = BuildReport(len(store.documents), len(store.chunks), embedded, prepared.failures,
-                         time.perf_counter() - started, prepared.duplicates,
-                         changes=(len(added), len(changed), len(removed)))
-    return store, report
-
-
-def _replan(store: MilvusStore) -> MilvusStore:
-    """Rebuild the dense index when the collection has grown (or shrunk) across a plan boundary."""
-    plan = plan_for(len(store.chunks))
-    current = store.plan
-    if plan.kind == current.kind and (plan.kind == "flat" or 0.5 <= plan.lists / max(current.lists, 1) <= 2):
-        return store
-    client, spec = store.client, store.spec
-    manifest = dict(store.manifest, vector_index=plan.to_json())
-    text = json.dumps(manifest, ensure_ascii=False)
-    with _milvus_errors(spec, "rebuilding the vector index"):
-        client.release_collection(spec.collection)
-        client.drop_index(spec.collection, "dense")
-        client.create_index(spec.collection, _dense_index(client, plan))
-        client.alter_collection_properties(spec.collection, properties={MANIFEST_PROPERTY: text})
-    return MilvusStore(client, spec, manifest)
-
-
-def _dense_index(client, plan: VectorPlan):
-    params = client.prepare_index_params()
-    if plan.kind == "flat":
-        params.add_index("dense", index_type="FLAT", metric_type="COSINE")
-    else:
-        params.add_index("dense", index_type="IVF_SQ8", metric_type="COSINE", params={"nlist": plan.lists})
-    return params

@@ -15,7 +15,7 @@ from .chunking import Chunk
 from .embedding import Embedder
 from .errors import ConfigError, QueryError
 from .normalize import normalize
-from .store import as_store, fuse, minmax  # noqa: F401  (fusion maths lives with the local store)
+from .store import as_store
 from .tokens import get_tokenizer, jieba_words, query_text
 
 MODES = ("hybrid", "bm25", "dense")

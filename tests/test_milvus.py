@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rag.cli import main
-from rag.errors import ConfigError, IndexError_, IndexMismatchError
+from rag.errors import ConfigError, IndexMismatchError
 from rag.store import StoreSpec, parse_store
 
 from conftest import ROOT, SEEDS
@@ -59,7 +59,7 @@ def test_index_ask_docs_on_milvus_lite(tmp_path, corpus, capsys):
 
 def test_documents_and_citations_match_the_local_store(tmp_path, corpus, hashing_index):
     from rag.answer import ask
-    from rag.milvus import sync
+    from rag.milvus_sync import sync
     from rag.retrieve import Searcher
     from rag.store import LocalStore
 
@@ -149,7 +149,8 @@ def test_vector_index_follows_the_collection_size(tmp_path, corpus, monkeypatch)
     import rag.ann
     from rag.documents import load_documents
     from rag.embedding import HashingEmbedder
-    from rag.milvus import MANIFEST_PROPERTY, sync
+    from rag.milvus import MANIFEST_PROPERTY
+    from rag.milvus_sync import sync
 
     monkeypatch.setattr(rag.ann, "FLAT_BELOW", 100)   # the seeds' 119 chunks then call for IVF
     spec = parse_store(f"milvus:{tmp_path / 'r.db'}", "")
@@ -166,7 +167,7 @@ def test_vector_index_follows_the_collection_size(tmp_path, corpus, monkeypatch)
 def test_upload_on_the_page_goes_into_milvus(tmp_path, corpus):
     from rag.documents import load_documents
     from rag.embedding import HashingEmbedder
-    from rag.milvus import sync
+    from rag.milvus_sync import sync
     from rag.retrieve import Searcher
     from ui.app import AppState, upload_files
 
@@ -197,7 +198,7 @@ def test_seed_questions_pass_on_both_stores(tmp_path, e5_small, capsys):
 def test_milvus_declines_what_the_reports_do_not_cover(tmp_path, e5_small):
     from rag.answer import ask
     from rag.documents import load_documents
-    from rag.milvus import sync
+    from rag.milvus_sync import sync
     from rag.retrieve import Searcher
 
     spec = parse_store(f"milvus:{tmp_path / 'r.db'}", "")
@@ -209,3 +210,58 @@ def test_milvus_declines_what_the_reports_do_not_cover(tmp_path, e5_small):
     assert answer.answered and "4.2万" in answer.answer
     weights = store.word_weights(["雪亮", "吉祥物"])
     assert weights[1] > weights[0]   # absent from every report: weighs most
+
+
+def test_the_page_answers_from_a_milvus_store(tmp_path):
+    import html
+
+    from gradio_client import Client
+    from rag.embedding import HashingEmbedder
+    from rag.retrieve import Searcher
+    from ui.app import AppState, _first_build, build_app
+
+    from test_ui import _free_port
+
+    embedder = HashingEmbedder(256)
+    store, report = _first_build(parse_store(f"milvus:{tmp_path / 'r.db'}", ""), str(SEEDS), embedder)
+    assert report.documents == 5 and store.kind == "milvus"
+    app, style = build_app(AppState(Searcher(store, embedder), tmp_path / "ix"))
+    port = _free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False, quiet=True,
+               **style)
+    try:
+        history, citations, _ = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
+            "荣昌区建成视频监控多少个?", [], "bm25", 5, "原文", api_name="/ask")
+        assert "16535" in html.unescape(str(history[-1]["content"]))
+        assert "cite-1" in citations and "16535" in html.unescape(citations)
+    finally:
+        app.close()
+
+
+def test_document_frequencies_stay_exact_through_updates(tmp_path, corpus):
+    from rag.documents import load_documents
+    from rag.embedding import HashingEmbedder
+    from rag.milvus import analyzer_tokens, terms_collection
+    from rag.milvus_sync import sync
+    from rag.normalize import normalize
+
+    embedder = HashingEmbedder(256)
+    updated = parse_store(f"milvus:{tmp_path / 'a.db'}", "")
+    sync(updated, load_documents([corpus]).documents, embedder, _milvus_settings())
+    (corpus / "000_e33b01bdb0cac963.txt").unlink()
+    changed = corpus / "001_bc630deb026c9c02.txt"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("顽瘴痼疾", "陈年积弊"), encoding="utf-8")
+    (corpus / "新报告.txt").write_text("青岛市建成社区警务室88个，雪亮工程覆盖全部城市社区。", encoding="utf-8")
+    store, _ = sync(updated, load_documents([corpus]).documents, embedder, _milvus_settings())
+    fresh, _ = sync(parse_store(f"milvus:{tmp_path / 'b.db'}", ""), load_documents([corpus]).documents, embedder,
+                    _milvus_settings())
+
+    def table(s):
+        return {r["term"]: r["df"] for r in s.iterate(terms_collection(s.spec), "df > 0", ["term", "df"])}
+
+    assert table(store) == table(fresh) and "顽瘴痼疾" not in table(store)
+    texts = [row["search_text"] for row in store.iterate(store.spec.collection, "", ["search_text"])]
+    assert len(texts) == len(store.chunks)
+    expected = sum("雪亮" in analyzer_tokens(t) for t in texts)
+    assert store.term_frequencies(["雪亮", "没有这个词"]) == {"雪亮": expected} and expected >= 3
+    assert analyzer_tokens(normalize("雪亮工程，監控探頭。")) == ["雪亮", "工程", "监控", "探头"]

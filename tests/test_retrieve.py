@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from rag.errors import ConfigError, QueryError
-from rag.retrieve import FusionSettings, Searcher, fuse, minmax
+from rag.retrieve import FusionSettings, Searcher
+from rag.store import fuse, minmax
 
 
 def test_minmax_and_fuse_hand_worked():

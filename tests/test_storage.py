@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -51,3 +53,22 @@ def test_chunk_columns_naming_missing_documents_are_refused(hashing_index):
     columns[0, 0] = 99
     with pytest.raises(ValueError, match="lacks"):
         ChunkTable(columns, index.chunks.sections, index.chunks.doc_names, index.documents)
+
+
+def test_origin_runs_round_trip():
+    from rag.storage import origin_from_runs
+
+    assert origin_from_runs([[0, 0], [3, 5], [5, 10]], 6).tolist() == [0, 1, 2, 5, 6, 10]
+    with pytest.raises(ValueError):
+        origin_from_runs([[1, 0]], 3)   # runs must start at the first character
+
+
+def test_documents_round_trip_through_json_rows(cleaned_seeds):
+    from rag.storage import document_from_row, document_row
+
+    for doc in cleaned_seeds.values():
+        row = json.loads(json.dumps(document_row(doc), ensure_ascii=False))
+        back = document_from_row(row)
+        assert back.text == doc.text and np.array_equal(back.origin, doc.origin)
+        assert back.paragraphs == doc.paragraphs and back.removals == doc.removals
+        assert len(row["origin_runs"]) < len(doc.origin) / 10   # a run per jump, not an offset per character

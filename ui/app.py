@@ -118,7 +118,8 @@ def _first_build(spec, docs: str, embedder):
     from rag.store import LocalStore
 
     if spec.kind == "milvus":
-        from rag.milvus import TOKENIZER, sync
+        from rag.milvus import TOKENIZER
+        from rag.milvus_sync import sync
         return sync(spec, load_documents([docs]).documents, embedder, IndexSettings(tokenizer=TOKENIZER),
                     shared_embedding_cache(), progress=True)
     root = Path(spec.location)
