@@ -5,8 +5,10 @@
 Corpora are the ones `rag bench search` makes (bench paragraphs plus perturbed copies, with
 synthesized vectors for the copies: rag/bench_search.py). The vectors reach Milvus through a
 pre-filled embedding cache, so neither store embeds a passage; the questions are embedded
-live, as in `rag ask`. Both stores answer the same questions in hybrid mode, one after the
-other in this process; the figures are p50 / p95 of the whole ask (retrieval and answer).
+live, as in `rag ask`. Each size runs in a fresh process: the local store is timed first,
+then Milvus Lite is filled and timed (it runs inside the process and keeps sealing and
+indexing after an insert, which would slow whatever runs beside it). The figures are p50 /
+p95 of the whole ask (retrieval and answer) in hybrid mode, and p50 per stage.
 """
 from __future__ import annotations
 
@@ -20,18 +22,68 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 
-def main() -> int:
+def timed(searcher, questions: list[dict]) -> dict:
     from rag.answer import ask
-    from rag.bench_search import (_percentiles, gold_ranks, hit_rates, load_sources, make_corpus, setup_work,
-                                  synthesize_vectors)
+    from rag.bench_search import _percentiles, gold_ranks, hit_rates
+
+    for q in questions[:3]:   # warm-up
+        ask(searcher, q["question"])
+    totals, stages, hits = [], {}, []
+    for q in questions:
+        t0 = time.perf_counter()
+        answer = ask(searcher, q["question"], "hybrid", 5)
+        totals.append((time.perf_counter() - t0) * 1000)
+        for stage, ms in answer.timings_ms.items():
+            stages.setdefault(stage, []).append(ms)
+        hits.append(gold_ranks(q["doc"], [h.chunk.doc for h in answer.passages[:5]]))
+    p50, p95 = _percentiles(totals)
+    return {"ask_ms_p50": p50, "ask_ms_p95": p95, **hit_rates(hits),
+            "stage_ms_p50": {s: _percentiles(v)[0] for s, v in stages.items() if s != "total"}}
+
+
+def measure(work: str, bench_dir: str, size: int, sigma: float, seed: int, n_questions: int) -> dict:
+    from rag.bench_search import load_sources, make_corpus, synthesize_vectors
     from rag.embedding import EmbeddingCache, get_embedder
     from rag.index import IndexSettings, build_stages
     from rag.milvus import TOKENIZER
     from rag.milvus_sync import sync
     from rag.retrieve import Searcher
     from rag.store import parse_store
+
+    work = Path(work)
+    embedder = get_embedder("e5-small")
+    kept = set(json.loads((work / "args.json").read_text(encoding="utf-8"))["kept"])
+    sources = [d for d in load_sources(bench_dir, 0)[0] if d.name in kept]
+    per_source = np.load(work / "chunks_per_source.npy")
+    source_vectors = np.split(np.load(work / "source_vectors.npy"), np.cumsum(per_source)[:-1])
+    questions = json.loads((work / "questions.json").read_text(encoding="utf-8"))[:n_questions]
+    docs, origin, is_copy = make_corpus(sources, per_source, size, seed)
+
+    def synthesized(prepared):
+        return synthesize_vectors(source_vectors, origin, is_copy, prepared, sigma, seed), 0
+
+    index, prepared, _, _ = build_stages(docs, IndexSettings(), embedder.name, embedder.dim, synthesized)
+    figures = {"chunks": len(prepared.chunks), "local": timed(Searcher(index, embedder), questions)}
+    cache = EmbeddingCache(work / f"cache-{size}", embedder.name, embedder.dim)
+    for i, chunk in enumerate(prepared.chunks):
+        cache.vectors[EmbeddingCache.key(embedder.name, chunk.search_text)] = np.asarray(index.vectors[i])
+    cache.save()
+    t0 = time.perf_counter()
+    spec = parse_store(f"milvus:{work / f'milvus-{size}.db'}", "")
+    store, report = sync(spec, docs, embedder, IndexSettings(tokenizer=TOKENIZER), work / f"cache-{size}")
+    figures["milvus_insert_s"] = round(time.perf_counter() - t0, 1)
+    figures["milvus_dense_index"] = store.plan.kind
+    if report.embedded:
+        raise SystemExit(f"{report.embedded} chunks were embedded: the cache should have held them all")
+    figures["milvus"] = timed(Searcher(store, embedder), questions)
+    return figures
+
+
+def main() -> int:
+    from rag.bench_search import _in_fresh_process, setup_work
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,50000")
@@ -42,45 +94,10 @@ def main() -> int:
     args.sources = 0
     work = Path(tempfile.mkdtemp(prefix="rag-milvus-latency-"))
     setup = setup_work(args, work)
-    embedder = get_embedder("e5-small")
-    kept = set(json.loads((work / "args.json").read_text(encoding="utf-8"))["kept"])
-    sources = [d for d in load_sources(args.bench_dir, 0)[0] if d.name in kept]
-    per_source = np.load(work / "chunks_per_source.npy")
-    source_vectors = np.split(np.load(work / "source_vectors.npy"), np.cumsum(per_source)[:-1])
-    questions = json.loads((work / "questions.json").read_text(encoding="utf-8"))
     rows = []
     for size in [int(s) for s in args.sizes.split(",")]:
-        docs, origin, is_copy = make_corpus(sources, per_source, size, args.seed)
-        settings = IndexSettings()
-
-        def synthesized(prepared):
-            return synthesize_vectors(source_vectors, origin, is_copy, prepared, setup["noise"]["sigma"], args.seed), 0
-
-        index, prepared, _, _ = build_stages(docs, settings, embedder.name, embedder.dim, synthesized)
-        cache = EmbeddingCache(work / "cache", embedder.name, embedder.dim)
-        vectors = index.vectors
-        for i, chunk in enumerate(prepared.chunks):
-            cache.vectors[EmbeddingCache.key(embedder.name, chunk.search_text)] = np.asarray(vectors[i])
-        cache.save()
-        t0 = time.perf_counter()
-        spec = parse_store(f"milvus:{work / f'milvus-{size}.db'}", "")
-        store, report = sync(spec, docs, embedder, IndexSettings(tokenizer=TOKENIZER), work / "cache")
-        insert_s = time.perf_counter() - t0
-        if report.embedded:
-            raise SystemExit(f"{report.embedded} chunks were embedded: the cache should have held them all")
-        figures = {"chunks": len(prepared.chunks), "milvus_insert_s": round(insert_s, 1),
-                   "milvus_dense_index": store.plan.kind}
-        for name, searcher in (("local", Searcher(index, embedder)), ("milvus", Searcher(store, embedder))):
-            for q in questions[:3]:   # warm-up
-                ask(searcher, q["question"])
-            totals, hits = [], []
-            for q in questions[:args.questions]:
-                t0 = time.perf_counter()
-                answer = ask(searcher, q["question"], "hybrid", 5)
-                totals.append((time.perf_counter() - t0) * 1000)
-                hits.append(gold_ranks(q["doc"], [h.chunk.doc for h in answer.passages[:5]]))
-            p50, p95 = _percentiles(totals)
-            figures[name] = {"ask_ms_p50": p50, "ask_ms_p95": p95, **hit_rates(hits)}
+        figures = _in_fresh_process(measure, str(work), args.bench_dir, size, setup["noise"]["sigma"], args.seed,
+                                    args.questions)
         print(json.dumps(figures, ensure_ascii=False), flush=True)
         rows.append(figures)
     print(f"\n{'chunks':>8} | {'local p50 / p95 ms':>20} | {'Milvus Lite p50 / p95 ms':>25} | ratio | "

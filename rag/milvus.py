@@ -1,7 +1,7 @@
 """The Milvus store: the same chunks, vectors and BM25 search in Milvus (2.5+ server or
 cluster, or Milvus Lite embedded in this process), for archives that outgrow one machine.
 
-Two collections per store:
+Three collections per store:
 - ``<name>``: one row per chunk: the normalized text (``search_text``, what BM25 sees,
   analyzed by Milvus's jieba tokenizer), the original-script text and its spans for display,
   document, content hash, paragraphs, section, the dense vector, and the sparse BM25 vector
@@ -19,6 +19,8 @@ Building and updating a store: rag/milvus_sync.py.
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -59,9 +61,10 @@ def _pymilvus():
     except ImportError as exc:
         raise ConfigError("the Milvus store needs pymilvus (and milvus-lite for milvus:FILE.db): "
                           "pip install 'rag-reports[milvus]'") from exc
-    # pymilvus logs every failed call with a traceback, and Milvus Lite's in-process gRPC server each
-    # call it does not implement (query iterators ask for a timestamp); the errors we raise say it all
-    for name in ("pymilvus", "grpc._server"):
+    # pymilvus logs every failed call with a traceback, Milvus Lite a failed start, and its in-process
+    # gRPC server each call it does not implement (query iterators ask for a timestamp); the errors
+    # we raise say it all
+    for name in ("pymilvus", "milvus_lite", "grpc._server"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     return pymilvus
 
@@ -74,9 +77,6 @@ def _milvus_errors(spec: StoreSpec, doing: str):
         yield
     except pymilvus.MilvusException as exc:
         message = getattr(exc, "message", str(exc))
-        if "lock" in message.lower():
-            raise IndexLockedError(f"{spec}: the data folder is open in another process (Milvus Lite allows one "
-                                   "process per data folder; stop the other one or use a Milvus server)") from exc
         raise IndexError_(f"{spec}: Milvus failed while {doing}: {message}") from exc
 
 
@@ -92,11 +92,27 @@ def connect(spec: StoreSpec):
                                      password=os.environ.get("MILVUS_PASSWORD", ""),
                                      token=os.environ.get("MILVUS_TOKEN", ""), timeout=30)
     except pymilvus.MilvusException as exc:
+        if spec.lite and _held_elsewhere(Path(spec.location)):
+            raise IndexLockedError(f"{spec}: the data folder is open in another process (Milvus Lite allows one "
+                                   "process per data folder; stop the other one or use a Milvus server)") from exc
         raise IndexError_(f"cannot open the Milvus store {spec}: {getattr(exc, 'message', exc)}. For a server, "
                           "check that it runs (README: docker compose) and MILVUS_USER/MILVUS_PASSWORD or "
                           "MILVUS_TOKEN") from exc
     except (OSError, RuntimeError, ImportError) as exc:   # Milvus Lite failing to start in this process
         raise IndexError_(f"cannot open the Milvus store {spec}: {exc}") from exc
+
+
+def _held_elsewhere(data_dir: Path) -> bool:
+    """Whether another process holds Milvus Lite's lock on ``data_dir`` (an flock on its LOCK file)."""
+    try:
+        with open(data_dir / "LOCK", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def documents_collection(spec: StoreSpec) -> str:
@@ -133,6 +149,11 @@ def _read_manifest(client, spec: StoreSpec) -> dict:
             if manifest.get("format_version") != FORMAT_VERSION:
                 raise IndexMismatchError(f"{spec} has store format {manifest.get('format_version')}, this version "
                                          f"reads {FORMAT_VERSION}; rebuild it with: rag index --rebuild --store {spec}")
+            embedder = manifest.get("embedder")
+            if not (isinstance(embedder, dict) and isinstance(embedder.get("name"), str)
+                    and isinstance(embedder.get("dim"), int) and isinstance(manifest.get("vector_index"), dict)):
+                raise IndexError_(f"the manifest of {spec} is damaged (embedder or vector_index); rebuild it with: "
+                                  f"rag index --rebuild --store {spec}")
             return manifest
     raise IndexError_(f"the collection '{spec.collection}' in {spec} was not built by rag (no {MANIFEST_PROPERTY}); "
                       "use another collection name or rebuild it with: rag index --rebuild --store …")
@@ -175,6 +196,7 @@ class MilvusDocuments(Mapping):
         self.names = [r["doc"] for r in rows]
         self.hashes = {r["doc"]: r["sha256"] for r in rows}
         self.chunk_counts = {r["doc"]: int(r["chunks"]) for r in rows}
+        self.parts = {r["doc"]: int(r["parts"]) for r in rows}
         self._cache: OrderedDict[str, CleanDocument] = OrderedDict()
 
     def __len__(self) -> int:
@@ -192,17 +214,27 @@ class MilvusDocuments(Mapping):
         if name in self._cache:
             self._cache.move_to_end(name)
             return self._cache[name]
+        keys = [document_key(name, part) for part in range(self.parts[name])]
         with _milvus_errors(self.spec, f"reading document '{name}'"):
-            parts = self.client.query(documents_collection(self.spec), filter=f"doc == {_literal(name)}",
-                                      output_fields=["part", "parts", "body"], limit=VARCHAR_MAX)
+            parts = [row for a in range(0, len(keys), 1000) for row in self.client.get(
+                documents_collection(self.spec), ids=keys[a:a + 1000], output_fields=["part", "parts", "body"])]
         parts.sort(key=lambda p: p["part"])
         if not parts or len(parts) != parts[0]["parts"]:
             raise IndexError_(f"{self.spec}: document '{name}' is incomplete in the store; index it again")
-        doc = document_from_row(json.loads("".join(p["body"] for p in parts)))
+        try:
+            doc = document_from_row(json.loads("".join(p["body"] for p in parts)))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise IndexError_(f"{self.spec}: the stored document '{name}' is damaged ({exc}); index it again "
+                              "with: rag index --rebuild --store …") from exc
         self._cache[name] = doc
         if len(self._cache) > self.CACHE:
             self._cache.popitem(last=False)
         return doc
+
+
+def document_key(name: str, part: int) -> str:
+    """Primary key of a part of a document's JSON: read by key, not by a filter on ``doc``."""
+    return f"{hashlib.blake2b(name.encode('utf-8'), digest_size=16).hexdigest()}:{part}"
 
 
 def _literal(text: str) -> str:
@@ -231,7 +263,7 @@ class MilvusStore:
         with _milvus_errors(spec, "loading the collections"):
             for name in (spec.collection, documents_collection(spec), terms_collection(spec)):
                 self.client.load_collection(name)
-            rows = list(self.iterate(documents_collection(spec), "part == 0", ["doc", "sha256", "chunks"]))
+            rows = list(self.iterate(documents_collection(spec), "part == 0", ["doc", "sha256", "chunks", "parts"]))
         self.documents = MilvusDocuments(client, spec, rows)
         self.chunks = _ChunkCount(sum(self.documents.chunk_counts.values()))
         self._doc_freq: dict[str, int] = {}

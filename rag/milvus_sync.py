@@ -18,7 +18,7 @@ from .errors import ConfigError, IndexError_
 from .index import BuildReport, IndexSettings, prepare
 from .milvus import (ANALYZER, CHUNK_FIELDS, FORMAT, FORMAT_VERSION, MANIFEST_PROPERTY, TERM_MAX, TOKENIZER,
                      VARCHAR_MAX, MilvusStore, _check, _literal, _milvus_errors, _pymilvus, _read_manifest,
-                     analyzer_tokens, connect, documents_collection, terms_collection)
+                     analyzer_tokens, connect, document_key, documents_collection, terms_collection)
 from .normalize import normalize
 from .storage import document_row
 from .store import StoreSpec
@@ -54,8 +54,8 @@ def _create(client, spec: StoreSpec, dim: int, manifest: dict) -> None:
                                           input_field_names=["search_text"], output_field_names=["sparse"]))
     client.create_collection(spec.collection, schema=schema, index_params=_index_params(client, manifest),
                              properties={MANIFEST_PROPERTY: text})
-    docs = client.create_schema(auto_id=True, description=f"documents of the rag store {spec.collection}")
-    docs.add_field("id", DataType.INT64, is_primary=True)
+    docs = client.create_schema(auto_id=False, description=f"documents of the rag store {spec.collection}")
+    docs.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)   # milvus.document_key
     docs.add_field("doc", DataType.VARCHAR, max_length=1024)
     docs.add_field("sha256", DataType.VARCHAR, max_length=64)
     for name in ("part", "parts", "chunks"):
@@ -98,8 +98,9 @@ def _chunk_row(chunk: Chunk, sha256: str, vector: np.ndarray) -> dict:
 def _document_rows(doc: CleanDocument, chunks: int) -> list[dict]:
     body = json.dumps(document_row(doc), ensure_ascii=False)
     parts = [body[i:i + DOCUMENT_PART] for i in range(0, len(body), DOCUMENT_PART)]
-    return [{"doc": doc.document.name, "sha256": doc.document.sha256, "part": i, "parts": len(parts),
-             "chunks": chunks, "body": part, "placeholder": [0.0, 0.0]} for i, part in enumerate(parts)]
+    return [{"id": document_key(doc.document.name, i), "doc": doc.document.name, "sha256": doc.document.sha256,
+             "part": i, "parts": len(parts), "chunks": chunks, "body": part, "placeholder": [0.0, 0.0]}
+            for i, part in enumerate(parts)]
 
 
 def sync(spec: StoreSpec, documents, embedder, settings: IndexSettings, cache_dir: Path | None = None,

@@ -265,3 +265,38 @@ def test_document_frequencies_stay_exact_through_updates(tmp_path, corpus):
     expected = sum("雪亮" in analyzer_tokens(t) for t in texts)
     assert store.term_frequencies(["雪亮", "没有这个词"]) == {"雪亮": expected} and expected >= 3
     assert analyzer_tokens(normalize("雪亮工程，監控探頭。")) == ["雪亮", "工程", "监控", "探头"]
+
+
+def test_a_damaged_or_foreign_manifest_is_refused(tmp_path, corpus, capsys):
+    from rag.errors import IndexError_
+    from rag.milvus import MANIFEST_PROPERTY, connect
+    from rag.store import open_store
+
+    store = f"milvus:{tmp_path / 'reports.db'}"
+    assert _index(corpus, store) == 0
+    spec = parse_store(store, "")
+    client = connect(spec)
+    manifest = json.loads(client.describe_collection(spec.collection)["properties"][MANIFEST_PROPERTY])
+    client.alter_collection_properties(spec.collection, properties={MANIFEST_PROPERTY: json.dumps(
+        dict(manifest, embedder="e5"))})
+    with pytest.raises(IndexError_, match="damaged .embedder or vector_index.*--rebuild"):
+        open_store(spec)
+    client.alter_collection_properties(spec.collection, properties={MANIFEST_PROPERTY: "{not json"})
+    with pytest.raises(IndexError_, match="not built by rag"):
+        open_store(spec)
+    client.alter_collection_properties(spec.collection, properties={MANIFEST_PROPERTY: json.dumps(
+        dict(manifest, format_version=99))})
+    with pytest.raises(IndexMismatchError, match="store format 99"):
+        open_store(spec)
+
+
+def test_a_second_process_on_the_same_lite_folder_is_told_why(tmp_path, corpus):
+    import subprocess
+    import sys
+
+    store = f"milvus:{tmp_path / 'reports.db'}"
+    assert _index(corpus, store) == 0   # this process now holds the folder, as `rag serve` would
+    other = subprocess.run([sys.executable, "-m", "rag.cli", "docs", "--store", store], capture_output=True,
+                           text=True, timeout=120)
+    assert other.returncode == 2, other.stderr
+    assert "open in another process" in other.stderr and len(other.stderr.strip().splitlines()) == 1
