@@ -45,8 +45,9 @@ FORMAT = "rag-reports milvus store"
 FORMAT_VERSION = 1
 MANIFEST_PROPERTY = "rag.manifest"
 PUNCTUATION = list("，。、；：？！“”‘’（）《》〈〉【】「」『』…—·－～,.;:?!()[]{}<>\"'`~@#$%^&*_+=|/\\-")
-ANALYZER = {"tokenizer": {"type": "jieba", "mode": "search"},
-            "filter": [{"type": "stop", "stop_words": PUNCTUATION + sorted(STOP_CHARS)}]}
+# jieba in its default search mode; the string form, since Milvus 2.5's C++ engine rejects the
+# {"type": "jieba", ...} form ("tokenizer name should be string")
+ANALYZER = {"tokenizer": "jieba", "filter": [{"type": "stop", "stop_words": PUNCTUATION + sorted(STOP_CHARS)}]}
 TOKENIZER = "jieba"            # what the analyzer does, in this library's terms (query display, checks)
 VARCHAR_MAX = 65535            # bytes, Milvus's limit for one VARCHAR value
 TERM_MAX = 64                  # longer tokens (URLs, long Latin runs) are not counted: too rare to weigh
