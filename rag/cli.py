@@ -37,11 +37,14 @@ def _open_searcher(spec, embedder_spec: str | None, fusion=None):
     return Searcher(open_store(spec, embedder), embedder, fusion or FusionSettings())
 
 
-def _settings(args):
+def _settings(args, store_kind: str):
     from .index import IndexSettings
     from .tokens import DEFAULT_TOKENIZER
 
-    default = "jieba" if args.store_kind == "milvus" else DEFAULT_TOKENIZER   # Milvus analyzes with jieba
+    if store_kind == "milvus":
+        from .milvus import TOKENIZER as default   # what Milvus's analyzer does
+    else:
+        default = DEFAULT_TOKENIZER
     return IndexSettings(ChunkSettings(args.chunk_size, args.chunk_overlap), args.tokenizer or default)
 
 
@@ -49,7 +52,6 @@ def cmd_index(args) -> int:
     from .index import index_lock
 
     spec = _spec(args)
-    args.store_kind = spec.kind
     if spec.kind == "milvus":
         return _sync_milvus(args, spec)
     root = Path(spec.location)
@@ -79,7 +81,7 @@ def _sync_milvus(args, spec) -> int:
         print(f"error: no documents could be indexed from {' '.join(paths)}; {spec} was left unchanged",
               file=sys.stderr)
         return 2
-    store, report = sync(spec, loaded.documents, embedder, _settings(args), shared_embedding_cache(),
+    store, report = sync(spec, loaded.documents, embedder, _settings(args, spec.kind), shared_embedding_cache(),
                          progress=True, rebuild=args.rebuild, failures=loaded.failures)
     return _report_index(report, spec, store.embedder_name,
                          "{} added, {} changed, {} removed; ".format(*report.changes))
@@ -89,7 +91,7 @@ def _build_and_publish(args, root: Path) -> int:
     from .embedding import DEFAULT_EMBEDDER, get_embedder
     from .index import build_index, check_compatible, index_exists, read_manifest, save_index
 
-    settings = _settings(args)
+    settings = _settings(args, "local")
     previous = None
     spec = args.embedder
     if index_exists(root) and not args.rebuild:
@@ -214,7 +216,6 @@ def cmd_eval(args) -> int:
         return 2
     searchers = {}   # label suffix ("" with one store, "@local" / "@milvus" when comparing) -> Searcher
     for spec in specs:
-        args.store_kind = spec.kind
         if args.docs or set_documents is not None:
             searcher = _temporary_searcher(args, spec, set_documents, fusion)
         else:
@@ -274,9 +275,10 @@ def _temporary_searcher(args, spec, set_documents, fusion):
     documents = loaded.documents if loaded else set_documents
     if spec.kind == "milvus":
         from .milvus_sync import sync
-        store, _ = sync(spec, documents, embedder, _settings(args), shared_embedding_cache())
+        store, _ = sync(spec, documents, embedder, _settings(args, spec.kind), shared_embedding_cache())
     else:
-        store, _ = build_from_documents(documents, embedder, _settings(args), cache_dir=shared_embedding_cache())
+        store, _ = build_from_documents(documents, embedder, _settings(args, spec.kind),
+                                        cache_dir=shared_embedding_cache())
     return Searcher(store, embedder, fusion)
 
 
