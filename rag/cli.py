@@ -62,7 +62,7 @@ def cmd_index(args) -> int:
 def _sync_milvus(args, spec) -> int:
     from .documents import load_documents
     from .embedding import DEFAULT_EMBEDDER, get_embedder, shared_embedding_cache
-    from .errors import IndexError_
+    from .errors import IndexMissingError
     from .milvus import read_store_manifest
     from .milvus_sync import sync
 
@@ -70,7 +70,7 @@ def _sync_milvus(args, spec) -> int:
     if not (name or args.rebuild):
         try:
             name = read_store_manifest(spec)["embedder"]["name"]
-        except IndexError_:
+        except IndexMissingError:
             pass   # a new store
     embedder = get_embedder(name or DEFAULT_EMBEDDER)
     paths = args.paths or [DEFAULT_DOCS]

@@ -18,6 +18,10 @@ class IndexError_(RagError):
     """The index folder is missing, damaged or built with other settings."""
 
 
+class IndexMissingError(IndexError_):
+    """There is no index where one was asked for (build one first)."""
+
+
 class IndexMismatchError(IndexError_):
     """The index was built with settings that differ from the requested ones."""
 

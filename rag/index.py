@@ -37,7 +37,7 @@ from .chunking import Chunk, ChunkSettings, chunk_document
 from .clean import CleanDocument, clean
 from .documents import load_documents
 from .embedding import EmbeddingCache, Embedder, embed_chunks
-from .errors import DocumentError, IndexError_, IndexLockedError, IndexMismatchError, RagError
+from .errors import DocumentError, IndexError_, IndexLockedError, IndexMismatchError, IndexMissingError, RagError
 from .normalize import normalize
 from .storage import ArrayFile, ChunkTable, DocumentStore, load_array, write_documents
 from .tokens import DEFAULT_TOKENIZER, bigram_keys, get_tokenizer
@@ -272,7 +272,7 @@ def read_manifest(root: Path) -> tuple[Path, dict]:
         build = root / (root / CURRENT).read_text(encoding="utf-8").strip()
         manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise IndexError_(f"no index in '{root}'; build one with: rag index [PATHS] --index {root}") from None
+        raise IndexMissingError(f"no index in '{root}'; build one with: rag index [PATHS] --index {root}") from None
     except (OSError, ValueError) as exc:
         raise IndexError_(f"the index in '{root}' is damaged ({exc}); rebuild it with: rag index --rebuild") \
             from exc

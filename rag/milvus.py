@@ -35,7 +35,7 @@ from .ann import VectorPlan
 from .bm25 import BM25Params, term_idf
 from .chunking import Chunk, ChunkSettings
 from .clean import CleanDocument
-from .errors import ConfigError, IndexError_, IndexLockedError, IndexMismatchError
+from .errors import ConfigError, IndexError_, IndexLockedError, IndexMismatchError, IndexMissingError
 from .index import IndexSettings
 from .storage import document_from_row
 from .store import ABSENT_TERM_FACTOR, Ranked, StoreSpec
@@ -139,7 +139,7 @@ def analyzer_tokens(text: str) -> list[str]:
 def _read_manifest(client, spec: StoreSpec) -> dict:
     with _milvus_errors(spec, "reading the collection"):
         if not client.has_collection(spec.collection):
-            raise IndexError_(f"no index in {spec}; build one with: rag index [PATHS] --store {spec}")
+            raise IndexMissingError(f"no index in {spec}; build one with: rag index [PATHS] --store {spec}")
         info = client.describe_collection(spec.collection)
     for text in ((info.get("properties") or {}).get(MANIFEST_PROPERTY), info.get("description")):
         try:

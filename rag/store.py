@@ -104,6 +104,27 @@ def store_embedder_name(spec: StoreSpec) -> str:
     return read_store_manifest(spec)["embedder"]["name"]
 
 
+def build_store(spec: StoreSpec, paths, embedder, progress=None):
+    """A new store at ``spec`` from the report files in ``paths``, with default settings
+    (``rag serve``'s first run); (store, BuildReport)."""
+    from pathlib import Path
+
+    from .documents import load_documents
+    from .index import IndexSettings, build_index, save_index
+
+    if spec.kind == "milvus":
+        from .embedding import shared_embedding_cache
+        from .milvus import TOKENIZER
+        from .milvus_sync import sync
+        loaded = load_documents(paths)
+        return sync(spec, loaded.documents, embedder, IndexSettings(tokenizer=TOKENIZER), shared_embedding_cache(),
+                    progress, failures=loaded.failures)
+    root = Path(spec.location)
+    index, report = build_index(paths, embedder, cache_dir=root / "cache", progress=progress)
+    save_index(index, root)
+    return LocalStore(index, root), report
+
+
 def as_store(index_or_store):
     return LocalStore(index_or_store) if isinstance(index_or_store, Index) else index_or_store
 

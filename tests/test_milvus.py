@@ -219,12 +219,13 @@ def test_the_page_answers_from_a_milvus_store(tmp_path):
     from gradio_client import Client
     from rag.embedding import HashingEmbedder
     from rag.retrieve import Searcher
-    from ui.app import AppState, _first_build, build_app
+    from rag.store import build_store
+    from ui.app import AppState, build_app
 
     from test_ui import _free_port
 
     embedder = HashingEmbedder(256)
-    store, report = _first_build(parse_store(f"milvus:{tmp_path / 'r.db'}", ""), str(SEEDS), embedder)
+    store, report = build_store(parse_store(f"milvus:{tmp_path / 'r.db'}", ""), [SEEDS], embedder)
     assert report.documents == 5 and store.kind == "milvus"
     app, style = build_app(AppState(Searcher(store, embedder), tmp_path / "ix"))
     port = _free_port()

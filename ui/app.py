@@ -111,23 +111,6 @@ def upload_files(state: AppState, paths) -> tuple[str, list[list]]:
     return "\n".join(messages) or "no files", documents_rows(state.searcher.store)
 
 
-def _first_build(spec, docs: str, embedder):
-    from rag.documents import load_documents
-    from rag.embedding import shared_embedding_cache
-    from rag.index import IndexSettings, build_index, save_index
-    from rag.store import LocalStore
-
-    if spec.kind == "milvus":
-        from rag.milvus import TOKENIZER
-        from rag.milvus_sync import sync
-        return sync(spec, load_documents([docs]).documents, embedder, IndexSettings(tokenizer=TOKENIZER),
-                    shared_embedding_cache(), progress=True)
-    root = Path(spec.location)
-    index, report = build_index([docs], embedder, cache_dir=root / "cache", progress=True)
-    save_index(index, root)
-    return LocalStore(index, root), report
-
-
 def build_app(state: AppState):
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     try:
@@ -197,19 +180,17 @@ def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 7860, embedder_s
     login = parse_auth(auth or os.environ.get("RAG_AUTH"))
     llm_config = llm_from_spec(llm)
     from rag.embedding import get_embedder
-    from rag.store import StoreSpec, open_store, store_embedder_name
-    from rag.errors import IndexError_
+    from rag.errors import IndexMissingError
+    from rag.store import StoreSpec, build_store, open_store, store_embedder_name
 
     spec = store_spec or StoreSpec("local", str(index_dir))
     try:
         embedder = get_embedder(embedder_spec or store_embedder_name(spec))
         store = open_store(spec, embedder)
-    except IndexError_ as exc:
-        if "no index" not in str(exc):
-            raise
+    except IndexMissingError:
         print(f"no index in {spec}: building one from {docs}/ …", file=sys.stderr, flush=True)
         embedder = get_embedder(embedder_spec or "e5-small")
-        store, report = _first_build(spec, docs, embedder)
+        store, report = build_store(spec, [docs], embedder, progress=True)
         print(f"indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f}s",
               file=sys.stderr, flush=True)
     state = AppState(Searcher(store, embedder), index_dir, max_upload_mb * 1024 * 1024, llm_config)
