@@ -26,19 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def timed(searcher, questions: list[dict]) -> dict:
-    from rag.answer import ask
-    from rag.bench_search import _percentiles, gold_ranks, hit_rates
+    from rag.bench_search import _percentiles, hit_rates, time_asks
 
-    for q in questions[:3]:   # warm-up
-        ask(searcher, q["question"])
-    totals, stages, hits = [], {}, []
-    for q in questions:
-        t0 = time.perf_counter()
-        answer = ask(searcher, q["question"], "hybrid", 5)
-        totals.append((time.perf_counter() - t0) * 1000)
-        for stage, ms in answer.timings_ms.items():
-            stages.setdefault(stage, []).append(ms)
-        hits.append(gold_ranks(q["doc"], [h.chunk.doc for h in answer.passages[:5]]))
+    totals, stages, hits = time_asks(searcher, questions)
     p50, p95 = _percentiles(totals)
     return {"ask_ms_p50": p50, "ask_ms_p95": p95, **hit_rates(hits),
             "stage_ms_p50": {s: _percentiles(v)[0] for s, v in stages.items() if s != "total"}}

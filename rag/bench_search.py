@@ -155,19 +155,9 @@ def build_worker(work: str, size: int, seed: int, sigma: float, flat_below: int 
             "build_rss_mb": round(_peak_rss_mb())}
 
 
-def ask_worker(work: str, size: int) -> dict:
+def time_asks(searcher, questions: list[dict]) -> tuple[list[float], dict, list]:
+    """Each question asked in hybrid mode: whole-ask ms, ms per stage, and gold hits in the top 5."""
     from .answer import ask
-    from .embedding import get_embedder
-    from .index import load_index
-    from .retrieve import Searcher
-    w = Path(work)
-    questions = json.loads((w / "questions.json").read_text(encoding="utf-8"))
-    embedder = get_embedder("e5-small")
-    embedder.embed_queries(["预热"])
-    t0 = time.perf_counter()
-    index = load_index(w / f"index-{size}", embedder=embedder)
-    load_s = time.perf_counter() - t0
-    searcher = Searcher(index, embedder)
     for q in questions[:3]:  # warm-up: first-call costs (thread pools, page cache) are not per-query costs
         ask(searcher, q["question"])
     totals, stages, hits = [], {}, []
@@ -178,6 +168,21 @@ def ask_worker(work: str, size: int) -> dict:
         for stage, ms in answer.timings_ms.items():
             stages.setdefault(stage, []).append(ms)
         hits.append(gold_ranks(q["doc"], [h.chunk.doc for h in answer.passages[:5]]))
+    return totals, stages, hits
+
+
+def ask_worker(work: str, size: int) -> dict:
+    from .embedding import get_embedder
+    from .index import load_index
+    from .retrieve import Searcher
+    w = Path(work)
+    questions = json.loads((w / "questions.json").read_text(encoding="utf-8"))
+    embedder = get_embedder("e5-small")
+    embedder.embed_queries(["预热"])
+    t0 = time.perf_counter()
+    index = load_index(w / f"index-{size}", embedder=embedder)
+    load_s = time.perf_counter() - t0
+    totals, stages, hits = time_asks(Searcher(index, embedder), questions)
     rss = _peak_rss_mb()   # before the recall check below, which loads every vector
     recall, exact_ms = dense_recall(index, embedder, [q["question"] for q in questions])
     p50, p95 = _percentiles(totals)
