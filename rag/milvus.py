@@ -24,8 +24,6 @@ import hashlib
 import json
 import logging
 import os
-from collections import OrderedDict
-from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,7 +35,7 @@ from .chunking import Chunk, ChunkSettings
 from .clean import CleanDocument
 from .errors import ConfigError, IndexError_, IndexLockedError, IndexMismatchError, IndexMissingError
 from .index import IndexSettings
-from .storage import document_from_row
+from .storage import LazyDocuments, document_from_row
 from .store import ABSENT_TERM_FACTOR, Ranked, StoreSpec
 from .tokens import STOP_CHARS
 
@@ -187,34 +185,17 @@ def _check(manifest: dict, spec: StoreSpec, embedder=None, settings: IndexSettin
                                  f"rag index --rebuild --store {spec} (or use the settings it was built with)")
 
 
-class MilvusDocuments(Mapping):
+class MilvusDocuments(LazyDocuments):
     """name -> CleanDocument, fetched from the documents collection when first asked for."""
 
-    CACHE = 512
-
     def __init__(self, client, spec: StoreSpec, rows: list[dict]):
+        super().__init__([r["doc"] for r in rows])
         self.client, self.spec = client, spec
-        self.names = [r["doc"] for r in rows]
         self.hashes = {r["doc"]: r["sha256"] for r in rows}
         self.chunk_counts = {r["doc"]: int(r["chunks"]) for r in rows}
         self.parts = {r["doc"]: int(r["parts"]) for r in rows}
-        self._cache: OrderedDict[str, CleanDocument] = OrderedDict()
 
-    def __len__(self) -> int:
-        return len(self.names)
-
-    def __iter__(self):
-        return iter(self.names)
-
-    def __contains__(self, name) -> bool:
-        return name in self.hashes
-
-    def __getitem__(self, name: str) -> CleanDocument:
-        if name not in self.hashes:
-            raise KeyError(name)
-        if name in self._cache:
-            self._cache.move_to_end(name)
-            return self._cache[name]
+    def _load(self, name: str) -> CleanDocument:
         keys = [document_key(name, part) for part in range(self.parts[name])]
         with _milvus_errors(self.spec, f"reading document '{name}'"):
             parts = [row for a in range(0, len(keys), 1000) for row in self.client.get(
@@ -223,14 +204,10 @@ class MilvusDocuments(Mapping):
         if not parts or len(parts) != parts[0]["parts"]:
             raise IndexError_(f"{self.spec}: document '{name}' is incomplete in the store; index it again")
         try:
-            doc = document_from_row(json.loads("".join(p["body"] for p in parts)))
+            return document_from_row(json.loads("".join(p["body"] for p in parts)))
         except (ValueError, KeyError, TypeError) as exc:
             raise IndexError_(f"{self.spec}: the stored document '{name}' is damaged ({exc}); index it again "
                               "with: rag index --rebuild --store …") from exc
-        self._cache[name] = doc
-        if len(self._cache) > self.CACHE:
-            self._cache.popitem(last=False)
-        return doc
 
 
 def document_key(name: str, part: int) -> str:

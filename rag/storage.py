@@ -134,24 +134,19 @@ def write_documents(folder: Path, documents: Mapping[str, CleanDocument]) -> Non
     np.save(folder / "origins.npy", np.concatenate(origins) if origins else np.zeros(0, np.int32))
 
 
-class DocumentStore(Mapping):
-    """name -> CleanDocument, parsed from ``documents.jsonl`` when first asked for."""
+class LazyDocuments(Mapping):
+    """name -> CleanDocument, loaded (``_load``) when first asked for and kept in a small LRU
+    cache; ``names`` lists them in index order. Both stores' documents are one of these."""
 
     CACHE = 512
 
-    def __init__(self, folder: Path, names: list[str]):
+    def __init__(self, names: list[str]):
         self.names = names
-        self._rows = {name: i for i, name in enumerate(names)}
-        self._offsets = load_array(folder / "documents.offsets.npy")
-        self._origins = ArrayFile(folder / "origins.npy")
-        self._fd = os.open(folder / "documents.jsonl", os.O_RDONLY)
+        self._known = set(names)
         self._cache: OrderedDict[str, CleanDocument] = OrderedDict()
-        if self._offsets.shape != (len(names) + 1,) or os.fstat(self._fd).st_size != self._offsets[-1]:
-            raise ValueError("documents.jsonl does not match its offsets")
 
-    def __del__(self):
-        if getattr(self, "_fd", None) is not None:
-            os.close(self._fd)
+    def _load(self, name: str) -> CleanDocument:
+        raise NotImplementedError
 
     def __len__(self) -> int:
         return len(self.names)
@@ -160,23 +155,44 @@ class DocumentStore(Mapping):
         return iter(self.names)
 
     def __contains__(self, name) -> bool:
-        return name in self._rows
+        return name in self._known
 
     def __getitem__(self, name: str) -> CleanDocument:
+        if name not in self._known:
+            raise KeyError(name)
         if name in self._cache:
             self._cache.move_to_end(name)
             return self._cache[name]
-        row = self._rows[name]
-        start, end = int(self._offsets[row]), int(self._offsets[row + 1])
-        try:
-            doc = self._parse(json.loads(os.pread(self._fd, end - start, start).decode("utf-8")))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise IndexError_(f"the index entry of document '{name}' is damaged ({exc}); "
-                              "rebuild it with: rag index --rebuild") from exc
-        self._cache[name] = doc
+        doc = self._cache[name] = self._load(name)
         if len(self._cache) > self.CACHE:
             self._cache.popitem(last=False)
         return doc
+
+
+class DocumentStore(LazyDocuments):
+    """name -> CleanDocument, parsed from ``documents.jsonl`` when first asked for."""
+
+    def __init__(self, folder: Path, names: list[str]):
+        super().__init__(names)
+        self._rows = {name: i for i, name in enumerate(names)}
+        self._offsets = load_array(folder / "documents.offsets.npy")
+        self._origins = ArrayFile(folder / "origins.npy")
+        self._fd = os.open(folder / "documents.jsonl", os.O_RDONLY)
+        if self._offsets.shape != (len(names) + 1,) or os.fstat(self._fd).st_size != self._offsets[-1]:
+            raise ValueError("documents.jsonl does not match its offsets")
+
+    def __del__(self):
+        if getattr(self, "_fd", None) is not None:
+            os.close(self._fd)
+
+    def _load(self, name: str) -> CleanDocument:
+        row = self._rows[name]
+        start, end = int(self._offsets[row]), int(self._offsets[row + 1])
+        try:
+            return self._parse(json.loads(os.pread(self._fd, end - start, start).decode("utf-8")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise IndexError_(f"the index entry of document '{name}' is damaged ({exc}); "
+                              "rebuild it with: rag index --rebuild") from exc
 
     def _parse(self, row: dict) -> CleanDocument:
         n = len(row["clean_text"])
