@@ -1,4 +1,4 @@
-"""Evidence for the decline thresholds in rag/answer.py.
+"""Evidence for the decline thresholds in rag/answer/extract.py.
 
     python3 eval/decline_calibration.py [--per-set 250] [--store milvus:/tmp/calibration.db]
 
@@ -18,14 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
-    from rag.answer import DECLINE_BELOW, DENSE_CONFIDENT, compose
-    from rag.embedding import embed_in_batches, get_embedder
-    from rag.evaluate import load_jsonl_questions
-    from rag.embedding import shared_embedding_cache
-    from rag.index import build_index
-    from rag.retrieve import Searcher
-    from rag.squad import load_squad
-    from rag.store import parse_store
+    from rag.answer.extract import DECLINE_BELOW, DENSE_CONFIDENT, compose
+    from rag.answer.retrieve import Searcher
+    from rag.embed.base import embed_in_batches
+    from rag.embed.cache import shared_cache_dir
+    from rag.embed.registry import get_embedder
+    from rag.evaluate.questions import load_jsonl_questions
+    from rag.ingest.squad import load_squad
+    from rag.stores.local.index import build_index
+    from rag.stores.uri import parse_store
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-set", type=int, default=250)
@@ -35,14 +36,14 @@ def main() -> int:
     embedder = get_embedder("e5-small")
     spec = parse_store(args.store, "")
     if spec.kind == "milvus":
-        from rag.documents import load_documents
-        from rag.index import IndexSettings
-        from rag.milvus import TOKENIZER
-        from rag.milvus_sync import sync
+        from rag.ingest.documents import load_documents
+        from rag.stores.base import IndexSettings
+        from rag.stores.milvus.client import TOKENIZER
+        from rag.stores.uri import sync
         store, _ = sync(spec, load_documents([ROOT / "seeds"]).documents, embedder, IndexSettings(tokenizer=TOKENIZER),
-                        shared_embedding_cache())
+                        cache_dir=shared_cache_dir())
     else:
-        store, _ = build_index([ROOT / "seeds"], embedder, cache_dir=shared_embedding_cache())
+        store, _ = build_index([ROOT / "seeds"], embedder, cache_dir=shared_cache_dir())
     searcher = Searcher(store, embedder)
     threshold = DECLINE_BELOW[spec.kind]
 

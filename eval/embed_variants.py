@@ -21,11 +21,13 @@ def main() -> int:
     import numpy as np
     import torch
 
-    from rag.bench import _token_counts, ranks_of_gold, retrieval_metrics
-    from rag.embedding import embed_in_batches, get_embedder
-    from rag.index import IndexSettings, build_from_documents
-    from rag.retrieve import Searcher
-    from rag.squad import load_squad
+    from rag.answer.retrieve import Searcher
+    from rag.bench.quality import ranks_of_gold, retrieval_metrics, token_counts
+    from rag.embed.base import embed_in_batches
+    from rag.embed.registry import get_embedder
+    from rag.ingest.squad import load_squad
+    from rag.stores.base import IndexSettings
+    from rag.stores.local.index import build_from_documents
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=0, help="DRCD questions (0 = all)")
@@ -35,8 +37,8 @@ def main() -> int:
     questions = questions[:args.limit] if args.limit else questions
     rng = np.random.default_rng(0)
     shuffled = [docs[i].text for i in rng.permutation(len(docs))]
-    sample = [t for t, n in zip(shuffled, _token_counts(shuffled)) if n <= 512][:64]
-    tokens = sum(_token_counts(sample))
+    sample = [t for t, n in zip(shuffled, token_counts(shuffled)) if n <= 512][:64]
+    tokens = sum(token_counts(sample))
 
     def ffn_int8(embedder):
         bert = embedder._model[0].auto_model

@@ -18,14 +18,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from formats_fixtures import make_pdf  # noqa: E402
+from rag.ingest.documents import read_document  # noqa: E402
 
-from rag.documents import read_document  # noqa: E402
+from formats_fixtures import make_pdf  # noqa: E402
 
 
 def seed_paragraphs(n: int) -> list[str]:
-    from rag.clean import clean
-    from rag.documents import load_documents
+    from rag.ingest.clean import clean
+    from rag.ingest.documents import load_documents
     paras = []
     for doc in load_documents([ROOT / "seeds"]).documents:
         c = clean(doc)

@@ -21,10 +21,11 @@ sys.path.insert(0, str(ROOT))
 def main() -> int:
     import numpy as np
 
-    from rag.ann import VectorPlan, VectorSearch
-    from rag.bench_search import build_worker, exact_neighbours, recall_at_10, setup_work
-    from rag.embedding import get_embedder
-    from rag.index import load_index
+    from rag.bench.search import build_worker, exact_neighbours, recall_at_10, setup_work
+    from rag.embed.registry import get_embedder
+    from rag.stores.local.ann import VectorSearch
+    from rag.stores.local.folder import load_index
+    from rag.stores.plan import VectorPlan
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=100_000, help="corpus size in chunks")
@@ -32,11 +33,11 @@ def main() -> int:
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--bench-dir", default=str(ROOT.parent / "shared" / "bench"))
     args = parser.parse_args()
-    args.sources, args.seed = 0, 0   # as rag bench search's defaults
+    seed = 0   # as rag bench search's default
     with tempfile.TemporaryDirectory(prefix="rag-ivf-sweep-") as tmp:
         work = Path(tmp)
-        noise = setup_work(args, work)["noise"]
-        built = build_worker(str(work), args.size, args.seed, noise["sigma"], None)
+        noise = setup_work(work, args.bench_dir, seed=seed, questions=args.questions)["noise"]
+        built = build_worker(str(work), args.size, seed, noise["sigma"], None)
         print(f"{built['chunks']} chunks, {built['vector_index']}", file=sys.stderr)
         embedder = get_embedder("e5-small")
         index = load_index(work / f"index-{args.size}", embedder=embedder)

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from serving import QUESTIONS, running_server
 
+
 def answer_text(history) -> str:
     content = history[-1]["content"]
     return content if isinstance(content, str) else "".join(p.get("text", "") for p in content)

@@ -3,7 +3,7 @@
     python3 eval/milvus_latency.py [--sizes 10000,50000] [--questions 200]
 
 Corpora are the ones `rag bench search` makes (bench paragraphs plus perturbed copies, with
-synthesized vectors for the copies: rag/bench_search.py). The vectors reach Milvus through a
+synthesized vectors for the copies: rag/bench/corpus.py). The vectors reach Milvus through a
 pre-filled embedding cache, so neither store embeds a passage; the questions are embedded
 live, as in `rag ask`. Each size runs in a fresh process: the local store is timed first,
 then Milvus Lite is filled and timed (it runs inside the process and keeps sealing and
@@ -26,22 +26,23 @@ sys.path.insert(0, str(ROOT))
 
 
 def timed(searcher, questions: list[dict]) -> dict:
-    from rag.bench_search import _percentiles, hit_rates, time_asks
+    from rag.bench.common import hit_rates, percentiles, time_asks
 
     totals, stages, hits = time_asks(searcher, questions)
-    p50, p95 = _percentiles(totals)
+    p50, p95 = percentiles(totals)
     return {"ask_ms_p50": p50, "ask_ms_p95": p95, **hit_rates(hits),
-            "stage_ms_p50": {s: _percentiles(v)[0] for s, v in stages.items() if s != "total"}}
+            "stage_ms_p50": {s: percentiles(v)[0] for s, v in stages.items() if s != "total"}}
 
 
 def measure(work: str, bench_dir: str, size: int, sigma: float, seed: int, n_questions: int) -> dict:
-    from rag.bench_search import load_sources, make_corpus, synthesize_vectors
-    from rag.embedding import EmbeddingCache, get_embedder
-    from rag.index import IndexSettings, build_stages
-    from rag.milvus import TOKENIZER
-    from rag.milvus_sync import sync
-    from rag.retrieve import Searcher
-    from rag.store import parse_store
+    from rag.answer.retrieve import Searcher
+    from rag.bench.corpus import load_sources, make_corpus, synthesize_vectors
+    from rag.embed.cache import EmbeddingCache
+    from rag.embed.registry import get_embedder
+    from rag.stores.base import IndexSettings
+    from rag.stores.local.index import build_stages
+    from rag.stores.milvus.client import TOKENIZER
+    from rag.stores.uri import parse_store, sync
 
     work = Path(work)
     embedder = get_embedder("e5-small")
@@ -63,7 +64,7 @@ def measure(work: str, bench_dir: str, size: int, sigma: float, seed: int, n_que
     cache.save()
     t0 = time.perf_counter()
     spec = parse_store(f"milvus:{work / f'milvus-{size}.db'}", "")
-    store, report = sync(spec, docs, embedder, IndexSettings(tokenizer=TOKENIZER), work / f"cache-{size}")
+    store, report = sync(spec, docs, embedder, IndexSettings(tokenizer=TOKENIZER), cache_dir=work / f"cache-{size}")
     figures["milvus_insert_s"] = round(time.perf_counter() - t0, 1)
     figures["milvus_dense_index"] = store.plan.kind
     if report.embedded:
@@ -73,7 +74,8 @@ def measure(work: str, bench_dir: str, size: int, sigma: float, seed: int, n_que
 
 
 def main() -> int:
-    from rag.bench_search import _in_fresh_process, setup_work
+    from rag.bench.common import in_fresh_process
+    from rag.bench.search import setup_work
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,50000")
@@ -81,12 +83,11 @@ def main() -> int:
     parser.add_argument("--bench-dir", default=str(ROOT.parent / "shared" / "bench"))
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    args.sources = 0
     work = Path(tempfile.mkdtemp(prefix="rag-milvus-latency-"))
-    setup = setup_work(args, work)
+    setup = setup_work(work, args.bench_dir, seed=args.seed, questions=args.questions)
     rows = []
     for size in [int(s) for s in args.sizes.split(",")]:
-        figures = _in_fresh_process(measure, str(work), args.bench_dir, size, setup["noise"]["sigma"], args.seed,
+        figures = in_fresh_process(measure, str(work), args.bench_dir, size, setup["noise"]["sigma"], args.seed,
                                     args.questions)
         print(json.dumps(figures, ensure_ascii=False), flush=True)
         rows.append(figures)

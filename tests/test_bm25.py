@@ -3,9 +3,10 @@ import math
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from rag.bm25 import BM25Params, build_bm25, score, top_k
-from rag.normalize import normalize
-from rag.tokens import bigram_tokens
+from rag.stores.base import BM25Params
+from rag.stores.local.bm25 import build_bm25, score, top_k
+from rag.text.normalize import normalize
+from rag.text.tokens import bigram_tokens
 
 
 def test_hand_worked_two_documents():
@@ -39,7 +40,8 @@ def test_top_k_orders_best_first_with_stable_ties():
 
 
 def test_vectorized_build_equals_the_generic_one(hashing_index):
-    from rag.index import IndexSettings, build_lexical
+    from rag.stores.base import IndexSettings
+    from rag.stores.local.index import build_lexical
     index, _ = hashing_index
     chunks = list(index.chunks)
     generic = build_bm25([bigram_tokens(normalize(c.search_text)) for c in chunks])
@@ -52,13 +54,16 @@ def test_matches_rank_bm25_on_thousands_of_bench_chunks():
     """The oracle at a size where rank-bm25's own statistics (idf floor, avgdl) matter."""
     import pytest
 
-    from conftest import BENCH
-    from rag.index import IndexSettings, build_lexical, prepare
-    from rag.squad import load_squad
+    from rag.ingest.prepare import prepare
+    from rag.ingest.squad import load_squad
+    from rag.stores.base import IndexSettings
+    from rag.stores.local.index import build_lexical
+
+    from helpers import BENCH
     if not (BENCH / "cmrc2018_dev.json").is_file():
         pytest.skip("bench sets not found")
     docs, questions = load_squad(BENCH / "cmrc2018_dev.json")
-    chunks = prepare(docs, IndexSettings()).chunks
+    chunks = prepare(docs, IndexSettings().chunking).chunks
     assert len(chunks) > 3000
     reference = BM25Okapi([bigram_tokens(normalize(c.search_text)) for c in chunks])
     ours = build_lexical(chunks, IndexSettings())

@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from rag.chunking import ChunkSettings, chunk_document, sentence_spans
 from rag.errors import ConfigError
+from rag.ingest.chunking import ChunkSettings, chunk_document, sentence_spans
 
 
 def _without_removals(doc, start, end):

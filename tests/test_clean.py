@@ -1,7 +1,7 @@
 import re
 
-from rag.clean import PINYIN_READING, clean, is_heading
-from rag.documents import Document
+from rag.ingest.clean import PINYIN_READING, clean, is_heading
+from rag.ingest.documents import Document
 
 FURNITURE = ["网上有害信息举报", "法治号 手机版| 站内搜索", "编辑:赵婕", "审核:", "热点文章推荐", "相关文章推荐",
              "2020-10-27 13:20:05 来源:法治日报--法制网"]

@@ -2,7 +2,7 @@ import json
 
 from rag.cli import main
 
-from conftest import SEEDS
+from helpers import SEEDS
 
 
 def _index(tmp_path, *extra):

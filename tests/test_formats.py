@@ -1,12 +1,12 @@
 """Word, PDF, HTML and Markdown reports: extraction, headings and pages in citations."""
 import pytest
 
-from rag.answer import ask
-from rag.documents import SUPPORTED_SUFFIXES, read_document
-from rag.embedding import HashingEmbedder
+from rag.answer.extract import ask
+from rag.answer.retrieve import Searcher
+from rag.embed.backends import HashingEmbedder
 from rag.errors import DocumentError
-from rag.index import build_index
-from rag.retrieve import Searcher
+from rag.ingest.documents import SUPPORTED_SUFFIXES, read_document
+from rag.stores.local.index import build_index
 
 from formats_fixtures import HTML, MARKDOWN, PAGE_TWO, make_docx, make_pdf, make_scanned_pdf, require_cjk_font
 

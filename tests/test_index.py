@@ -3,12 +3,14 @@ import json
 import numpy as np
 import pytest
 
-from rag.chunking import ChunkSettings
-from rag.embedding import HashingEmbedder
+from rag.embed.backends import HashingEmbedder
 from rag.errors import IndexError_, IndexMismatchError
-from rag.index import IndexSettings, build_index, load_index, read_manifest, save_index
+from rag.ingest.chunking import ChunkSettings
+from rag.stores.base import IndexSettings
+from rag.stores.local.folder import load_index, read_manifest, save_index
+from rag.stores.local.index import build_index
 
-from conftest import SEEDS
+from helpers import SEEDS
 
 
 def test_round_trip(tmp_path, hashing_index):
@@ -79,9 +81,9 @@ def test_embedding_cache_makes_rebuilds_free(tmp_path):
 
 def test_large_indexes_get_an_approximate_vector_index_recorded_in_the_manifest(tmp_path, hashing_index,
                                                                                 monkeypatch):
-    import rag.ann
-    from rag.retrieve import Searcher
-    monkeypatch.setattr(rag.ann, "FLAT_BELOW", 10)   # the seeds' 119 chunks count as large here
+    import rag.stores.plan
+    from rag.answer.retrieve import Searcher
+    monkeypatch.setattr(rag.stores.plan, "FLAT_BELOW", 10)   # the seeds' 119 chunks count as large here
     embedder = HashingEmbedder(256)
     index, _ = build_index([SEEDS], embedder)
     assert index.dense.plan.kind == "ivf-sq8"
@@ -106,8 +108,8 @@ def test_damaged_arrays_are_reported_with_the_fix(tmp_path, hashing_index):
 def test_a_loaded_index_keeps_answering_after_a_rebuild_deletes_its_folder(tmp_path, hashing_index):
     """The page holds a loaded index while rag index replaces it: every file read lazily
     (documents, origins, postings, vectors) is opened at load, so deleting it is harmless."""
-    from rag.answer import ask
-    from rag.retrieve import Searcher
+    from rag.answer.extract import ask
+    from rag.answer.retrieve import Searcher
     index, embedder = hashing_index
     first = save_index(index, tmp_path)
     searcher = Searcher(load_index(tmp_path, embedder=embedder), embedder)

@@ -6,29 +6,12 @@ import numpy as np
 import pytest
 
 from rag.cli import main
-from rag.errors import ConfigError, IndexMismatchError
-from rag.store import StoreSpec, parse_store
+from rag.errors import IndexMismatchError
+from rag.stores.uri import parse_store
 
-from conftest import ROOT, SEEDS
+from helpers import ROOT, SEEDS
 
-
-def test_store_uris():
-    assert parse_store(None, "index") == StoreSpec("local", "index")
-    assert parse_store("local:/data/ix", "index") == StoreSpec("local", "/data/ix")
-    assert parse_store("/data/ix", "index") == StoreSpec("local", "/data/ix")
-    lite = parse_store("milvus:./reports.db", "index")
-    assert lite == StoreSpec("milvus", "./reports.db", "reports") and lite.lite and str(lite) == "milvus:./reports.db"
-    assert parse_store("milvus:./a.db#bench_2024", "index").collection == "bench_2024"
-    server = parse_store("milvus://10.0.0.5:19530/province", "index")
-    assert server == StoreSpec("milvus", "http://10.0.0.5:19530", "province") and not server.lite
-    assert str(server) == "milvus://10.0.0.5:19530/province"
-    assert parse_store("milvus+https://db.example:443", "index") == StoreSpec("milvus", "https://db.example:443", "reports")
-    with pytest.raises(ConfigError, match="unknown store 'elastic'.*milvus://HOST:PORT/COLLECTION"):
-        parse_store("elastic://x", "index")
-    with pytest.raises(ConfigError, match="must end in .db"):
-        parse_store("milvus:./reports", "index")
-    with pytest.raises(ConfigError, match="collection name '2024-reports'"):
-        parse_store("milvus://h:19530/2024-reports", "index")
+pytestmark = pytest.mark.milvus
 
 
 @pytest.fixture()
@@ -58,12 +41,11 @@ def test_index_ask_docs_on_milvus_lite(tmp_path, corpus, capsys):
 
 
 def test_documents_and_citations_match_the_local_store(tmp_path, corpus, hashing_index):
-    from rag.answer import ask
-    from rag.milvus_sync import sync
-    from rag.retrieve import Searcher
-    from rag.store import LocalStore
-
-    from rag.documents import load_documents
+    from rag.answer.extract import ask
+    from rag.answer.retrieve import Searcher
+    from rag.ingest.documents import load_documents
+    from rag.stores.local.store import LocalStore
+    from rag.stores.uri import sync
     index, embedder = hashing_index
     spec = parse_store(f"milvus:{tmp_path / 'r.db'}", "")
     store, report = sync(spec, load_documents([corpus]).documents, embedder,
@@ -82,8 +64,8 @@ def test_documents_and_citations_match_the_local_store(tmp_path, corpus, hashing
 
 
 def _milvus_settings():
-    from rag.index import IndexSettings
-    from rag.milvus import TOKENIZER
+    from rag.stores.base import IndexSettings
+    from rag.stores.milvus.client import TOKENIZER
     return IndexSettings(tokenizer=TOKENIZER)
 
 
@@ -112,9 +94,9 @@ def test_incremental_add_change_delete_by_content_hash(tmp_path, corpus, capsys)
 
 
 def test_store_records_what_built_it_and_refuses_a_mismatch(tmp_path, corpus, capsys):
-    from rag.embedding import HashingEmbedder
-    from rag.milvus import MANIFEST_PROPERTY, connect, read_store_manifest
-    from rag.store import open_store
+    from rag.embed.backends import HashingEmbedder
+    from rag.stores.milvus.client import MANIFEST_PROPERTY, connect, read_store_manifest
+    from rag.stores.uri import open_store
 
     store = f"milvus:{tmp_path / 'reports.db'}"
     assert _index(corpus, store) == 0
@@ -148,29 +130,29 @@ def test_missing_store_and_unreachable_server_give_one_line_errors(tmp_path, cap
 
 
 def test_vector_index_follows_the_collection_size(tmp_path, corpus, monkeypatch):
-    import rag.ann
-    from rag.documents import load_documents
-    from rag.embedding import HashingEmbedder
-    from rag.milvus import read_store_manifest
-    from rag.milvus_sync import sync
+    import rag.stores.plan
+    from rag.embed.backends import HashingEmbedder
+    from rag.ingest.documents import load_documents
+    from rag.stores.milvus.client import read_store_manifest
+    from rag.stores.uri import sync
 
-    monkeypatch.setattr(rag.ann, "FLAT_BELOW", 100)   # the seeds' 119 chunks then call for IVF
+    monkeypatch.setattr(rag.stores.plan, "FLAT_BELOW", 100)   # the seeds' 119 chunks then call for IVF
     spec = parse_store(f"milvus:{tmp_path / 'r.db'}", "")
     store, _ = sync(spec, load_documents([corpus]).documents, HashingEmbedder(256), _milvus_settings())
     assert store.plan.kind == "ivf-sq8" and store.plan.lists == 11
     assert store.client.describe_index(spec.collection, "dense")["index_type"] == "IVF_SQ8"
     assert read_store_manifest(spec)["vector_index"]["kind"] == "ivf-sq8"
-    from rag.retrieve import Searcher
+    from rag.answer.retrieve import Searcher
     hits = Searcher(store, HashingEmbedder(256)).search("雪亮工程监控探头", "dense", k=5).hits
     assert len(hits) == 5
 
 
 def test_upload_on_the_page_goes_into_milvus(tmp_path, corpus):
-    from rag.documents import load_documents
-    from rag.embedding import HashingEmbedder
-    from rag.milvus_sync import sync
-    from rag.retrieve import Searcher
-    from ui.app import AppState, upload_files
+    from rag.answer.retrieve import Searcher
+    from rag.embed.backends import HashingEmbedder
+    from rag.ingest.documents import load_documents
+    from rag.stores.uri import sync
+    from rag.ui.app import AppState, upload_files
 
     spec = parse_store(f"milvus:{tmp_path / 'r.db'}", "")
     store, _ = sync(spec, load_documents([corpus]).documents, HashingEmbedder(256), _milvus_settings())
@@ -183,6 +165,7 @@ def test_upload_on_the_page_goes_into_milvus(tmp_path, corpus):
     assert "新报告.txt" in state.searcher.store.documents and len(state.searcher.store.documents) == 6
 
 
+@pytest.mark.model
 def test_seed_questions_pass_on_both_stores(tmp_path, e5_small, capsys):
     """The CI gate's seed thresholds, on the local store and Milvus Lite in one run."""
     gates = [f"{mode}.{metric}={value}" for mode in ("hybrid@local", "hybrid@milvus")
@@ -196,11 +179,12 @@ def test_seed_questions_pass_on_both_stores(tmp_path, e5_small, capsys):
     assert set(summary["modes"]) == {"hybrid@local", "hybrid@milvus"}
 
 
+@pytest.mark.model
 def test_milvus_declines_what_the_reports_do_not_cover(tmp_path, e5_small):
-    from rag.answer import ask
-    from rag.documents import load_documents
-    from rag.milvus_sync import sync
-    from rag.retrieve import Searcher
+    from rag.answer.extract import ask
+    from rag.answer.retrieve import Searcher
+    from rag.ingest.documents import load_documents
+    from rag.stores.uri import sync
 
     spec = parse_store(f"milvus:{tmp_path / 'r.db'}", "")
     store, _ = sync(spec, load_documents([SEEDS]).documents, e5_small, _milvus_settings())
@@ -217,12 +201,12 @@ def test_the_page_answers_from_a_milvus_store(tmp_path):
     import html
 
     from gradio_client import Client
-    from rag.embedding import HashingEmbedder
-    from rag.retrieve import Searcher
-    from rag.store import build_store
-    from ui.app import AppState, build_app
-
     from test_ui import _free_port
+
+    from rag.answer.retrieve import Searcher
+    from rag.embed.backends import HashingEmbedder
+    from rag.stores.uri import build_store
+    from rag.ui.app import AppState, build_app
 
     embedder = HashingEmbedder(256)
     store, report = build_store(parse_store(f"milvus:{tmp_path / 'r.db'}", ""), [SEEDS], embedder)
@@ -241,11 +225,11 @@ def test_the_page_answers_from_a_milvus_store(tmp_path):
 
 
 def test_document_frequencies_stay_exact_through_updates(tmp_path, corpus):
-    from rag.documents import load_documents
-    from rag.embedding import HashingEmbedder
-    from rag.milvus import analyzer_tokens, terms_collection
-    from rag.milvus_sync import sync
-    from rag.normalize import normalize
+    from rag.embed.backends import HashingEmbedder
+    from rag.ingest.documents import load_documents
+    from rag.stores.milvus.client import analyzer_tokens, terms_collection
+    from rag.stores.uri import sync
+    from rag.text.normalize import normalize
 
     embedder = HashingEmbedder(256)
     updated = parse_store(f"milvus:{tmp_path / 'a.db'}", "")
@@ -271,8 +255,8 @@ def test_document_frequencies_stay_exact_through_updates(tmp_path, corpus):
 
 def test_a_damaged_or_foreign_manifest_is_refused(tmp_path, corpus, capsys):
     from rag.errors import IndexError_
-    from rag.milvus import MANIFEST_PROPERTY, connect
-    from rag.store import open_store
+    from rag.stores.milvus.client import MANIFEST_PROPERTY, connect
+    from rag.stores.uri import open_store
 
     store = f"milvus:{tmp_path / 'reports.db'}"
     assert _index(corpus, store) == 0

@@ -1,4 +1,4 @@
-from rag.normalize import convert_script, normalize, normalize_with_opencc
+from rag.text.normalize import convert_script, normalize, normalize_with_opencc
 
 
 def test_traditional_full_width_and_punctuation_are_unified():
@@ -26,10 +26,10 @@ def test_context_dependent_phrases_still_go_through_opencc():
 
 
 def test_fast_path_equals_opencc_on_reports_and_bench_text(seed_documents):
-    from conftest import BENCH
+    from helpers import BENCH
     texts = [doc.text for doc in seed_documents.values()]
     if (BENCH / "drcd_dev.json").is_file():
-        from rag.squad import load_squad
+        from rag.ingest.squad import load_squad
         docs, questions = load_squad(BENCH / "drcd_dev.json")
         texts += [d.text for d in docs[:300]] + [q.question for q in questions[:300]]
     assert [normalize(t) for t in texts] == [normalize_with_opencc(t) for t in texts]

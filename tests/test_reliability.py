@@ -11,9 +11,9 @@ import pytest
 
 from rag.cli import main
 from rag.errors import IndexError_, IndexLockedError, QueryError
-from rag.index import index_lock, load_index, save_index
+from rag.stores.local.folder import index_lock, load_index, save_index
 
-from conftest import ROOT, SEEDS
+from helpers import ROOT, SEEDS
 
 GOOD = "今年以来，我市政法机关创新“三融合三提升”机制，建成“雪亮工程”监控探头4.2万余个。\n"
 TRAD = "張掖市建成市、縣、鄉、村四級綜治中心981個，全市優化整合網格1807個。\n"
@@ -64,7 +64,7 @@ def test_bad_input_zoo(tmp_path, capsys, monkeypatch):
     index = load_index(tmp_path / "ix")
     assert {"gbk.txt", "big5.txt", "utf16le.txt", "utf16be.txt", "stray.txt", "one line.txt"} <= set(index.documents)
     assert "981個" in index.documents["big5.txt"].text and "4.2万余个" in index.documents["gbk.txt"].text
-    from rag.chunking import ChunkSettings
+    from rag.ingest.chunking import ChunkSettings
     assert max(len(c.text) for c in index.chunks) <= ChunkSettings().target_chars
 
 
@@ -96,10 +96,10 @@ def wrap(owner, name):
         point()
         return original(*a, **k)
     setattr(owner, name, wrapped)
-import rag.embedding
+import rag.embed.backends
 for owner, name in [(pathlib.Path, "read_bytes"), (pathlib.Path, "write_text"), (pathlib.Path, "mkdir"),
                     (np, "save"), (os, "replace"), (os, "fsync"), (shutil, "rmtree"),
-                    (rag.embedding.HashingEmbedder, "embed_passages")]:
+                    (rag.embed.backends.HashingEmbedder, "embed_passages")]:
     wrap(owner, name)
 from rag.cli import main
 code = main(sys.argv[2:])
@@ -162,8 +162,8 @@ HOSTILE = ["", "   \t\n ", "问" * 100_000, "\x00\x07\x1b[31m雪亮工程\x1b[0m
 
 @pytest.mark.parametrize("question", HOSTILE)
 def test_hostile_queries_are_answered_or_refused_cleanly(hashing_index, question, tmp_path, capsys):
-    from rag.answer import ask
-    from rag.retrieve import Searcher
+    from rag.answer.extract import ask
+    from rag.answer.retrieve import Searcher
     searcher = Searcher(*hashing_index)
     try:
         answer = ask(searcher, question)
@@ -179,7 +179,7 @@ def test_hostile_queries_are_answered_or_refused_cleanly(hashing_index, question
     else:
         assert err.startswith("error: ") and err.count("\n") == 1
 
-    from ui.app import AppState, chat_turn
+    from rag.ui.app import AppState, chat_turn
     *_, (history, panel, box, _) = chat_turn(AppState(searcher, tmp_path / "ix"), question, [], None, "hybrid", 5,
                                              "原文")
     assert len(history) == 2 and "<script" not in history[0]["content"] + history[1]["content"] + panel
@@ -223,8 +223,8 @@ def test_tampered_manifests_and_truncated_arrays_are_clear_errors(tmp_path, hash
 
 
 def test_postings_naming_missing_chunks_are_a_clear_error(tmp_path, hashing_index):
-    from rag.answer import ask
-    from rag.retrieve import Searcher
+    from rag.answer.extract import ask
+    from rag.answer.retrieve import Searcher
     build = save_index(hashing_index[0], tmp_path)
     doc_ids = np.load(build / "bm25_doc_ids.npy")
     np.save(build / "bm25_doc_ids.npy", doc_ids + 10_000)

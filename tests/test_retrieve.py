@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
+from rag.answer.retrieve import Searcher
 from rag.errors import ConfigError, QueryError
-from rag.retrieve import FusionSettings, Searcher
-from rag.store import fuse, minmax
+from rag.stores.base import FusionSettings, fuse, minmax
 
 
 def test_minmax_and_fuse_hand_worked():

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from rag.storage import ArrayFile, ChunkTable, DocumentStore, write_documents
+from rag.stores.local.storage import ArrayFile, ChunkTable, DocumentStore, write_documents
 
 
 def test_array_file_reads_like_the_loaded_array(tmp_path):
@@ -56,7 +56,7 @@ def test_chunk_columns_naming_missing_documents_are_refused(hashing_index):
 
 
 def test_origin_runs_round_trip():
-    from rag.storage import origin_from_runs
+    from rag.stores.documents import origin_from_runs
 
     assert origin_from_runs([[0, 0], [3, 5], [5, 10]], 6).tolist() == [0, 1, 2, 5, 6, 10]
     with pytest.raises(ValueError):
@@ -64,7 +64,7 @@ def test_origin_runs_round_trip():
 
 
 def test_documents_round_trip_through_json_rows(cleaned_seeds):
-    from rag.storage import document_from_row, document_row
+    from rag.stores.documents import document_from_row, document_row
 
     for doc in cleaned_seeds.values():
         row = json.loads(json.dumps(document_row(doc), ensure_ascii=False))

@@ -1,7 +1,7 @@
 import pytest
 
 from rag.errors import ConfigError
-from rag.tokens import bigram_tokens, get_tokenizer, jieba_tokens, query_text
+from rag.text.tokens import bigram_tokens, get_tokenizer, jieba_tokens, query_text
 
 
 def test_bigram_tokens_hand_worked():
@@ -25,7 +25,7 @@ def test_unknown_tokenizer_lists_valid_names():
 
 
 def test_term_keys_pack_han_and_hash_the_rest():
-    from rag.tokens import term_key
+    from rag.text.tokens import term_key
     assert term_key("雪") == ord("雪")
     assert term_key("雪亮") == (1 << 42) | ord("雪") << 21 | ord("亮")
     assert term_key("office") >> 62 == 1 and term_key("office") != term_key("365")
@@ -35,8 +35,8 @@ def test_term_keys_pack_han_and_hash_the_rest():
 def test_vectorized_keys_equal_the_tokenizer_text_by_text(seed_documents):
     from collections import Counter
 
-    from rag.normalize import normalize
-    from rag.tokens import bigram_keys, term_key
+    from rag.text.normalize import normalize
+    from rag.text.tokens import bigram_keys, term_key
     texts = [normalize(line) for doc in seed_documents.values() for line in doc.text.splitlines()]
     texts += ["", "office365的4.2万", "什么多少的", "𠀀雪亮"]   # stop words, Latin, digits, CJK Ext. B
     owner, keys = bigram_keys(texts)

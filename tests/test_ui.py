@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SEEDS
+from helpers import ROOT, SEEDS
 
 ARTIFACTS = Path(os.environ.get("RAG_TEST_ARTIFACTS", ROOT / "tests" / "artifacts"))
 XSS = ("恶意测试报告\n本报告测试安全渲染。<script>alert(1)</script>绿洲市建成<img src=x onerror=alert(1)>"
@@ -26,9 +26,10 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, e5_small):
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-    from rag.index import build_index, save_index
-    from rag.retrieve import Searcher
-    from ui.app import AppState, build_app
+    from rag.answer.retrieve import Searcher
+    from rag.stores.local.folder import save_index
+    from rag.stores.local.index import build_index
+    from rag.ui.app import AppState, build_app
 
     folder = tmp_path_factory.mktemp("docs")
     for f in SEEDS.glob("*.txt"):
@@ -86,6 +87,8 @@ def ask(page, question: str, turn: int, enter: bool = False) -> str:
     return page.locator("#chatbot").inner_text()
 
 
+@pytest.mark.browser
+@pytest.mark.model
 def test_seed_question_shows_figure_and_citation(page):
     chat = ask(page, "张掖市建成了多少个四级综治中心?", 1)
     assert "981個" in chat
@@ -99,6 +102,8 @@ def test_seed_question_shows_figure_and_citation(page):
     page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
 
 
+@pytest.mark.browser
+@pytest.mark.model
 def test_traditional_question_and_display_script(page):
     page.get_by_label("简体").check()
     chat = ask(page, "達州建成了多少個「雪亮工程」監控探頭？", 1, enter=True)
@@ -106,12 +111,16 @@ def test_traditional_question_and_display_script(page):
     assert "000_e33b01bdb0cac963.txt" in page.locator("#citations").inner_text()
 
 
+@pytest.mark.browser
+@pytest.mark.model
 def test_declined_question_shows_nearest_passages_as_maybe(page):
     chat = ask(page, "成都市2023年的地区生产总值是多少?", 1)
     assert "资料中没有找到可靠答案" in chat
     assert "可能相关" in page.locator("#citations").inner_text()
 
 
+@pytest.mark.browser
+@pytest.mark.model
 def test_hostile_document_text_is_shown_not_run(page):
     chat = ask(page, "绿洲市建成防汛指挥中心多少个?", 1)
     assert "17个" in chat
@@ -122,12 +131,16 @@ def test_hostile_document_text_is_shown_not_run(page):
     assert page.locator("#chatbot img[src='x'], #citations img[src='x'], a[href^='javascript']").count() == 0
 
 
+@pytest.mark.browser
+@pytest.mark.model
 def test_follow_up_question_uses_the_previous_turn(page):
     ask(page, "达州建成了多少个雪亮工程监控探头?", 1)
     chat = ask(page, "那张掖呢?", 2)
     assert "2.8萬余路" in chat or "雪亮工程" in chat.split("那张掖呢?")[-1]
 
 
+@pytest.mark.browser
+@pytest.mark.model
 def test_overlong_question_is_refused(page):
     chat = ask(page, "问" * 2100, 1)
     assert "limit" in chat or "2000" in chat
@@ -138,6 +151,7 @@ def _unescape(text: str) -> str:
     return html.unescape(text)
 
 
+@pytest.mark.model
 def test_twenty_concurrent_api_questions(server):
     from gradio_client import Client
     questions = {"张掖市建成了多少个四级综治中心?": "981個", "荣昌区建成视频监控多少个?": "16535个",
@@ -157,11 +171,13 @@ def test_twenty_concurrent_api_questions(server):
     assert all(figure in content for figure, content in results)
 
 
+@pytest.mark.model
 def test_uploads_are_checked_one_by_one_and_keep_the_index(tmp_path, e5_small):
-    from rag.index import build_index, load_index, save_index
-    from rag.retrieve import Searcher
-    from rag.store import LocalStore
-    from ui.app import AppState, safe_upload_name, upload_files
+    from rag.answer.retrieve import Searcher
+    from rag.stores.local.folder import load_index, save_index
+    from rag.stores.local.index import build_index
+    from rag.stores.local.store import LocalStore
+    from rag.ui.app import AppState, safe_upload_name, upload_files
 
     index, _ = build_index([SEEDS], e5_small, cache_dir=tmp_path / "ix" / "cache")
     save_index(index, tmp_path / "ix")
@@ -189,8 +205,9 @@ def test_uploads_are_checked_one_by_one_and_keep_the_index(tmp_path, e5_small):
 
 def test_login_is_required_when_auth_is_set(hashing_index, tmp_path):
     from gradio_client import Client
-    from rag.retrieve import Searcher
-    from ui.app import AppState, build_app, parse_auth
+
+    from rag.answer.retrieve import Searcher
+    from rag.ui.app import AppState, build_app, parse_auth
 
     assert parse_auth("admin:秘密") == ("admin", "秘密") and parse_auth(None) is None
     with pytest.raises(Exception, match="USER:PASSWORD"):
@@ -211,8 +228,8 @@ def test_login_is_required_when_auth_is_set(hashing_index, tmp_path):
 
 
 def test_documents_table_lists_the_first_documents_of_a_large_archive(hashing_index):
-    from rag.store import LocalStore
-    from ui.render import documents_rows
+    from rag.stores.local.store import LocalStore
+    from rag.ui.render import documents_rows
     index, _ = hashing_index
     rows = documents_rows(LocalStore(index))
     assert [r[0] for r in rows] == list(index.documents) and all(r[3] > 0 for r in rows)

@@ -1,1 +1,1 @@
-"""The chat page: a thin Gradio adapter over the ``rag`` library."""
+"""The chat page (installed as rag.ui): a thin Gradio adapter over the library."""

@@ -10,15 +10,16 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.answer import compose, question_terms
-from rag.conversation import retrieval_question
-from rag.documents import SUPPORTED_SUFFIXES, load_documents
+from rag.answer.conversation import retrieval_question
+from rag.answer.extract import compose, question_terms
+from rag.answer.generate import MARKER, LLMConfig, condense, llm_from_spec, prompt_passages, stream_answer
+from rag.answer.retrieve import Searcher
 from rag.errors import RagError
-from rag.generate import MARKER, LLMConfig, condense, llm_from_spec, prompt_passages, stream_answer
-from rag.retrieve import MODES, Searcher
+from rag.ingest.documents import SUPPORTED_SUFFIXES, load_documents
+from rag.stores.base import MODES
+from rag.stores.uri import add_documents
 
-from .render import (CSS, answer_markdown, citations_html, documents_rows, passages_html, streaming_markdown,
-                     text_html)
+from .render import CSS, answer_markdown, citations_html, documents_rows, passages_html, streaming_markdown, text_html
 
 SCRIPTS = {"原文": "original", "简体": "simplified", "繁體": "traditional"}
 DEFAULT_MAX_UPLOAD_MB = 20
@@ -102,8 +103,8 @@ def upload_files(state: AppState, paths) -> tuple[str, list[list]]:
         if loaded.documents:
             with state.lock:
                 current = state.searcher
-                store, report = current.store.add_documents(loaded.documents, current.embedder,
-                                                            state.index_dir / "cache")
+                store, report = add_documents(current.store, loaded.documents, current.embedder,
+                                              state.index_dir / "cache")
                 state.searcher = Searcher(store, current.embedder, current.fusion)
             messages += [f"✓ {d.name}" for d in loaded.documents]
             messages.append(f"indexed: {report.documents} documents, {report.chunks} chunks "
@@ -112,11 +113,13 @@ def upload_files(state: AppState, paths) -> tuple[str, list[list]]:
 
 
 def build_app(state: AppState):
+    """The Gradio Blocks of the page and the launch styling; widgets call the library only."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     try:
         import gradio as gr
     except ImportError as exc:
-        raise RagError("the chat page needs gradio: pip install 'rag-reports[ui]'") from exc
+        raise RagError("the chat page needs gradio: pip install gradio (a dependency of rag-reports; "
+                       "reinstall with: pip install -e .)") from exc
 
     # System fonts only: the default theme would fetch fonts from the internet.
     theme = gr.themes.Default(font=["Noto Sans CJK SC", "WenQuanYi Micro Hei", "system-ui", "sans-serif"],
@@ -176,12 +179,15 @@ def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 7860, embedder_s
           docs: str = "seeds", max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB, auth: str | None = None,
           llm: str | None = None, store_spec=None) -> None:
     """Serve the store at ``store_spec`` (default: the local index in ``index_dir``), building
-    it from ``docs`` first if there is none. Uploads are kept in ``index_dir``/uploads."""
-    login = parse_auth(auth or os.environ.get("RAG_AUTH"))
+    it from ``docs`` first if there is none. Uploads are kept in ``index_dir``/uploads;
+    ``auth`` is USER:PASSWORD for a login."""
+    login = parse_auth(auth)
     llm_config = llm_from_spec(llm)
-    from rag.embedding import get_embedder
+    from rag.embed.base import DEFAULT_EMBEDDER
+    from rag.embed.registry import get_embedder
     from rag.errors import IndexMissingError
-    from rag.store import StoreSpec, build_store, open_store, store_embedder_name
+    from rag.stores.base import StoreSpec
+    from rag.stores.uri import build_store, open_store, store_embedder_name
 
     spec = store_spec or StoreSpec("local", str(index_dir))
     try:
@@ -189,7 +195,7 @@ def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 7860, embedder_s
         store = open_store(spec, embedder)
     except IndexMissingError:
         print(f"no index in {spec}: building one from {docs}/ …", file=sys.stderr, flush=True)
-        embedder = get_embedder(embedder_spec or "e5-small")
+        embedder = get_embedder(embedder_spec or DEFAULT_EMBEDDER)
         store, report = build_store(spec, [docs], embedder, progress=True)
         print(f"indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f}s",
               file=sys.stderr, flush=True)

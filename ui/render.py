@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 
-from rag.answer import NOT_FOUND, Answer, Citation, highlight_spans
-from rag.normalize import convert_script
+from rag.answer.extract import NOT_FOUND, Answer, Citation, highlight_spans
+from rag.text.normalize import convert_script
 
 # Characters that mean something to HTML or to Markdown are written as &#N;.
 _SPECIAL = set("&<>\"'`*_{}[]()#+-.!|~\\:=$")
 
 
 def text_html(text: str, script: str = "original") -> str:
+    """Text as inert HTML: every character that means something to HTML or Markdown as a reference."""
     shown = convert_script(text, script)
     return "".join(f"&#{ord(ch)};" if ch in _SPECIAL else ch for ch in shown).replace("\n", "<br>")
 

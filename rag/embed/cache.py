@@ -1,0 +1,63 @@
+"""The embedding cache: vectors keyed by (embedder name, text hash), so re-indexing embeds
+only new or changed text."""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+from rag.embed.base import Embedder, embed_in_batches
+from rag.paths import embedding_cache_dir
+
+
+def shared_cache_dir() -> Path:
+    """Embedding cache for temporary indexes (bench sets, ``rag eval --docs``), kept across runs."""
+    return embedding_cache_dir()
+
+
+class EmbeddingCache:
+    """Vectors keyed by sha256(embedder name, text); two .npy files per embedder."""
+
+    def __init__(self, folder: Path | None, embedder_name: str, dim: int):
+        self.vectors: dict[str, np.ndarray] = {}
+        self.paths = None
+        if folder is None:
+            return
+        slug = hashlib.sha256(embedder_name.encode()).hexdigest()[:16]
+        self.paths = (folder / f"{slug}.keys.npy", folder / f"{slug}.vectors.npy")
+        try:
+            keys = np.load(self.paths[0], allow_pickle=False)
+            vecs = np.load(self.paths[1], allow_pickle=False)
+            if vecs.ndim == 2 and vecs.shape == (len(keys), dim):
+                self.vectors = dict(zip(keys.tolist(), vecs))
+        except (OSError, ValueError):
+            pass  # no cache yet, or a damaged one: embed again
+
+    @staticmethod
+    def key(embedder_name: str, text: str) -> str:
+        return hashlib.sha256(f"{embedder_name}\0{text}".encode()).hexdigest()
+
+    def save(self) -> None:
+        if self.paths is None or not self.vectors:
+            return
+        self.paths[0].parent.mkdir(parents=True, exist_ok=True)
+        keys = np.array(list(self.vectors.keys()))
+        vecs = np.stack(list(self.vectors.values())).astype(np.float32)
+        for path, array in zip(self.paths, (keys, vecs)):
+            tmp = path.with_suffix(".tmp.npy")
+            np.save(tmp, array, allow_pickle=False)
+            os.replace(tmp, path)
+
+
+def embed_chunks(chunks, embedder: Embedder, cache: EmbeddingCache, progress=None) -> tuple[np.ndarray, int]:
+    keys = [EmbeddingCache.key(embedder.name, c.search_text) for c in chunks]
+    missing = sorted({k: i for i, k in enumerate(keys) if k not in cache.vectors}.values())
+    if missing:
+        fresh = embed_in_batches(embedder.embed_passages, [chunks[i].search_text for i in missing],
+                                 embedder.dim, progress=progress)
+        for i, vec in zip(missing, fresh):
+            cache.vectors[keys[i]] = vec
+    vectors = np.stack([cache.vectors[k] for k in keys]) if keys else np.zeros((0, embedder.dim), np.float32)
+    return vectors.astype(np.float32), len(missing)

@@ -1,0 +1,1 @@
+"""Batch evaluation (rag eval): question sets, scoring, the run loop, reports."""

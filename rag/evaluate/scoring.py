@@ -1,0 +1,158 @@
+"""Scoring for batch evaluation: one question at a time (``score_question``), then a
+summary per mode (``summarize``) and the regression gate (``check_thresholds``).
+Pure functions; question files are read in questions.py, reports written in report.py."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.answer.extract import compose
+from rag.answer.retrieve import Retrieval, Searcher
+from rag.errors import ConfigError
+from rag.evaluate.questions import EvalQuestion
+from rag.text.normalize import normalize
+
+RETRIEVE_CHUNKS = 30     # chunks retrieved to rank documents for hit@10
+ANSWER_CHUNKS = 5        # chunks the answer is composed from (as `rag ask` does)
+DEPTHS = (1, 5, 10)
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    """How one question fared in one mode: gold rank, answer, citations, hits, timings."""
+    id: str
+    mode: str
+    question: str
+    gold_doc: str | None
+    answerable: bool
+    rank: int | None                      # gold document's rank among retrieved documents
+    retrieved: tuple[tuple[str, int, float], ...]  # (doc, paragraph, score) of the top chunks
+    answered: bool
+    answer: str
+    cited_docs: tuple[str, ...]
+    evidence_hit: bool | None
+    answer_hit: bool | None
+    citation_ok: bool | None
+    timings_ms: dict = field(default_factory=dict)
+    sentences: int = 0                    # generated sentences (generative answers only)
+    verified: int = 0                     # of those, verified against the cited passages
+
+
+# ------------------------------------------------------------------ scoring
+
+def gold_rank(hits, doc: str | None) -> int | None:
+    """1-based rank of ``doc`` among the distinct documents of ranked chunk hits."""
+    docs = list(dict.fromkeys(h.chunk.doc for h in hits))
+    return docs.index(doc) + 1 if doc in docs else None
+
+
+def contains_any(text: str, needles) -> bool:
+    """Whether a normalized needle occurs in the normalized text (script and width do not matter)."""
+    haystack = normalize(text)
+    return any(normalize(n) in haystack for n in needles if n)
+
+
+def score_question(searcher: Searcher, q: EvalQuestion, mode: str, llm=None) -> QuestionResult:
+    """``mode`` is a retrieval mode, or ``<mode>+llm`` for a generative answer from ``llm``."""
+    base_mode = mode.removesuffix("+llm")
+    retrieval = searcher.search(q.question, base_mode, k=RETRIEVE_CHUNKS)
+    answer = compose(searcher, Retrieval(retrieval.question, base_mode, retrieval.hits[:ANSWER_CHUNKS],
+                                         retrieval.query_tokens, dict(retrieval.timings_ms)))
+    if mode.endswith("+llm"):
+        from rag.answer.generate import generate_from
+        answer = generate_from(searcher, llm, answer)
+    rank = gold_rank(retrieval.hits, q.doc)
+    answerable = bool(q.answers)
+    top_text = "\n".join(h.chunk.text for h in retrieval.hits[:ANSWER_CHUNKS])
+    evidence_hit = contains_any(top_text, [q.evidence] if q.evidence else q.answers) if answerable else None
+    answer_hit = (answer.answered and contains_any(answer.answer, q.answers)) if answerable else None
+    citation_ok = None
+    if answerable and q.doc:
+        citation_ok = answer_citation_doc(answer, q.answers) == q.doc
+    timings = dict(answer.timings_ms)
+    timings["total"] = sum(timings.values())
+    return QuestionResult(q.id, mode, q.question, q.doc, answerable, rank,
+                          tuple((h.chunk.doc, h.chunk.paragraph_start, round(h.score, 4)) for h in retrieval.hits[:10]),
+                          answer.answered, answer.answer, tuple(c.doc for c in answer.citations),
+                          evidence_hit, answer_hit, citation_ok, timings,
+                          len(answer.generated), sum(g.verified for g in answer.generated))
+
+
+def answer_citation_doc(answer, gold_answers) -> str | None:
+    """The document cited by the sentence of the answer that holds a gold answer."""
+    if answer.generated:
+        for sentence in answer.generated:
+            if sentence.markers and contains_any(sentence.text, gold_answers):
+                return answer.citations[sentence.markers[0] - 1].doc
+        return None
+    for c in answer.citations:
+        if contains_any(c.text[c.sentence[0]:c.sentence[1]], gold_answers):
+            return c.doc
+    return None
+
+
+def _mean(values) -> float | None:
+    values = [float(v) for v in values if v is not None]
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def summarize(results: list[QuestionResult], modes) -> dict:
+    """Per mode: hit@k, MRR, nDCG, evidence, answer and citation hits, declines, latency per stage."""
+    out = {"n": len({r.id for r in results}), "modes": {}}
+    for mode in modes:
+        rs = [r for r in results if r.mode == mode]
+        ranked = [r for r in rs if r.gold_doc]
+        m = {f"hit@{k}": _mean(r.rank is not None and r.rank <= k for r in ranked) for k in DEPTHS}
+        m["mrr@10"] = _mean((1 / r.rank if r.rank and r.rank <= 10 else 0.0) for r in ranked)
+        m["ndcg@10"] = _mean((1 / math.log2(r.rank + 1) if r.rank and r.rank <= 10 else 0.0) for r in ranked)
+        m[f"evidence@{ANSWER_CHUNKS}"] = _mean(r.evidence_hit for r in rs)
+        m["answer_hit"] = _mean(r.answer_hit for r in rs)
+        m["citation_ok"] = _mean(r.citation_ok for r in rs)
+        declined_right = sum(not r.answered and not r.answerable for r in rs)
+        declined = sum(not r.answered for r in rs)
+        unanswerable = sum(not r.answerable for r in rs)
+        m["decline_precision"] = round(declined_right / declined, 4) if declined else None
+        m["decline_recall"] = round(declined_right / unanswerable, 4) if unanswerable else None
+        generated = sum(r.sentences for r in rs)
+        m["verified_share"] = round(sum(r.verified for r in rs) / generated, 4) if generated else None
+        totals = [r.timings_ms.get("total", 0.0) for r in rs]
+        m["latency_ms_p50"] = round(float(np.percentile(totals, 50)), 2) if totals else None
+        m["latency_ms_p95"] = round(float(np.percentile(totals, 95)), 2) if totals else None
+        stages = sorted({k for r in rs for k in r.timings_ms})
+        m["stages_ms"] = {s: {"p50": round(float(np.percentile([r.timings_ms.get(s, 0.0) for r in rs], 50)), 2),
+                              "p95": round(float(np.percentile([r.timings_ms.get(s, 0.0) for r in rs], 95)), 2)}
+                          for s in stages}
+        m["n"] = len(rs)
+        out["modes"][mode] = m
+    return out
+
+
+# ------------------------------------------------------------------ gate
+
+def parse_thresholds(specs) -> list[tuple[str, str, float]]:
+    """``hybrid.hit@1=0.95`` -> ("hybrid", "hit@1", 0.95)."""
+    parsed = []
+    for spec in specs or []:
+        try:
+            key, value = spec.split("=", 1)
+            mode, metric = key.split(".", 1)
+            parsed.append((mode, metric, float(value)))
+        except ValueError:
+            raise ConfigError(f"--fail-under '{spec}': expected MODE.METRIC=NUMBER, e.g. hybrid.hit@1=0.95") from None
+    return parsed
+
+
+def check_thresholds(summary: dict, thresholds) -> list[str]:
+    """One line per ``--fail-under`` threshold the summary misses (or did not measure)."""
+    failures = []
+    for mode, metric, floor in thresholds:
+        value = summary["modes"].get(mode, {}).get(metric)
+        if value is None:
+            failures.append(f"{mode}.{metric}: not measured (modes run: {', '.join(summary['modes'])})")
+        elif value < floor:
+            failures.append(f"{mode}.{metric} = {value:.4f} is under {floor}")
+    return failures
+
+

@@ -1,0 +1,187 @@
+"""Read report files: find them, detect their encoding, decode them.
+
+A file that cannot be read becomes a ``DocumentError`` in the result's failures;
+it never stops the other files from loading.
+"""
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.errors import DocumentError
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
+MAX_REPLACEMENT_SHARE = 0.002  # UTF-8 with a few stray bytes is still UTF-8
+
+
+@dataclass(frozen=True)
+class Document:
+    """A report file read into text, with what its format told us (headings, pages, title)."""
+    name: str       # the file name, unique within an index; citations use it
+    path: str
+    text: str       # plain text: as decoded, or as extracted from Word/PDF/HTML/Markdown
+    encoding: str   # the text encoding, or the format the text was extracted from
+    sha256: str     # of the raw bytes
+    heading_lines: tuple[int, ...] = ()   # lines the format marks as headings
+    page_starts: tuple[int, ...] = ()     # PDF: offset in ``text`` where each page begins
+    title: str = ""
+    date: str = ""
+    dropped: tuple[str, ...] = ()         # what extraction removed (running headers, page numbers)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The documents read, and a DocumentError naming each file that could not be."""
+    documents: tuple[Document, ...]
+    failures: tuple[DocumentError, ...] = field(default_factory=tuple)
+
+
+def find_files(paths) -> tuple[list[Path], list[DocumentError]]:
+    """Expand folders (recursively, links to folders not followed) into supported files."""
+    files, failures, seen = [], [], set()
+    for raw in paths:
+        path = Path(raw)
+        try:
+            path.stat()
+        except OSError as exc:  # missing, a dangling link, or a symlink loop
+            failures.append(DocumentError(path, "no such file or folder" if isinstance(exc, FileNotFoundError)
+                                          else f"cannot open ({exc.strerror or exc})"))
+            continue
+        if path.is_dir():
+            for root, dirs, names in os.walk(path, followlinks=False):
+                dirs.sort()
+                for name in sorted(names):
+                    if name.lower().endswith(SUPPORTED_SUFFIXES) and not name.startswith("."):
+                        files.append(Path(root) / name)
+        elif path.suffix.lower() in SUPPORTED_SUFFIXES:
+            files.append(path)
+        else:
+            failures.append(DocumentError(path, f"unsupported file type '{path.suffix}'; "
+                                          f"use one of {', '.join(SUPPORTED_SUFFIXES)}"))
+    unique = []
+    for f in files:
+        key = os.path.abspath(f)
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique, failures
+
+
+def _is_common_cjk(ch: str) -> bool:
+    """True for the ~5,400 everyday Hanzi: GB2312 level 1 or Big5 common characters.
+    A wrong decoding produces mostly rare characters, so their share picks the codec."""
+    try:
+        lead = ch.encode("gb2312")[0]
+        if 0xB0 <= lead <= 0xD7:
+            return True
+    except UnicodeEncodeError:
+        pass
+    try:
+        lead = ch.encode("big5")[0]
+        return 0xA4 <= lead <= 0xC6
+    except UnicodeEncodeError:
+        return False
+
+
+def _plausibility(text: str) -> float:
+    cjk = [ch for ch in text[:20000] if "\u3400" <= ch <= "\u9fff"]
+    if not cjk:
+        return 0.0
+    return sum(_is_common_cjk(ch) for ch in cjk) / len(cjk)
+
+
+def decode_bytes(raw: bytes, path) -> tuple[str, str]:
+    """Return (text, encoding name) or raise DocumentError naming the file."""
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                       (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom):].decode(codec.replace("-sig", "")), codec
+            except UnicodeDecodeError as exc:
+                raise DocumentError(path, f"starts with a {codec} byte-order mark but is not valid {codec} "
+                                    f"(byte {exc.start}); re-save it as UTF-8") from exc
+    if raw.startswith(b"\x89PNG") or raw.startswith(b"%PDF") or raw.startswith(b"PK\x03\x04"):
+        raise DocumentError(path, "binary file (image, PDF or archive) with a text extension; "
+                            "convert it to plain text first")
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if raw.count(b"\x00") > len(raw) // 8:
+        # UTF-16 without a byte-order mark: ASCII-range code units leave NULs on one side.
+        codec = "utf-16-le" if raw[1::2].count(b"\x00") > raw[0::2].count(b"\x00") else "utf-16-be"
+        try:
+            return raw.decode(codec), codec
+        except UnicodeDecodeError:
+            raise DocumentError(path, "binary file (contains NUL bytes); only text reports can be indexed")
+    candidates = []
+    for codec in ("gb18030", "big5"):
+        try:
+            text = raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        candidates.append((_plausibility(text), codec, text))
+    lenient = raw.decode("utf-8", errors="replace")
+    bad = lenient.count("\ufffd")
+    if bad <= max(4, int(len(lenient) * MAX_REPLACEMENT_SHARE)):
+        candidates.append((_plausibility(lenient) - 0.01, "utf-8 (invalid bytes replaced)", lenient))
+    if candidates:
+        score, codec, text = max(candidates, key=lambda c: c[0])
+        if score >= 0.6:
+            return text, codec
+    raise DocumentError(path, "cannot detect the encoding (tried UTF-8, UTF-16, GB18030, Big5); "
+                        "re-save the file as UTF-8")
+
+
+def read_document(path) -> Document:
+    """One report file as a Document; DocumentError naming the file if it cannot be read."""
+    import rag.ingest.formats as formats
+
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except PermissionError as exc:
+        raise DocumentError(path, "permission denied; make the file readable") from exc
+    except OSError as exc:
+        raise DocumentError(path, f"cannot read ({exc.strerror or exc})") from exc
+    if not raw.strip():
+        raise DocumentError(path, "empty file: nothing to index")
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        extracted, encoding = formats.extract_docx(path), "docx"
+    elif suffix == ".pdf":
+        extracted, encoding = formats.extract_pdf(path), "pdf"
+    elif suffix in (".html", ".htm"):
+        extracted, encoding = formats.extract_html(path, raw), "html"
+    else:
+        text, encoding = decode_bytes(raw, path)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        extracted = formats.extract_markdown(text) if suffix == ".md" else formats.Extracted(text)
+    if not extracted.text.strip():
+        raise DocumentError(path, "empty file: nothing to index")
+    return Document(path.name, str(path), extracted.text, encoding, hashlib.sha256(raw).hexdigest(),
+                    extracted.heading_lines, extracted.page_starts, extracted.title, extracted.date,
+                    extracted.dropped)
+
+
+def load_documents(paths) -> LoadResult:
+    """Every supported file in ``paths`` (files and folders), read and decoded; a file that
+    cannot be read is a failure in the result and never stops the others."""
+    files, failures = find_files(paths)
+    documents, names = [], set()
+    for f in files:
+        try:
+            doc = read_document(f)
+        except DocumentError as exc:
+            failures.append(exc)
+            continue
+        if doc.name in names:
+            failures.append(DocumentError(f, f"another file named '{doc.name}' is already loaded; "
+                                          "file names must be unique within an index"))
+            continue
+        names.add(doc.name)
+        documents.append(doc)
+    return LoadResult(tuple(documents), tuple(failures))

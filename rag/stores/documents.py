@@ -1,0 +1,88 @@
+"""Cleaned documents as stored by both stores: a JSON row per document (its origin map as
+runs, or apart in an array), and the lazy name -> document mapping each store's
+documents are (loaded when a citation needs one, kept in a small LRU cache)."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+
+import numpy as np
+
+from rag.ingest.clean import CleanDocument, Paragraph, Removal
+from rag.ingest.documents import Document
+
+
+def document_row(doc: CleanDocument, origin_offset: int | None = None) -> dict:
+    """A document as JSON. Its origin map goes to origins.npy at ``origin_offset``, or, with
+    no offset, into the row as runs: (cleaned offset, original offset) where a jump starts."""
+    d = doc.document
+    row = {
+        "name": d.name, "path": d.path, "encoding": d.encoding, "sha256": d.sha256, "text": d.text,
+        "clean_text": doc.text, "heading_lines": list(d.heading_lines), "page_starts": list(d.page_starts),
+        "title": d.title, "date": d.date, "dropped": list(d.dropped), "origin_offset": origin_offset,
+        "paragraphs": [[p.number, p.start, p.end, p.heading] for p in doc.paragraphs],
+        "removals": [[r.kind, r.start, r.end, r.text] for r in doc.removals],
+    }
+    if origin_offset is None:
+        del row["origin_offset"]
+        origin = np.asarray(doc.origin, dtype=np.int64)
+        starts = np.flatnonzero(np.diff(origin, prepend=-2) != 1)
+        row["origin_runs"] = np.stack([starts, origin[starts]], axis=1).tolist()
+    return row
+
+
+def origin_from_runs(runs, n: int) -> np.ndarray:
+    runs = np.asarray(runs, dtype=np.int64).reshape(-1, 2)
+    if n and (len(runs) == 0 or runs[0, 0] != 0 or (np.diff(runs[:, 0]) <= 0).any() or runs[-1, 0] >= n):
+        raise ValueError("origin runs do not cover the document")
+    lengths = np.diff(np.append(runs[:, 0], n))
+    return np.repeat(runs[:, 1] - runs[:, 0], lengths) + np.arange(n, dtype=np.int64)
+
+
+def document_from_row(row: dict, origin: np.ndarray | None = None) -> CleanDocument:
+    """The inverse of ``document_row``; ``origin`` when it was stored apart from the row."""
+    doc = Document(row["name"], row["path"], row["text"], row["encoding"], row["sha256"],
+                   tuple(row["heading_lines"]), tuple(row["page_starts"]), row["title"], row["date"],
+                   tuple(row["dropped"]))
+    n = len(row["clean_text"])
+    if origin is None:
+        origin = origin_from_runs(row["origin_runs"], n)
+    if len(origin) != n:
+        raise ValueError("origin map shorter than the document")
+    return CleanDocument(doc, row["clean_text"], origin, tuple(Paragraph(*p) for p in row["paragraphs"]),
+                         tuple(Removal(*r) for r in row["removals"]))
+
+
+class LazyDocuments(Mapping):
+    """name -> CleanDocument, loaded (``_load``) when first asked for and kept in a small LRU
+    cache; ``names`` lists them in index order. Both stores' documents are one of these."""
+
+    CACHE = 512
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        self._known = set(names)
+        self._cache: OrderedDict[str, CleanDocument] = OrderedDict()
+
+    def _load(self, name: str) -> CleanDocument:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __iter__(self):
+        return iter(self.names)
+
+    def __contains__(self, name) -> bool:
+        return name in self._known
+
+    def __getitem__(self, name: str) -> CleanDocument:
+        if name not in self._known:
+            raise KeyError(name)
+        if name in self._cache:
+            self._cache.move_to_end(name)
+            return self._cache[name]
+        doc = self._cache[name] = self._load(name)
+        if len(self._cache) > self.CACHE:
+            self._cache.popitem(last=False)
+        return doc

@@ -1,0 +1,201 @@
+"""The local index folder on disk: write a build and publish it atomically, one writer at a
+time, and read it back, checked against what built it (layout: rag/stores/local/index.py).
+
+A build is written into a fresh ``build-*`` folder, fsynced, and published by atomically
+replacing ``CURRENT``; the old build folders are removed after. A crash at any point
+leaves ``CURRENT`` naming a complete build. Nothing is pickled: ``.npy`` files are read
+with pickles refused and the manifest is JSON.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from rag.embed.base import Embedder
+from rag.errors import IndexError_, IndexLockedError, IndexMismatchError, IndexMissingError, RagError
+from rag.ingest.chunking import ChunkSettings
+from rag.stores.base import BM25Params, IndexSettings
+from rag.stores.local.ann import load_vector_search, save_vector_search
+from rag.stores.local.bm25 import BM25Index
+from rag.stores.local.index import Index
+from rag.stores.local.storage import ArrayFile, ChunkTable, DocumentStore, load_array, write_documents
+from rag.stores.plan import VectorPlan
+
+FORMAT_VERSION = 2
+CURRENT = "CURRENT"
+BM25_ARRAYS = ("terms", "indptr", "doc_ids", "weights")
+
+
+
+def _whole(array) -> np.ndarray:
+    return np.asarray(array[0:len(array)])   # an array, or every row of an ArrayFile
+
+
+def _settings_dict(index: Index) -> dict:
+    return {
+        "format_version": FORMAT_VERSION,
+        "built_at": index.built_at,
+        "embedder": {"name": index.embedder_name, "dim": index.dim},
+        "chunking": asdict(index.settings.chunking),
+        "tokenizer": index.settings.tokenizer,
+        "bm25": asdict(index.settings.bm25),
+        "vector_index": index.dense.plan.to_json(),
+        "counts": {"documents": len(index.documents), "chunks": len(index.chunks),
+                   "terms": len(index.bm25.terms), "postings": int(index.bm25.indptr[-1])},
+        "documents": [{"name": d.document.name, "sha256": d.document.sha256,
+                       "encoding": d.document.encoding, "path": d.document.path}
+                      for d in index.documents.values()],
+        "duplicates": dict(index.duplicates),
+    }
+
+
+def save_index(index: Index, root: Path) -> Path:
+    """Write ``index`` as a new build of the folder ``root`` and publish it; the build folder."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    build = root / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    build.mkdir()
+    write_documents(build, index.documents)
+    index.chunks.save(build)
+    for name in BM25_ARRAYS:
+        np.save(build / f"bm25_{name}.npy", _whole(getattr(index.bm25, name)))
+    np.save(build / "vectors.npy", np.asarray(_whole(index.vectors), dtype=np.float32))   # no copy if float32
+    save_vector_search(index.dense, build)
+    (build / "manifest.json").write_text(json.dumps(_settings_dict(index), ensure_ascii=False, indent=2),
+                                         encoding="utf-8")
+    _fsync_tree(build)
+    tmp = root / f"{CURRENT}.tmp"
+    tmp.write_text(build.name + "\n", encoding="utf-8")
+    os.replace(tmp, root / CURRENT)
+    for old in root.glob("build-*"):
+        if old.name != build.name:
+            shutil.rmtree(old, ignore_errors=True)
+    return build
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
+
+
+@contextmanager
+def index_lock(root: Path, wait_s: float = 0.0):
+    """One writer per index folder. The lock is an flock, so a killed writer never leaves
+    it held; a second writer waits up to ``wait_s`` seconds, then stops with a message."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "a+", encoding="utf-8") as handle:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    raise IndexLockedError(f"'{root}' is being written by {holder}; wait for it to finish "
+                                           "(or pass --wait SECONDS)") from None
+                time.sleep(0.1)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"rag index (pid {os.getpid()})")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# ---------------------------------------------------------------- loading
+
+def index_exists(root: Path) -> bool:
+    return (Path(root) / CURRENT).is_file()
+
+
+def read_manifest(root: Path) -> tuple[Path, dict]:
+    """(live build folder, its manifest), checked for format and shape."""
+    root = Path(root)
+    try:
+        build = root / (root / CURRENT).read_text(encoding="utf-8").strip()
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexMissingError(f"no index in '{root}'; build one with: rag index [PATHS] --index {root}") from None
+    except (OSError, ValueError) as exc:
+        raise IndexError_(f"the index in '{root}' is damaged ({exc}); rebuild it with: rag index --rebuild") \
+            from exc
+    if not isinstance(manifest, dict):
+        raise IndexError_(f"the index manifest in '{root}' is not a JSON object; rebuild it with: rag index --rebuild")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(f"the index in '{root}' has format version {manifest.get('format_version')}, "
+                                 f"this version reads {FORMAT_VERSION}; rebuild it with: rag index --rebuild")
+    embedder = manifest.get("embedder")
+    if not (isinstance(embedder, dict) and isinstance(embedder.get("name"), str)
+            and isinstance(embedder.get("dim"), int) and isinstance(manifest.get("documents"), list)):
+        raise IndexError_(f"the index manifest in '{root}' is damaged (embedder or documents); "
+                          "rebuild it with: rag index --rebuild")
+    return build, manifest
+
+
+def settings_from_manifest(manifest: dict) -> IndexSettings:
+    """The IndexSettings a manifest records."""
+    try:
+        return IndexSettings(ChunkSettings(**manifest["chunking"]), manifest["tokenizer"],
+                             BM25Params(**manifest["bm25"]))
+    except (KeyError, TypeError, RagError) as exc:
+        raise IndexError_(f"the index manifest is damaged (chunking/tokenizer/bm25: {exc}); "
+                          "rebuild it with: rag index --rebuild") from exc
+
+
+def check_compatible(manifest: dict, settings: IndexSettings | None, embedder: Embedder | None,
+                     root: Path) -> None:
+    """IndexMismatchError saying how to fix it when the index was built with another embedder or settings."""
+    problems = []
+    if embedder is not None and (manifest["embedder"]["name"], manifest["embedder"]["dim"]) != \
+            (embedder.name, embedder.dim):
+        problems.append(f"embedder {manifest['embedder']['name']} (dim {manifest['embedder']['dim']}) "
+                        f"vs requested {embedder.name} (dim {embedder.dim})")
+    if settings is not None and settings_from_manifest(manifest) != settings:
+        problems.append(f"chunking/tokenizer settings {settings_from_manifest(manifest)} vs requested {settings}")
+    if problems:
+        raise IndexMismatchError(f"the index in '{root}' was built with other settings: {'; '.join(problems)}. "
+                                 "Rebuild it with: rag index --rebuild (or use the settings it was built with)")
+
+
+def _damaged(root: Path, what) -> IndexError_:
+    return IndexError_(f"the index in '{root}' is damaged ({what}); rebuild it with: rag index --rebuild")
+
+
+def load_index(root: Path, embedder: Embedder | None = None, settings: IndexSettings | None = None) -> Index:
+    """The published index in ``root``, refused if ``embedder`` or ``settings`` differ from what built it."""
+    build, manifest = read_manifest(root)
+    check_compatible(manifest, settings, embedder, root)
+    dim = manifest["embedder"]["dim"]
+    try:
+        documents = DocumentStore(build, [str(d["name"]) for d in manifest["documents"]])
+        chunks = ChunkTable.load(build, documents)
+        terms, indptr = load_array(build / "bm25_terms.npy"), load_array(build / "bm25_indptr.npy")
+        doc_ids, weights = ArrayFile(build / "bm25_doc_ids.npy"), ArrayFile(build / "bm25_weights.npy")
+        vectors = ArrayFile(build / "vectors.npy")
+        if vectors.shape != (len(chunks), dim):
+            raise ValueError(f"vectors {vectors.shape} for {len(chunks)} chunks of dim {dim}")
+        if not (terms.dtype == np.int64 and indptr.shape == (len(terms) + 1,)
+                and int(indptr[-1]) == len(doc_ids) == len(weights)):
+            raise ValueError("BM25 arrays do not match each other")
+        dense = load_vector_search(build, VectorPlan(**manifest.get("vector_index", {})), vectors, dim)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:  # RuntimeError: faiss reading
+        raise _damaged(root, exc) from exc
+    bm25 = BM25Index(terms, indptr, doc_ids, weights, len(chunks), settings_from_manifest(manifest).bm25)
+    duplicates = manifest.get("duplicates") or {}
+    return Index(settings_from_manifest(manifest), manifest["embedder"]["name"], dim, documents, chunks, bm25,
+                 vectors, dense, str(manifest.get("built_at", "")),
+                 tuple(duplicates.items()) if isinstance(duplicates, dict) else ())

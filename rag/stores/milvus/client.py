@@ -1,0 +1,194 @@
+"""The Milvus store's connection and manifest: the same chunks, vectors and BM25 search in Milvus (2.5+ server or
+cluster, or Milvus Lite embedded in this process), for archives that outgrow one machine.
+
+Three collections per store:
+- ``<name>``: one row per chunk: the normalized text (``search_text``, what BM25 sees,
+  analyzed by Milvus's jieba tokenizer), the original-script text and its spans for display,
+  document, content hash, paragraphs, section, the dense vector, and the sparse BM25 vector
+  that Milvus's BM25 function derives from ``search_text``;
+- ``<name>_documents``: each cleaned document as JSON in parts, for citations (the paragraph,
+  the original-file span, the PDF page), and its content hash for incremental updates;
+- ``<name>_terms``: how many chunks hold each analyzer token, kept by every update, for the
+  answer's word weights (Milvus keeps BM25 statistics but does not expose them).
+What built the store (embedder, chunking, analyzer, vector index plan) is recorded in the
+chunk collection's description and its ``rag.manifest`` property (Milvus Lite keeps only
+properties), and checked when the store is opened. Hybrid search is Milvus's own
+``hybrid_search`` with its ``WeightedRanker`` (scores normalized by arctan, not min-max as
+in the local store); the decline threshold is calibrated for it (answer.DECLINE_BELOW).
+Searching: rag/stores/milvus/store.py; building and updating: rag/stores/milvus/sync.py.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
+from rag.errors import ConfigError, IndexError_, IndexLockedError, IndexMismatchError, IndexMissingError
+from rag.ingest.chunking import ChunkSettings
+from rag.paths import milvus_credentials
+from rag.stores.base import BM25Params, IndexSettings, StoreSpec
+from rag.text.tokens import STOP_CHARS
+
+FORMAT = "rag-reports milvus store"
+FORMAT_VERSION = 1
+MANIFEST_PROPERTY = "rag.manifest"
+PUNCTUATION = list("，。、；：？！“”‘’（）《》〈〉【】「」『』…—·－～,.;:?!()[]{}<>\"'`~@#$%^&*_+=|/\\-")
+# jieba in its default search mode; the string form, since Milvus 2.5's C++ engine rejects the
+# {"type": "jieba", ...} form ("tokenizer name should be string")
+ANALYZER = {"tokenizer": "jieba", "filter": [{"type": "stop", "stop_words": PUNCTUATION + sorted(STOP_CHARS)}]}
+TOKENIZER = "jieba"            # what the analyzer does, in this library's terms (query display, checks)
+VARCHAR_MAX = 65535            # bytes, Milvus's limit for one VARCHAR value
+TERM_MAX = 64                  # longer tokens (URLs, long Latin runs) are not counted: too rare to weigh
+DF_CACHE = 100_000             # tokens whose frequency a store object remembers (an update makes a new one)
+CHUNK_FIELDS = ["doc", "section", "paragraph_start", "paragraph_end", "start", "end", "orig_start", "orig_end",
+                "text"]
+
+
+def pymilvus_module():
+    try:
+        import pymilvus
+    except ImportError as exc:
+        raise ConfigError("the Milvus store needs pymilvus (and milvus-lite for milvus:FILE.db): "
+                          "pip install 'rag-reports[milvus]'") from exc
+    # pymilvus logs every failed call with a traceback, Milvus Lite a failed start, and its in-process
+    # gRPC server each call it does not implement (query iterators ask for a timestamp); the errors
+    # we raise say it all
+    for name in ("pymilvus", "milvus_lite", "grpc._server"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    return pymilvus
+
+
+@contextmanager
+def milvus_errors(spec: StoreSpec, doing: str):
+    """pymilvus exceptions -> the library's errors, naming the store and what failed."""
+    pymilvus = pymilvus_module()
+    try:
+        yield
+    except pymilvus.MilvusException as exc:
+        message = getattr(exc, "message", str(exc))
+        raise IndexError_(f"{spec}: Milvus failed while {doing}: {message}") from exc
+
+
+def connect(spec: StoreSpec):
+    """A client for the store at ``spec`` (Milvus Lite in process, or a server); one-line errors."""
+    pymilvus = pymilvus_module()
+    try:
+        if spec.lite:
+            Path(spec.location).parent.mkdir(parents=True, exist_ok=True)
+            # pymilvus pings every 10 s; Milvus Lite's in-process server allows one ping per 5 minutes
+            # and answers more with GOAWAY ("too_many_pings" on stderr, then a reconnect)
+            return pymilvus.MilvusClient(spec.location, grpc_options={"grpc.keepalive_time_ms": 600_000})
+        credentials = milvus_credentials()
+        return pymilvus.MilvusClient(uri=spec.location, user=credentials.user, password=credentials.password,
+                                     token=credentials.token, timeout=30)
+    except pymilvus.MilvusException as exc:
+        if spec.lite and _held_elsewhere(Path(spec.location)):
+            raise IndexLockedError(f"{spec}: the data folder is open in another process (Milvus Lite allows one "
+                                   "process per data folder; stop the other one or use a Milvus server)") from exc
+        raise IndexError_(f"cannot open the Milvus store {spec}: {getattr(exc, 'message', exc)}. For a server, "
+                          "check that it runs (README: docker compose) and MILVUS_USER/MILVUS_PASSWORD or "
+                          "MILVUS_TOKEN") from exc
+    except (OSError, RuntimeError, ImportError) as exc:   # Milvus Lite failing to start in this process
+        raise IndexError_(f"cannot open the Milvus store {spec}: {exc}") from exc
+
+
+def _held_elsewhere(data_dir: Path) -> bool:
+    """Whether another process holds Milvus Lite's lock on ``data_dir`` (an flock on its LOCK file)."""
+    try:
+        with open(data_dir / "LOCK", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def documents_collection(spec: StoreSpec) -> str:
+    return f"{spec.collection}_documents"
+
+
+def terms_collection(spec: StoreSpec) -> str:
+    return f"{spec.collection}_terms"
+
+
+STOP_TOKENS = frozenset(PUNCTUATION) | STOP_CHARS
+
+
+def analyzer_tokens(text: str) -> list[str]:
+    """What the BM25 analyzer makes of ``text`` (jieba's search mode, lower-cased, stop words
+    dropped), unique, in order: the terms whose document frequencies the store keeps."""
+    import jieba
+
+    tokens = (t.strip().lower() for t in jieba.cut_for_search(text))
+    return [t for t in dict.fromkeys(tokens) if t and t not in STOP_TOKENS and len(t) <= TERM_MAX]
+
+
+def read_manifest(client, spec: StoreSpec) -> dict:
+    """What built the collection, checked for format; refused if it was not built by rag."""
+    with milvus_errors(spec, "reading the collection"):
+        if not client.has_collection(spec.collection):
+            raise IndexMissingError(f"no index in {spec}; build one with: rag index [PATHS] --store {spec}")
+        info = client.describe_collection(spec.collection)
+    for text in ((info.get("properties") or {}).get(MANIFEST_PROPERTY), info.get("description")):
+        try:
+            manifest = json.loads(text or "")
+        except ValueError:
+            continue
+        if isinstance(manifest, dict) and manifest.get("format") == FORMAT:
+            if manifest.get("format_version") != FORMAT_VERSION:
+                raise IndexMismatchError(f"{spec} has store format {manifest.get('format_version')}, this version "
+                                         f"reads {FORMAT_VERSION}; rebuild it with: rag index --rebuild --store {spec}")
+            embedder = manifest.get("embedder")
+            if not (isinstance(embedder, dict) and isinstance(embedder.get("name"), str)
+                    and isinstance(embedder.get("dim"), int) and isinstance(manifest.get("vector_index"), dict)):
+                raise IndexError_(f"the manifest of {spec} is damaged (embedder or vector_index); rebuild it with: "
+                                  f"rag index --rebuild --store {spec}")
+            return manifest
+    raise IndexError_(f"the collection '{spec.collection}' in {spec} was not built by rag (no {MANIFEST_PROPERTY}); "
+                      "use another collection name or rebuild it with: rag index --rebuild --store …")
+
+
+def read_store_manifest(spec: StoreSpec) -> dict:
+    return read_manifest(connect(spec), spec)
+
+
+def settings_from_manifest(manifest: dict) -> IndexSettings:
+    """The chunking and BM25 settings the store was built with (its analyzer is jieba's)."""
+    try:
+        return IndexSettings(ChunkSettings(**manifest["chunking"]), TOKENIZER,
+                             BM25Params(k1=manifest["bm25"]["k1"], b=manifest["bm25"]["b"]))
+    except (KeyError, TypeError) as exc:
+        raise IndexError_(f"the store manifest is damaged ({exc}); rebuild it with: rag index --rebuild") from exc
+
+
+def check_manifest(manifest: dict, spec: StoreSpec, embedder=None, settings: IndexSettings | None = None) -> None:
+    """IndexMismatchError when the store was built with another embedder, chunking or analyzer."""
+    problems = []
+    built = manifest["embedder"]
+    if embedder is not None and (built["name"], built["dim"]) != (embedder.name, embedder.dim):
+        problems.append(f"embedder {built['name']} (dim {built['dim']}) vs requested {embedder.name} "
+                        f"(dim {embedder.dim})")
+    if settings is not None and settings_from_manifest(manifest).chunking != settings.chunking:
+        problems.append(f"chunking {settings_from_manifest(manifest).chunking} vs requested {settings.chunking}")
+    if manifest.get("analyzer") != ANALYZER:
+        problems.append("the BM25 analyzer differs from this version's")
+    if problems:
+        raise IndexMismatchError(f"{spec} was built with other settings: {'; '.join(problems)}. Rebuild it with: "
+                                 f"rag index --rebuild --store {spec} (or use the settings it was built with)")
+
+
+def document_key(name: str, part: int) -> str:
+    """Primary key of a part of a document's JSON: read by key, not by a filter on ``doc``."""
+    return f"{hashlib.blake2b(name.encode('utf-8'), digest_size=16).hexdigest()}:{part}"
+
+
+def filter_literal(text: str) -> str:
+    """A Milvus filter string literal."""
+    return json.dumps(text, ensure_ascii=False)
+
+
