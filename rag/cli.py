@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -83,33 +84,43 @@ def cmd_index(args) -> int:
 
 
 def cmd_ask(args) -> int:
+    from rag.answer.conversation import rewrite
     from rag.answer.extract import ask
     from rag.answer.generate import generate, llm_from_spec
+    from rag.answer.retrieve import check_question
 
     llm = llm_from_spec(args.llm)
     searcher = _open_searcher(_spec(args), args.embedder)
-    answer = generate(searcher, llm, args.question, args.mode, args.k) if llm else \
-        ask(searcher, args.question, args.mode, args.k)
+    question = rewrite(check_question(args.question), args.previous)
+    answer = generate(searcher, llm, question, args.mode, args.k) if llm else \
+        ask(searcher, question, args.mode, args.k)
     if args.json:
         out = answer.to_json()
+        if question != args.question:
+            out["asked"] = args.question
         out.pop("passages")
         for c in out["citations"]:
             for key in ("title", "sentence", "highlights"):
                 c.pop(key)
         _print_json(out)
         return 0
+    if question != args.question:
+        print(f"（理解为：{question}）")
     if answer.notice:
         print(f"（{answer.notice}）")
     print(answer.answer)
     if answer.answered:
         for c in answer.citations:
             where = " / ".join(x for x in (c.doc, c.section) if x)
+            place = f"{c.place} · " if c.place else ""
             page = f"第{c.page}页, " if c.page else ""
-            print(f"\n[{c.n}] {where}, {page}第{c.paragraph}段 (字符 {c.start}-{c.end})\n    {c.text}")
+            print(f"\n[{c.n}] {place}{where}, {page}第{c.paragraph}段 (字符 {c.start}-{c.end})\n    {c.text}")
     else:
         print("\n可能相关:")
         for h in answer.passages[:3]:
-            print(f"  - {h.chunk.doc} 第{h.chunk.paragraph_start}段: {h.chunk.text[:80]}…")
+            place = searcher.store.documents[h.chunk.doc].subject.place
+            print(f"  - {f'[{place}] ' if place else ''}{h.chunk.doc} 第{h.chunk.paragraph_start}段: "
+                  f"{h.chunk.text[:80]}…")
     return 0
 
 
@@ -120,8 +131,11 @@ def cmd_docs(args) -> int:
     chunk_counts = store.chunk_counts()
     rows = []
     for name, doc in store.documents.items():
+        subject = doc.subject
         rows.append({
             "doc": name, "title": doc.title, "encoding": doc.document.encoding,
+            "subject": {"places": list(subject.places), "path": list(subject.path), "body": subject.body,
+                        "years": list(subject.years), "source": subject.source},
             "paragraphs": len(doc.paragraphs), "chunks": chunk_counts[name],
             "removed": [{"kind": r.kind, "start": r.start, "end": r.end, "text": r.text} for r in doc.removals]
             + [{"kind": "extraction", "start": None, "end": None, "text": t} for t in doc.document.dropped],
@@ -130,7 +144,11 @@ def cmd_docs(args) -> int:
         _print_json(rows)
         return 0
     for row in rows:
-        print(f"{row['doc']}  {row['title'] or '(无标题)'}  [{row['encoding']}] "
+        s = row["subject"]
+        about = " › ".join(s["path"]) or "（地方未知）"
+        about += (f" {s['body']}" if s["body"] else "") + (f" {'、'.join(map(str, s['years']))}年" if s["years"] else "")
+        print(f"{row['doc']}  {row['title'] or '(无标题)'}  {about}{' (sidecar)' if s['source'] == 'sidecar' else ''}  "
+              f"[{row['encoding']}] "
               f"{row['paragraphs']} paragraphs, {row['chunks']} chunks, {len(row['removed'])} removed")
         for r in row["removed"]:
             where = f"@{r['start']}-{r['end']}" if r["start"] is not None else "@extraction"
@@ -254,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question with citations",
                        parents=[common["store"], common["embedder"], common["json"], common["llm"]])
     p.add_argument("question")
+    p.add_argument("--previous", help="the question before it: a follow-up (那张掖呢?) is rewritten against it")
     p.add_argument("--mode", default="hybrid", choices=list(MODES))
     p.add_argument("-k", type=int, default=5, help="passages to retrieve")
     p.set_defaults(func=cmd_ask)
@@ -330,7 +349,6 @@ def _bench_parser(sub, common) -> None:
 
 def main(argv=None) -> int:
     """Run the ``rag`` command; the exit code."""
-    import os
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     args = build_parser().parse_args(argv)
     try:
@@ -341,6 +359,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:   # rag ask … | head: the reader has what it wanted
+        sys.stderr = open(os.devnull, "w")
+        return 0
 
 
 if __name__ == "__main__":

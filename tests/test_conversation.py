@@ -1,13 +1,25 @@
-from rag.answer.conversation import is_follow_up, retrieval_question
+"""Follow-ups rewritten into the standalone question they stand for."""
+import pytest
+
+from rag.answer.conversation import is_follow_up, rewrite
+
+PREVIOUS = "达州建成了多少个雪亮工程监控探头?"
 
 
-def test_follow_ups_are_combined_with_the_previous_question():
-    previous = "达州建成了多少个雪亮工程监控探头?"
-    assert retrieval_question("那乐山呢?", previous) == f"{previous} 那乐山呢?"
-    assert is_follow_up("这个数字是哪一年的?")
-    assert retrieval_question("那乐山呢?", None) == "那乐山呢?"
+@pytest.mark.parametrize("question, previous, expected", [
+    ("那张掖呢?", PREVIOUS, "张掖建成了多少个雪亮工程监控探头?"),
+    ("那乐山的呢?", PREVIOUS, "乐山建成了多少个雪亮工程监控探头?"),
+    ("那荣昌区的情况呢?", "张掖市建成了多少个四级综治中心?", "荣昌区建成了多少个四级综治中心?"),
+    ("2021年呢?", "乐山平安建设群众满意度在全省排第几?", "2021年乐山平安建设群众满意度在全省排第几?"),
+    ("这个数字是哪一年的?", PREVIOUS, "达州建成了雪亮工程监控探头的数字是哪一年的?"),
+    ("还有哪些做法?", "达州怎样化解矛盾纠纷?", "达州化解矛盾纠纷还有哪些做法?"),
+    ("荣昌区建成视频监控多少个?", PREVIOUS, "荣昌区建成视频监控多少个?"),   # stands alone
+    ("那张掖呢?", None, "那张掖呢?"),                                      # nothing to lean on
+])
+def test_rewrites(question, previous, expected):
+    assert rewrite(question, previous) == expected
 
 
-def test_standalone_questions_are_left_alone():
+def test_follow_up_detection():
+    assert is_follow_up("这个数字是哪一年的?") and is_follow_up("那乐山呢?")
     assert not is_follow_up("张掖市建成了多少个四级综治中心?")
-    assert retrieval_question("荣昌区建成视频监控多少个?", "达州建成了多少探头?") == "荣昌区建成视频监控多少个?"

@@ -109,3 +109,18 @@ def test_ctrl_c_leaves_partial_results(tmp_path, capsys, monkeypatch):
     folder = Path(summary["report"])
     assert len((folder / "results.jsonl").read_text(encoding="utf-8").splitlines()) == 4
     assert "(interrupted)" in (folder / "summary.md").read_text(encoding="utf-8")
+
+
+def test_a_bad_question_is_an_error_row_not_the_end_of_the_batch(tmp_path, capsys):
+    questions = tmp_path / "q.jsonl"
+    rows = [{"id": "a", "question": "张掖市建成了多少个四级综治中心?", "answers": ["981"]},
+            {"id": "b", "question": "   ", "answers": []},
+            {"id": "c", "question": "那达州呢?", "previous": "张掖市建成了多少个四级综治中心?", "answers": []}]
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    assert main(["eval", str(questions), "--docs", str(SEEDS), "--embedder", "hashing", "--modes", "bm25",
+                 "--reports", str(tmp_path), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    m = summary["modes"]["bm25"]
+    assert m["errors"] == 1 and m["n"] == 2 and m["answer_hit"] == 1.0 and m["scope_errors"] == 0
+    results = [json.loads(line) for line in (Path(summary["report"]) / "results.jsonl").open(encoding="utf-8")]
+    assert "empty" in results[1]["error"] and results[2]["asked"] == "达州建成了多少个四级综治中心?"

@@ -10,10 +10,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.answer.conversation import retrieval_question
+from rag.answer.conversation import rewrite
 from rag.answer.extract import compose, question_terms
 from rag.answer.generate import MARKER, LLMConfig, condense, llm_from_spec, prompt_passages, stream_answer
-from rag.answer.retrieve import Searcher
+from rag.answer.retrieve import Searcher, check_question
 from rag.errors import RagError
 from rag.ingest.documents import SUPPORTED_SUFFIXES, load_documents
 from rag.stores.base import MODES
@@ -56,7 +56,7 @@ def chat_turn(state: AppState, question: str, history: list, previous: str | Non
     user = {"role": "user", "content": text_html(question or "")}
     searcher, llm, shown = state.searcher, state.llm, SCRIPTS[script]
     try:
-        resolved = retrieval_question(question, previous)
+        resolved = rewrite(check_question(question), previous)
         if llm and resolved != question:
             try:
                 resolved = condense(llm, previous, question)
@@ -76,7 +76,9 @@ def chat_turn(state: AppState, question: str, history: list, previous: str | Non
         yield history + [user, {"role": "assistant", "content": text_html(str(exc))}], "", "", previous
         return
     panel = citations_html(searcher.store, answer, question_terms(resolved), shown)
-    yield history + [user, {"role": "assistant", "content": answer_markdown(answer, shown)}], panel, "", resolved
+    understood = f"<div class='rewritten'>理解为：{text_html(resolved, shown)}</div>" if resolved != question.strip() else ""
+    yield history + [user, {"role": "assistant", "content": understood + answer_markdown(answer, shown)}], panel, "", \
+        resolved
 
 
 def upload_files(state: AppState, paths) -> tuple[str, list[list]]:
@@ -143,7 +145,7 @@ def build_app(state: AppState):
                     gr.Markdown("### 引用来源")
                     citations = gr.HTML(elem_id="citations")
         with gr.Tab("文档"):
-            documents = gr.Dataframe(headers=["文件", "标题", "段落", "分块", "清理移除"],
+            documents = gr.Dataframe(headers=["文件", "标题", "地方", "段落", "分块", "清理移除"],
                                      value=documents_rows(state.searcher.store), elem_id="documents",
                                      interactive=False, wrap=True)
             upload = gr.File(label="上传报告 (.txt .md .docx .pdf .html)", file_count="multiple", file_types=list(SUPPORTED_SUFFIXES),
@@ -161,6 +163,8 @@ def build_app(state: AppState):
         inputs = [question, chatbot, previous, mode, k, script]
         send.click(on_ask, inputs, outputs, concurrency_limit=8, api_name="ask")
         question.submit(on_ask, inputs, outputs, concurrency_limit=8, api_name=False)
+        # clearing the chat forgets the follow-up context and the sources shown with it
+        chatbot.clear(lambda: (None, ""), None, [previous, citations], api_name=False)
         upload.upload(on_upload, [upload], [upload_log, documents], api_name=False)
     return app, {"theme": theme, "css": CSS}
 

@@ -83,7 +83,7 @@ def _neighbours(store, c: Citation, script: str) -> str:
 
 
 def citation_html(store, c: Citation, script: str) -> str:
-    head = " · ".join(text_html(x, script) for x in (c.doc, c.title, c.section) if x)
+    head = " · ".join(text_html(x, script) for x in (c.place, c.doc, c.title, c.section) if x)
     page = f" · 第{c.page}页" if c.page else ""
     return (f"<div class='citation' id='cite-{c.n}'><div class='cite-head'><b>[{c.n}]</b> {head}{page} · 第{c.paragraph}段"
             f"</div><p>{_spans_html(c.text, script, c.highlights, c.sentence)}</p>{_neighbours(store, c, script)}</div>")
@@ -95,7 +95,9 @@ def citations_html(store, answer: Answer, terms, script: str = "original") -> st
     rows = []
     for hit in answer.passages[:3]:
         chunk = hit.chunk
-        rows.append(f"<div class='citation maybe'><div class='cite-head'>可能相关 · {text_html(chunk.doc, script)} · "
+        place = store.documents[chunk.doc].subject.place
+        where = " · ".join(text_html(x, script) for x in (place, chunk.doc) if x)
+        rows.append(f"<div class='citation maybe'><div class='cite-head'>可能相关 · {where} · "
                     f"第{chunk.paragraph_start}段</div><p>{_spans_html(chunk.text, script, highlight_spans(chunk.text, terms))}"
                     f"</p></div>")
     return f"<p class='not-found'>{NOT_FOUND}</p>" + "".join(rows)
@@ -123,9 +125,10 @@ def documents_rows(store, limit: int = DOCUMENT_ROWS) -> list[list]:
         pinyin = sum(r.kind == "pinyin" for r in doc.removals)
         if pinyin:
             removed = f"pinyin ×{pinyin}" + (f"；{removed}" if removed else "")
-        rows.append([name, doc.title, len(doc.paragraphs), chunk_counts[name], removed or "—"])
+        about = " › ".join(doc.subject.path) + (f" {doc.subject.years[0]}" if doc.subject.years else "")
+        rows.append([name, doc.title, about.strip() or "—", len(doc.paragraphs), chunk_counts[name], removed or "—"])
     if len(store.documents) > limit:
-        rows.append(["…", f"共 {len(store.documents):,} 个文档，此处列出前 {limit} 个；全部文档：rag docs", "", "", ""])
+        rows.append(["…", f"共 {len(store.documents):,} 个文档，此处列出前 {limit} 个；全部文档：rag docs", "", "", "", ""])
     return rows
 
 
@@ -139,4 +142,5 @@ CSS = """
 .cite-ref { text-decoration: none; font-weight: 600; margin-left: 1px; }
 .unverified { color: #9a6700; font-size: 0.9em; }
 .notice { color: #57606a; }
+.rewritten { color: #8c959f; font-size: 0.85em; margin-bottom: 4px; }
 """

@@ -1,25 +1,76 @@
-"""Follow-up questions: "那乐山呢?" or "这个数字是哪一年的?" lean on the previous turn.
-For retrieval such a question is combined with the previous question; the answer
-still shows the question as the user typed it."""
+"""Follow-up questions ("那张掖呢?", "这个数字是哪一年的?") rewritten into the standalone
+question they stand for, so that retrieval, the scope check and the person reading the
+answer all see the same question: "那张掖呢?" after "达州建成了多少个雪亮工程监控探头?"
+becomes "张掖建成了多少个雪亮工程监控探头?" (the new place put in the old one's stead),
+never the two questions glued together.
+"""
 from __future__ import annotations
 
 import re
 
+from rag.answer.question import analyze
 from rag.text.normalize import normalize
 
 # Openers and references that only make sense after an earlier question.
 FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|而|其中|它|他们|她们|该|此)|这个|这些|那个|那些|上述|其|呢[?？]?$")
 SHORT_QUESTION = 8  # characters; shorter questions rarely stand alone
+OPENER = re.compile(r"^(那么|那|还有|另外|而|至于)\s*")
+SOFT_OPENER = re.compile(r"^(那么|那|而|至于)\s*")     # dropped when the topic goes in front
+TRAILER = re.compile(r"(的情况|情况|的)?(又)?(怎么样|如何)?呢?[?？!！。\s]*$")
+DEMONSTRATIVE = re.compile(r"这个|这一|这些|那个|该|此|上述")   # 这个数字 -> <topic>的数字
+PRONOUN = re.compile(r"它们|它|其(?!中|他|它|余|实)")           # 它 -> <topic>
+# What a question asks for, cut from the previous question to leave its topic.
+ASKING = re.compile(r"(是)?(多少|几)[个名家次件起所座条项人位支批万千百十倍种类年天岁路]?|哪些|叫做?什么|什么|哪一?年|谁|是否|如何|怎样"
+                    r"|吗|呢|[?？!！。]+$")
 
 
 def is_follow_up(question: str) -> bool:
-    """Whether a question leans on the previous turn (a referring opener or word, 呢, or very short)."""
     q = normalize(question).strip()
     return bool(FOLLOW_UP.search(q)) or len(re.sub(r"[\W_]", "", q)) < SHORT_QUESTION
 
 
-def retrieval_question(question: str, previous: str | None) -> str:
-    """The text to retrieve with: the question itself, or previous + question for a follow-up."""
-    if previous and is_follow_up(question):
-        return f"{previous.strip()} {question.strip()}"
-    return question
+def rewrite(question: str, previous: str | None) -> str:
+    """The standalone question a follow-up stands for; the question itself if it stands alone
+    (or there is nothing before it)."""
+    question = question.strip()
+    if not previous or not previous.strip() or not is_follow_up(question):
+        return question
+    previous = previous.strip()
+    asked, before = analyze(question), analyze(previous)
+    core = TRAILER.sub("", OPENER.sub("", question))
+    rest = core
+    for form in (*asked.place_forms, *(f"{y}年" for y in asked.years), *(str(y) for y in asked.years)):
+        rest = rest.replace(form, "")
+    if (asked.places or asked.years) and not rest.strip():
+        return _substitute_scope(previous, before, asked)
+    topic = _topic(previous)
+    plain = SOFT_OPENER.sub("", question)
+    if DEMONSTRATIVE.search(plain):
+        return DEMONSTRATIVE.sub(topic + "的", plain, count=1)
+    if PRONOUN.search(plain):
+        return PRONOUN.sub(topic, plain, count=1)
+    return f"{topic}{'' if plain.startswith(('还有', '另外')) else '，'}{plain}"
+
+
+def _substitute_scope(previous: str, before, asked) -> str:
+    """The previous question with the follow-up's place and year in place of its own."""
+    text = previous
+    if asked.place_forms:
+        new_place = asked.place_forms[0]
+        if before.place_forms:
+            text = text.replace(before.place_forms[0], new_place, 1)
+        else:
+            text = new_place + text
+    if asked.years:
+        if before.years:
+            text = re.sub(rf"{before.years[0]}年?", f"{asked.years[0]}年", text, count=1)
+        else:
+            text = f"{asked.years[0]}年{text}"
+    return text
+
+
+def _topic(previous: str) -> str:
+    """What the previous question was about, without what it asked (达州建成了雪亮工程监控探头)."""
+    topic = ASKING.sub("", previous).strip(" ，,")
+    return re.sub(r"了$", "", topic) or previous
+

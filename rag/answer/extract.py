@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.answer.question import FILLER_WORDS, QuestionAnalysis, analyze, holds_answer
 from rag.answer.retrieve import Retrieval, Searcher
+from rag.answer.scope import in_scope, not_found_notice
 from rag.ingest.chunking import sentence_spans
 from rag.ingest.clean import CleanDocument
 from rag.stores.base import Hit
@@ -33,6 +35,7 @@ DECLINE_BELOW = {"local": 0.5, "milvus": 0.5}
 DENSE_CONFIDENT = 0.89     # ... unless the embedder is this sure of a chunk (a paraphrase) ...
 DENSE_MIN_COVERAGE = 0.2   # ... and it still shares some of the question's words
 EXTRA_SENTENCE_RATIO = 0.8  # further sentences must score this share of the best one
+RUN_IN_HEADING = 24        # a paragraph's first sentence up to this long heads the rest ("强化科技支撑体系。")
 MAX_SENTENCES = 3
 SENTENCE_POOL = 5          # chunks whose sentences compete
 
@@ -52,6 +55,7 @@ class Citation:
     sentence: tuple[int, int]            # cited sentence's span within ``text``
     highlights: tuple[tuple[int, int], ...]  # matched query terms within ``text``
     page: int | None = None              # PDF page of the cited sentence
+    place: str = ""                      # what the report is about (its subject), e.g. 达州市
 
 
 @dataclass(frozen=True)
@@ -67,16 +71,19 @@ class Answer:
     passages: tuple[Hit, ...]            # what retrieval returned, for "可能相关" when declined
     timings_ms: dict = field(default_factory=dict)
     generated: tuple = ()                # generate.CheckedSentence per model sentence, when a model wrote it
-    notice: str = ""                     # e.g. why a generated answer fell back to the extractive one
+    notice: str = ""                     # e.g. whose figure it is, or why a generated answer fell back
+    analysis: QuestionAnalysis | None = None   # the answer type and scope the question asked for
 
     def to_json(self) -> dict:
         return {
             "question": self.question, "answered": self.answered, "answer": self.answer,
-            "citations": [{"n": c.n, "doc": c.doc, "title": c.title, "section": c.section,
+            "citations": [{"n": c.n, "doc": c.doc, "place": c.place, "title": c.title, "section": c.section,
                            "paragraph": c.paragraph, "page": c.page, "text": c.text, "start": c.start, "end": c.end,
                            "sentence": list(c.sentence), "highlights": [list(h) for h in c.highlights]}
                           for c in self.citations],
             "mode": self.mode, "confidence": round(self.confidence, 4),
+            **({"scope": {"answer_type": self.analysis.answer_type, "places": list(self.analysis.places),
+                          "years": list(self.analysis.years)}} if self.analysis else {}),
             **({"sentences": [{"text": g.text, "citations": list(g.markers), "verified": g.verified,
                                "reason": g.reason} for g in self.generated]} if self.generated else {}),
             **({"notice": self.notice} if self.notice else {}),
@@ -90,7 +97,8 @@ def question_terms(question: str) -> list[str]:
     """Content words of the question (jieba precise mode on the normalized text), unique.
     Words rather than the BM25 bigrams: a bigram straddling two words ("市建" in
     "张掖市建成") is absent from the answer and would wrongly lower coverage."""
-    words = [w for w in jieba_words(query_text(normalize(question))) if len(w) > 1 or w.isdigit()]
+    words = [w for w in jieba_words(query_text(normalize(question)))
+             if (len(w) > 1 or w.isdigit()) and w not in FILLER_WORDS]
     return list(dict.fromkeys(words))
 
 
@@ -135,30 +143,55 @@ def make_citation(n: int, doc: CleanDocument, section: str, start: int, end: int
     o_start, o_end = doc.original_span(start, end)
     return Citation(n, doc.document.name, doc.title, section, para.number, text, o_start, o_end,
                     (start - para.start, min(end, para.end) - para.start), highlight_spans(text, terms),
-                    doc.page_at(o_start))
+                    doc.page_at(o_start), doc.subject.label())
 
 
 def compose(searcher: Searcher, retrieval: Retrieval) -> Answer:
     """The extractive answer from retrieved chunks: the sentences that best cover the question,
-    each cited, or a decline when no chunk covers enough of it."""
+    each cited, or a decline when no chunk covers enough of it. When the question names a
+    place or year, only passages in that scope may answer (rag.answer.scope); if none holds
+    the fact the question is declined, saying so, whatever other reports say."""
     t0 = time.perf_counter()
     store = searcher.store
+    analysis = analyze(retrieval.question)
     terms = question_terms(retrieval.question)
     weights = store.word_weights(terms)
+    # the place and year words are checked by scope; in a report about that place they are met
+    content = np.asarray([t in analysis.terms for t in terms], dtype=bool)
     hits = retrieval.hits
-    chunk_cov = [coverage(terms, weights, normalize(h.chunk.search_text)) for h in hits]
-    confidence = max(chunk_cov, default=0.0)
-    paraphrase = any(h.dense >= DENSE_CONFIDENT and c >= DENSE_MIN_COVERAGE for h, c in zip(hits, chunk_cov))
+    subjects = {h.chunk.doc: store.documents[h.chunk.doc].subject for h in hits[:SENTENCE_POOL]}
+    in_scope_hits, chunk_cov = [], []
+    for rank, h in enumerate(hits):
+        text = normalize(h.chunk.search_text)
+        subject = subjects.get(h.chunk.doc) if rank < SENTENCE_POOL else None
+        scoped = bool(analysis.places) and subject is not None and bool(subject.places)
+        chunk_cov.append(coverage([t for t, c in zip(terms, content) if c], weights[content], text) if scoped
+                         and content.any() else coverage(terms, weights, text))
+        in_scope_hits.append(subject is None or in_scope(analysis, subject, text))
+    confidence = max((c for c, ok in zip(chunk_cov, in_scope_hits) if ok), default=0.0)
+    outside = max((c for c, ok in zip(chunk_cov, in_scope_hits) if not ok), default=0.0)
+    paraphrase = any(h.dense >= DENSE_CONFIDENT and c >= DENSE_MIN_COVERAGE and ok
+                     for h, c, ok in zip(hits, chunk_cov, in_scope_hits))
 
     candidates = []  # (score, doc, section, start, end)
     if confidence >= DECLINE_BELOW[store.kind] or paraphrase:
         for rank, hit in enumerate(hits[:SENTENCE_POOL]):
-            chunk, section = hit.chunk, normalize(hit.chunk.section)
-            for s, e in sentence_spans(chunk.text):
+            if not in_scope_hits[rank]:
+                continue
+            chunk, subject = hit.chunk, subjects[hit.chunk.doc]
+            # in a report about the asked place, sentences compete on what else they say
+            scoring = (([t for t, c in zip(terms, content) if c], weights[content])
+                       if analysis.places and subject.places and content.any() else (terms, weights))
+            heading = normalize(chunk.section)
+            for s, e, lead in _sentences_with_lead(chunk.text):
                 sentence = normalize(chunk.text[s:e])
-                # the section heading counts for its sentences; earlier hits win ties
-                score = coverage(terms, weights, f"{section}\n{sentence}") + \
-                    0.5 * coverage(terms, weights, sentence) - 0.02 * rank
+                if not (in_scope(analysis, subject, sentence) and holds_answer(analysis.answer_type, sentence)):
+                    continue
+                # the section heading and a run-in heading count for their sentences; earlier hits win ties
+                in_context = coverage(*scoring, f"{heading}\n{normalize(lead)}\n{sentence}")
+                if in_context < DENSE_MIN_COVERAGE:
+                    continue   # says nothing the question asks about, whatever its chunk's similarity
+                score = in_context + 0.5 * coverage(*scoring, sentence) - 0.02 * rank
                 candidates.append((score, chunk.doc, chunk.section, chunk.start + s, chunk.start + e))
     candidates.sort(key=lambda c: -c[0])
     chosen, seen = [], set()
@@ -174,11 +207,31 @@ def compose(searcher: Searcher, retrieval: Retrieval) -> Answer:
         doc = store.documents[doc_name]
         citations.append(make_citation(n, doc, section, start, end, terms))
         parts.append(f"{doc.text[start:end]}[{n}]")
+    answered = bool(citations)
+    notice = ""
+    if not answered and analysis.scoped and outside >= DECLINE_BELOW[store.kind]:
+        notice = not_found_notice(analysis)   # the fact is there, for another place or year
+    elif answered and not analysis.places:
+        places = list(dict.fromkeys(s.place for s in subjects.values() if s.place))
+        cited = list(dict.fromkeys(store.documents[c.doc].subject.place for c in citations if c.place))
+        if len(places) > 1 and cited:
+            notice = f"答案出自{'、'.join(cited)}的报告（问题没有指明地方）。"
     timings = dict(retrieval.timings_ms)
     timings["answer"] = (time.perf_counter() - t0) * 1000
-    answered = bool(citations)
     return Answer(retrieval.question, answered, "".join(parts) if answered else NOT_FOUND,
-                  tuple(citations), retrieval.mode, confidence, hits, timings)
+                  tuple(citations), retrieval.mode, confidence, hits, timings, notice=notice, analysis=analysis)
+
+
+def _sentences_with_lead(text: str):
+    """(start, end, run-in heading) of each sentence of a chunk: the heading is the first
+    sentence of its line when that is short, for the line's other sentences."""
+    out, line_start = [], 0
+    for line in text.split("\n"):
+        spans = sentence_spans(line)
+        lead = line[spans[0][0]:spans[0][1]] if len(spans) > 1 and spans[0][1] - spans[0][0] <= RUN_IN_HEADING else ""
+        out += [(line_start + s, line_start + e, lead if i else "") for i, (s, e) in enumerate(spans)]
+        line_start += len(line) + 1
+    return out
 
 
 def ask(searcher: Searcher, question: str, mode: str = "hybrid", k: int = 5) -> Answer:

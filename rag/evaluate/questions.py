@@ -18,10 +18,11 @@ class EvalQuestion:
     answers: tuple[str, ...]      # empty: unanswerable, the right behaviour is to decline
     doc: str | None = None        # gold document (file name), when there is one
     evidence: str | None = None   # a passage of the gold document that answers it
+    previous: str | None = None   # the question before it, for a follow-up (那张掖呢?)
 
 
 def load_jsonl_questions(path: Path) -> list[EvalQuestion]:
-    """One question per line: {"id", "question", "answers": [...], "doc", "evidence"}."""
+    """One question per line: {"id", "question", "answers": [...], "doc", "evidence", "previous"}."""
     questions = []
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
@@ -34,11 +35,11 @@ def load_jsonl_questions(path: Path) -> list[EvalQuestion]:
             for key, kinds in (("id", (str,)), ("question", (str,)), ("answers", (list,))):
                 if not isinstance(row.get(key), kinds):
                     raise DocumentError(path, f"line {n}: field '{key}' must be a {kinds[0].__name__}")
-            for key in ("doc", "evidence"):
+            for key in ("doc", "evidence", "previous"):
                 if row.get(key) is not None and not isinstance(row[key], str):
                     raise DocumentError(path, f"line {n}: field '{key}' must be a string or null")
             questions.append(EvalQuestion(row["id"], row["question"], tuple(map(str, row["answers"])),
-                                          row.get("doc"), row.get("evidence")))
+                                          row.get("doc"), row.get("evidence"), row.get("previous")))
     return questions
 
 

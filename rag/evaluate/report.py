@@ -8,7 +8,8 @@ from pathlib import Path
 from rag.evaluate.scoring import ANSWER_CHUNKS, QuestionResult
 
 TABLE_KEYS = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10", f"evidence@{ANSWER_CHUNKS}", "answer_hit",
-              "citation_ok", "verified_share", "decline_precision", "decline_recall", "latency_ms_p50",
+              "citation_ok", "verified_share", "decline_precision", "decline_recall", "scope_errors", "errors",
+              "latency_ms_p50",
               "latency_ms_p95")
 
 
@@ -63,7 +64,8 @@ def plot(folder: Path, results: list[QuestionResult], summary: dict) -> None:
                     marker="o", label=mode)
     ax.set(xlabel="k", ylabel="Hit@k (gold document in top k)", title="Hit@k by retrieval mode")
     ax.grid(alpha=0.3)
-    ax.legend()
+    if ax.get_legend_handles_labels()[0]:   # a set without gold documents plots no lines
+        ax.legend()
     fig.tight_layout()
     fig.savefig(folder / "hit_at_k.png", dpi=120)
     plt.close(fig)

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.answer.conversation import rewrite
 from rag.answer.extract import compose
-from rag.answer.retrieve import Retrieval, Searcher
-from rag.errors import ConfigError
+from rag.answer.retrieve import Retrieval, Searcher, check_question
+from rag.answer.scope import names_place
+from rag.errors import ConfigError, QueryError
 from rag.evaluate.questions import EvalQuestion
 from rag.text.normalize import normalize
 
@@ -38,6 +40,9 @@ class QuestionResult:
     timings_ms: dict = field(default_factory=dict)
     sentences: int = 0                    # generated sentences (generative answers only)
     verified: int = 0                     # of those, verified against the cited passages
+    scope_error: bool | None = None       # answered from a report about another place than the one asked
+    error: str = ""                       # why the question could not be asked (it is counted, not scored)
+    asked: str = ""                       # the question as rewritten against ``previous``
 
 
 # ------------------------------------------------------------------ scoring
@@ -55,9 +60,19 @@ def contains_any(text: str, needles) -> bool:
 
 
 def score_question(searcher: Searcher, q: EvalQuestion, mode: str, llm=None) -> QuestionResult:
-    """``mode`` is a retrieval mode, or ``<mode>+llm`` for a generative answer from ``llm``."""
+    """``mode`` is a retrieval mode, or ``<mode>+llm`` for a generative answer from ``llm``.
+    A question that cannot be asked (empty, too long …) gives an error row, not an exception."""
+    try:
+        return _score(searcher, q, mode, llm)
+    except QueryError as exc:
+        return QuestionResult(q.id, mode, q.question, q.doc, bool(q.answers), None, (), False, "", (), None, None,
+                              None, error=str(exc))
+
+
+def _score(searcher: Searcher, q: EvalQuestion, mode: str, llm) -> QuestionResult:
     base_mode = mode.removesuffix("+llm")
-    retrieval = searcher.search(q.question, base_mode, k=RETRIEVE_CHUNKS)
+    asked = rewrite(check_question(q.question), q.previous)
+    retrieval = searcher.search(asked, base_mode, k=RETRIEVE_CHUNKS)
     answer = compose(searcher, Retrieval(retrieval.question, base_mode, retrieval.hits[:ANSWER_CHUNKS],
                                          retrieval.query_tokens, dict(retrieval.timings_ms)))
     if mode.endswith("+llm"):
@@ -77,7 +92,22 @@ def score_question(searcher: Searcher, q: EvalQuestion, mode: str, llm=None) -> 
                           tuple((h.chunk.doc, h.chunk.paragraph_start, round(h.score, 4)) for h in retrieval.hits[:10]),
                           answer.answered, answer.answer, tuple(c.doc for c in answer.citations),
                           evidence_hit, answer_hit, citation_ok, timings,
-                          len(answer.generated), sum(g.verified for g in answer.generated))
+                          len(answer.generated), sum(g.verified for g in answer.generated),
+                          scope_error(searcher, answer), asked=asked if asked != q.question else "")
+
+
+def scope_error(searcher: Searcher, answer) -> bool | None:
+    """For an answered question that names a place: whether a citation comes from a report
+    about another place without its sentence naming the place asked (None: not applicable)."""
+    if not (answer.answered and answer.analysis and answer.analysis.places):
+        return None
+    for c in answer.citations:
+        subject = searcher.store.documents[c.doc].subject
+        sentence = normalize(c.text[c.sentence[0]:c.sentence[1]])
+        if subject.places and not any(p in subject.places or names_place(sentence, p, subject)
+                                      for p in answer.analysis.places):
+            return True
+    return False
 
 
 def answer_citation_doc(answer, gold_answers) -> str | None:
@@ -102,7 +132,8 @@ def summarize(results: list[QuestionResult], modes) -> dict:
     """Per mode: hit@k, MRR, nDCG, evidence, answer and citation hits, declines, latency per stage."""
     out = {"n": len({r.id for r in results}), "modes": {}}
     for mode in modes:
-        rs = [r for r in results if r.mode == mode]
+        errors = [r for r in results if r.mode == mode and r.error]
+        rs = [r for r in results if r.mode == mode and not r.error]
         ranked = [r for r in rs if r.gold_doc]
         m = {f"hit@{k}": _mean(r.rank is not None and r.rank <= k for r in ranked) for k in DEPTHS}
         m["mrr@10"] = _mean((1 / r.rank if r.rank and r.rank <= 10 else 0.0) for r in ranked)
@@ -115,6 +146,8 @@ def summarize(results: list[QuestionResult], modes) -> dict:
         unanswerable = sum(not r.answerable for r in rs)
         m["decline_precision"] = round(declined_right / declined, 4) if declined else None
         m["decline_recall"] = round(declined_right / unanswerable, 4) if unanswerable else None
+        m["scope_errors"] = sum(bool(r.scope_error) for r in rs)
+        m["errors"] = len(errors)
         generated = sum(r.sentences for r in rs)
         m["verified_share"] = round(sum(r.verified for r in rs) / generated, 4) if generated else None
         totals = [r.timings_ms.get("total", 0.0) for r in rs]

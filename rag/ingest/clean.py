@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.ingest.documents import Document
+from rag.ingest.subject import Subject
 from rag.text.normalize import normalize
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
@@ -62,6 +63,7 @@ class CleanDocument:
     origin: np.ndarray             # origin[i] = offset in document.text of cleaned char i
     paragraphs: tuple[Paragraph, ...]
     removals: tuple[Removal, ...]
+    subject: Subject = Subject()   # what the report is about (set by ingest.prepare)
 
     @property
     def title(self) -> str:

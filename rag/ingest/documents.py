@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.errors import DocumentError
+from rag.ingest.subject import DocumentMeta, read_sidecar, sidecar_path
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
 MAX_REPLACEMENT_SHARE = 0.002  # UTF-8 with a few stray bytes is still UTF-8
@@ -30,6 +31,7 @@ class Document:
     title: str = ""
     date: str = ""
     dropped: tuple[str, ...] = ()         # what extraction removed (running headers, page numbers)
+    meta: DocumentMeta | None = None      # a sidecar NAME.meta.json's title, place and year
 
 
 @dataclass(frozen=True)
@@ -162,9 +164,15 @@ def read_document(path) -> Document:
         extracted = formats.extract_markdown(text) if suffix == ".md" else formats.Extracted(text)
     if not extracted.text.strip():
         raise DocumentError(path, "empty file: nothing to index")
-    return Document(path.name, str(path), extracted.text, encoding, hashlib.sha256(raw).hexdigest(),
-                    extracted.heading_lines, extracted.page_starts, extracted.title, extracted.date,
-                    extracted.dropped)
+    meta, digest = None, hashlib.sha256(raw)
+    sidecar = sidecar_path(path)
+    if sidecar is not None:
+        meta, sidecar_raw = read_sidecar(sidecar)
+        digest.update(b"\0sidecar\0" + sidecar_raw)   # editing the sidecar re-indexes the report
+    return Document(path.name, str(path), extracted.text, encoding, digest.hexdigest(),
+                    extracted.heading_lines, extracted.page_starts, (meta.title if meta and meta.title else
+                                                                     extracted.title), extracted.date,
+                    extracted.dropped, meta)
 
 
 def load_documents(paths) -> LoadResult:

@@ -1,11 +1,12 @@
 """Documents cleaned and chunked: what every store is built from."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.errors import DocumentError
 from rag.ingest.chunking import Chunk, ChunkSettings, chunk_document
 from rag.ingest.clean import CleanDocument, clean
+from rag.ingest.subject import detect_subject
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ def prepare(documents, chunking: ChunkSettings, failures=()) -> Prepared:
                                           "furniture or advertising"))
             continue
         first_by_hash[doc.sha256] = doc.name
+        cdoc = replace(cdoc, subject=detect_subject(cdoc.text, [p.start for p in cdoc.paragraphs], doc.date, doc.meta))
         cleaned[doc.name] = cdoc
         chunks.extend(chunk_document(cdoc, chunking, first_id=len(chunks)))
     return Prepared(cleaned, chunks, tuple(failures), tuple(duplicates))

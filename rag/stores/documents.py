@@ -10,6 +10,7 @@ import numpy as np
 
 from rag.ingest.clean import CleanDocument, Paragraph, Removal
 from rag.ingest.documents import Document
+from rag.ingest.subject import Subject
 
 
 def document_row(doc: CleanDocument, origin_offset: int | None = None) -> dict:
@@ -22,6 +23,8 @@ def document_row(doc: CleanDocument, origin_offset: int | None = None) -> dict:
         "title": d.title, "date": d.date, "dropped": list(d.dropped), "origin_offset": origin_offset,
         "paragraphs": [[p.number, p.start, p.end, p.heading] for p in doc.paragraphs],
         "removals": [[r.kind, r.start, r.end, r.text] for r in doc.removals],
+        "subject": {"places": list(doc.subject.places), "path": list(doc.subject.path), "body": doc.subject.body,
+                    "years": list(doc.subject.years), "source": doc.subject.source},
     }
     if origin_offset is None:
         del row["origin_offset"]
@@ -49,8 +52,10 @@ def document_from_row(row: dict, origin: np.ndarray | None = None) -> CleanDocum
         origin = origin_from_runs(row["origin_runs"], n)
     if len(origin) != n:
         raise ValueError("origin map shorter than the document")
+    s = row["subject"]
+    subject = Subject(tuple(s["places"]), tuple(s["path"]), s["body"], tuple(s["years"]), s["source"])
     return CleanDocument(doc, row["clean_text"], origin, tuple(Paragraph(*p) for p in row["paragraphs"]),
-                         tuple(Removal(*r) for r in row["removals"]))
+                         tuple(Removal(*r) for r in row["removals"]), subject)
 
 
 class LazyDocuments(Mapping):

@@ -110,6 +110,22 @@ def _jieba():
     return jieba
 
 
+def word_boundaries(text: str) -> set[int]:
+    """Offsets in ``text`` where jieba's precise-mode words begin or end."""
+    offsets, pos = {0}, 0
+    for word in _jieba().lcut(text):
+        pos += len(word)
+        offsets.add(pos)
+    return offsets
+
+
+def word_frequency(word: str) -> int:
+    """How common a word is in jieba's dictionary (0: not in it)."""
+    tokenizer = _jieba().dt
+    tokenizer.check_initialized()   # the dictionary loads on first use
+    return int(tokenizer.FREQ.get(word) or 0)
+
+
 def _content(words) -> list[str]:
     return [w for w in words if _RUN.fullmatch(w) and w not in STOP_WORDS and w not in STOP_CHARS]
 

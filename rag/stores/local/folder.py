@@ -29,7 +29,7 @@ from rag.stores.local.index import Index
 from rag.stores.local.storage import ArrayFile, ChunkTable, DocumentStore, load_array, write_documents
 from rag.stores.plan import VectorPlan
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3   # 3: documents carry their subject (place, body, years)
 CURRENT = "CURRENT"
 BM25_ARRAYS = ("terms", "indptr", "doc_ids", "weights")
 

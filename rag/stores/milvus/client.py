@@ -33,7 +33,7 @@ from rag.stores.base import BM25Params, IndexSettings, StoreSpec
 from rag.text.tokens import STOP_CHARS
 
 FORMAT = "rag-reports milvus store"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2   # 2: documents carry their subject (place, body, years)
 MANIFEST_PROPERTY = "rag.manifest"
 PUNCTUATION = list("，。、；：？！“”‘’（）《》〈〉【】「」『』…—·－～,.;:?!()[]{}<>\"'`~@#$%^&*_+=|/\\-")
 # jieba in its default search mode; the string form, since Milvus 2.5's C++ engine rejects the

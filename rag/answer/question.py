@@ -1,0 +1,105 @@
+"""What a question asks: the kind of answer it expects, the scope it names (places, years,
+bodies) and its content terms. Rules over the normalized question, the gazetteer
+(rag.text.places) and jieba's words; shared by scope checks and sentence choice.
+
+Accuracy on labelled questions: ``python3 eval/question_types.py`` (README, Figures).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.text.normalize import normalize
+from rag.text.places import gazetteer
+from rag.text.tokens import jieba_words, query_text
+
+ANSWER_TYPES = ("percentage", "date", "amount", "quantity", "person", "place", "organisation", "list", "yesno",
+                "description")
+_NEAR = r"[^,，。?？]{0,6}"
+# First match wins, so the narrower kinds come first: 几月 is a date, 多少万元 an amount.
+TYPE_RULES = (
+    ("percentage", re.compile(rf"百分之几|百分比|占比|比例|比重|率(?!先|领){_NEAR}(多少|几)|(多少|几){_NEAR}(%|个百分点)"
+                              rf"|(同比|环比){_NEAR}(增长|下降|上升|减少|提高)了?(多少|几)")),
+    ("date", re.compile(r"哪一?年|哪一?天|哪一?月|何年|何时|什么时候|什么时间|几月|几号|几日|哪个(时候|时期|年代|朝代)"
+                        r"|(公元|西元|民国|[于在从到自至])几年"
+                        r"|(日期|年份|时间)是|(始于|建于|成立于|开始于)何")),
+    ("amount", re.compile(rf"多少(钱|元|万元|亿元|资金|经费)|(金额|资金|经费|费用|投入|投资|花了|花费|拖欠|欠薪|工资|罚款|赔偿"
+                          rf"|讨回|追回|挽回|收入|产值|总值|gdp){_NEAR}(多少|几)|(多少|几){_NEAR}(元|万|亿)")),
+    ("quantity", re.compile(r"多少|第几|几(个|名|家|次|件|起|所|座|条|项|人|位|支|批|万|千|百|十|倍|种|类|年|天|岁)"
+                            r"|数量|多大|多长|多高|多远|多久|多重|几")),
+    ("person", re.compile(r"谁|哪位|何人|什么人|哪个人|姓名|叫什么名字|名字叫")),
+    ("place", re.compile(r"哪里|哪儿|何地|何处|什么地方|哪个(省|市|县|区|国家|城市|地区|地方)|在哪|位于")),
+    ("list", re.compile(r"(有|包括|包含|涉及)哪些|哪些(措施|做法|举措|方面|工作|内容|经验|成效|成绩|问题|机制|方式|手段)"
+                        r"|(采取|开展|推出|实施|推行)了?(什么|哪些)|主要(有|是)什么|做了哪些|有什么(措施|做法|举措)")),
+    ("organisation", re.compile(r"哪个(部门|单位|机构|组织|公司|学校|机关|大学|团体|政党|企业|协会|法院|委员会)"
+                                r"|哪(家|所)|什么(部门|机构|组织|单位|公司|学校)")),
+    ("place", re.compile(r"哪些(城市|地方|地区|省|市|县|区|国家)")),
+    ("list", re.compile(r"哪些")),
+    ("yesno", re.compile(r"是否|是不是|有没有|能否|可否|有无|吗[?？!！。]*$")),
+)
+YEAR = re.compile(r"((?:19|20)\d\d)年?")
+_CN_NUM = "零〇一二两三四五六七八九十百千万亿"
+_MEASURE = ("个|名|家|次|件|起|所|座|条|项|人|位|支|批|倍|种|类|年|天|岁|路|户|场|元|公里|米|平方|亩|公顷|吨|辆|台|套|份"
+            "|篇|期|轮|届|处|间|栋|张|只|头|艘|架|块|部|本|首|门|周|月|小时|分钟|秒|字|页|卷|集|层|分|票|枚|颗|株")
+# What a sentence must hold to answer a question of each kind; kinds not listed need nothing.
+ANSWER_FORMS = {
+    "quantity": re.compile(rf"\d|[{_CN_NUM}]+(?:余|多)?(?:{_MEASURE})|第[{_CN_NUM}]+|[半数几]+(?:{_MEASURE})"),
+    "amount": re.compile(rf"\d[\d,.]*(?:余|多)?[万亿千百]*(?:元|美元|港元|欧元|英镑|日元)|\d[\d,.]*(?:余|多)?[万亿]"
+                         rf"|[{_CN_NUM}]+(?:余|多)?[万亿]*元"),
+    "percentage": re.compile(rf"\d|百分之|[{_CN_NUM}]+成|[{_CN_NUM}]+倍"),
+    "date": re.compile(rf"\d|[{_CN_NUM}]+(?:年|月|日)|年代|世纪|[初末中]期|朝|时期|今年|去年|当年"),
+}
+# Words that carry no topic yet occur in no report: left in, they would weigh as absent facts.
+FILLER_WORDS = frozenset({"一共", "总共", "到底", "究竟", "大概", "大约", "左右", "目前", "现在", "一下", "具体", "请问"})
+
+
+def holds_answer(kind: str, normalized_sentence: str) -> bool:
+    """Whether a sentence can answer a question of ``kind`` (a count needs a number with a unit)."""
+    form = ANSWER_FORMS.get(kind)
+    return form is None or bool(form.search(normalized_sentence))
+
+
+ORGANISATIONS = re.compile(r"[\u4e00-\u9fff]{0,8}?(政法委|人民法院|中级人民法院|人民检察院|检察院|法院|公安局|公安厅|司法局"
+                           r"|综治办|信访局|派出所|委员会)")
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    question: str
+    answer_type: str                  # one of ANSWER_TYPES
+    places: tuple[str, ...]           # full names of the places it names, in order (张掖市)
+    place_forms: tuple[str, ...]      # as written (张掖), for rewriting follow-ups
+    years: tuple[int, ...]
+    organisations: tuple[str, ...]
+    terms: tuple[str, ...]            # content words, without places, years and question words
+
+    @property
+    def scoped(self) -> bool:
+        return bool(self.places or self.years)
+
+
+def answer_type(normalized_question: str) -> str:
+    for kind, rule in TYPE_RULES:
+        if rule.search(normalized_question):
+            return kind
+    return "description"
+
+
+def analyze(question: str) -> QuestionAnalysis:
+    """The question's expected answer and the scope it names."""
+    norm = normalize(question)
+    mentions = gazetteer().find(norm, rare_short_forms=True)
+    places = tuple(dict.fromkeys(m.place.name for m in mentions))
+    forms = tuple(dict.fromkeys(question[m.start:m.end] for m in mentions))
+    years = tuple(dict.fromkeys(int(y) for y in YEAR.findall(norm)))
+    organisations = tuple(dict.fromkeys(m.group(0) for m in ORGANISATIONS.finditer(norm)))
+    scope_words = {normalize(f) for f in forms} | {m.place.name for m in mentions} | {str(y) for y in years}
+    words = [w for w in jieba_words(query_text(norm)) if len(w) > 1 or w.isdigit()]
+    terms = tuple(dict.fromkeys(w for w in words if w not in scope_words and w not in FILLER_WORDS
+                                and not _part_of(w, scope_words)))
+    return QuestionAnalysis(question, answer_type(norm), places, forms, years, organisations, terms)
+
+
+def _part_of(word: str, scope_words: set[str]) -> bool:
+    """A word that is a place name with its suffix split off by jieba (张掖市 -> 张掖 / 市)."""
+    return any(word in s for s in scope_words if len(word) >= 2)

@@ -1,0 +1,66 @@
+"""Whether a passage speaks for the scope a question names, so that no answer presents
+another place's (or another year's) figure as the one asked for.
+
+A sentence is in scope for a place when its report is about that place (the document's
+subject, rag.ingest.subject) or when the sentence itself names the place. For a year: the
+sentence names it, or names no year while its report reports on that year (or on none
+known). A document whose subject is unknown is not held against a question.
+"""
+from __future__ import annotations
+
+import re
+
+from rag.answer.question import QuestionAnalysis
+from rag.ingest.subject import SELF, Subject
+from rag.text.places import SELF_REFERENCE, gazetteer
+
+YEAR_IN_TEXT = re.compile(r"((?:19|20)\d\d)年")
+
+
+def names_place(normalized_text: str, place: str, subject: Subject = Subject()) -> bool:
+    """Whether the text names ``place`` in full (达州市), by its short form (达州), or, in a
+    report about a place inside it, by a self-reference at its level (全省 in a 达州 report
+    is 四川省)."""
+    g = gazetteer()
+    known = g.lookup(place)
+    forms = {place} | {p.short for p in known if p.name == place}
+    if any(form in normalized_text for form in forms):
+        return True
+    levels = {p.level for p in known if p.name == place}
+    if place not in subject.path or not levels:
+        return False
+    return any(SELF_REFERENCE.get(kind) in levels for kind in SELF.findall(normalized_text))
+
+
+def place_in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text: str) -> bool:
+    if not analysis.places or not subject.places:
+        return True
+    return any(place in subject.places or names_place(normalized_text, place, subject) for place in analysis.places)
+
+
+def year_in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text: str) -> bool:
+    if not analysis.years:
+        return True
+    named = {int(y) for y in YEAR_IN_TEXT.findall(normalized_text)}
+    if named:
+        return bool(named & set(analysis.years))
+    return not subject.years or bool(set(subject.years) & set(analysis.years))
+
+
+def in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text: str) -> bool:
+    """Whether a passage (normalized) of a report about ``subject`` may answer the question."""
+    return place_in_scope(analysis, subject, normalized_text) and year_in_scope(analysis, subject, normalized_text)
+
+
+def scope_phrase(analysis: QuestionAnalysis) -> str:
+    """What the question asks for, as a decline names it: 张掖市 / 2021年达州市."""
+    years = "、".join(f"{y}年" for y in analysis.years)
+    places = "、".join(analysis.places)
+    return f"{years}{places}" if places else years
+
+
+def not_found_notice(analysis: QuestionAnalysis) -> str:
+    """The specific decline: 张掖市的报告中没有找到“雪亮工程、监控探头”的相关内容。"""
+    topic = "、".join(analysis.terms[:4])
+    where = f"{scope_phrase(analysis)}的报告中" if analysis.places else f"{scope_phrase(analysis)}的资料中"
+    return f"{where}没有找到" + (f"“{topic}”的相关内容" if topic else "答案") + "；以下是其他报告中相近的段落，仅供参考。"

@@ -1,0 +1,68 @@
+"""Never another place's figure: a question that names a place or year is answered only from
+passages in that scope, or declined saying so."""
+import json
+
+import pytest
+
+from rag.answer.extract import NOT_FOUND, ask
+from rag.answer.question import analyze
+from rag.answer.retrieve import Searcher
+from rag.answer.scope import in_scope
+from rag.evaluate.questions import load_jsonl_questions
+from rag.evaluate.scoring import score_question, summarize
+from rag.ingest.subject import Subject
+from rag.text.normalize import normalize
+
+from helpers import ROOT
+
+DAZHOU = Subject(("达州市",), ("四川省", "达州市"), "政法委", ())
+LESHAN = Subject(("乐山市",), ("四川省", "乐山市"), "政法委", (2022, 2021))
+
+
+def scoped(question, subject, text):
+    return in_scope(analyze(question), subject, normalize(text))
+
+
+def test_place_scope():
+    q = "达州排查整治顽瘴痼疾多少个?"
+    assert scoped(q, DAZHOU, "全市排查整治问题100个")
+    assert not scoped(q, LESHAN, "乐山市排查整治顽瘴痼疾4821个")       # another city's report and figure
+    assert scoped(q, LESHAN, "学习达州经验，达州排查整治顽瘴痼疾10个")   # a sentence that names the place
+    assert scoped("哪个案件入选了四川省法院典型案例?", DAZHOU, "入选全省法院典型案例")   # 全省 in a 达州 report
+    assert not scoped("哪个案件入选了四川省法院典型案例?", LESHAN, "入选全市典型案例")
+    assert scoped(q, Subject(), "任何文字")                              # unknown subject: not held against it
+
+
+def test_year_scope():
+    q = "2021年乐山平安建设群众满意度在全省排第几?"
+    assert scoped(q, LESHAN, "2021年,乐山平安建设群众满意度排名居全省第6名")
+    assert not scoped(q, LESHAN, "2020年,乐山平安建设群众满意度排名第12名")
+    assert scoped(q, LESHAN, "群众满意度排名居全省第6名")                  # no year: the report's years include it
+    assert not scoped("2016年乐山平安建设群众满意度排第几?", LESHAN, "群众满意度排名居全省第6名")
+
+
+def test_a_figure_of_another_city_is_never_the_answer(hashing_index):
+    index, embedder = hashing_index
+    searcher = Searcher(index, embedder)
+    answer = ask(searcher, "张掖建成了多少个雪亮工程监控探头?")
+    assert "4.2万" not in answer.answer and all(c.doc[:3] == "003" for c in answer.citations)
+    own = ask(searcher, "达州建成了多少个雪亮工程监控探头?")
+    assert own.answered and "4.2万余个" in own.answer and own.citations[0].place == "达州市"
+    elsewhere = ask(searcher, "深圳市建成了多少个综治中心?")
+    assert elsewhere.answer == NOT_FOUND and elsewhere.notice.startswith("深圳市的报告中没有找到")
+
+
+def test_an_unscoped_question_says_whose_figure_it_gives(hashing_index):
+    index, embedder = hashing_index
+    answer = ask(Searcher(index, embedder), "排查整治顽瘴痼疾多少个?")
+    assert answer.answered and "4821个" in answer.answer and "乐山市" in answer.notice
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("name", ["wrong_place", "follow_ups"])
+def test_wrong_place_and_follow_up_sets(e5_searcher, name):
+    questions = load_jsonl_questions(ROOT / "eval" / "questions" / f"{name}.jsonl")
+    assert len(questions) >= {"wrong_place": 30, "follow_ups": 15}[name]
+    results = [score_question(e5_searcher, q, "hybrid") for q in questions]
+    m = summarize(results, ["hybrid"])["modes"]["hybrid"]
+    assert m["scope_errors"] == 0 and m["answer_hit"] == 1.0 and m["decline_recall"] >= 0.9, json.dumps(m)
