@@ -185,12 +185,12 @@ def compose(searcher: Searcher, retrieval: Retrieval) -> Answer:
             heading = normalize(chunk.section)
             for s, e, lead in _sentences_with_lead(chunk.text):
                 sentence = normalize(chunk.text[s:e])
-                if not (in_scope(analysis, subject, sentence) and holds_answer(analysis.answer_type, sentence)):
+                if not (in_scope(analysis, subject, sentence) and holds_answer(analysis, sentence)):
                     continue
                 # the section heading and a run-in heading count for their sentences; earlier hits win ties
                 in_context = coverage(*scoring, f"{heading}\n{normalize(lead)}\n{sentence}")
-                if in_context < DENSE_MIN_COVERAGE:
-                    continue   # says nothing the question asks about, whatever its chunk's similarity
+                if confidence < DECLINE_BELOW[store.kind] and in_context < DENSE_MIN_COVERAGE:
+                    continue   # answering on similarity alone: the sentence must still share the question's words
                 score = in_context + 0.5 * coverage(*scoring, sentence) - 0.02 * rank
                 candidates.append((score, chunk.doc, chunk.section, chunk.start + s, chunk.start + e))
     candidates.sort(key=lambda c: -c[0])

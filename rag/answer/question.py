@@ -18,7 +18,7 @@ ANSWER_TYPES = ("percentage", "date", "amount", "quantity", "person", "place", "
 _NEAR = r"[^,，。?？]{0,6}"
 # First match wins, so the narrower kinds come first: 几月 is a date, 多少万元 an amount.
 TYPE_RULES = (
-    ("percentage", re.compile(rf"百分之几|百分比|占比|比例|比重|率(?!先|领){_NEAR}(多少|几)|(多少|几){_NEAR}(%|个百分点)"
+    ("percentage", re.compile(rf"百分之几|(百分比|占比|比例|比重|率(?!先|领)){_NEAR}(多少|几)|(多少|几){_NEAR}(%|个百分点|比例)"
                               rf"|(同比|环比){_NEAR}(增长|下降|上升|减少|提高)了?(多少|几)")),
     ("date", re.compile(r"哪一?年|哪一?天|哪一?月|何年|何时|什么时候|什么时间|几月|几号|几日|哪个(时候|时期|年代|朝代)"
                         r"|(公元|西元|民国|[于在从到自至])几年"
@@ -26,7 +26,7 @@ TYPE_RULES = (
     ("amount", re.compile(rf"多少(钱|元|万元|亿元|资金|经费)|(金额|资金|经费|费用|投入|投资|花了|花费|拖欠|欠薪|工资|罚款|赔偿"
                           rf"|讨回|追回|挽回|收入|产值|总值|gdp){_NEAR}(多少|几)|(多少|几){_NEAR}(元|万|亿)")),
     ("quantity", re.compile(r"多少|第几|几(个|名|家|次|件|起|所|座|条|项|人|位|支|批|万|千|百|十|倍|种|类|年|天|岁)"
-                            r"|数量|多大|多长|多高|多远|多久|多重|几")),
+                            r"|多大|多长|多高|多远|多久|多重|几")),
     ("person", re.compile(r"谁|哪位|何人|什么人|哪个人|姓名|叫什么名字|名字叫")),
     ("place", re.compile(r"哪里|哪儿|何地|何处|什么地方|哪个(省|市|县|区|国家|城市|地区|地方)|在哪|位于")),
     ("list", re.compile(r"(有|包括|包含|涉及)哪些|哪些(措施|做法|举措|方面|工作|内容|经验|成效|成绩|问题|机制|方式|手段)"
@@ -53,8 +53,16 @@ ANSWER_FORMS = {
 FILLER_WORDS = frozenset({"一共", "总共", "到底", "究竟", "大概", "大约", "左右", "目前", "现在", "一下", "具体", "请问"})
 
 
-def holds_answer(kind: str, normalized_sentence: str) -> bool:
-    """Whether a sentence can answer a question of ``kind`` (a count needs a number with a unit)."""
+# A date question needs a date-like answer only when it asks for a year, month or day; "什么时候"
+# is answered by 元宵节前后 as well.
+CALENDAR_ASKED = re.compile(r"哪一?年|几年|何年|哪一?月|几月|几号|几日|哪一?天|日期|年份")
+
+
+def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool:
+    """Whether a sentence can answer the question's kind (a count needs a number with a unit)."""
+    kind = analysis.answer_type
+    if kind == "date" and not CALENDAR_ASKED.search(normalize(analysis.question)):
+        return True
     form = ANSWER_FORMS.get(kind)
     return form is None or bool(form.search(normalized_sentence))
 

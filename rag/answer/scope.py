@@ -2,9 +2,9 @@
 another place's (or another year's) figure as the one asked for.
 
 A sentence is in scope for a place when its report is about that place (the document's
-subject, rag.ingest.subject) or when the sentence itself names the place. For a year: the
-sentence names it, or names no year while its report reports on that year (or on none
-known). A document whose subject is unknown is not held against a question.
+subject, rag.ingest.subject) or when the sentence itself names the place. For a year: unless
+the sentence names other years and not that one. A document whose subject is unknown is
+not held against a question.
 """
 from __future__ import annotations
 
@@ -39,12 +39,12 @@ def place_in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text
 
 
 def year_in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text: str) -> bool:
-    if not analysis.years:
+    """Out of scope only when the sentence names other years and not the one asked: a sentence
+    without a year may speak of it (bench text writes 1950年代 as 20世纪50年代, reports say 今年)."""
+    if not analysis.years or "年代" in normalized_text:
         return True
     named = {int(y) for y in YEAR_IN_TEXT.findall(normalized_text)}
-    if named:
-        return bool(named & set(analysis.years))
-    return not subject.years or bool(set(subject.years) & set(analysis.years))
+    return not named or bool(named & set(analysis.years))
 
 
 def in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text: str) -> bool:
