@@ -14,7 +14,8 @@ def test_index_ask_docs(tmp_path, capsys):
     assert "indexed 5 documents" in capsys.readouterr().out
     assert main(["ask", "乐山市排查整治顽瘴痼疾多少个?", "--index", str(tmp_path / "ix"), "--json", "--mode", "bm25"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"question", "answered", "answer", "citations", "mode", "timings_ms", "confidence", "scope"}
+    assert set(out) == {"question", "answered", "answer", "citations", "mode", "timings_ms", "confidence", "scope",
+                        "signals"}
     assert out["scope"] == {"answer_type": "quantity", "places": ["乐山市"], "years": []}
     assert out["answered"] and "4821" in out["answer"]
     assert set(out["citations"][0]) == {"n", "doc", "place", "section", "paragraph", "page", "text", "start", "end"}

@@ -91,6 +91,7 @@ def test_any_sentence_transformers_model_from_a_folder(monkeypatch):
         get_embedder(f"sentence-transformers:{folder}?prefix=x")
 
 
+@pytest.mark.model
 def test_unloadable_model_is_a_clear_error(tmp_path):
     with pytest.raises(EmbedderError, match="cannot load sentence-transformers model"):
         get_embedder(f"sentence-transformers:{tmp_path / 'no-such-model'}")

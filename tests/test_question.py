@@ -34,6 +34,9 @@ def test_answer_forms():
     year, when = analyze("何政是哪一年开始担任书记的?"), analyze("摆暝活动会在什么时间前后举行?")
     assert holds_answer(year, "2022年") and not holds_answer(year, "何政担任书记")
     assert holds_answer(when, "在元宵节前后举行") and holds_answer(analyze("书记是谁?"), "没有数字也行")
+    cases = analyze("张掖“种子法庭”审结了多少件案件?")
+    assert holds_answer(cases, "审结案件1200件") and not holds_answer(cases, "制定具体措施96条")
+    assert not holds_answer(year, "构建“1+12+N”社会心理服务体系")   # a digit is no year
 
 
 def test_accuracy_on_the_labelled_set():

@@ -108,6 +108,7 @@ sys.exit(code)
 """
 
 
+@pytest.mark.faults
 def test_sigkill_at_twenty_points_leaves_old_or_new_index(tmp_path):
     docs = tmp_path / "docs"
     shutil.copytree(SEEDS, docs)

@@ -37,7 +37,8 @@ def test_year_scope():
     q = "2021年乐山平安建设群众满意度在全省排第几?"
     assert scoped(q, LESHAN, "2021年,乐山平安建设群众满意度排名居全省第6名")
     assert not scoped(q, LESHAN, "2020年,乐山平安建设群众满意度排名第12名")
-    assert scoped(q, LESHAN, "群众满意度排名居全省第6名")                  # no year: it may speak of it
+    assert scoped(q, LESHAN, "群众满意度排名居全省第6名")                  # no year: the report's years include it
+    assert not scoped("2016年乐山平安建设群众满意度排第几?", LESHAN, "群众满意度排名居全省第6名")   # a 2021-22 report
     assert scoped("1955年东德鼓励哪种艺术?", Subject(), "20世纪50年代东德官方鼓励社会主义现实主义")
 
 

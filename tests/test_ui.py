@@ -237,3 +237,20 @@ def test_documents_table_lists_the_first_documents_of_a_large_archive(hashing_in
                                     "重庆市 › 荣昌区 2017"]
     short = documents_rows(LocalStore(index), limit=2)
     assert len(short) == 3 and short[:2] == rows[:2] and "共 5 个文档" in short[2][1] and "rag docs" in short[2][1]
+
+
+@pytest.mark.browser
+@pytest.mark.model
+def test_follow_up_shows_the_rewritten_question_and_clearing_forgets_it(page):
+    ask(page, "达州建成了多少个雪亮工程监控探头?", 1)
+    ask(page, "那张掖呢?", 2)
+    rewritten = page.locator("#chatbot .rewritten")
+    assert rewritten.count() == 1 and "张掖建成了多少个雪亮工程监控探头" in rewritten.inner_text()
+    page.locator("#chatbot button[aria-label='Clear'], #chatbot button[title='Clear']").first.click()
+    page.wait_for_function("() => document.querySelectorAll('#chatbot .message-row, #chatbot [data-testid=bot]')"
+                           ".length == 0", timeout=10000)
+    page.wait_for_timeout(500)
+    cleared_panel = page.locator("#citations").inner_text().strip()
+    chat = ask(page, "那张掖呢?", 1)
+    assert page.locator("#chatbot .rewritten").count() == 0 and "4.2万余个" not in chat
+    assert cleared_panel == "", cleared_panel[:80]

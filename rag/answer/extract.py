@@ -1,21 +1,21 @@
-"""Extractive answers: the sentences of the retrieved chunks that best cover the
-question, each cited with its source paragraph, or a plain decline.
+"""Extractive answers: the sentences of the retrieved chunks that best cover the question,
+each cited with its source paragraph, or a decline.
 
-Coverage is the idf-weighted share of the question's terms found in a text.
-Terms the reports lack weigh most, so a question about something the reports
-never mention (成都's GDP) has low coverage everywhere and is declined. A
-paraphrase that shares few words is still answered when the embedder is very
-sure of a chunk (cosine >= 0.89: out-of-domain bench questions peaked at 0.867
-against the seeds, the seed set's unanswerable ones at 0.886; eval/decline_calibration.py).
+Coverage is the idf-weighted share of the question's words found in a text; words the
+reports lack weigh most. Sentences compete on coverage with their headings, only within the
+scope the question names (rag.answer.scope) and only if they hold an answer of the asked
+kind (rag.answer.question); whether to answer at all is decided from coverage, similarity
+and scope signals by the calibrated model of rag.answer.decline.
 """
 from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
+from rag.answer.decline import COVERAGE_RULE, DENSE_MIN_COVERAGE, Signals, answers
 from rag.answer.question import FILLER_WORDS, QuestionAnalysis, analyze, holds_answer
 from rag.answer.retrieve import Retrieval, Searcher
 from rag.answer.scope import in_scope, not_found_notice
@@ -26,14 +26,6 @@ from rag.text.normalize import normalize
 from rag.text.tokens import jieba_words, query_text
 
 NOT_FOUND = "资料中没有找到可靠答案"
-# Best-chunk coverage under this -> decline. Calibrated per store, since the word weights (bigrams
-# vs the analyzer's jieba words) and the chunks ranked first differ: eval/decline_calibration.py
-# [--store milvus:…]. On both stores every threshold in 0.45-0.55 answers none of the seed set's
-# unanswerable questions, 94.4% of its answerable ones and 0.4-0.8% of 500 out-of-scope bench
-# questions; 0.5 is the middle of that band ...
-DECLINE_BELOW = {"local": 0.5, "milvus": 0.5}
-DENSE_CONFIDENT = 0.89     # ... unless the embedder is this sure of a chunk (a paraphrase) ...
-DENSE_MIN_COVERAGE = 0.2   # ... and it still shares some of the question's words
 EXTRA_SENTENCE_RATIO = 0.8  # further sentences must score this share of the best one
 RUN_IN_HEADING = 24        # a paragraph's first sentence up to this long heads the rest ("强化科技支撑体系。")
 MAX_SENTENCES = 3
@@ -73,6 +65,7 @@ class Answer:
     generated: tuple = ()                # generate.CheckedSentence per model sentence, when a model wrote it
     notice: str = ""                     # e.g. whose figure it is, or why a generated answer fell back
     analysis: QuestionAnalysis | None = None   # the answer type and scope the question asked for
+    signals: Signals | None = None       # what the decision to answer weighed (rag.answer.decline)
 
     def to_json(self) -> dict:
         return {
@@ -84,6 +77,7 @@ class Answer:
             "mode": self.mode, "confidence": round(self.confidence, 4),
             **({"scope": {"answer_type": self.analysis.answer_type, "places": list(self.analysis.places),
                           "years": list(self.analysis.years)}} if self.analysis else {}),
+            **({"signals": {k: round(v, 4) for k, v in asdict(self.signals).items()}} if self.signals else {}),
             **({"sentences": [{"text": g.text, "citations": list(g.markers), "verified": g.verified,
                                "reason": g.reason} for g in self.generated]} if self.generated else {}),
             **({"notice": self.notice} if self.notice else {}),
@@ -148,68 +142,67 @@ def make_citation(n: int, doc: CleanDocument, section: str, start: int, end: int
 
 def compose(searcher: Searcher, retrieval: Retrieval) -> Answer:
     """The extractive answer from retrieved chunks: the sentences that best cover the question,
-    each cited, or a decline when no chunk covers enough of it. When the question names a
-    place or year, only passages in that scope may answer (rag.answer.scope); if none holds
-    the fact the question is declined, saying so, whatever other reports say."""
+    each cited, or a decline. Only passages in the scope the question names may answer
+    (rag.answer.scope), and only sentences holding an answer of the asked kind; whether to
+    answer at all is the rule of rag.answer.decline."""
     t0 = time.perf_counter()
     store = searcher.store
-    analysis = analyze(retrieval.question)
+    hits = retrieval.hits
+    subjects = {h.chunk.doc: store.documents[h.chunk.doc].subject for h in hits[:SENTENCE_POOL]}
+    analysis = _known_scope(analyze(retrieval.question), subjects.values())
     terms = question_terms(retrieval.question)
     weights = store.word_weights(terms)
     # the place and year words are checked by scope; in a report about that place they are met
     content = np.asarray([t in analysis.terms for t in terms], dtype=bool)
-    hits = retrieval.hits
-    subjects = {h.chunk.doc: store.documents[h.chunk.doc].subject for h in hits[:SENTENCE_POOL]}
+    content_terms = ([t for t, c in zip(terms, content) if c], weights[content])
     in_scope_hits, chunk_cov = [], []
     for rank, h in enumerate(hits):
         text = normalize(h.chunk.search_text)
         subject = subjects.get(h.chunk.doc) if rank < SENTENCE_POOL else None
-        scoped = bool(analysis.places) and subject is not None and bool(subject.places)
-        chunk_cov.append(coverage([t for t, c in zip(terms, content) if c], weights[content], text) if scoped
-                         and content.any() else coverage(terms, weights, text))
+        scoped = bool(analysis.places) and subject is not None and bool(subject.places) and content.any()
+        # a report about the place need not repeat its name; a paragraph about it does
+        full = coverage(terms, weights, text)
+        chunk_cov.append(max(full, coverage(*content_terms, text)) if scoped else full)
         in_scope_hits.append(subject is None or in_scope(analysis, subject, text))
-    confidence = max((c for c, ok in zip(chunk_cov, in_scope_hits) if ok), default=0.0)
+    best = max((i for i, ok in enumerate(in_scope_hits) if ok), key=lambda i: chunk_cov[i], default=None)
+    confidence = chunk_cov[best] if best is not None else 0.0
     outside = max((c for c, ok in zip(chunk_cov, in_scope_hits) if not ok), default=0.0)
-    paraphrase = any(h.dense >= DENSE_CONFIDENT and c >= DENSE_MIN_COVERAGE and ok
-                     for h, c, ok in zip(hits, chunk_cov, in_scope_hits))
 
-    candidates = []  # (score, doc, section, start, end)
-    if confidence >= DECLINE_BELOW[store.kind] or paraphrase:
-        for rank, hit in enumerate(hits[:SENTENCE_POOL]):
-            if not in_scope_hits[rank]:
+    candidates = []  # (score, in-context coverage, rank, doc, section, start, end)
+    for rank, hit in enumerate(hits[:SENTENCE_POOL]):
+        if not in_scope_hits[rank]:
+            continue
+        chunk, subject = hit.chunk, subjects[hit.chunk.doc]
+        # in a report about the asked place, sentences compete on what else they say
+        scoring = content_terms if analysis.places and subject.places and content.any() else (terms, weights)
+        heading = normalize(chunk.section)
+        for s, e, lead in _sentences_with_lead(chunk.text):
+            sentence = normalize(chunk.text[s:e])
+            if not (in_scope(analysis, subject, sentence) and holds_answer(analysis, sentence)):
                 continue
-            chunk, subject = hit.chunk, subjects[hit.chunk.doc]
-            # in a report about the asked place, sentences compete on what else they say
-            scoring = (([t for t, c in zip(terms, content) if c], weights[content])
-                       if analysis.places and subject.places and content.any() else (terms, weights))
-            heading = normalize(chunk.section)
-            for s, e, lead in _sentences_with_lead(chunk.text):
-                sentence = normalize(chunk.text[s:e])
-                if not (in_scope(analysis, subject, sentence) and holds_answer(analysis, sentence)):
-                    continue
-                # the section heading and a run-in heading count for their sentences; earlier hits win ties
-                in_context = coverage(*scoring, f"{heading}\n{normalize(lead)}\n{sentence}")
-                if confidence < DECLINE_BELOW[store.kind] and in_context < DENSE_MIN_COVERAGE:
-                    continue   # answering on similarity alone: the sentence must still share the question's words
-                score = in_context + 0.5 * coverage(*scoring, sentence) - 0.02 * rank
-                candidates.append((score, chunk.doc, chunk.section, chunk.start + s, chunk.start + e))
+            # the section heading and a run-in heading count for their sentences; earlier hits win ties
+            in_context = coverage(*scoring, f"{heading}\n{normalize(lead)}\n{sentence}")
+            score = in_context + 0.5 * coverage(*scoring, sentence) - 0.02 * rank
+            candidates.append((score, in_context, rank, chunk.doc, chunk.section, chunk.start + s, chunk.start + e))
     candidates.sort(key=lambda c: -c[0])
+    signals = _signals(analysis, terms, weights, content, hits, subjects, in_scope_hits, chunk_cov, confidence,
+                       outside, candidates)
     chosen, seen = [], set()
-    for cand in candidates:
+    for cand in candidates if answers(signals) else ():
         if len(chosen) == MAX_SENTENCES or (chosen and cand[0] < EXTRA_SENTENCE_RATIO * chosen[0][0]):
             break
-        if (cand[1], cand[3]) not in seen:
-            seen.add((cand[1], cand[3]))
+        if (cand[3], cand[5]) not in seen:
+            seen.add((cand[3], cand[5]))
             chosen.append(cand)
 
     citations, parts = [], []
-    for n, (_, doc_name, section, start, end) in enumerate(chosen, 1):
+    for n, (*_, doc_name, section, start, end) in enumerate(chosen, 1):
         doc = store.documents[doc_name]
         citations.append(make_citation(n, doc, section, start, end, terms))
         parts.append(f"{doc.text[start:end]}[{n}]")
     answered = bool(citations)
     notice = ""
-    if not answered and analysis.scoped and outside >= DECLINE_BELOW[store.kind]:
+    if not answered and analysis.scoped and outside >= COVERAGE_RULE:
         notice = not_found_notice(analysis)   # the fact is there, for another place or year
     elif answered and not analysis.places:
         places = list(dict.fromkeys(s.place for s in subjects.values() if s.place))
@@ -219,7 +212,45 @@ def compose(searcher: Searcher, retrieval: Retrieval) -> Answer:
     timings = dict(retrieval.timings_ms)
     timings["answer"] = (time.perf_counter() - t0) * 1000
     return Answer(retrieval.question, answered, "".join(parts) if answered else NOT_FOUND,
-                  tuple(citations), retrieval.mode, confidence, hits, timings, notice=notice, analysis=analysis)
+                  tuple(citations), retrieval.mode, confidence, hits, timings, notice=notice, analysis=analysis,
+                  signals=signals)
+
+
+def _known_scope(analysis: QuestionAnalysis, subjects) -> QuestionAnalysis:
+    """A county named only by its short form constrains the answer when a report found for the
+    question is about it (荣昌 for 荣昌区); otherwise it may be no place at all in these reports
+    (新北 is a district of 常州, and a city in Taiwan)."""
+    known = {p for s in subjects for p in s.places}
+    dropped = [p for p in analysis.loose_places if p not in known]
+    if not dropped:
+        return analysis
+    kept = [(p, f) for p, f in zip(analysis.places, analysis.place_forms) if p not in dropped]
+    return replace(analysis, places=tuple(p for p, _ in kept), place_forms=tuple(f for _, f in kept),
+                   loose_places=tuple(p for p in analysis.loose_places if p not in dropped),
+                   terms=analysis.terms + tuple(f for p, f in zip(analysis.places, analysis.place_forms)
+                                                if p in dropped))
+
+
+def _signals(analysis, terms, weights, content, hits, subjects, in_scope_hits, chunk_cov, confidence, outside,
+             candidates) -> Signals:
+    """What the decision to answer weighs (rag.answer.decline.Signals)."""
+    if candidates:
+        _, sentence, rank, doc, *_ = candidates[0]
+        passage, subject = normalize(hits[rank].chunk.search_text), subjects[doc]
+    else:
+        sentence, passage, subject = 0.0, "", None
+    pool = [t for t, c in zip(terms, content) if c] or terms
+    pool_weights = weights[content] if content.any() else weights
+    rarest = pool[int(np.argmax(pool_weights))] if pool else ""
+    place_subject = bool(analysis.places and subject and set(analysis.places) & set(subject.places))
+    year_missing = bool(analysis.years) and not any(str(y) in passage for y in analysis.years)
+    dense = max((h.dense for h, ok, c in zip(hits, in_scope_hits, chunk_cov)
+                 if ok and c >= DENSE_MIN_COVERAGE and not np.isnan(h.dense)), default=0.0)
+    missing = [e for e in analysis.entities if e not in passage]
+    return Signals(confidence, sentence, float(dense), float(bool(rarest) and rarest in passage),
+                   float(place_subject), float(bool(analysis.places and candidates) and not place_subject),
+                   float(year_missing), max(0.0, outside - confidence),
+                   len(missing) / len(analysis.entities) if analysis.entities else 0.0, len(candidates))
 
 
 def _sentences_with_lead(text: str):

@@ -43,11 +43,11 @@ _MEASURE = ("个|名|家|次|件|起|所|座|条|项|人|位|支|批|倍|种|类
             "|篇|期|轮|届|处|间|栋|张|只|头|艘|架|块|部|本|首|门|周|月|小时|分钟|秒|字|页|卷|集|层|分|票|枚|颗|株")
 # What a sentence must hold to answer a question of each kind; kinds not listed need nothing.
 ANSWER_FORMS = {
-    "quantity": re.compile(rf"\d|[{_CN_NUM}]+(?:余|多)?(?:{_MEASURE})|第[{_CN_NUM}]+|[半数几]+(?:{_MEASURE})"),
+    "quantity": re.compile(rf"\d|[{_CN_NUM}]+(?:余|多)?(?:{_MEASURE})|[{_CN_NUM}]{{2,}}|第[{_CN_NUM}]+|[半数几]+(?:{_MEASURE})"),
     "amount": re.compile(rf"\d[\d,.]*(?:余|多)?[万亿千百]*(?:元|美元|港元|欧元|英镑|日元)|\d[\d,.]*(?:余|多)?[万亿]"
                          rf"|[{_CN_NUM}]+(?:余|多)?[万亿]*元"),
     "percentage": re.compile(rf"\d|百分之|[{_CN_NUM}]+成|[{_CN_NUM}]+倍"),
-    "date": re.compile(rf"\d|[{_CN_NUM}]+(?:年|月|日)|年代|世纪|[初末中]期|朝|时期|今年|去年|当年"),
+    "date": re.compile(rf"\d{{2,4}}\s*年|\d{{1,2}}\s*[月日号]|[{_CN_NUM}]+(?:年|月|日)|年代|世纪|[初末中]期|朝|时期|今年|去年|当年"),
 }
 # Words that carry no topic yet occur in no report: left in, they would weigh as absent facts.
 FILLER_WORDS = frozenset({"一共", "总共", "到底", "究竟", "大概", "大约", "左右", "目前", "现在", "一下", "具体", "请问"})
@@ -58,13 +58,25 @@ FILLER_WORDS = frozenset({"一共", "总共", "到底", "究竟", "大概", "大
 CALENDAR_ASKED = re.compile(r"哪一?年|几年|何年|哪一?月|几月|几号|几日|哪一?天|日期|年份")
 
 
+# A count asked with a counting word (多少件, 几名) is answered by a number with that word.
+# Not 个 (it goes with anything) nor 人, 年, 倍 … (人口达2,790,000 answers 多少人).
+COUNTERS = "件|起|名|所|座|条|项|家|次|户|场|辆|台|套|篇|处|间|栋|张|艘|架|部|本|首|门|路|支|批|届|期|轮"
+ASKED_MEASURE = re.compile(rf"(?:多少|几)(?:余|多)?({COUNTERS})")
+
+
 def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool:
-    """Whether a sentence can answer the question's kind (a count needs a number with a unit)."""
+    """Whether a sentence can answer the question's kind (a count needs a number with its unit)."""
     kind = analysis.answer_type
-    if kind == "date" and not CALENDAR_ASKED.search(normalize(analysis.question)):
+    question = normalize(analysis.question)
+    if kind == "date" and not CALENDAR_ASKED.search(question):
         return True
     form = ANSWER_FORMS.get(kind)
-    return form is None or bool(form.search(normalized_sentence))
+    if form is None or not form.search(normalized_sentence):
+        return form is None
+    measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
+    if measure and measure.group(1) != "个":
+        return bool(re.search(rf"(?:\d|[{_CN_NUM}])\s*(?:余|多)?[万亿千百]*\s*{measure.group(1)}", normalized_sentence))
+    return True
 
 
 ORGANISATIONS = re.compile(r"[\u4e00-\u9fff]{0,8}?(政法委|人民法院|中级人民法院|人民检察院|检察院|法院|公安局|公安厅|司法局"
@@ -77,9 +89,11 @@ class QuestionAnalysis:
     answer_type: str                  # one of ANSWER_TYPES
     places: tuple[str, ...]           # full names of the places it names, in order (张掖市)
     place_forms: tuple[str, ...]      # as written (张掖), for rewriting follow-ups
+    loose_places: tuple[str, ...]     # of those, counties named by a short form only (荣昌, 新北)
     years: tuple[int, ...]
     organisations: tuple[str, ...]
     terms: tuple[str, ...]            # content words, without places, years and question words
+    entities: tuple[str, ...] = ()    # names, numbers and quoted terms it asks about (normalized)
 
     @property
     def scoped(self) -> bool:
@@ -98,6 +112,7 @@ def analyze(question: str) -> QuestionAnalysis:
     norm = normalize(question)
     mentions = gazetteer().find(norm, rare_short_forms=True)
     places = tuple(dict.fromkeys(m.place.name for m in mentions))
+    loose = tuple(dict.fromkeys(m.place.name for m in mentions if not m.full and m.place.level == "county"))
     forms = tuple(dict.fromkeys(question[m.start:m.end] for m in mentions))
     years = tuple(dict.fromkeys(int(y) for y in YEAR.findall(norm)))
     organisations = tuple(dict.fromkeys(m.group(0) for m in ORGANISATIONS.finditer(norm)))
@@ -105,7 +120,21 @@ def analyze(question: str) -> QuestionAnalysis:
     words = [w for w in jieba_words(query_text(norm)) if len(w) > 1 or w.isdigit()]
     terms = tuple(dict.fromkeys(w for w in words if w not in scope_words and w not in FILLER_WORDS
                                 and not _part_of(w, scope_words)))
-    return QuestionAnalysis(question, answer_type(norm), places, forms, years, organisations, terms)
+    return QuestionAnalysis(question, answer_type(norm), places, forms, loose, years, organisations, terms,
+                            _entities(norm, scope_words))
+
+
+QUOTED = re.compile(r'["“「『《]([^"”」』》]{2,20})["”」』》]')
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _entities(norm: str, scope_words: set[str]) -> tuple[str, ...]:
+    """Names (jieba's person, place, organisation and other proper-noun tags), numbers and
+    quoted terms: what a passage must contain to be about the same thing."""
+    import jieba.posseg as pseg
+    found = [w for w, flag in pseg.lcut(norm) if flag in ("nr", "nrt", "ns", "nt", "nz") and len(w) >= 2]
+    found += NUMBER.findall(norm) + QUOTED.findall(norm)
+    return tuple(dict.fromkeys(w for w in found if w not in scope_words and not _part_of(w, scope_words)))
 
 
 def _part_of(word: str, scope_words: set[str]) -> bool:

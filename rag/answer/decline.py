@@ -1,0 +1,55 @@
+"""Whether to answer or decline, and the signals the decision is made from.
+
+The decision is the coverage rule: answer when the best passage in scope covers at least
+half of the question's (idf-weighted) content words, or when the embedder is very sure of a
+passage (cosine >= 0.89) that still shares some of them and a sentence that does. Scope and
+the answer's kind act before it: passages outside the asked place or year, and sentences
+without an answer of the asked kind, never compete (rag.answer.extract).
+
+A logistic model over all the signals below was fitted under 5-fold cross-validation on
+held-out kinds of questions (``python3 eval/decline_calibration.py``) and not adopted: on
+the bench sets it declines fewer answerable questions (1.3% / 2.8% against 2.2% / 9.5%) and
+more of the bench topical negatives, but on the held-out report questions it answered 15 of
+20 wrong-place questions that this rule declines (README, Figures). The signals are kept on
+every answer, for that script and for readers of ``--json``.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+COVERAGE_RULE = 0.5        # answer when the best passage in scope covers this share of the question ...
+DENSE_CONFIDENT = 0.89     # ... or the embedder is this sure of a passage (a paraphrase) ...
+DENSE_MIN_COVERAGE = 0.2   # ... that, and the chosen sentence, still share this much of its words
+# Calibration of the coverage rule (eval/decline_calibration.py, before scope existed): every
+# threshold in 0.45-0.55 answered none of the seed set's unanswerable questions and 94.4% of its
+# answerable ones; out-of-domain bench questions peaked at cosine 0.867 against the seeds.
+
+
+@dataclass(frozen=True)
+class Signals:
+    coverage: float           # idf-weighted share of the question's content words in the best passage in scope
+    sentence: float           # the same share for the chosen sentence with its headings
+    dense: float              # the embedder's highest cosine to a passage in scope sharing >= 0.2 of the words
+    rarest_found: float       # 1 if the question's rarest content word is in that passage
+    place_subject: float      # 1 if the place asked is the subject of the report answering
+    place_named: float        # 1 if the place asked is only named in the sentence (another place's report)
+    year_missing: float       # 1 if the question names a year the answering passage does not
+    elsewhere: float          # how much better a passage out of scope covered the question
+    entities_missing: float   # share of the names, numbers and quoted terms asked about that the passage lacks
+    candidates: int           # sentences in scope that hold an answer of the asked kind
+
+    def vector(self) -> list[float]:
+        return [float(v) for k, v in asdict(self).items() if k != "candidates"]
+
+
+FEATURES = tuple(f for f in Signals.__dataclass_fields__ if f != "candidates")
+
+
+def answers(signals: Signals) -> bool:
+    """The coverage rule (module docstring)."""
+    if not signals.candidates:
+        return False
+    if signals.coverage >= COVERAGE_RULE:
+        return True
+    return signals.dense >= DENSE_CONFIDENT and signals.coverage >= DENSE_MIN_COVERAGE \
+        and signals.sentence >= DENSE_MIN_COVERAGE
