@@ -8,9 +8,9 @@ without an answer of the asked kind, never compete (rag.answer.extract).
 
 A logistic model over all the signals below was fitted under 5-fold cross-validation on
 held-out kinds of questions (``python3 eval/decline_calibration.py``) and not adopted: on
-the bench sets it declines fewer answerable questions (1.3% / 2.8% against 2.2% / 9.5%) and
-more of the bench topical negatives, but on the held-out report questions it answered 15 of
-20 wrong-place questions that this rule declines (README, Figures). The signals are kept on
+the bench sets it declines fewer answerable questions (1.8% / 2.2% against 2.2% / 10.2%),
+but on held-out report questions it declines fewer of those it must (wrong-place 85%
+against 95%, topical negatives 50% against 63%; README, Figures). The signals are kept on
 every answer, for that script and for readers of ``--json``.
 """
 from __future__ import annotations
