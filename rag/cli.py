@@ -62,6 +62,10 @@ def cmd_index(args) -> int:
     spec = _spec(args)
     embedder = get_embedder(embedder_for(spec, args.embedder, args.rebuild, DEFAULT_EMBEDDER))
     sources = args.paths or [DEFAULT_DOCS]
+    uploads = Path(args.index) / "uploads"   # reports uploaded on the page stay indexed
+    if uploads.is_dir() and any(uploads.iterdir()) and str(uploads) not in sources:
+        sources = [*sources, str(uploads)]
+        print(f"note: keeping the reports uploaded on the page ({uploads})", file=sys.stderr)
     loaded = load_documents(sources)
     try:
         store, report = sync(spec, loaded.documents, embedder, _settings(args, spec.kind), rebuild=args.rebuild,

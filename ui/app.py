@@ -17,7 +17,7 @@ from rag.answer.retrieve import Searcher, check_question
 from rag.errors import RagError
 from rag.ingest.documents import SUPPORTED_SUFFIXES, load_documents
 from rag.stores.base import MODES
-from rag.stores.uri import add_documents
+from rag.stores.uri import add_documents, latest
 
 from .render import CSS, answer_markdown, citations_html, documents_rows, passages_html, streaming_markdown, text_html
 
@@ -38,6 +38,16 @@ class AppState:
     def upload_dir(self) -> Path:
         return self.index_dir / "uploads"
 
+    def refresh(self) -> Searcher:
+        """The searcher over the latest commit: ``rag index`` in another process may have
+        written since (a read of CURRENT per question)."""
+        with self.lock:
+            current = self.searcher
+            store = latest(current.store, current.embedder)
+            if store is not current.store:
+                self.searcher = Searcher(store, current.embedder, current.fusion)
+            return self.searcher
+
 
 def safe_upload_name(name: str) -> str:
     """A plain file name that cannot leave the upload folder ("../x", "/etc/x", "a\\b")."""
@@ -54,7 +64,7 @@ def chat_turn(state: AppState, question: str, history: list, previous: str | Non
     next): a generated answer streams in, then is replaced by its checked form."""
     history = list(history or [])
     user = {"role": "user", "content": text_html(question or "")}
-    searcher, llm, shown = state.searcher, state.llm, SCRIPTS[script]
+    searcher, llm, shown = state.refresh(), state.llm, SCRIPTS[script]
     try:
         resolved = rewrite(check_question(question), previous)
         if llm and resolved != question:

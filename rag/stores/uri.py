@@ -131,6 +131,16 @@ def add_documents(store: Store, documents, embedder, cache_dir: Path | None = No
     return sync_milvus(store.spec, documents, embedder, store.settings, cache_dir, progress, remove_missing=False)
 
 
+def latest(store: Store, embedder) -> Store:
+    """The store as last committed: a local index folder another process wrote to since it
+    was read is opened again (a Milvus store is read live)."""
+    if store.kind == "local":
+        from rag.stores.local.store import is_stale, open_local
+        if is_stale(store):
+            return open_local(store.root, embedder)
+    return store
+
+
 def temporary_store(spec: StoreSpec, documents, embedder, settings: IndexSettings) -> Store:
     """A store of exactly ``documents`` for one evaluation run: the local kind is built in
     memory (nothing written), a Milvus store is synced in place (a second run inserts nothing)."""

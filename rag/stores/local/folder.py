@@ -88,9 +88,10 @@ def _fsync_tree(folder: Path) -> None:
 
 
 @contextmanager
-def index_lock(root: Path, wait_s: float = 0.0):
-    """One writer per index folder. The lock is an flock, so a killed writer never leaves
-    it held; a second writer waits up to ``wait_s`` seconds, then stops with a message."""
+def index_lock(root: Path, wait_s: float = 0.0, writer: str = "rag index"):
+    """One writer per index folder, whoever writes (``writer``: rag index, rag serve). The lock
+    is an flock, so a killed writer never leaves it held; a second writer waits up to
+    ``wait_s`` seconds, then stops with a message naming the holder."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     with open(root / ".lock", "a+", encoding="utf-8") as handle:
@@ -108,7 +109,7 @@ def index_lock(root: Path, wait_s: float = 0.0):
                 time.sleep(0.1)
         handle.seek(0)
         handle.truncate()
-        handle.write(f"rag index (pid {os.getpid()})")
+        handle.write(f"{writer} (pid {os.getpid()})")
         handle.flush()
         try:
             yield
@@ -117,6 +118,15 @@ def index_lock(root: Path, wait_s: float = 0.0):
 
 
 # ---------------------------------------------------------------- loading
+
+def current_build(root: Path) -> str:
+    """The name of the build ``CURRENT`` publishes ("" when there is none): what a reader
+    compares to notice that another process committed."""
+    try:
+        return (Path(root) / CURRENT).read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
 
 def index_exists(root: Path) -> bool:
     return (Path(root) / CURRENT).is_file()

@@ -13,7 +13,15 @@ from rag.errors import NothingToIndexError
 from rag.stores.base import BuildReport, Hit, IndexSettings, RankQuery, fuse, weighted_tokens, word_weight
 from rag.stores.local.bm25 import score as bm25_score
 from rag.stores.local.bm25 import top_k
-from rag.stores.local.folder import check_compatible, index_exists, index_lock, load_index, read_manifest, save_index
+from rag.stores.local.folder import (
+    check_compatible,
+    current_build,
+    index_exists,
+    index_lock,
+    load_index,
+    read_manifest,
+    save_index,
+)
 from rag.stores.local.index import Index, build_from_documents, with_documents
 
 
@@ -21,8 +29,9 @@ class LocalStore:
     """An Index behind the Store protocol; ``root`` is its folder when it was loaded from one."""
     kind = "local"
 
-    def __init__(self, index: Index, root: Path | None = None):
+    def __init__(self, index: Index, root: Path | None = None, build: str = ""):
         self.index, self.root = index, root   # root: the index folder, where updates are saved
+        self.build = build                    # the build it was read from or committed as
         self.settings, self.embedder_name, self.dim = index.settings, index.embedder_name, index.dim
         self.documents = index.documents
         self.chunks = index.chunks
@@ -69,18 +78,30 @@ class LocalStore:
         return f"local index ({len(self.documents)} documents, {len(self.chunks)} chunks)"
 
 
-def add_local(store: LocalStore, documents, embedder, cache_dir=None, progress=None
-              ) -> tuple[LocalStore, BuildReport]:
-    """``documents`` indexed too (a same-named one is replaced), the new build published."""
-    index, report = with_documents(store.index, documents, embedder, cache_dir, progress)
-    if store.root is not None:
-        save_index(index, store.root)
-    return LocalStore(index, store.root), report
+def add_local(store: LocalStore, documents, embedder, cache_dir=None, progress=None, writer: str = "rag serve",
+              wait_s: float = 30.0) -> tuple[LocalStore, BuildReport]:
+    """``documents`` indexed too (a same-named one is replaced), the new build published. In a
+    folder the write holds its lock and starts from the latest commit, not from ``store``'s
+    copy: a report another process added meanwhile is kept."""
+    if store.root is None:
+        index, report = with_documents(store.index, documents, embedder, cache_dir, progress)
+        return LocalStore(index), report
+    with index_lock(store.root, wait_s, writer):
+        latest = open_local(store.root, embedder) if is_stale(store) else store
+        index, report = with_documents(latest.index, documents, embedder, cache_dir, progress)
+        build = save_index(index, store.root)
+    return LocalStore(index, store.root, build.name), report
+
+
+def is_stale(store: LocalStore) -> bool:
+    """Whether another process committed to the store's folder since it was read."""
+    return store.root is not None and current_build(store.root) != store.build
 
 
 def open_local(root: Path, embedder=None) -> LocalStore:
     """The published index in the folder ``root``, checked against ``embedder``."""
-    return LocalStore(load_index(root, embedder=embedder), root)
+    build = current_build(root)   # read first: a commit in between only makes the store look stale
+    return LocalStore(load_index(root, embedder=embedder), root, build)
 
 
 def sync_local(root: Path, documents, embedder, settings: IndexSettings, rebuild: bool = False, progress=None,
@@ -99,12 +120,13 @@ def sync_local(root: Path, documents, embedder, settings: IndexSettings, rebuild
                                              progress=progress, failures=failures, started=started)
         if not report.documents:
             raise NothingToIndexError(report.failures, f"{root} was left unchanged")
-        save_index(index, root)
+        build = save_index(index, root)
     old = {d["name"]: d["sha256"] for d in previous["documents"]} if previous else {}
     old.update((name, old.get(first)) for name, first in (previous or {}).get("duplicates", {}).items())
     new = {d.document.name: d.document.sha256 for d in index.documents.values()}
     new.update((name, new[first]) for name, first in report.duplicates)
     changes = (sum(n not in old for n in new), sum(n in old and old[n] != h for n, h in new.items()),
                sum(n not in new for n in old))
-    return LocalStore(index, root), BuildReport(report.documents, report.chunks, report.embedded, report.failures,
-                                                report.seconds, report.duplicates, report.stage_seconds, changes)
+    return LocalStore(index, root, build.name), BuildReport(
+        report.documents, report.chunks, report.embedded, report.failures, report.seconds, report.duplicates,
+        report.stage_seconds, changes)

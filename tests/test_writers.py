@@ -1,0 +1,58 @@
+"""One writer, whoever writes: the page and the CLI write through the same lock and commit
+point, each from the latest commit, and a served page reads what the CLI committed."""
+import shutil
+
+from rag.answer.retrieve import Searcher
+from rag.cli import main
+from rag.embed.backends import HashingEmbedder
+from rag.errors import IndexLockedError
+from rag.stores.local.folder import index_lock, load_index
+from rag.stores.local.store import open_local
+from rag.ui.app import AppState, chat_turn, upload_files
+
+from helpers import SEEDS
+
+ADDED = "今年以来，绿洲市建成防汛指挥中心17个，覆盖全部乡镇。\n"
+UPLOADED = "今年以来，青川县化解矛盾纠纷2376件，调解成功率98%。\n"
+
+
+def test_cli_add_page_upload_cli_delete_keep_every_report(tmp_path, capsys):
+    docs, root = tmp_path / "docs", tmp_path / "ix"
+    shutil.copytree(SEEDS, docs)
+    assert main(["index", str(docs), "--index", str(root), "--embedder", "hashing"]) == 0
+    embedder = HashingEmbedder(256)
+    state = AppState(Searcher(open_local(root, embedder), embedder), root)   # the page, serving
+
+    (docs / "绿洲市报告.txt").write_text(ADDED, encoding="utf-8")           # the CLI adds one meanwhile
+    assert main(["index", str(docs), "--index", str(root)]) == 0
+    upload = tmp_path / "青川县报告.txt"
+    upload.write_text(UPLOADED, encoding="utf-8")
+    upload_files(state, [upload])                                           # then the page uploads one
+    assert {"绿洲市报告.txt", "青川县报告.txt"} <= set(load_index(root).documents)
+
+    (docs / "绿洲市报告.txt").unlink()                                        # the CLI deletes its report
+    assert main(["index", str(docs), "--index", str(root)]) == 0
+    assert "keeping the reports uploaded on the page" in capsys.readouterr().err
+    names = set(load_index(root).documents)
+    assert "绿洲市报告.txt" not in names and "青川县报告.txt" in names and len(names) == 6
+
+    *_, (history, *_) = chat_turn(state, "青川县化解了多少件矛盾纠纷?", [], None, "bm25", 5, "原文")
+    assert "2376件" in history[-1]["content"]                                # the page reads the latest commit
+    assert "绿洲市报告.txt" not in state.searcher.store.documents
+
+
+def test_a_page_upload_waits_for_the_cli_and_names_it(tmp_path):
+    root = tmp_path / "ix"
+    assert main(["index", str(SEEDS), "--index", str(root), "--embedder", "hashing"]) == 0
+    embedder = HashingEmbedder(256)
+    store = open_local(root, embedder)
+    from rag.ingest.documents import load_documents
+    from rag.stores.local.store import add_local
+    (tmp_path / "u.txt").write_text(UPLOADED, encoding="utf-8")
+    with index_lock(root, writer="rag index"):
+        try:
+            add_local(store, load_documents([tmp_path / "u.txt"]).documents, embedder, wait_s=0.2)
+        except IndexLockedError as exc:
+            assert "rag index (pid" in str(exc)
+        else:
+            raise AssertionError("the page wrote while rag index held the lock")
