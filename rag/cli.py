@@ -12,7 +12,7 @@ from pathlib import Path
 from rag import paths
 from rag.embed.base import DEFAULT_EMBEDDER
 from rag.embed.registry import EMBEDDER_HELP
-from rag.errors import NothingToIndexError, RagError
+from rag.errors import NothingToIndexError, RagError, printable
 from rag.ingest.chunking import ChunkSettings
 from rag.stores.base import MODES, STORE_KINDS, FusionSettings, IndexSettings
 from rag.text.tokens import TOKENIZERS
@@ -72,14 +72,16 @@ def cmd_index(args) -> int:
                              progress=True, failures=loaded.failures, wait_s=args.wait)
     except NothingToIndexError as exc:
         _skipped(exc.failures)
-        print(f"error: no documents could be indexed from {' '.join(sources)}; {spec} was left unchanged",
+        print(f"error: no documents could be indexed from {printable(' '.join(sources))}; {printable(spec)} was "
+              "left unchanged",
               file=sys.stderr)
         return 2
     _skipped(report.failures)
     for name, first in report.duplicates:
-        print(f"note: {name} has the same content as {first}; indexed once, cited as {first}", file=sys.stderr)
+        print(f"note: {printable(name)} has the same content as {printable(first)}; indexed once, cited as "
+              f"{printable(first)}", file=sys.stderr)
     changes = "{} added, {} changed, {} removed; ".format(*report.changes) if report.changes else ""
-    print(f"indexed {report.documents} documents into {report.chunks} chunks in {spec} "
+    print(f"indexed {report.documents} documents into {report.chunks} chunks in {printable(spec)} "
           f"({changes}{report.embedded} chunks embedded, {report.seconds:.1f}s, embedder {store.embedder_name})")
     if report.failures:
         print(f"{len(report.failures)} file(s) skipped", file=sys.stderr)
@@ -115,7 +117,7 @@ def cmd_ask(args) -> int:
     print(answer.answer)
     if answer.answered:
         for c in answer.citations:
-            where = " / ".join(x for x in (c.doc, c.section) if x)
+            where = " / ".join(x for x in (printable(c.doc), c.section) if x)
             place = f"{c.place} · " if c.place else ""
             page = f"第{c.page}页, " if c.page else ""
             print(f"\n[{c.n}] {place}{where}, {page}第{c.paragraph}段 (字符 {c.start}-{c.end})\n    {c.text}")
@@ -123,7 +125,7 @@ def cmd_ask(args) -> int:
         print("\n可能相关:")
         for h in answer.passages[:3]:
             place = searcher.store.documents[h.chunk.doc].subject.place
-            print(f"  - {f'[{place}] ' if place else ''}{h.chunk.doc} 第{h.chunk.paragraph_start}段: "
+            print(f"  - {f'[{place}] ' if place else ''}{printable(h.chunk.doc)} 第{h.chunk.paragraph_start}段: "
                   f"{h.chunk.text[:80]}…")
     return 0
 
@@ -151,7 +153,7 @@ def cmd_docs(args) -> int:
         s = row["subject"]
         about = " › ".join(s["path"]) or "（地方未知）"
         about += (f" {s['body']}" if s["body"] else "") + (f" {'、'.join(map(str, s['years']))}年" if s["years"] else "")
-        print(f"{row['doc']}  {row['title'] or '(无标题)'}  {about}{' (sidecar)' if s['source'] == 'sidecar' else ''}  "
+        print(f"{printable(row['doc'])}  {row['title'] or '(无标题)'}  {about}{' (sidecar)' if s['source'] == 'sidecar' else ''}  "
               f"[{row['encoding']}] "
               f"{row['paragraphs']} paragraphs, {row['chunks']} chunks, {len(row['removed'])} removed")
         for r in row["removed"]:

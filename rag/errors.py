@@ -1,6 +1,12 @@
 """Exceptions raised by the library; the CLI and the UI turn them into messages."""
 
 
+def printable(text: str) -> str:
+    """``text`` with control and invisible characters written as escapes (\\x1b, \\n), so a file
+    name can neither move the cursor, erase a line nor start a new one in a terminal or a log."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
+
+
 class RagError(Exception):
     """Base class: every error the library raises on purpose."""
 
@@ -11,7 +17,7 @@ class DocumentError(RagError):
     def __init__(self, path, reason: str):
         self.path = str(path)
         self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+        super().__init__(f"{printable(self.path)}: {reason}")
 
 
 class IndexError_(RagError):

@@ -235,3 +235,27 @@ def test_postings_naming_missing_chunks_are_a_clear_error(tmp_path, hashing_inde
     np.save(build / "bm25_doc_ids.npy", doc_ids)
     with pytest.raises(IndexError_, match="damaged"):
         ask(Searcher(load_index(tmp_path), hashing_index[1]), "雪亮工程")
+
+
+def test_names_are_data_and_every_file_in_a_folder_is_accounted_for(tmp_path, capsys):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    forged = "x\x1b[2K\rindexed 999 documents.txt"
+    (folder / forged).write_text(GOOD, encoding="utf-8")
+    (folder / "..\\evil.txt").write_text(TRAD, encoding="utf-8")
+    (folder / "统计表.xlsx").write_bytes(b"PK\x03\x04")
+    (folder / "报告.txt").write_text(TRAD, encoding="utf-8")
+    (folder / "报告.meta.json").write_text('{"place": "张掖市"}', encoding="utf-8")   # a sidecar, read with its report
+    (folder / ".git").mkdir()
+    assert main(["index", str(folder), "--index", str(tmp_path / "ix"), "--embedder", "hashing"]) == 1
+    captured = capsys.readouterr()
+    assert "\x1b" not in captured.out + captured.err and forged not in captured.out + captured.err
+    lines = captured.err.splitlines()
+    assert any("..\\evil.txt" in line and "hidden file" in line for line in lines)
+    assert any("统计表.xlsx" in line and "unsupported file type '.xlsx'" in line for line in lines)
+    assert any(".git" in line and "hidden folder" in line for line in lines)
+    assert not any("报告.meta.json" in line for line in lines)
+    assert "indexed 2 documents" in captured.out
+    assert main(["docs", "--index", str(tmp_path / "ix")]) == 0
+    listed = capsys.readouterr().out
+    assert "\x1b" not in listed and "x\\x1b[2K\\rindexed 999 documents.txt" in listed   # shown, escaped

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from rag.answer.extract import NOT_FOUND, Answer, Citation, highlight_spans
+from rag.errors import printable
 from rag.text.normalize import convert_script
 
 # Characters that mean something to HTML or to Markdown are written as &#N;.
@@ -83,7 +84,7 @@ def _neighbours(store, c: Citation, script: str) -> str:
 
 
 def citation_html(store, c: Citation, script: str) -> str:
-    head = " · ".join(text_html(x, script) for x in (c.place, c.doc, c.title, c.section) if x)
+    head = " · ".join(text_html(x, script) for x in (c.place, printable(c.doc), c.title, c.section) if x)
     page = f" · 第{c.page}页" if c.page else ""
     return (f"<div class='citation' id='cite-{c.n}'><div class='cite-head'><b>[{c.n}]</b> {head}{page} · 第{c.paragraph}段"
             f"</div><p>{_spans_html(c.text, script, c.highlights, c.sentence)}</p>{_neighbours(store, c, script)}</div>")
@@ -96,7 +97,7 @@ def citations_html(store, answer: Answer, terms, script: str = "original") -> st
     for hit in answer.passages[:3]:
         chunk = hit.chunk
         place = store.documents[chunk.doc].subject.place
-        where = " · ".join(text_html(x, script) for x in (place, chunk.doc) if x)
+        where = " · ".join(text_html(x, script) for x in (place, printable(chunk.doc)) if x)
         rows.append(f"<div class='citation maybe'><div class='cite-head'>可能相关 · {where} · "
                     f"第{chunk.paragraph_start}段</div><p>{_spans_html(chunk.text, script, highlight_spans(chunk.text, terms))}"
                     f"</p></div>")
@@ -126,7 +127,8 @@ def documents_rows(store, limit: int = DOCUMENT_ROWS) -> list[list]:
         if pinyin:
             removed = f"pinyin ×{pinyin}" + (f"；{removed}" if removed else "")
         about = " › ".join(doc.subject.path) + (f" {doc.subject.years[0]}" if doc.subject.years else "")
-        rows.append([name, doc.title, about.strip() or "—", len(doc.paragraphs), chunk_counts[name], removed or "—"])
+        rows.append([printable(name), doc.title, about.strip() or "—", len(doc.paragraphs), chunk_counts[name],
+                     removed or "—"])
     if len(store.documents) > limit:
         rows.append(["…", f"共 {len(store.documents):,} 个文档，此处列出前 {limit} 个；全部文档：rag docs", "", "", "", ""])
     return rows

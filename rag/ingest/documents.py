@@ -15,6 +15,7 @@ from rag.errors import DocumentError
 from rag.ingest.subject import DocumentMeta, read_sidecar, sidecar_path
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
+SIDECAR_SUFFIX = ".meta.json"   # a report's sidecar (rag.ingest.subject), read with it
 MAX_REPLACEMENT_SHARE = 0.002  # UTF-8 with a few stray bytes is still UTF-8
 
 
@@ -53,16 +54,26 @@ def find_files(paths) -> tuple[list[Path], list[DocumentError]]:
                                           else f"cannot open ({exc.strerror or exc})"))
             continue
         if path.is_dir():
+            # every file in a folder is indexed or named with the reason it is not
             for root, dirs, names in os.walk(path, followlinks=False):
-                dirs.sort()
+                failures += [DocumentError(Path(root) / d, "hidden folder (its name starts with a dot): not searched; "
+                                           "rename it to index the reports in it") for d in dirs if d.startswith(".")]
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(names):
-                    if name.lower().endswith(SUPPORTED_SUFFIXES) and not name.startswith("."):
-                        files.append(Path(root) / name)
+                    file = Path(root) / name
+                    if name.startswith("."):
+                        failures.append(DocumentError(file, "hidden file (its name starts with a dot): not indexed; "
+                                                      "rename it to index it"))
+                    elif name.lower().endswith(SIDECAR_SUFFIX):
+                        continue   # read with its report
+                    elif name.lower().endswith(SUPPORTED_SUFFIXES):
+                        files.append(file)
+                    else:
+                        failures.append(_unsupported(file))
         elif path.suffix.lower() in SUPPORTED_SUFFIXES:
             files.append(path)
         else:
-            failures.append(DocumentError(path, f"unsupported file type '{path.suffix}'; "
-                                          f"use one of {', '.join(SUPPORTED_SUFFIXES)}"))
+            failures.append(_unsupported(path))
     unique = []
     for f in files:
         key = os.path.abspath(f)
@@ -70,6 +81,11 @@ def find_files(paths) -> tuple[list[Path], list[DocumentError]]:
             seen.add(key)
             unique.append(f)
     return unique, failures
+
+
+def _unsupported(path: Path) -> DocumentError:
+    return DocumentError(path, f"unsupported file type '{path.suffix or '(none)'}'; "
+                         f"use one of {', '.join(SUPPORTED_SUFFIXES)}")
 
 
 def _is_common_cjk(ch: str) -> bool:
