@@ -32,6 +32,20 @@ class IndexMismatchError(IndexError_):
     """The index was built with settings that differ from the requested ones."""
 
 
+class StorageError(IndexError_):
+    """Writing failed (a full disk, an I/O error); nothing was published and nothing partial
+    was left behind."""
+
+
+def storage_error(exc: OSError, writing: str, unchanged: str) -> StorageError:
+    """The one-line error for a failed write of ``writing``."""
+    import errno
+    if exc.errno == errno.ENOSPC:
+        return StorageError(f"no space left on the device while writing {printable(writing)}; free some space and "
+                            f"run again ({unchanged})")
+    return StorageError(f"cannot write {printable(writing)} ({exc.strerror or exc}); {unchanged}")
+
+
 class IndexLockedError(IndexError_):
     """Another process is writing the same index folder."""
 

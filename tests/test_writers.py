@@ -1,12 +1,16 @@
 """One writer, whoever writes: the page and the CLI write through the same lock and commit
 point, each from the latest commit, and a served page reads what the CLI committed."""
+import errno
 import shutil
+
+import numpy as np
+import pytest
 
 from rag.answer.retrieve import Searcher
 from rag.cli import main
 from rag.embed.backends import HashingEmbedder
 from rag.errors import IndexLockedError
-from rag.stores.local.folder import index_lock, load_index
+from rag.stores.local.folder import current_build, index_lock, load_index
 from rag.stores.local.store import open_local
 from rag.ui.app import AppState, chat_turn, upload_files
 
@@ -56,3 +60,31 @@ def test_a_page_upload_waits_for_the_cli_and_names_it(tmp_path):
             assert "rag index (pid" in str(exc)
         else:
             raise AssertionError("the page wrote while rag index held the lock")
+
+
+@pytest.mark.parametrize("failing_save", [1, 3])   # 1: the embedding cache, 3: the new build's arrays
+def test_a_full_disk_is_one_line_and_leaves_nothing_behind(tmp_path, capsys, monkeypatch, failing_save):
+    docs, root = tmp_path / "docs", tmp_path / "ix"
+    shutil.copytree(SEEDS, docs)
+    assert main(["index", str(docs), "--index", str(root), "--embedder", "hashing"]) == 0
+    live = current_build(root)
+    (docs / "绿洲市报告.txt").write_text(ADDED, encoding="utf-8")
+    real, calls = np.save, []
+
+    def full_disk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == failing_save:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(np, "save", full_disk)
+    capsys.readouterr()
+    assert main(["index", str(docs), "--index", str(root)]) == 2
+    err = capsys.readouterr().err
+    monkeypatch.undo()
+    assert "error: no space left on the device while writing" in err and "Traceback" not in err
+    assert current_build(root) == live and [p.name for p in root.glob("build-*")] == [live]
+    assert not list(root.rglob("*.tmp*"))
+    assert "绿洲市报告.txt" not in load_index(root).documents and len(load_index(root).documents) == 5
+    assert main(["index", str(docs), "--index", str(root)]) == 0   # with space again, the next run works
+    assert "绿洲市报告.txt" in load_index(root).documents

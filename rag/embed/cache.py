@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.embed.base import Embedder, embed_in_batches
+from rag.errors import storage_error
 from rag.paths import embedding_cache_dir
 
 
@@ -47,8 +48,12 @@ class EmbeddingCache:
         vecs = np.stack(list(self.vectors.values())).astype(np.float32)
         for path, array in zip(self.paths, (keys, vecs)):
             tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, array, allow_pickle=False)
-            os.replace(tmp, path)
+            try:
+                np.save(tmp, array, allow_pickle=False)
+                os.replace(tmp, path)
+            except OSError as exc:   # never a partial file: the cache is read whole or not at all
+                tmp.unlink(missing_ok=True)
+                raise storage_error(exc, f"the embedding cache in {path.parent}", "nothing was indexed") from exc
 
 
 def embed_chunks(chunks, embedder: Embedder, cache: EmbeddingCache, progress=None) -> tuple[np.ndarray, int]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.embed.base import Embedder
-from rag.errors import IndexError_, IndexLockedError, IndexMismatchError, IndexMissingError, RagError
+from rag.errors import IndexError_, IndexLockedError, IndexMismatchError, IndexMissingError, RagError, storage_error
 from rag.ingest.chunking import ChunkSettings
 from rag.stores.base import BM25Params, IndexSettings
 from rag.stores.local.ann import load_vector_search, save_vector_search
@@ -61,24 +61,37 @@ def save_index(index: Index, root: Path) -> Path:
     """Write ``index`` as a new build of the folder ``root`` and publish it; the build folder."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
+    _remove_unpublished(root)   # what a killed or failed writer left
     build = root / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
-    build.mkdir()
-    write_documents(build, index.documents)
-    index.chunks.save(build)
-    for name in BM25_ARRAYS:
-        np.save(build / f"bm25_{name}.npy", _whole(getattr(index.bm25, name)))
-    np.save(build / "vectors.npy", np.asarray(_whole(index.vectors), dtype=np.float32))   # no copy if float32
-    save_vector_search(index.dense, build)
-    (build / "manifest.json").write_text(json.dumps(_settings_dict(index), ensure_ascii=False, indent=2),
-                                         encoding="utf-8")
-    _fsync_tree(build)
     tmp = root / f"{CURRENT}.tmp"
-    tmp.write_text(build.name + "\n", encoding="utf-8")
-    os.replace(tmp, root / CURRENT)
-    for old in root.glob("build-*"):
-        if old.name != build.name:
-            shutil.rmtree(old, ignore_errors=True)
+    try:
+        build.mkdir()
+        write_documents(build, index.documents)
+        index.chunks.save(build)
+        for name in BM25_ARRAYS:
+            np.save(build / f"bm25_{name}.npy", _whole(getattr(index.bm25, name)))
+        np.save(build / "vectors.npy", np.asarray(_whole(index.vectors), dtype=np.float32))   # no copy if float32
+        save_vector_search(index.dense, build)
+        (build / "manifest.json").write_text(json.dumps(_settings_dict(index), ensure_ascii=False, indent=2),
+                                             encoding="utf-8")
+        _fsync_tree(build)
+        tmp.write_text(build.name + "\n", encoding="utf-8")
+        os.replace(tmp, root / CURRENT)
+    except OSError as exc:   # a full disk or an I/O error: the live index stays as it was
+        shutil.rmtree(build, ignore_errors=True)
+        tmp.unlink(missing_ok=True)
+        raise storage_error(exc, f"the index in {root}", "the index there was left as it was") from exc
+    _remove_unpublished(root)
     return build
+
+
+def _remove_unpublished(root: Path) -> None:
+    """Build folders CURRENT does not name: the old ones after a publish, or the debris of a
+    writer that was killed or failed. Readers of an old build keep its files open."""
+    live = current_build(root)
+    for folder in root.glob("build-*"):
+        if folder.name != live:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _fsync_tree(folder: Path) -> None:
