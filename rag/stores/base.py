@@ -128,6 +128,22 @@ class Store(Protocol):
         """One line for people: what and how much."""
 
 
+# ---------------------------------------------------------------- what built a store
+
+def records_embedder(manifest: dict) -> bool:
+    """Whether a manifest names the embedder that built the store (name and dimension)."""
+    embedder = manifest.get("embedder")
+    return isinstance(embedder, dict) and isinstance(embedder.get("name"), str) and isinstance(embedder.get("dim"), int)
+
+
+def embedder_problems(manifest: dict, embedder) -> list[str]:
+    """Why ``embedder`` cannot search a store whose manifest names another one ([] if it can)."""
+    built = manifest["embedder"]
+    if embedder is None or (built["name"], built["dim"]) == (embedder.name, embedder.dim):
+        return []
+    return [f"embedder {built['name']} (dim {built['dim']}) vs requested {embedder.name} (dim {embedder.dim})"]
+
+
 # ---------------------------------------------------------------- shared maths
 
 ABSENT_TERM_FACTOR = 2.0   # a word no report contains is strong evidence of an uncovered question

@@ -22,7 +22,7 @@ import numpy as np
 from rag.embed.base import Embedder
 from rag.errors import IndexError_, IndexLockedError, IndexMismatchError, IndexMissingError, RagError, storage_error
 from rag.ingest.chunking import ChunkSettings
-from rag.stores.base import BM25Params, IndexSettings
+from rag.stores.base import BM25Params, IndexSettings, embedder_problems, records_embedder
 from rag.stores.local.ann import load_vector_search, save_vector_search
 from rag.stores.local.bm25 import BM25Index
 from rag.stores.local.index import Index
@@ -161,9 +161,7 @@ def read_manifest(root: Path) -> tuple[Path, dict]:
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(f"the index in '{root}' has format version {manifest.get('format_version')}, "
                                  f"this version reads {FORMAT_VERSION}; rebuild it with: rag index --rebuild")
-    embedder = manifest.get("embedder")
-    if not (isinstance(embedder, dict) and isinstance(embedder.get("name"), str)
-            and isinstance(embedder.get("dim"), int) and isinstance(manifest.get("documents"), list)):
+    if not (records_embedder(manifest) and isinstance(manifest.get("documents"), list)):
         raise IndexError_(f"the index manifest in '{root}' is damaged (embedder or documents); "
                           "rebuild it with: rag index --rebuild")
     return build, manifest
@@ -182,11 +180,7 @@ def settings_from_manifest(manifest: dict) -> IndexSettings:
 def check_compatible(manifest: dict, settings: IndexSettings | None, embedder: Embedder | None,
                      root: Path) -> None:
     """IndexMismatchError saying how to fix it when the index was built with another embedder or settings."""
-    problems = []
-    if embedder is not None and (manifest["embedder"]["name"], manifest["embedder"]["dim"]) != \
-            (embedder.name, embedder.dim):
-        problems.append(f"embedder {manifest['embedder']['name']} (dim {manifest['embedder']['dim']}) "
-                        f"vs requested {embedder.name} (dim {embedder.dim})")
+    problems = embedder_problems(manifest, embedder)
     if settings is not None and settings_from_manifest(manifest) != settings:
         problems.append(f"chunking/tokenizer settings {settings_from_manifest(manifest)} vs requested {settings}")
     if problems:

@@ -29,7 +29,7 @@ from pathlib import Path
 from rag.errors import ConfigError, IndexError_, IndexLockedError, IndexMismatchError, IndexMissingError
 from rag.ingest.chunking import ChunkSettings
 from rag.paths import milvus_credentials
-from rag.stores.base import BM25Params, IndexSettings, StoreSpec
+from rag.stores.base import BM25Params, IndexSettings, StoreSpec, embedder_problems, records_embedder
 from rag.text.tokens import STOP_CHARS
 
 FORMAT = "rag-reports milvus store"
@@ -143,9 +143,7 @@ def read_manifest(client, spec: StoreSpec) -> dict:
             if manifest.get("format_version") != FORMAT_VERSION:
                 raise IndexMismatchError(f"{spec} has store format {manifest.get('format_version')}, this version "
                                          f"reads {FORMAT_VERSION}; rebuild it with: rag index --rebuild --store {spec}")
-            embedder = manifest.get("embedder")
-            if not (isinstance(embedder, dict) and isinstance(embedder.get("name"), str)
-                    and isinstance(embedder.get("dim"), int) and isinstance(manifest.get("vector_index"), dict)):
+            if not (records_embedder(manifest) and isinstance(manifest.get("vector_index"), dict)):
                 raise IndexError_(f"the manifest of {spec} is damaged (embedder or vector_index); rebuild it with: "
                                   f"rag index --rebuild --store {spec}")
             return manifest
@@ -168,11 +166,7 @@ def settings_from_manifest(manifest: dict) -> IndexSettings:
 
 def check_manifest(manifest: dict, spec: StoreSpec, embedder=None, settings: IndexSettings | None = None) -> None:
     """IndexMismatchError when the store was built with another embedder, chunking or analyzer."""
-    problems = []
-    built = manifest["embedder"]
-    if embedder is not None and (built["name"], built["dim"]) != (embedder.name, embedder.dim):
-        problems.append(f"embedder {built['name']} (dim {built['dim']}) vs requested {embedder.name} "
-                        f"(dim {embedder.dim})")
+    problems = embedder_problems(manifest, embedder)
     if settings is not None and settings_from_manifest(manifest).chunking != settings.chunking:
         problems.append(f"chunking {settings_from_manifest(manifest).chunking} vs requested {settings.chunking}")
     if manifest.get("analyzer") != ANALYZER:
