@@ -16,14 +16,13 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from rag.answer.decline import COVERAGE_RULE, DENSE_MIN_COVERAGE, Signals, answers
-from rag.answer.question import FILLER_WORDS, QuestionAnalysis, analyze, holds_answer
+from rag.answer.question import QuestionAnalysis, analyze, holds_answer, question_words
 from rag.answer.retrieve import Retrieval, Searcher
 from rag.answer.scope import in_scope, not_found_notice
 from rag.ingest.chunking import sentence_spans
 from rag.ingest.clean import CleanDocument
 from rag.stores.base import Hit
 from rag.text.normalize import normalize
-from rag.text.tokens import jieba_words, query_text
 
 NOT_FOUND = "资料中没有找到可靠答案"
 EXTRA_SENTENCE_RATIO = 0.8  # further sentences must score this share of the best one
@@ -88,12 +87,8 @@ class Answer:
 
 
 def question_terms(question: str) -> list[str]:
-    """Content words of the question (jieba precise mode on the normalized text), unique.
-    Words rather than the BM25 bigrams: a bigram straddling two words ("市建" in
-    "张掖市建成") is absent from the answer and would wrongly lower coverage."""
-    words = [w for w in jieba_words(query_text(normalize(question)))
-             if (len(w) > 1 or w.isdigit()) and w not in FILLER_WORDS]
-    return list(dict.fromkeys(words))
+    """The words of a question that coverage weighs and highlights mark (question_words)."""
+    return list(question_words(normalize(question)))
 
 
 def coverage(terms: list[str], weights: np.ndarray, normalized_text: str) -> float:
@@ -150,14 +145,14 @@ def compose(searcher: Searcher, retrieval: Retrieval) -> Answer:
     hits = retrieval.hits
     subjects = {h.chunk.doc: store.documents[h.chunk.doc].subject for h in hits[:SENTENCE_POOL]}
     analysis = _known_scope(analyze(retrieval.question), subjects.values())
-    terms = question_terms(retrieval.question)
+    terms = list(analysis.words)
     weights = store.word_weights(terms)
     # the place and year words are checked by scope; in a report about that place they are met
     content = np.asarray([t in analysis.terms for t in terms], dtype=bool)
     content_terms = ([t for t, c in zip(terms, content) if c], weights[content])
     in_scope_hits, chunk_cov = [], []
-    for rank, h in enumerate(hits):
-        text = normalize(h.chunk.search_text)
+    texts = [normalize(h.chunk.search_text) for h in hits]
+    for rank, (h, text) in enumerate(zip(hits, texts)):
         subject = subjects.get(h.chunk.doc) if rank < SENTENCE_POOL else None
         scoped = bool(analysis.places) and subject is not None and bool(subject.places) and content.any()
         # a report about the place need not repeat its name; a paragraph about it does
@@ -185,8 +180,8 @@ def compose(searcher: Searcher, retrieval: Retrieval) -> Answer:
             score = in_context + 0.5 * coverage(*scoring, sentence) - 0.02 * rank
             candidates.append((score, in_context, rank, chunk.doc, chunk.section, chunk.start + s, chunk.start + e))
     candidates.sort(key=lambda c: -c[0])
-    signals = _signals(analysis, terms, weights, content, hits, subjects, in_scope_hits, chunk_cov, confidence,
-                       outside, candidates)
+    signals = _signals(analysis, terms, weights, content, hits, texts, subjects, in_scope_hits, chunk_cov,
+                       confidence, outside, candidates)
     chosen, seen = [], set()
     for cand in candidates if answers(signals) else ():
         if len(chosen) == MAX_SENTENCES or (chosen and cand[0] < EXTRA_SENTENCE_RATIO * chosen[0][0]):
@@ -227,16 +222,16 @@ def _known_scope(analysis: QuestionAnalysis, subjects) -> QuestionAnalysis:
     kept = [(p, f) for p, f in zip(analysis.places, analysis.place_forms) if p not in dropped]
     return replace(analysis, places=tuple(p for p, _ in kept), place_forms=tuple(f for _, f in kept),
                    loose_places=tuple(p for p in analysis.loose_places if p not in dropped),
-                   terms=analysis.terms + tuple(f for p, f in zip(analysis.places, analysis.place_forms)
+                   terms=analysis.terms + tuple(normalize(f) for p, f in zip(analysis.places, analysis.place_forms)
                                                 if p in dropped))
 
 
-def _signals(analysis, terms, weights, content, hits, subjects, in_scope_hits, chunk_cov, confidence, outside,
-             candidates) -> Signals:
+def _signals(analysis, terms, weights, content, hits, texts, subjects, in_scope_hits, chunk_cov, confidence,
+             outside, candidates) -> Signals:
     """What the decision to answer weighs (rag.answer.decline.Signals)."""
     if candidates:
         _, sentence, rank, doc, *_ = candidates[0]
-        passage, subject = normalize(hits[rank].chunk.search_text), subjects[doc]
+        passage, subject = texts[rank], subjects[doc]
     else:
         sentence, passage, subject = 0.0, "", None
     pool = [t for t, c in zip(terms, content) if c] or terms

@@ -92,7 +92,8 @@ class QuestionAnalysis:
     loose_places: tuple[str, ...]     # of those, counties named by a short form only (荣昌, 新北)
     years: tuple[int, ...]
     organisations: tuple[str, ...]
-    terms: tuple[str, ...]            # content words, without places, years and question words
+    words: tuple[str, ...]            # its words, question and filler words removed (what coverage weighs)
+    terms: tuple[str, ...]            # of those, the content words: without places and years
     entities: tuple[str, ...] = ()    # names, numbers and quoted terms it asks about (normalized)
 
     @property
@@ -117,10 +118,9 @@ def analyze(question: str) -> QuestionAnalysis:
     years = tuple(dict.fromkeys(int(y) for y in YEAR.findall(norm)))
     organisations = tuple(dict.fromkeys(m.group(0) for m in ORGANISATIONS.finditer(norm)))
     scope_words = {normalize(f) for f in forms} | {m.place.name for m in mentions} | {str(y) for y in years}
-    words = [w for w in jieba_words(query_text(norm)) if len(w) > 1 or w.isdigit()]
-    terms = tuple(dict.fromkeys(w for w in words if w not in scope_words and w not in FILLER_WORDS
-                                and not _part_of(w, scope_words)))
-    return QuestionAnalysis(question, answer_type(norm), places, forms, loose, years, organisations, terms,
+    words = question_words(norm)
+    terms = tuple(w for w in words if w not in scope_words and not _part_of(w, scope_words))
+    return QuestionAnalysis(question, answer_type(norm), places, forms, loose, years, organisations, words, terms,
                             _entities(norm, scope_words))
 
 
@@ -135,6 +135,14 @@ def _entities(norm: str, scope_words: set[str]) -> tuple[str, ...]:
     found = [w for w, flag in pseg.lcut(norm) if flag in ("nr", "nrt", "ns", "nt", "nz") and len(w) >= 2]
     found += NUMBER.findall(norm) + QUOTED.findall(norm)
     return tuple(dict.fromkeys(w for w in found if w not in scope_words and not _part_of(w, scope_words)))
+
+
+def question_words(normalized_question: str) -> tuple[str, ...]:
+    """The question's words (jieba precise mode), unique, without question and filler words.
+    Words rather than the BM25 bigrams: a bigram straddling two words ("市建" in "张掖市建成")
+    is absent from the answer and would wrongly lower coverage."""
+    words = jieba_words(query_text(normalized_question))
+    return tuple(dict.fromkeys(w for w in words if (len(w) > 1 or w.isdigit()) and w not in FILLER_WORDS))
 
 
 def _part_of(word: str, scope_words: set[str]) -> bool:
