@@ -44,9 +44,8 @@ def _open_searcher(spec, embedder_spec: str | None):
 
 
 def _settings(args, store_kind: str) -> IndexSettings:
-    from rag.stores.uri import default_tokenizer
-    return IndexSettings(ChunkSettings(args.chunk_size, args.chunk_overlap),
-                         args.tokenizer or default_tokenizer(store_kind))
+    from rag.stores.uri import settings_for
+    return settings_for(store_kind, ChunkSettings(args.chunk_size, args.chunk_overlap), args.tokenizer)
 
 
 def _skipped(failures) -> None:

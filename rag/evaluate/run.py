@@ -17,8 +17,8 @@ from rag.evaluate import scoring
 from rag.evaluate.questions import EvalQuestion
 from rag.evaluate.report import result_row, write_report
 from rag.ingest.chunking import ChunkSettings
-from rag.stores.base import MODES, FusionSettings, IndexSettings, StoreSpec
-from rag.stores.uri import default_tokenizer, open_store, store_embedder_name, temporary_store
+from rag.stores.base import MODES, FusionSettings, StoreSpec
+from rag.stores.uri import open_store, settings_for, store_embedder_name, temporary_store
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,7 @@ def eval_searchers(specs: list[StoreSpec], embedder_spec: str | None, chunking: 
     for spec in specs:
         if documents is not None:
             embedder = get_embedder(embedder_spec or DEFAULT_EMBEDDER)
-            settings = IndexSettings(chunking, tokenizer or default_tokenizer(spec.kind))
-            store = temporary_store(spec, documents, embedder, settings)
+            store = temporary_store(spec, documents, embedder, settings_for(spec.kind, chunking, tokenizer))
         else:
             embedder = get_embedder(embedder_spec or store_embedder_name(spec))
             store = open_store(spec, embedder)

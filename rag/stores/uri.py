@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from rag.errors import ConfigError, IndexMissingError
+from rag.ingest.chunking import ChunkSettings
 from rag.stores.base import DEFAULT_COLLECTION, BuildReport, IndexSettings, Store, StoreSpec
 from rag.text.tokens import DEFAULT_TOKENIZER
 
@@ -60,8 +61,9 @@ def default_tokenizer(kind: str) -> str:
     return DEFAULT_TOKENIZER
 
 
-def default_settings(kind: str) -> IndexSettings:
-    return IndexSettings(tokenizer=default_tokenizer(kind))
+def settings_for(kind: str, chunking: ChunkSettings = ChunkSettings(), tokenizer: str | None = None) -> IndexSettings:
+    """Index settings for a store of ``kind``: its own tokenizer unless one is asked for."""
+    return IndexSettings(chunking, tokenizer or default_tokenizer(kind))
 
 
 def open_store(spec: StoreSpec, embedder=None) -> Store:
@@ -116,7 +118,7 @@ def build_store(spec: StoreSpec, paths, embedder, progress=None) -> tuple[Store,
     settings (``rag serve``'s first run)."""
     from rag.ingest.documents import load_documents
     loaded = load_documents(paths)
-    return sync(spec, loaded.documents, embedder, default_settings(spec.kind), progress=progress,
+    return sync(spec, loaded.documents, embedder, settings_for(spec.kind), progress=progress,
                 failures=loaded.failures)
 
 
