@@ -14,6 +14,7 @@ from rag.embed.base import DEFAULT_EMBEDDER
 from rag.embed.registry import EMBEDDER_HELP
 from rag.errors import NothingToIndexError, RagError, printable
 from rag.ingest.chunking import ChunkSettings
+from rag.ingest.limits import DEFAULT_LIMITS, ReadLimits
 from rag.stores.base import MODES, STORE_KINDS, FusionSettings, IndexSettings
 from rag.text.tokens import TOKENIZERS
 
@@ -48,6 +49,10 @@ def _settings(args, store_kind: str) -> IndexSettings:
     return settings_for(store_kind, ChunkSettings(args.chunk_size, args.chunk_overlap), args.tokenizer)
 
 
+def _limits(args) -> ReadLimits:
+    return ReadLimits(**{field: getattr(args, field) for field in vars(DEFAULT_LIMITS)})
+
+
 def _skipped(failures) -> None:
     for failure in failures:
         print(f"skipped {failure}", file=sys.stderr)
@@ -65,7 +70,7 @@ def cmd_index(args) -> int:
     if uploads.is_dir() and any(uploads.iterdir()) and str(uploads) not in sources:
         sources = [*sources, str(uploads)]
         print(f"note: keeping the reports uploaded on the page ({uploads})", file=sys.stderr)
-    loaded = load_documents(sources)
+    loaded = load_documents(sources, _limits(args))
     try:
         store, report = sync(spec, loaded.documents, embedder, _settings(args, spec.kind), rebuild=args.rebuild,
                              progress=True, failures=loaded.failures, wait_s=args.wait)
@@ -175,7 +180,7 @@ def cmd_eval(args) -> int:
     questions, documents = load_question_set(Path(args.questions))
     questions = choose(questions, args.limit, args.sample, args.seed)
     if args.docs:
-        loaded = load_documents(args.docs)
+        loaded = load_documents(args.docs, _limits(args))
         _skipped(loaded.failures)
         documents = loaded.documents
     fusion = FusionSettings(dense_weight=args.dense_weight) if args.dense_weight is not None else FusionSettings()
@@ -202,7 +207,7 @@ def cmd_serve(args) -> int:
     from rag.ui.app import serve
 
     serve(Path(args.index), args.host, args.port, args.embedder, DEFAULT_DOCS, args.max_upload_mb,
-          args.auth or paths.env(paths.AUTH), args.llm, _spec(args))
+          args.auth or paths.env(paths.AUTH), args.llm, _spec(args), limits=_limits(args), read_only=args.read_only)
     return 0
 
 
@@ -255,10 +260,16 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     llm = argparse.ArgumentParser(add_help=False)
     llm.add_argument("--llm", help="openai:<model> for generative answers "
                                    f"(${paths.OPENAI_BASE_URL}, ${paths.OPENAI_API_KEY}, or {paths.config_path()})")
+    limits = argparse.ArgumentParser(add_help=False)
+    group = limits.add_argument_group("per-file limits (a file over one is skipped, named with the limit)")
+    for field, value in vars(DEFAULT_LIMITS).items():
+        group.add_argument("--" + field.replace("_", "-"), type=type(value), default=value,
+                           help=f"default {value:g}")
     bench = argparse.ArgumentParser(add_help=False)
     bench.add_argument("--bench-dir", default=paths.bench_dir(), help=f"the bench sets (default ${paths.BENCH_DIR} "
                                                                       f"or {paths.DEFAULT_BENCH_DIR})")
-    return {"store": store, "embedder": embedder, "chunking": chunking, "json": as_json, "llm": llm, "bench": bench}
+    return {"store": store, "embedder": embedder, "chunking": chunking, "json": as_json, "llm": llm, "bench": bench,
+            "limits": limits}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -268,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _parents()
 
     p = sub.add_parser("index", help="build or update the index from report files",
-                       parents=[common["store"], common["embedder"], common["chunking"]])
+                       parents=[common["store"], common["embedder"], common["chunking"], common["limits"]])
     p.add_argument("paths", nargs="*", help=f"files or folders (default: {DEFAULT_DOCS}/)")
     p.add_argument("--rebuild", action="store_true", help="ignore the existing index's settings")
     p.add_argument("--wait", type=float, default=0, help="seconds to wait if another rag index holds the index")
@@ -287,7 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("eval", help="evaluate on a question set (JSONL or SQuAD-format JSON)",
-                       parents=[common["embedder"], common["chunking"], common["json"], common["llm"]])
+                       parents=[common["embedder"], common["chunking"], common["json"], common["llm"],
+                                common["limits"]])
     p.add_argument("questions", help="eval/questions/seeds.jsonl, ../shared/bench/drcd_dev.json, ...")
     p.add_argument("--index", default=DEFAULT_INDEX, help="evaluate this index (default: index/)")
     p.add_argument("--docs", nargs="+", help="build a temporary index from these files instead")
@@ -305,11 +317,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="open the chat page (builds the index from seeds/ first if there is none)",
-                       parents=[common["store"], common["embedder"], common["llm"]])
+                       parents=[common["store"], common["embedder"], common["llm"], common["limits"]])
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine only)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--max-upload-mb", type=int, default=20, help="largest report file accepted by upload")
     p.add_argument("--auth", help=f"USER:PASSWORD to require a login (or set ${paths.AUTH})")
+    p.add_argument("--read-only", action="store_true",
+                   help="no uploads on the page (always so when --host is not this machine and there is no --auth)")
     p.set_defaults(func=cmd_serve)
 
     _bench_parser(sub, common)

@@ -52,3 +52,21 @@ def test_headings_and_title():
     cleaned = clean(doc)
     assert cleaned.title == "激情奏响社会治理“五部曲”"
     assert [p.heading for p in cleaned.paragraphs] == [True, False]
+
+
+def test_a_paragraph_repeated_thousands_of_times_is_kept_once():
+    flood = "达州市累计投入经费3.2亿元，建成“雪亮工程”监控探头4.2万余个。"
+    text = "一、综治中心\n" + (flood + "\n") * 3000 + "一、综治中心\n张掖市建成四级综治中心981个。\n" + flood + "\n"
+    doc = clean(Document("flood.txt", "flood.txt", text, "utf-8", "0"))
+    assert doc.text.count(flood) == 1 and "张掖市建成四级综治中心981个。" in doc.text
+    assert doc.text.count("一、综治中心") == 2          # short lines (headings) may repeat
+    repeated = [r for r in doc.removals if r.kind == "repeated"]
+    assert len(repeated) == 3000 and all(r.text == flood for r in repeated)
+    first = doc.text.index(flood)
+    assert doc.document.text[slice(*doc.original_span(first, first + len(flood)))] == flood
+
+
+def test_a_paragraph_said_twice_is_kept_twice():
+    line = "全市累计化解矛盾纠纷2376件，调解成功率98%以上。"
+    doc = clean(Document("t.txt", "t.txt", f"{line}\n其他内容。\n{line}\n", "utf-8", "0"))
+    assert doc.text.count(line) == 2 and not doc.removals

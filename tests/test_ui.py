@@ -193,8 +193,8 @@ def test_uploads_are_checked_one_by_one_and_keep_the_index(tmp_path, e5_small):
     lines = log.splitlines()
     assert any(l.startswith("✓ 新报告 2024.txt") for l in lines)
     assert any("scan.txt" in l and l.startswith("✗") for l in lines)
-    assert any("huge.txt" in l and "limit" in l for l in lines)
-    assert any("notes.xlsx" in l and "unsupported" in l for l in lines)
+    assert any("huge.txt" in l and "上传上限" in l for l in lines)
+    assert any("notes.xlsx" in l and "不支持的文件类型" in l for l in lines)
     assert any("broken.docx" in l and "not a readable Word" in l for l in lines)
     assert len(rows) == 6 and len(load_index(tmp_path / "ix").documents) == 6  # 5 seeds kept + 1 new
     assert (tmp_path / "ix" / "uploads" / "新报告 2024.txt").exists()
@@ -207,15 +207,17 @@ def test_login_is_required_when_auth_is_set(hashing_index, tmp_path):
     from gradio_client import Client
 
     from rag.answer.retrieve import Searcher
-    from rag.ui.app import AppState, build_app, parse_auth
+    from rag.ui.app import AppState, build_app, login_options, parse_auth
+    from rag.ui.throttle import LoginThrottle
 
     assert parse_auth("admin:秘密") == ("admin", "秘密") and parse_auth(None) is None
     with pytest.raises(Exception, match="USER:PASSWORD"):
         parse_auth("admin")
     app, style = build_app(AppState(Searcher(*hashing_index), tmp_path))
     port = _free_port()
+    throttle = LoginThrottle(free=3)
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False, quiet=True,
-               auth=("admin", "pw"), **style)
+               **login_options(("admin", "pw"), throttle), **style)
     try:
         url = f"http://127.0.0.1:{port}/"
         with pytest.raises(Exception):
@@ -223,8 +225,28 @@ def test_login_is_required_when_auth_is_set(hashing_index, tmp_path):
         history, _, _ = Client(url, auth=("admin", "pw"), verbose=False).predict(
             "荣昌区建成视频监控多少个?", [], "bm25", 5, "原文", api_name="/ask")
         assert "16535" in _unescape(str(history[-1]["content"]))
+        # guessing: three wrong passwords are answered, the next attempts are refused unchecked, even the right one
+        codes = [_login(url, "admin", f"guess{i}") for i in range(6)]
+        assert codes[:3] == [400, 400, 400] and codes[3] == 400 and codes[4:] == [429, 429], codes
+        assert _login(url, "admin", "pw") == 429
+        assert _login(url, "admin", "pw", client_wait=throttle.wait_s("127.0.0.1") + 0.2) == 200
+        assert throttle.wait_s("127.0.0.1") == 0 and _login(url, "admin", "wrong") == 400   # success forgot them
     finally:
         app.close()
+
+
+def _login(url: str, user: str, password: str, client_wait: float = 0) -> int:
+    import time
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    time.sleep(client_wait)
+    data = urllib.parse.urlencode({"username": user, "password": password}).encode()
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url + "login", data=data), timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
 
 
 def test_documents_table_lists_the_first_documents_of_a_large_archive(hashing_index):

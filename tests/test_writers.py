@@ -1,6 +1,7 @@
 """One writer, whoever writes: the page and the CLI write through the same lock and commit
 point, each from the latest commit, and a served page reads what the CLI committed."""
 import errno
+import hashlib
 import shutil
 
 import numpy as np
@@ -43,6 +44,34 @@ def test_cli_add_page_upload_cli_delete_keep_every_report(tmp_path, capsys):
     *_, (history, *_) = chat_turn(state, "青川县化解了多少件矛盾纠纷?", [], None, "bm25", 5, "原文")
     assert "2376件" in history[-1]["content"]                                # the page reads the latest commit
     assert "绿洲市报告.txt" not in state.searcher.store.documents
+
+
+def test_an_upload_never_silently_replaces_a_report(tmp_path):
+    root = tmp_path / "ix"
+    assert main(["index", str(SEEDS), "--index", str(root), "--embedder", "hashing"]) == 0
+    embedder = HashingEmbedder(256)
+    state = AppState(Searcher(open_local(root, embedder), embedder), root)
+    seed = sorted(SEEDS.glob("*.txt"))[3]                       # 张掖's report
+    forged = tmp_path / "forged" / seed.name
+    forged.parent.mkdir()
+    forged.write_text("张掖市建成四级综治中心1个。\n", encoding="utf-8")
+    copy = tmp_path / "副本.txt"
+    shutil.copy(seed, copy)
+
+    log, _ = upload_files(state, [forged, copy])
+    assert "已有同名报告" in log and "替换同名报告" in log and "与已索引的" in log
+    kept = load_index(root).documents
+    assert kept[seed.name].document.sha256 == hashlib.sha256(seed.read_bytes()).hexdigest() and "副本.txt" not in kept
+    *_, (history, *_) = chat_turn(state, "张掖市建成了多少个四级综治中心?", [], None, "bm25", 5, "原文")
+    assert "981" in history[-1]["content"]                      # the seed's figure still answers
+
+    log, _ = upload_files(state, [forged], replace=True)        # asked for: replaced
+    assert f"✓ {seed.name}" in log
+    assert "四级综治中心1个" in load_index(root).documents[seed.name].document.text
+
+    read_only = AppState(Searcher(open_local(root, embedder), embedder), root, read_only=True)
+    log, _ = upload_files(read_only, [copy])
+    assert "只读" in log and "副本.txt" not in load_index(root).documents
 
 
 def test_a_page_upload_waits_for_the_cli_and_names_it(tmp_path):

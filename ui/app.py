@@ -14,8 +14,9 @@ from rag.answer.conversation import rewrite
 from rag.answer.extract import compose, question_terms
 from rag.answer.generate import MARKER, LLMConfig, condense, llm_from_spec, prompt_passages, stream_answer
 from rag.answer.retrieve import Searcher, check_question
-from rag.errors import RagError
+from rag.errors import RagError, printable
 from rag.ingest.documents import SUPPORTED_SUFFIXES, load_documents
+from rag.ingest.limits import DEFAULT_LIMITS, ReadLimits
 from rag.stores.base import MODES
 from rag.stores.uri import add_documents, latest
 
@@ -32,6 +33,8 @@ class AppState:
     index_dir: Path
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
     llm: LLMConfig | None = None      # generative answers when set
+    limits: ReadLimits = DEFAULT_LIMITS
+    read_only: bool = False           # no upload on the page
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -91,26 +94,47 @@ def chat_turn(state: AppState, question: str, history: list, previous: str | Non
         resolved
 
 
-def upload_files(state: AppState, paths) -> tuple[str, list[list]]:
-    """Copy uploads into the index's upload folder and index them; one message per file."""
+def _sha256(path: Path) -> str:
+    import hashlib
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while piece := f.read(1 << 20):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def upload_files(state: AppState, paths, replace: bool = False) -> tuple[str, list[list]]:
+    """Copy uploads into the index's upload folder and index them; one message per file.
+    An upload never silently replaces a report: one with an indexed report's name needs
+    ``replace``, and one with an indexed report's content is not indexed twice."""
+    if state.read_only:
+        return "✗ 此页面为只读：不能上传报告", documents_rows(state.searcher.store)
     messages, accepted = [], []
     state.upload_dir.mkdir(parents=True, exist_ok=True)
+    indexed = state.refresh().store.documents   # the latest commit: another process may have added reports
     for path in paths or []:
         path = Path(path)
         try:
             name = safe_upload_name(path.name)
             if not name.lower().endswith(SUPPORTED_SUFFIXES):
-                raise RagError(f"{name}: unsupported file type; upload {', '.join(SUPPORTED_SUFFIXES)} files")
+                raise RagError(f"{printable(name)}：不支持的文件类型；请上传 {' '.join(SUPPORTED_SUFFIXES)} 文件")
             size = path.stat().st_size
             if size > state.max_upload_bytes:
-                raise RagError(f"{name}: {size / 1e6:.1f} MB is over the {state.max_upload_bytes / 1e6:.0f} MB limit")
+                raise RagError(f"{printable(name)}：{size / 1e6:.1f} MB，超过上传上限 {state.max_upload_bytes / 1e6:.0f} MB")
+            digest = _sha256(path)
+            same = next((n for n, d in indexed.items() if d.document.sha256 == digest), None)
+            if same is not None:
+                raise RagError(f"{printable(name)}：与已索引的 {printable(same)} 内容相同，未重复索引")
+            if name in indexed and not replace:
+                raise RagError(f"{printable(name)}：已有同名报告（内容不同），未替换。"
+                               "如要替换，请勾选「替换同名报告」后重新上传")
             target = state.upload_dir / name
             shutil.copyfile(path, target)
             accepted.append(target)
         except (RagError, OSError) as exc:
             messages.append(f"✗ {exc}")
     if accepted:
-        loaded = load_documents(accepted)
+        loaded = load_documents(accepted, state.limits)
         messages += [f"✗ {failure}" for failure in loaded.failures]
         if loaded.documents:
             with state.lock:
@@ -158,16 +182,20 @@ def build_app(state: AppState):
             documents = gr.Dataframe(headers=["文件", "标题", "地方", "段落", "分块", "清理移除"],
                                      value=documents_rows(state.searcher.store), elem_id="documents",
                                      interactive=False, wrap=True)
-            upload = gr.File(label="上传报告 (.txt .md .docx .pdf .html)", file_count="multiple", file_types=list(SUPPORTED_SUFFIXES),
-                             elem_id="upload")
-            upload_log = gr.Textbox(label="上传结果", elem_id="upload-log", lines=4, interactive=False)
+            if state.read_only:
+                gr.Markdown("此页面为只读：不能上传报告。", elem_id="read-only")
+            else:
+                upload = gr.File(label="上传报告 (.txt .md .docx .pdf .html)", file_count="multiple",
+                                 file_types=list(SUPPORTED_SUFFIXES), elem_id="upload")
+                replace = gr.Checkbox(False, label="替换同名报告", elem_id="replace")
+                upload_log = gr.Textbox(label="上传结果", elem_id="upload-log", lines=4, interactive=False)
 
         def on_ask(q, history, prev, m, kk, s):
             yield from chat_turn(state, q, history, prev, m, kk, s)
 
-        def on_upload(files, progress=gr.Progress()):
+        def on_upload(files, replace_same, progress=gr.Progress()):
             progress(0, desc="索引中…")
-            return upload_files(state, files)
+            return upload_files(state, files, bool(replace_same))
 
         outputs = [chatbot, citations, question, previous]
         inputs = [question, chatbot, previous, mode, k, script]
@@ -175,7 +203,8 @@ def build_app(state: AppState):
         question.submit(on_ask, inputs, outputs, concurrency_limit=8, api_name=False)
         # clearing the chat forgets the follow-up context and the sources shown with it
         chatbot.clear(lambda: (None, ""), None, [previous, citations], api_name=False)
-        upload.upload(on_upload, [upload], [upload_log, documents], api_name=False)
+        if not state.read_only:
+            upload.upload(on_upload, [upload, replace], [upload_log, documents], api_name=False)
     return app, {"theme": theme, "css": CSS}
 
 
@@ -189,12 +218,17 @@ def parse_auth(spec: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 7860, embedder_spec: str | None = None,
           docs: str = "seeds", max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB, auth: str | None = None,
-          llm: str | None = None, store_spec=None) -> None:
+          llm: str | None = None, store_spec=None, limits: ReadLimits = DEFAULT_LIMITS, read_only: bool = False
+          ) -> None:
     """Serve the store at ``store_spec`` (default: the local index in ``index_dir``), building
     it from ``docs`` first if there is none. Uploads are kept in ``index_dir``/uploads;
-    ``auth`` is USER:PASSWORD for a login."""
+    ``auth`` is USER:PASSWORD for a login (throttled after failures). Served beyond this
+    machine without a login, the page is read-only whatever ``read_only`` says."""
     login = parse_auth(auth)
     llm_config = llm_from_spec(llm)
     from rag.embed.base import DEFAULT_EMBEDDER
@@ -213,11 +247,30 @@ def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 7860, embedder_s
         store, report = build_store(spec, [docs], embedder, progress=True)
         print(f"indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f}s",
               file=sys.stderr, flush=True)
-    state = AppState(Searcher(store, embedder), index_dir, max_upload_mb * 1024 * 1024, llm_config)
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if uploads_refused(host, login) and not read_only:
+        read_only = True
+        print(f"note: serving on {host} without --auth: the page is read-only (no uploads); "
+              "add --auth USER:PASSWORD to allow them", file=sys.stderr)
+    state = AppState(Searcher(store, embedder), index_dir, max_upload_mb * 1024 * 1024, llm_config, limits, read_only)
+    if host not in LOOPBACK:
         print(f"warning: serving on {host}: anyone who can reach this machine can read the indexed reports"
               + ("" if login else " (add --auth USER:PASSWORD to require a login)"), file=sys.stderr)
     app, style = build_app(state)
     app.queue(default_concurrency_limit=8)
     app.launch(server_name=host, server_port=port, share=False, ssr_mode=False, show_error=True,
-               max_file_size=f"{max_upload_mb}mb", inbrowser=False, auth=login, **style)
+               max_file_size=f"{max_upload_mb}mb", inbrowser=False, **login_options(login), **style)
+
+
+def uploads_refused(host: str, login) -> bool:
+    """Served beyond this machine without a login, anyone could replace a report: no uploads."""
+    return host not in LOOPBACK and not login
+
+
+def login_options(login: tuple[str, str] | None, throttle=None) -> dict:
+    """``launch`` arguments for a login: Gradio's check, with failed attempts throttled per client."""
+    if not login:
+        return {}
+    from starlette.middleware import Middleware
+
+    from .throttle import LoginThrottle, ThrottleLogins
+    return {"auth": login, "app_kwargs": {"middleware": [Middleware(ThrottleLogins, throttle=throttle or LoginThrottle())]}}

@@ -1,17 +1,20 @@
 """Remove web-scrape noise from a report while keeping offsets into the original.
 
-Three kinds of noise, each logged as a ``Removal`` with its span in the original:
+Four kinds of noise, each logged as a ``Removal`` with its span in the original:
 - ``pinyin``: readings a site inserted after characters, ``發(fā)揮`` -> ``發揮``;
 - ``furniture``: site menus, report buttons, editor/reviewer lines, bylines with a
   time or source, "related articles" footers;
 - ``unrelated``: a line that shares (almost) no vocabulary with the document and
-  reads like advertising (e.g. a gambling-site line pasted into a report).
-Nothing else is removed: body sentences always survive.
+  reads like advertising (e.g. a gambling-site line pasted into a report);
+- ``repeated``: later copies of a paragraph the file holds three or more times (a scrape
+  that repeats its article, or a file built to flood the index with identical chunks).
+Nothing else is removed: every distinct body sentence survives.
 """
 from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,12 +38,14 @@ FURNITURE_LINE = re.compile("|".join([
 ]))
 SPAM_WORDS = re.compile(r"\d*bet|博彩|彩票|赌场|賭場|娱乐城|娛樂城|体育在线|體育在線|足球外围|真人视讯|棋牌")
 SENTENCE_PUNCT = re.compile(r"[。！？；，、!?;]")
+REPEATED_COPIES = 3   # a paragraph held this many times or more is kept once ...
+REPEATED_CHARS = 20   # ... when it is at least this long (short headings may legitimately repeat)
 
 
 @dataclass(frozen=True)
 class Removal:
     """Something cleaning removed, with its span in the original text (``rag docs`` lists them)."""
-    kind: str    # pinyin | furniture | unrelated
+    kind: str    # pinyin | furniture | unrelated | repeated
     start: int   # span in the original text
     end: int
     text: str
@@ -140,11 +145,18 @@ def clean(document: Document) -> CleanDocument:
     removals: list[Removal] = []
     kept: list[tuple[int, int, bool]] = []  # original spans that survive, in order, and heading flags
     marked = set(document.heading_lines)
+    lines = text.split("\n")
+    copies = Counter(s for s in map(str.strip, lines) if len(s) >= REPEATED_CHARS)
+    flooded = {s for s, n in copies.items() if n >= REPEATED_COPIES}
+    seen: set[str] = set()
     pos = 0
-    for line_no, line in enumerate(text.split("\n")):
+    for line_no, line in enumerate(lines):
         start, end = pos, pos + len(line)
         pos = end + 1
         verdict = _line_verdict(line, doc_bigrams)
+        if not verdict and flooded and line.strip() in flooded:
+            verdict = "repeated" if line.strip() in seen else None
+            seen.add(line.strip())
         if verdict:
             removals.append(Removal(verdict, start, end, line))
             continue

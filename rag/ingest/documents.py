@@ -8,15 +8,20 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.errors import DocumentError
+from rag.ingest.limits import DEFAULT_LIMITS, ReadLimits, check_file_size, check_text_size
 from rag.ingest.subject import DocumentMeta, read_sidecar, sidecar_path
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
 SIDECAR_SUFFIX = ".meta.json"   # a report's sidecar (rag.ingest.subject), read with it
 MAX_REPLACEMENT_SHARE = 0.002  # UTF-8 with a few stray bytes is still UTF-8
+TEXT_SUFFIXES = (".txt", ".md")
+# control characters other than tab and line breaks: never text, and raw on a terminal they can rewrite it
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -154,12 +159,18 @@ def decode_bytes(raw: bytes, path) -> tuple[str, str]:
                         "re-save the file as UTF-8")
 
 
-def read_document(path) -> Document:
-    """One report file as a Document; DocumentError naming the file if it cannot be read."""
+def read_document(path, limits: ReadLimits = DEFAULT_LIMITS) -> Document:
+    """One report file as a Document; DocumentError naming the file if it cannot be read or
+    is over one of ``limits``."""
     import rag.ingest.formats as formats
 
     path = Path(path)
+    suffix = path.suffix.lower()
     try:
+        size = path.stat().st_size
+        if suffix in TEXT_SUFFIXES:
+            check_text_size(path, size, limits)   # refused before it is read: memory stays bounded
+        check_file_size(path, size, limits)
         raw = path.read_bytes()
     except PermissionError as exc:
         raise DocumentError(path, "permission denied; make the file readable") from exc
@@ -167,19 +178,19 @@ def read_document(path) -> Document:
         raise DocumentError(path, f"cannot read ({exc.strerror or exc})") from exc
     if not raw.strip():
         raise DocumentError(path, "empty file: nothing to index")
-    suffix = path.suffix.lower()
     if suffix == ".docx":
-        extracted, encoding = formats.extract_docx(path), "docx"
+        extracted, encoding = formats.extract_docx(path, limits), "docx"
     elif suffix == ".pdf":
-        extracted, encoding = formats.extract_pdf(path), "pdf"
+        extracted, encoding = formats.extract_pdf(path, limits), "pdf"
     elif suffix in (".html", ".htm"):
         extracted, encoding = formats.extract_html(path, raw), "html"
     else:
         text, encoding = decode_bytes(raw, path)
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
         extracted = formats.extract_markdown(text) if suffix == ".md" else formats.Extracted(text)
     if not extracted.text.strip():
         raise DocumentError(path, "empty file: nothing to index")
+    check_text_size(path, len(extracted.text.encode("utf-8")), limits)
     meta, digest = None, hashlib.sha256(raw)
     sidecar = sidecar_path(path)
     if sidecar is not None:
@@ -191,14 +202,14 @@ def read_document(path) -> Document:
                     extracted.dropped, meta)
 
 
-def load_documents(paths) -> LoadResult:
+def load_documents(paths, limits: ReadLimits = DEFAULT_LIMITS) -> LoadResult:
     """Every supported file in ``paths`` (files and folders), read and decoded; a file that
-    cannot be read is a failure in the result and never stops the others."""
+    cannot be read, or is over ``limits``, is a failure in the result and never stops the others."""
     files, failures = find_files(paths)
     documents, names = [], set()
     for f in files:
         try:
-            doc = read_document(f)
+            doc = read_document(f, limits)
         except DocumentError as exc:
             failures.append(exc)
             continue

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import DocumentError
+from rag.ingest.limits import DEFAULT_LIMITS, ReadLimits, check_pages, check_zip
 
 NUMBERED_TITLE = re.compile(r"^([一二三四五六七八九十百]+、|[(（][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十百零\d]+[章节条部分])")
 
@@ -44,9 +45,10 @@ def _require(module: str, package: str):
 
 # ------------------------------------------------------------------ Word
 
-def extract_docx(path: Path) -> Extracted:
+def extract_docx(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Extracted:
     """Paragraphs in order with headings from styles and numbered titles; tables row by row."""
     docx = _require("docx", "python-docx")
+    check_zip(path, limits)   # python-docx unpacks every part into memory
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises zip, XML and key errors for damaged files
@@ -55,12 +57,15 @@ def extract_docx(path: Path) -> Extracted:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    # style names looked up once: Paragraph.style resolves through the styles part each time,
+    # which made a 3 MB document take a minute
+    style_names = {style.style_id: style.name or "" for style in document.styles}
     out: list[tuple[str, bool]] = []
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
             para = Paragraph(block, document)
-            style = (para.style.name if para.style is not None else "") or ""
+            style = style_names.get(block.style, "") if block.style else ""
             text = para.text
             heading = style.lower().startswith(("heading", "title")) or style.startswith(("标题", "標題")) \
                 or bool(NUMBERED_TITLE.match(text.strip()) and len(text.strip()) <= 40)
@@ -87,14 +92,18 @@ PAGE_NUMBER = re.compile(r"^[-—–\s]*(第\s*)?\d+\s*(页|頁)?[-—–\s]*(/\
 SENTENCE_END = tuple("。！？；：!?;:”」")
 
 
-def extract_pdf(path: Path) -> Extracted:
+def extract_pdf(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Extracted:
     """pdfplumber (measured against pypdf: it keeps visual reading order, see README)."""
     pdfplumber = _require("pdfplumber", "pdfplumber")
     try:
         pdf = pdfplumber.open(str(path))
     except Exception as exc:  # pdfminer raises many types for damaged files
+        if _is_encrypted(exc):
+            raise DocumentError(path, "password-protected PDF: open it with its password and save or print "
+                                "it as a PDF without one, then add that file") from exc
         raise DocumentError(path, f"not a readable PDF ({exc.__class__.__name__})") from exc
     with pdf:
+        check_pages(path, len(pdf.pages), limits)
         pages = [(page.height, page.extract_text_lines(), bool(page.images)) for page in pdf.pages]
     if not any(lines for _, lines, _ in pages):
         if any(images for _, _, images in pages):
@@ -119,6 +128,17 @@ def extract_pdf(path: Path) -> Extracted:
     text = "\n".join(paragraphs) + "\n"
     headings = tuple(i for i, p in enumerate(paragraphs) if len(p) <= 30 and not p.endswith(SENTENCE_END))
     return Extracted(text, headings, tuple(page_starts), dropped=tuple(dict.fromkeys(dropped)))
+
+
+def _is_encrypted(exc: BaseException) -> bool:
+    """pdfminer's password errors, possibly wrapped (pdfplumber's PdfminerException)."""
+    seen = exc
+    while seen is not None:
+        if "Password" in type(seen).__name__ or "Encrypt" in type(seen).__name__ \
+                or any("Password" in type(a).__name__ for a in getattr(seen, "args", ()) if isinstance(a, BaseException)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _shape(text: str) -> str:
@@ -174,13 +194,81 @@ def extract_html(path: Path, raw: bytes) -> Extracted:
                                          with_metadata=True)
     text = getattr(result, "text", None) if result is not None else None
     if not text or not text.strip():
-        raise DocumentError(path, "no article text found in the web page")
+        return _plain_html(path, raw)
     title = (getattr(result, "title", "") or "").strip()
     date = (getattr(result, "date", "") or "").strip()
     lines = [l.strip() for l in text.split("\n") if l.strip()]
     if title and (not lines or lines[0] != title):
         lines.insert(0, title)
     return Extracted("\n".join(lines) + "\n", (0,) if title else (), title=title, date=date)
+
+
+BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table",
+              "blockquote", "pre", "td", "th", "title"}
+SKIPPED_TAGS = {"script", "style", "nav", "header", "footer", "aside", "noscript", "form", "select", "button"}
+
+
+def _html_text(raw: bytes) -> str:
+    """Decoded as the page declares (Chinese sites often use GBK), else as UTF-8."""
+    declared = re.search(rb"""charset=["']?([A-Za-z0-9_-]+)""", raw[:4096])
+    codec = declared.group(1).decode("ascii").lower() if declared else "utf-8-sig"
+    if codec in ("gb2312", "gbk"):
+        codec = "gb18030"
+    try:
+        return raw.decode(codec, errors="replace")
+    except LookupError:
+        return raw.decode("utf-8-sig", errors="replace")
+
+
+def _plain_html(path: Path, raw: bytes) -> Extracted:
+    """The page's text by a streaming parse, when trafilatura found no article: its tree
+    parser gives up on pages nested deeper than lxml allows (thousands of <div>s). Only
+    lines that read as sentences count as article text; cleaning then drops furniture."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.lines, self.current, self.skipping, self.title = [], [], 0, ""
+            self.in_title = False
+
+        def _break(self):
+            line = "".join(self.current).strip()
+            if line:
+                self.lines.append(line)
+            self.current = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag in SKIPPED_TAGS:
+                self.skipping += 1
+            self.in_title = tag == "title"
+            if tag in BLOCK_TAGS:
+                self._break()
+
+        def handle_endtag(self, tag):
+            if tag in SKIPPED_TAGS and self.skipping:
+                self.skipping -= 1
+            if tag in BLOCK_TAGS:
+                self._break()
+            self.in_title = False
+
+        def handle_data(self, data):
+            if self.in_title:
+                self.title += data.strip()
+            elif not self.skipping:
+                self.current.append(data)
+
+    parser = Text()
+    parser.feed(_html_text(raw))
+    parser.close()
+    parser._break()
+    lines = [re.sub(r"\s+", " ", l) for l in parser.lines]
+    if not any(len(l) >= 10 and re.search(r"[。！？；]", l) for l in lines):
+        raise DocumentError(path, "no article text found in the web page")
+    title = parser.title
+    if title and lines[0] != title:
+        lines.insert(0, title)
+    return Extracted("\n".join(lines) + "\n", (0,) if title else (), title=title)
 
 
 # ------------------------------------------------------------------ Markdown
