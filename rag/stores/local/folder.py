@@ -106,8 +106,12 @@ def index_lock(root: Path, wait_s: float = 0.0, writer: str = "rag index"):
     is an flock, so a killed writer never leaves it held; a second writer waits up to
     ``wait_s`` seconds, then stops with a message naming the holder."""
     root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "a+", encoding="utf-8") as handle:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        handle = open(root / ".lock", "a+", encoding="utf-8")
+    except OSError as exc:
+        raise storage_error(exc, f"the lock file of {root}", "nothing was changed") from exc
+    with handle:
         deadline = time.monotonic() + wait_s
         while True:
             try:
@@ -120,10 +124,13 @@ def index_lock(root: Path, wait_s: float = 0.0, writer: str = "rag index"):
                     raise IndexLockedError(f"'{root}' is being written by {holder}; wait for it to finish "
                                            "(or pass --wait SECONDS)") from None
                 time.sleep(0.1)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{writer} (pid {os.getpid()})")
-        handle.flush()
+        try:   # the holder's name is for messages only: a full disk must not stop the writer here
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{writer} (pid {os.getpid()})")
+            handle.flush()
+        except OSError:
+            pass
         try:
             yield
         finally:
