@@ -37,12 +37,13 @@ class StorageError(IndexError_):
     was left behind."""
 
 
-def storage_error(exc: OSError, writing: str, unchanged: str) -> StorageError:
-    """The one-line error for a failed write of ``writing``."""
+def storage_error(exc: OSError, writing: str, unchanged: str, needed_bytes: int = 0) -> StorageError:
+    """The one-line error for a failed write of ``writing`` (``needed_bytes``: what it needs, if known)."""
     import errno
     if exc.errno == errno.ENOSPC:
-        return StorageError(f"no space left on the device while writing {printable(writing)}; free some space and "
-                            f"run again ({unchanged})")
+        needed = f" (it needs about {max(needed_bytes / 2**20, 0.1):.1f} MB)" if needed_bytes else ""
+        return StorageError(f"no space left on the device while writing {printable(writing)}{needed}; free some space "
+                            f"and run again ({unchanged})")
     return StorageError(f"cannot write {printable(writing)} ({exc.strerror or exc}); {unchanged}")
 
 

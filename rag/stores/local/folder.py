@@ -80,9 +80,18 @@ def save_index(index: Index, root: Path) -> Path:
     except OSError as exc:   # a full disk or an I/O error: the live index stays as it was
         shutil.rmtree(build, ignore_errors=True)
         tmp.unlink(missing_ok=True)
-        raise storage_error(exc, f"the index in {root}", "the index there was left as it was") from exc
+        raise storage_error(exc, f"the index in {root}", "the index there was left as it was",
+                            _build_bytes(index)) from exc
     _remove_unpublished(root)
     return build
+
+
+def _build_bytes(index: Index) -> int:
+    """About what a build of ``index`` takes on disk: vectors, postings, chunk table, and each
+    document's text twice (the JSON row with its original) plus its 4-byte origin map."""
+    text = sum(len(d.document.text) + len(d.text) for d in index.documents.values())
+    arrays = len(index.chunks) * (index.dim * 4 + 8 * 7) + 8 * len(index.bm25.doc_ids) + 16 * len(index.bm25.terms)
+    return arrays + 3 * text + 4 * sum(len(d.origin) for d in index.documents.values())
 
 
 def _remove_unpublished(root: Path) -> None:
