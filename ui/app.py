@@ -273,4 +273,5 @@ def login_options(login: tuple[str, str] | None, throttle=None) -> dict:
     from starlette.middleware import Middleware
 
     from .throttle import LoginThrottle, ThrottleLogins
-    return {"auth": login, "app_kwargs": {"middleware": [Middleware(ThrottleLogins, throttle=throttle or LoginThrottle())]}}
+    throttle = throttle if throttle is not None else LoginThrottle()
+    return {"auth": login, "app_kwargs": {"middleware": [Middleware(ThrottleLogins, throttle=throttle)]}}

@@ -80,15 +80,14 @@ class ThrottleLogins:
                                     (b"retry-after", str(int(wait) + 1).encode())]})
             await send({"type": "http.response.body", "body": body})
             return
-        status = {}
 
         async def watch(message):
+            # counted before the client hears the outcome, so its next attempt already waits
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                if message["status"] == 200:
+                    self.throttle.succeeded(client)
+                elif message["status"] in (400, 401):
+                    self.throttle.failed(client)
             await send(message)
 
         await self.app(scope, receive, watch)
-        if status.get("code") == 200:
-            self.throttle.succeeded(client)
-        elif status.get("code") in (400, 401):
-            self.throttle.failed(client)
