@@ -15,9 +15,12 @@ def test_index_ask_docs(tmp_path, capsys):
     assert main(["ask", "乐山市排查整治顽瘴痼疾多少个?", "--index", str(tmp_path / "ix"), "--json", "--mode", "bm25"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"question", "answered", "answer", "citations", "mode", "timings_ms", "confidence", "scope",
-                        "signals"}
+                        "signals", "span"}
     assert out["scope"] == {"answer_type": "quantity", "places": ["乐山市"], "years": []}
-    assert out["answered"] and "4821" in out["answer"]
+    assert out["answered"] and out["answer"].startswith("4821个。")
+    span = out["span"]
+    assert span["text"] == "4821个" and span["citation"] == 1
+    assert (SEEDS / out["citations"][0]["doc"]).read_text(encoding="utf-8")[span["start"]:span["end"]] == "4821个"
     assert set(out["citations"][0]) == {"n", "doc", "place", "section", "paragraph", "page", "text", "start", "end"}
     assert out["citations"][0]["place"] == "乐山市 2022"
     assert out["citations"][0]["doc"] == "001_bc630deb026c9c02.txt"

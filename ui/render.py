@@ -19,20 +19,25 @@ def text_html(text: str, script: str = "original") -> str:
     return "".join(f"&#{ord(ch)};" if ch in _SPECIAL else ch for ch in shown).replace("\n", "<br>")
 
 
-def _spans_html(text: str, script: str, marks, strong: tuple[int, int] | None = None) -> str:
-    """``text`` with ``marks`` in <mark> and the ``strong`` span in <strong>; each piece is
-    converted separately, so a script conversion that changes length cannot shift them."""
+def _spans_html(text: str, script: str, marks, strong: tuple[int, int] | None = None,
+                answer: tuple[int, int] | None = None) -> str:
+    """``text`` with ``marks`` in <mark>, the ``strong`` span in <strong> and the exact
+    ``answer`` in <b class='span'>; each piece is converted separately, so a script
+    conversion that changes length cannot shift them."""
     cuts = {0, len(text)}
     for s, e in marks:
         cuts.update((s, e))
-    if strong:
-        cuts.update(strong)
+    for span in (strong, answer):
+        if span:
+            cuts.update(span)
     cuts = sorted(c for c in cuts if 0 <= c <= len(text))
     out = []
     for s, e in zip(cuts, cuts[1:]):
         piece = text_html(text[s:e], script)
         if any(ms <= s and e <= me for ms, me in marks):
             piece = f"<mark>{piece}</mark>"
+        if answer and answer[0] <= s and e <= answer[1]:
+            piece = f"<b class='span'>{piece}</b>"
         if strong and strong[0] <= s and e <= strong[1]:
             piece = f"<strong class='cited'>{piece}</strong>"
         out.append(piece)
@@ -61,7 +66,7 @@ def answer_markdown(answer: Answer, script: str = "original") -> str:
     if answer.generated:
         return notice + "".join(_with_links(g.text, script) + ("" if g.verified else
                                 "<span class='unverified'>（未核实）</span>") for g in answer.generated)
-    parts = []
+    parts = [f"<b class='span'>{text_html(answer.span.text, script)}</b>。"] if answer.span else []
     for c in answer.citations:
         sentence = c.text[c.sentence[0]:c.sentence[1]]
         parts.append(f"{text_html(sentence, script)}<a href='#cite-{c.n}' class='cite-ref'>[{c.n}]</a>")
@@ -83,16 +88,19 @@ def _neighbours(store, c: Citation, script: str) -> str:
     return f"<details><summary>上下文</summary>{body}</details>"
 
 
-def citation_html(store, c: Citation, script: str) -> str:
+def citation_html(store, c: Citation, script: str, span: tuple[int, int] | None = None) -> str:
     head = " · ".join(text_html(x, script) for x in (c.place, printable(c.doc), c.title, c.section) if x)
     page = f" · 第{c.page}页" if c.page else ""
     return (f"<div class='citation' id='cite-{c.n}'><div class='cite-head'><b>[{c.n}]</b> {head}{page} · 第{c.paragraph}段"
-            f"</div><p>{_spans_html(c.text, script, c.highlights, c.sentence)}</p>{_neighbours(store, c, script)}</div>")
+            f"</div><p>{_spans_html(c.text, script, c.highlights, c.sentence, span)}</p>"
+            f"{_neighbours(store, c, script)}</div>")
 
 
 def citations_html(store, answer: Answer, terms, script: str = "original") -> str:
     if answer.answered:
-        return "".join(citation_html(store, c, script) for c in answer.citations)
+        span = answer.span
+        return "".join(citation_html(store, c, script, span.in_text if span and span.citation == c.n else None)
+                       for c in answer.citations)
     rows = []
     for hit in answer.passages[:3]:
         chunk = hit.chunk
@@ -140,6 +148,7 @@ CSS = """
 #citations .cite-head { color: #57606a; font-size: 0.9em; margin-bottom: 4px; }
 #citations mark { background: #fff3a3; padding: 0; }
 #citations strong.cited { background: #e6f4ea; font-weight: 600; }
+b.span { color: #0b5cad; border-bottom: 2px solid #0b5cad; }
 #citations .not-found, .not-found { font-weight: 600; }
 .cite-ref { text-decoration: none; font-weight: 600; margin-left: 1px; }
 .unverified { color: #9a6700; font-size: 0.9em; }

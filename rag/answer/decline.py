@@ -36,6 +36,7 @@ class Signals:
     year_missing: float       # 1 if the question names a year the answering passage does not
     elsewhere: float          # how much better a passage out of scope covered the question
     entities_missing: float   # share of the names, numbers and quoted terms asked about that the passage lacks
+    answer_probability: float  # the sentence scorer's probability that its best sentence holds the answer
     candidates: int           # sentences in scope that hold an answer of the asked kind
 
     def vector(self) -> list[float]:

@@ -16,18 +16,18 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from rag.answer.decline import COVERAGE_RULE, DENSE_MIN_COVERAGE, Signals, answers
-from rag.answer.question import QuestionAnalysis, analyze, holds_answer, question_words
+from rag.answer.question import QuestionAnalysis, analyze, question_words
 from rag.answer.retrieve import Retrieval, Searcher
 from rag.answer.scope import in_scope, not_found_notice
-from rag.ingest.chunking import sentence_spans
+from rag.answer.sentences import SentenceScorer, candidates, coverage, default_scorer
+from rag.answer.span import answer_span
 from rag.ingest.clean import CleanDocument
 from rag.stores.base import Hit
 from rag.text.normalize import normalize
 
 NOT_FOUND = "资料中没有找到可靠答案"
-EXTRA_SENTENCE_RATIO = 0.8  # further sentences must score this share of the best one
-RUN_IN_HEADING = 24        # a paragraph's first sentence up to this long heads the rest ("强化科技支撑体系。")
 MAX_SENTENCES = 3
+SHOWN_SPANS = ("quantity", "amount", "percentage", "date", "person")
 SENTENCE_POOL = 5          # chunks whose sentences compete
 
 
@@ -50,6 +50,16 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Span:
+    """The exact answer (a figure with its unit, a date, a name) inside a cited sentence."""
+    text: str                    # as the report writes it
+    citation: int                # the n of the citation it sits in
+    start: int                   # its span in the original file
+    end: int
+    in_text: tuple[int, int]     # its span within that citation's paragraph text
+
+
+@dataclass(frozen=True)
 class Answer:
     """What a question gets: the answer text with [n] markers and their citations, or a
     decline (``answered`` False, NOT_FOUND) with the passages that came nearest."""
@@ -65,6 +75,7 @@ class Answer:
     notice: str = ""                     # e.g. whose figure it is, or why a generated answer fell back
     analysis: QuestionAnalysis | None = None   # the answer type and scope the question asked for
     signals: Signals | None = None       # what the decision to answer weighed (rag.answer.decline)
+    span: Span | None = None             # the exact answer in the first citation, for the kinds that have one
 
     def to_json(self) -> dict:
         return {
@@ -80,6 +91,8 @@ class Answer:
             **({"sentences": [{"text": g.text, "citations": list(g.markers), "verified": g.verified,
                                "reason": g.reason} for g in self.generated]} if self.generated else {}),
             **({"notice": self.notice} if self.notice else {}),
+            **({"span": {"text": self.span.text, "citation": self.span.citation, "start": self.span.start,
+                         "end": self.span.end}} if self.span else {}),
             "passages": [{"doc": h.chunk.doc, "paragraph": h.chunk.paragraph_start, "score": round(h.score, 4),
                           "text": h.chunk.text} for h in self.passages],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
@@ -89,13 +102,6 @@ class Answer:
 def question_terms(question: str) -> list[str]:
     """The words of a question that coverage weighs and highlights mark (question_words)."""
     return list(question_words(normalize(question)))
-
-
-def coverage(terms: list[str], weights: np.ndarray, normalized_text: str) -> float:
-    total = weights.sum()
-    if total <= 0:
-        return 0.0
-    return float(sum(w for t, w in zip(terms, weights) if t in normalized_text) / total)
 
 
 def highlight_spans(text: str, terms: list[str]) -> tuple[tuple[int, int], ...]:
@@ -135,12 +141,26 @@ def make_citation(n: int, doc: CleanDocument, section: str, start: int, end: int
                     doc.page_at(o_start), doc.subject.label())
 
 
-def compose(searcher: Searcher, retrieval: Retrieval) -> Answer:
-    """The extractive answer from retrieved chunks: the sentences that best cover the question,
-    each cited, or a decline. Only passages in the scope the question names may answer
-    (rag.answer.scope), and only sentences holding an answer of the asked kind; whether to
-    answer at all is the rule of rag.answer.decline."""
-    t0 = time.perf_counter()
+@dataclass(frozen=True, eq=False)
+class Evidence:
+    """What the retrieved chunks offer a question: its analysis, which chunks are in scope and
+    how well each covers it, and the candidate sentences (rag.answer.sentences)."""
+    analysis: QuestionAnalysis
+    terms: list
+    weights: np.ndarray
+    content: np.ndarray          # which of ``terms`` are content words (not the place or year)
+    hits: tuple
+    texts: list                  # each hit's normalized search text
+    subjects: dict               # doc name -> Subject, for the sentence pool
+    in_scope: list               # per hit: may it answer
+    chunk_coverage: list
+    confidence: float            # coverage of the best chunk in scope
+    outside: float               # coverage of the best chunk out of scope
+    candidates: list             # Candidate, in retrieval order
+
+
+def gather_evidence(searcher: Searcher, retrieval: Retrieval) -> Evidence:
+    """Scope, coverage and candidate sentences of the retrieved chunks (what compose weighs)."""
     store = searcher.store
     hits = retrieval.hits
     subjects = {h.chunk.doc: store.documents[h.chunk.doc].subject for h in hits[:SENTENCE_POOL]}
@@ -160,44 +180,48 @@ def compose(searcher: Searcher, retrieval: Retrieval) -> Answer:
         chunk_cov.append(max(full, coverage(*content_terms, text)) if scoped else full)
         in_scope_hits.append(subject is None or in_scope(analysis, subject, text))
     best = max((i for i, ok in enumerate(in_scope_hits) if ok), key=lambda i: chunk_cov[i], default=None)
-    confidence = chunk_cov[best] if best is not None else 0.0
-    outside = max((c for c, ok in zip(chunk_cov, in_scope_hits) if not ok), default=0.0)
+    # in a report about the asked place, sentences compete on what else they say
+    scoring = {doc: content_terms if analysis.places and subject.places and content.any() else (terms, weights)
+               for doc, subject in subjects.items()}
+    found = candidates(analysis, hits[:SENTENCE_POOL], subjects, in_scope_hits, scoring)
+    return Evidence(analysis, terms, weights, content, hits, texts, subjects, in_scope_hits, chunk_cov,
+                    chunk_cov[best] if best is not None else 0.0,
+                    max((c for c, ok in zip(chunk_cov, in_scope_hits) if not ok), default=0.0), found)
 
-    candidates = []  # (score, in-context coverage, rank, doc, section, start, end)
-    for rank, hit in enumerate(hits[:SENTENCE_POOL]):
-        if not in_scope_hits[rank]:
-            continue
-        chunk, subject = hit.chunk, subjects[hit.chunk.doc]
-        # in a report about the asked place, sentences compete on what else they say
-        scoring = content_terms if analysis.places and subject.places and content.any() else (terms, weights)
-        heading = normalize(chunk.section)
-        for s, e, lead in _sentences_with_lead(chunk.text):
-            sentence = normalize(chunk.text[s:e])
-            if not (in_scope(analysis, subject, sentence) and holds_answer(analysis, sentence)):
-                continue
-            # the section heading and a run-in heading count for their sentences; earlier hits win ties
-            in_context = coverage(*scoring, f"{heading}\n{normalize(lead)}\n{sentence}")
-            score = in_context + 0.5 * coverage(*scoring, sentence) - 0.02 * rank
-            candidates.append((score, in_context, rank, chunk.doc, chunk.section, chunk.start + s, chunk.start + e))
-    candidates.sort(key=lambda c: -c[0])
-    signals = _signals(analysis, terms, weights, content, hits, texts, subjects, in_scope_hits, chunk_cov,
-                       confidence, outside, candidates)
+
+def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | None = None) -> Answer:
+    """The extractive answer from retrieved chunks: the sentences the scorer ranks first
+    (rag.answer.sentences), each cited, or a decline. Only passages in the scope the question
+    names may answer (rag.answer.scope), and only sentences holding an answer of the asked
+    kind; whether to answer at all is the rule of rag.answer.decline."""
+    t0 = time.perf_counter()
+    store = searcher.store
+    evidence = gather_evidence(searcher, retrieval)
+    analysis, subjects = evidence.analysis, evidence.subjects
+    scorer = scorer or default_scorer()
+    probability = scorer.probabilities(evidence.candidates)
+    order = sorted(range(len(evidence.candidates)), key=lambda i: -probability[i])
+    ranked = [(float(probability[i]), evidence.candidates[i]) for i in order]
+    signals = _signals(evidence, [c for _, c in ranked], ranked[0][0] if ranked else 0.0)
     chosen, seen = [], set()
-    for cand in candidates if answers(signals) else ():
-        if len(chosen) == MAX_SENTENCES or (chosen and cand[0] < EXTRA_SENTENCE_RATIO * chosen[0][0]):
+    for p, cand in ranked if answers(signals) else ():
+        if len(chosen) == MAX_SENTENCES or (chosen and p < scorer.extra_ratio * chosen[0][0]):
             break
-        if (cand[3], cand[5]) not in seen:
-            seen.add((cand[3], cand[5]))
-            chosen.append(cand)
+        if (cand.doc, cand.start) not in seen:
+            seen.add((cand.doc, cand.start))
+            chosen.append((p, cand))
 
     citations, parts = [], []
-    for n, (*_, doc_name, section, start, end) in enumerate(chosen, 1):
-        doc = store.documents[doc_name]
-        citations.append(make_citation(n, doc, section, start, end, terms))
-        parts.append(f"{doc.text[start:end]}[{n}]")
+    for n, (_, cand) in enumerate(chosen, 1):
+        doc = store.documents[cand.doc]
+        citations.append(make_citation(n, doc, cand.section, cand.start, cand.end, evidence.terms))
+        parts.append(f"{doc.text[cand.start:cand.end]}[{n}]")
     answered = bool(citations)
+    span = _span(analysis, store.documents[citations[0].doc], citations[0]) if answered else None
+    if span:
+        parts.insert(0, f"{span.text}。")   # the answer leads with the figure, date or name asked
     notice = ""
-    if not answered and analysis.scoped and outside >= COVERAGE_RULE:
+    if not answered and analysis.scoped and evidence.outside >= COVERAGE_RULE:
         notice = not_found_notice(analysis)   # the fact is there, for another place or year
     elif answered and not analysis.places:
         places = list(dict.fromkeys(s.place for s in subjects.values() if s.place))
@@ -207,8 +231,24 @@ def compose(searcher: Searcher, retrieval: Retrieval) -> Answer:
     timings = dict(retrieval.timings_ms)
     timings["answer"] = (time.perf_counter() - t0) * 1000
     return Answer(retrieval.question, answered, "".join(parts) if answered else NOT_FOUND,
-                  tuple(citations), retrieval.mode, confidence, hits, timings, notice=notice, analysis=analysis,
-                  signals=signals)
+                  tuple(citations), retrieval.mode, evidence.confidence, evidence.hits, timings, notice=notice,
+                  analysis=analysis, signals=signals, span=span)
+
+
+def _span(analysis: QuestionAnalysis, doc: CleanDocument, citation: Citation) -> Span | None:
+    """The exact answer to lead with: figures, dates and people only. Places and bodies found
+    by jieba are too often a neighbour of the answer to be shown as the answer, and a question
+    asking for several (哪些) has no single span."""
+    if analysis.answer_type not in SHOWN_SPANS or "哪些" in normalize(analysis.question):
+        return None
+    a, b = citation.sentence
+    found = answer_span(analysis, citation.text[a:b])
+    if found is None:
+        return None
+    start, end = a + found[0], a + found[1]
+    offset = doc.paragraphs[citation.paragraph - 1].start   # the paragraph in the cleaned text
+    o_start, o_end = doc.original_span(offset + start, offset + end)
+    return Span(citation.text[start:end], citation.n, o_start, o_end, (start, end))
 
 
 def _known_scope(analysis: QuestionAnalysis, subjects) -> QuestionAnalysis:
@@ -226,12 +266,13 @@ def _known_scope(analysis: QuestionAnalysis, subjects) -> QuestionAnalysis:
                                                 if p in dropped))
 
 
-def _signals(analysis, terms, weights, content, hits, texts, subjects, in_scope_hits, chunk_cov, confidence,
-             outside, candidates) -> Signals:
-    """What the decision to answer weighs (rag.answer.decline.Signals)."""
-    if candidates:
-        _, sentence, rank, doc, *_ = candidates[0]
-        passage, subject = texts[rank], subjects[doc]
+def _signals(evidence: Evidence, ranked, best_probability: float) -> Signals:
+    """What the decision to answer weighs (rag.answer.decline.Signals); ``ranked``: the
+    candidates, best first, the first with ``best_probability`` of holding the answer."""
+    analysis, terms, weights, content = evidence.analysis, evidence.terms, evidence.weights, evidence.content
+    if ranked:
+        top = ranked[0]
+        sentence, passage, subject = top.in_context, evidence.texts[top.rank], evidence.subjects[top.doc]
     else:
         sentence, passage, subject = 0.0, "", None
     pool = [t for t, c in zip(terms, content) if c] or terms
@@ -239,25 +280,14 @@ def _signals(analysis, terms, weights, content, hits, texts, subjects, in_scope_
     rarest = pool[int(np.argmax(pool_weights))] if pool else ""
     place_subject = bool(analysis.places and subject and set(analysis.places) & set(subject.places))
     year_missing = bool(analysis.years) and not any(str(y) in passage for y in analysis.years)
-    dense = max((h.dense for h, ok, c in zip(hits, in_scope_hits, chunk_cov)
+    dense = max((h.dense for h, ok, c in zip(evidence.hits, evidence.in_scope, evidence.chunk_coverage)
                  if ok and c >= DENSE_MIN_COVERAGE and not np.isnan(h.dense)), default=0.0)
     missing = [e for e in analysis.entities if e not in passage]
-    return Signals(confidence, sentence, float(dense), float(bool(rarest) and rarest in passage),
-                   float(place_subject), float(bool(analysis.places and candidates) and not place_subject),
-                   float(year_missing), max(0.0, outside - confidence),
-                   len(missing) / len(analysis.entities) if analysis.entities else 0.0, len(candidates))
-
-
-def _sentences_with_lead(text: str):
-    """(start, end, run-in heading) of each sentence of a chunk: the heading is the first
-    sentence of its line when that is short, for the line's other sentences."""
-    out, line_start = [], 0
-    for line in text.split("\n"):
-        spans = sentence_spans(line)
-        lead = line[spans[0][0]:spans[0][1]] if len(spans) > 1 and spans[0][1] - spans[0][0] <= RUN_IN_HEADING else ""
-        out += [(line_start + s, line_start + e, lead if i else "") for i, (s, e) in enumerate(spans)]
-        line_start += len(line) + 1
-    return out
+    return Signals(evidence.confidence, sentence, float(dense), float(bool(rarest) and rarest in passage),
+                   float(place_subject), float(bool(analysis.places and ranked) and not place_subject),
+                   float(year_missing), max(0.0, evidence.outside - evidence.confidence),
+                   len(missing) / len(analysis.entities) if analysis.entities else 0.0, best_probability,
+                   len(ranked))
 
 
 def ask(searcher: Searcher, question: str, mode: str = "hybrid", k: int = 5) -> Answer:

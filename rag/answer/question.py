@@ -38,16 +38,16 @@ TYPE_RULES = (
     ("yesno", re.compile(r"是否|是不是|有没有|能否|可否|有无|吗[?？!！。]*$")),
 )
 YEAR = re.compile(r"((?:19|20)\d\d)年?")
-_CN_NUM = "零〇一二两三四五六七八九十百千万亿"
-_MEASURE = ("个|名|家|次|件|起|所|座|条|项|人|位|支|批|倍|种|类|年|天|岁|路|户|场|元|公里|米|平方|亩|公顷|吨|辆|台|套|份"
+CN_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
+MEASURE_WORDS = ("个|名|家|次|件|起|所|座|条|项|人|位|支|批|倍|种|类|年|天|岁|路|户|场|元|公里|米|平方|亩|公顷|吨|辆|台|套|份"
             "|篇|期|轮|届|处|间|栋|张|只|头|艘|架|块|部|本|首|门|周|月|小时|分钟|秒|字|页|卷|集|层|分|票|枚|颗|株")
 # What a sentence must hold to answer a question of each kind; kinds not listed need nothing.
 ANSWER_FORMS = {
-    "quantity": re.compile(rf"\d|[{_CN_NUM}]+(?:余|多)?(?:{_MEASURE})|[{_CN_NUM}]{{2,}}|第[{_CN_NUM}]+|[半数几]+(?:{_MEASURE})"),
+    "quantity": re.compile(rf"\d|[{CN_NUMERALS}]+(?:余|多)?(?:{MEASURE_WORDS})|[{CN_NUMERALS}]{{2,}}|第[{CN_NUMERALS}]+|[半数几]+(?:{MEASURE_WORDS})"),
     "amount": re.compile(rf"\d[\d,.]*(?:余|多)?[万亿千百]*(?:元|美元|港元|欧元|英镑|日元)|\d[\d,.]*(?:余|多)?[万亿]"
-                         rf"|[{_CN_NUM}]+(?:余|多)?[万亿]*元"),
-    "percentage": re.compile(rf"\d|百分之|[{_CN_NUM}]+成|[{_CN_NUM}]+倍"),
-    "date": re.compile(rf"\d{{2,4}}\s*年|\d{{1,2}}\s*[月日号]|[{_CN_NUM}]+(?:年|月|日)|年代|世纪|[初末中]期|朝|时期|今年|去年|当年"),
+                         rf"|[{CN_NUMERALS}]+(?:余|多)?[万亿]*元"),
+    "percentage": re.compile(rf"\d|百分之|[{CN_NUMERALS}]+成|[{CN_NUMERALS}]+倍"),
+    "date": re.compile(rf"\d{{2,4}}\s*年|\d{{1,2}}\s*[月日号]|[{CN_NUMERALS}]+(?:年|月|日)|年代|世纪|[初末中]期|朝|时期|今年|去年|当年"),
 }
 # Words that carry no topic yet occur in no report: left in, they would weigh as absent facts.
 FILLER_WORDS = frozenset({"一共", "总共", "到底", "究竟", "大概", "大约", "左右", "目前", "现在", "一下", "具体", "请问"})
@@ -75,7 +75,7 @@ def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool
         return form is None
     measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
     if measure and measure.group(1) != "个":
-        return bool(re.search(rf"(?:\d|[{_CN_NUM}])\s*(?:余|多)?[万亿千百]*\s*{measure.group(1)}", normalized_sentence))
+        return bool(re.search(rf"(?:\d|[{CN_NUMERALS}])\s*(?:余|多)?[万亿千百]*\s*{measure.group(1)}", normalized_sentence))
     return True
 
 

@@ -14,6 +14,7 @@ from rag.answer.retrieve import Retrieval, Searcher, check_question
 from rag.answer.scope import names_place
 from rag.errors import ConfigError, QueryError
 from rag.evaluate.questions import EvalQuestion
+from rag.evaluate.spans import span_em, span_f1
 from rag.text.normalize import normalize
 
 RETRIEVE_CHUNKS = 30     # chunks retrieved to rank documents for hit@10
@@ -43,6 +44,9 @@ class QuestionResult:
     scope_error: bool | None = None       # answered from a report about another place than the one asked
     error: str = ""                       # why the question could not be asked (it is counted, not scored)
     asked: str = ""                       # the question as rewritten against ``previous``
+    span: str = ""                        # the exact answer given (the first sentence when it has no span)
+    span_em: float | None = None          # CMRC2018's exact match and F1 of ``span`` (rag.evaluate.spans)
+    span_f1: float | None = None
 
 
 # ------------------------------------------------------------------ scoring
@@ -86,6 +90,7 @@ def _score(searcher: Searcher, q: EvalQuestion, mode: str, llm) -> QuestionResul
     citation_ok = None
     if answerable and q.doc:
         citation_ok = answer_citation_doc(answer, q.answers) == q.doc
+    span = predicted_span(answer)
     timings = dict(answer.timings_ms)
     timings["total"] = sum(timings.values())
     return QuestionResult(q.id, mode, q.question, q.doc, answerable, rank,
@@ -93,7 +98,19 @@ def _score(searcher: Searcher, q: EvalQuestion, mode: str, llm) -> QuestionResul
                           answer.answered, answer.answer, tuple(c.doc for c in answer.citations),
                           evidence_hit, answer_hit, citation_ok, timings,
                           len(answer.generated), sum(g.verified for g in answer.generated),
-                          scope_error(searcher, answer), asked=asked if asked != q.question else "")
+                          scope_error(searcher, answer), asked=asked if asked != q.question else "", span=span,
+                          span_em=span_em(span, q.answers) if answerable else None,
+                          span_f1=span_f1(span, q.answers) if answerable else None)
+
+
+def predicted_span(answer) -> str:
+    """What a span reader would be scored on: the exact answer, else the first cited sentence."""
+    if not answer.answered:
+        return ""
+    if answer.span:
+        return answer.span.text
+    c = answer.citations[0] if answer.citations else None
+    return c.text[c.sentence[0]:c.sentence[1]] if c else answer.answer
 
 
 def scope_error(searcher: Searcher, answer) -> bool | None:
@@ -141,6 +158,9 @@ def summarize(results: list[QuestionResult], modes) -> dict:
         m[f"evidence@{ANSWER_CHUNKS}"] = _mean(r.evidence_hit for r in rs)
         m["answer_hit"] = _mean(r.answer_hit for r in rs)
         m["citation_ok"] = _mean(r.citation_ok for r in rs)
+        m["span_em"] = _mean(r.span_em for r in rs)
+        m["span_f1"] = _mean(r.span_f1 for r in rs)
+        m["declined_answerable"] = _mean(not r.answered for r in rs if r.answerable)
         declined_right = sum(not r.answered and not r.answerable for r in rs)
         declined = sum(not r.answered for r in rs)
         unanswerable = sum(not r.answerable for r in rs)

@@ -1,0 +1,191 @@
+"""Fit the sentence scorer (rag/answer/sentences.py) on both bench dev sets, measured under
+k-fold cross-validation grouped by article, and write its weights.
+
+    python3 eval/fit_sentence_scorer.py [--folds 5] [--limit N] [--write]
+
+Every bench question is asked of its own set (hybrid, 5 chunks, as ``rag eval`` does); each
+candidate sentence is labelled by whether it contains a gold answer. A logistic model over
+the candidates' features is fitted on the training folds, with the share of the best
+sentence's probability that a further sentence needs (``extra_ratio``) chosen on the same
+training folds as the one answering most questions without showing more sentences per answer
+than the previous scorer; both are then measured on the held-out fold. The figures printed
+are those held-out ones, beside the previous scorer's on the same questions. ``--write``
+saves the weights fitted on all questions to rag/answer/sentence_weights.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SETS = ("cmrc2018_dev", "drcd_dev")
+RATIOS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)   # 1.01: never a second sentence
+PREVIOUS = {"in_context": 1.0, "own": 0.5, "rank": -0.02}   # the scorer before this one: linear, ...
+PREVIOUS_RATIO = 0.8                                        # ... extra sentences at 0.8 of the best score
+
+
+def collect(bench_dir: Path, limit: int):
+    """Per question: (set, article, candidate features [n, f], labels [n], answered-by-retrieval)."""
+    from rag.answer.extract import gather_evidence
+    from rag.evaluate.questions import load_question_set
+    from rag.evaluate.run import eval_searchers
+    from rag.evaluate.scoring import contains_any
+    from rag.ingest.chunking import ChunkSettings
+    from rag.stores.base import FusionSettings, StoreSpec
+
+    rows = []
+    for name in SETS:
+        questions, documents = load_question_set(bench_dir / f"{name}.json")
+        questions = questions[:limit] if limit else questions
+        searcher = eval_searchers([StoreSpec("local", tempfile.mkdtemp())], None, ChunkSettings(), None,
+                                  FusionSettings(), documents)[""]
+        for q in questions:
+            evidence = gather_evidence(searcher, searcher.search(q.question, "hybrid", 5))
+            store_docs = searcher.store.documents
+            features = np.asarray([c.features for c in evidence.candidates]).reshape(-1, len(_features()))
+            labels = np.asarray([contains_any(store_docs[c.doc].text[c.start:c.end], q.answers)
+                                 for c in evidence.candidates], dtype=bool)
+            rows.append((name, f"{name}:{q.doc.rsplit('-', 1)[0]}", features, labels))
+        print(f"{name}: {len(questions)} questions, {len(documents)} paragraphs", file=sys.stderr, flush=True)
+    return rows
+
+
+def _features():
+    from rag.answer.sentences import FEATURES
+    return FEATURES
+
+
+def fit(rows, l2: float = 1.0) -> tuple[np.ndarray, float]:
+    """A conditional logit: per question, the softmax over its candidates puts as much weight as
+    it can on those holding the answer (standardized features, L2 penalty); then a bias that
+    turns the score into a probability (a logistic fit of the label on it). (weights, bias)."""
+    from scipy.optimize import minimize
+    groups = [(x, y) for _, _, x, y in rows if len(y) and y.any()]
+    x_all = np.vstack([x for x, _ in groups])
+    mean, scale = x_all.mean(axis=0), x_all.std(axis=0) + 1e-9
+    z = (x_all - mean) / scale
+    y_all = np.concatenate([y for _, y in groups])
+    bounds = np.cumsum([0] + [len(y) for _, y in groups])
+    group = np.repeat(np.arange(len(groups)), np.diff(bounds))
+
+    def loss(w):
+        s = z @ w
+        top = np.maximum.reduceat(s, bounds[:-1])
+        e = np.exp(s - top[group])
+        total = np.add.reduceat(e, bounds[:-1])
+        positive = np.add.reduceat(e * y_all, bounds[:-1])
+        value = -np.sum(np.log(positive) - np.log(total)) + 0.5 * l2 * w @ w
+        p_all = e / total[group]
+        p_pos = np.where(y_all, e / positive[group], 0.0)
+        grad = -(z.T @ (p_pos - p_all)) + l2 * w
+        return value, grad
+
+    w = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B").x
+    weights = w / scale
+    # a bias for a pointwise probability: one-dimensional logistic fit of the label on the score
+    score = x_all @ weights
+    bias = minimize(lambda b: _logistic_loss(score, y_all, b[0], b[1]), np.array([0.0, 1.0])).x
+    return weights * bias[1], float(bias[0])
+
+
+def _logistic_loss(score, y, bias, slope) -> float:
+    t = slope * score + bias
+    return float(np.sum(np.logaddexp(0, t) - y * t))
+
+
+def shown(scores: np.ndarray, ratio: float) -> np.ndarray:
+    """Indices of the sentences an answer shows: the best, then up to two more scoring at least
+    ``ratio`` of it (compose's rule; duplicates aside)."""
+    order = np.argsort(-scores, kind="stable")[:3]
+    if not len(order):
+        return order
+    best = scores[order[0]]
+    return order[[i == 0 or scores[j] >= ratio * best for i, j in enumerate(order)]]
+
+
+def evaluate(rows, score, ratio: float) -> tuple[float, float, float]:
+    """(share whose best sentence holds the answer, share whose shown sentences do, sentences shown)."""
+    top, hit, count = [], [], []
+    for _, _, x, y in rows:
+        if not len(y):
+            top.append(False)
+            hit.append(False)
+            count.append(0)
+            continue
+        s = score(x)
+        picked = shown(s, ratio)
+        top.append(bool(y[int(np.argmax(s))]))
+        hit.append(bool(y[picked].any()))
+        count.append(len(picked))
+    return float(np.mean(top)), float(np.mean(hit)), float(np.mean(count))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--limit", type=int, default=0, help="questions per set (0: all)")
+    parser.add_argument("--bench-dir", default=str(ROOT.parent / "shared" / "bench"))
+    parser.add_argument("--write", action="store_true", help="save the weights fitted on all questions")
+    args = parser.parse_args()
+    features = _features()
+    rows = collect(Path(args.bench_dir), args.limit)
+    previous_w = np.asarray([PREVIOUS.get(f, 0.0) for f in features])
+
+    def previous(x):
+        return x @ previous_w
+
+    fold_of = np.asarray([zlib.crc32(article.encode()) % args.folds for _, article, _, _ in rows])
+    held_out = {name: [] for name in SETS}
+    for k in range(args.folds):
+        train = [r for r, f in zip(rows, fold_of) if f != k]
+        test = [r for r, f in zip(rows, fold_of) if f == k]
+        weights, bias = fit(train)
+
+        def model(x, weights=weights, bias=bias):
+            return 1 / (1 + np.exp(-(x @ weights + bias)))
+
+        budget = evaluate(train, previous, PREVIOUS_RATIO)[2]
+        ratio = max((r for r in RATIOS if evaluate(train, model, r)[2] <= budget),
+                    key=lambda r: evaluate(train, model, r)[1], default=1.01)
+        for name in SETS:
+            part = [r for r in test if r[0] == name]
+            held_out[name].append((len(part), evaluate(part, previous, PREVIOUS_RATIO),
+                                   evaluate(part, model, ratio), ratio))
+    print(f"\n{args.folds}-fold cross-validation by article; figures on the held-out folds "
+          "(best sentence holds the answer / an answer's sentences do / sentences shown):")
+    for name in SETS:
+        n = sum(c for c, *_ in held_out[name])
+        before = np.sum([np.asarray(b) * c for c, b, _, _ in held_out[name]], axis=0) / n
+        after = np.sum([np.asarray(a) * c for c, _, a, _ in held_out[name]], axis=0) / n
+        ratios = sorted({r for *_, r in held_out[name]})
+        print(f"  {name:<13} n={n:<5} previous {before[0]:.4f} / {before[1]:.4f} / {before[2]:.2f}   "
+              f"learned {after[0]:.4f} / {after[1]:.4f} / {after[2]:.2f}   (extra_ratio chosen: {ratios})")
+    weights, bias = fit(rows)
+    budget = evaluate(rows, previous, PREVIOUS_RATIO)[2]
+
+    def model(x):
+        return 1 / (1 + np.exp(-(x @ weights + bias)))
+
+    ratio = max((r for r in RATIOS if evaluate(rows, model, r)[2] <= budget),
+                key=lambda r: evaluate(rows, model, r)[1], default=1.01)
+    fitted = {"features": list(features), "weights": [round(float(w), 4) for w in weights],
+              "bias": round(bias, 4), "extra_ratio": ratio,
+              "fitted_on": f"{', '.join(SETS)} ({len(rows)} questions), eval/fit_sentence_scorer.py"}
+    print("\nfitted on all:", json.dumps(fitted, ensure_ascii=False))
+    if args.write:
+        from rag.answer.sentences import WEIGHTS_FILE
+        WEIGHTS_FILE.write_text(json.dumps(fitted, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"written to {WEIGHTS_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Which sentence answers: every sentence of the retrieved chunks in scope is a candidate,
+described by a few features, and ranked by a logistic scorer whose weights are a small JSON
+file (``sentence_weights.json``) fitted under cross-validation on both bench dev sets by
+``python3 eval/fit_sentence_scorer.py`` (README, Figures).
+
+The features say how much of the question a sentence and its context cover, where it sits
+(chunk rank, first in its line), whether it holds an answer of the asked kind (a span:
+rag.answer.span), how much it
+says beyond the question's own words, and how much its neighbours cover: the answer often
+sits in the sentence after the one that repeats the question, which refers back to it
+(該線, 这一, 它).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from rag.answer.question import QuestionAnalysis, holds_answer
+from rag.answer.scope import in_scope
+from rag.answer.span import answer_span
+from rag.ingest.chunking import sentence_spans
+from rag.text.normalize import normalize
+
+WEIGHTS_FILE = Path(__file__).with_name("sentence_weights.json")
+RUN_IN_HEADING = 24        # a paragraph's first sentence up to this long heads the rest ("强化科技支撑体系。")
+REFERS_BACK = re.compile(r"^[“「（(]?(该|这|此|其|它|他|她|上述|前者|后者|当时|同年|次年|随后|之后|此后|因此|所以|但|而"
+                         r"|本[\u4e00-\u9fff])")
+CONTENT_CHAR = re.compile(r"[\u3400-\u9fff0-9a-zA-Z]")
+FEATURES = ("in_context", "own", "rank", "retrieval", "line_first", "prev_own", "next_own", "refers_back",
+            "novelty", "typed_form", "log_length", "beyond_lead", "lead_share", "bigrams")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence that may answer, with where it is and what the scorer weighs."""
+    doc: str
+    section: str
+    start: int               # span in the cleaned document text
+    end: int
+    rank: int                # of its chunk in retrieval
+    in_context: float        # coverage of the sentence with its headings (what decline signals report)
+    features: tuple[float, ...]
+
+
+def coverage(terms, weights: np.ndarray, normalized_text: str) -> float:
+    """The idf-weighted share of ``terms`` found in a text."""
+    total = weights.sum()
+    if total <= 0:
+        return 0.0
+    return float(sum(w for t, w in zip(terms, weights) if t in normalized_text) / total)
+
+
+def sentences_with_lead(text: str):
+    """(start, end, run-in heading) of each sentence of a chunk: the heading is the first
+    sentence of its line when that is short, for the line's other sentences."""
+    out, line_start = [], 0
+    for line in text.split("\n"):
+        spans = sentence_spans(line)
+        lead = line[spans[0][0]:spans[0][1]] if len(spans) > 1 and spans[0][1] - spans[0][0] <= RUN_IN_HEADING else ""
+        out += [(line_start + s, line_start + e, lead if i else "", i == 0) for i, (s, e) in enumerate(spans)]
+        line_start += len(line) + 1
+    return out
+
+
+def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring) -> list[Candidate]:
+    """Every sentence of ``hits`` whose chunk is ``allowed`` (in scope), that names no other
+    scope and can hold an answer of the asked kind, with its features. ``scoring`` is
+    (terms, weights) per document: what coverage counts there."""
+    question_chars = set(CONTENT_CHAR.findall(normalize(analysis.question)))
+    # character pairs of the question's words: they match where word segmentation differs
+    pairs = {w[i:i + 2] for w in analysis.words for i in range(len(w) - 1)}
+    listing = analysis.answer_type == "list"
+    asks_place = analysis.answer_type == "place"   # a report about a place answers "where" with its subject
+    out = []
+    for rank, hit in enumerate(hits):
+        if not allowed[rank]:
+            continue
+        chunk, subject = hit.chunk, subjects[hit.chunk.doc]
+        terms, weights = scoring[chunk.doc]
+        heading = normalize(chunk.section)
+        spans = sentences_with_lead(chunk.text)
+        texts = [normalize(chunk.text[s:e]) for s, e, _, _ in spans]
+        own = [coverage(terms, weights, t) for t in texts]
+        # what the chunk opens with (its heading and first sentence) is its topic; a later
+        # sentence about the topic need not repeat it ("本鱼分布于…" after "浪花鱼为…的一种")
+        opening = f"{heading}\n{texts[0]}" if texts else heading
+        beyond = [t not in opening for t in terms]
+        rest = ([t for t, b in zip(terms, beyond) if b], weights[np.asarray(beyond, dtype=bool)] if terms else weights)
+        lead_share = 1.0 - (rest[1].sum() / weights.sum() if weights.sum() > 0 else 0.0)
+        for i, ((s, e, lead, first), sentence) in enumerate(zip(spans, texts)):
+            if not (in_scope(analysis, subject, sentence) and holds_answer(analysis, sentence)):
+                continue
+            if listing and first and len(spans) > i + 1 and spans[i + 1][2]:
+                continue   # a run-in heading ("实施“八大工程”。") names the list; the sentences after it are its items
+            in_context = coverage(terms, weights, f"{heading}\n{normalize(lead)}\n{sentence}")
+            shared_pairs = sum(p in sentence for p in pairs) / len(pairs) if pairs else 0.0
+            if not in_context and not shared_pairs:
+                continue   # shares nothing with the question: nothing would show it answers it
+            chars = CONTENT_CHAR.findall(sentence)
+            novelty = sum(c not in question_chars for c in chars) / len(chars) if chars else 0.0
+            features = (in_context, own[i], float(rank), float(hit.score), float(first),
+                        own[i - 1] if i else 0.0, own[i + 1] if i + 1 < len(own) else 0.0,
+                        float(bool(REFERS_BACK.match(sentence))), novelty,
+                        float(answer_span(analysis, sentence) is not None or asks_place and bool(subject.places)),
+                        math.log1p(len(sentence)),
+                        coverage(*rest, sentence), lead_share, shared_pairs)
+            out.append(Candidate(chunk.doc, chunk.section, chunk.start + s, chunk.start + e, rank, in_context,
+                                 features))
+    return out
+
+
+@dataclass(frozen=True)
+class SentenceScorer:
+    """A logistic model over FEATURES: the log-odds that a sentence holds the answer."""
+    weights: tuple[float, ...]
+    bias: float
+    extra_ratio: float   # a further sentence is shown when its probability is this share of the best's
+
+    def probabilities(self, found: list[Candidate]) -> np.ndarray:
+        if not found:
+            return np.zeros(0)
+        x = np.asarray([c.features for c in found])
+        return 1 / (1 + np.exp(-(x @ np.asarray(self.weights) + self.bias)))
+
+
+@lru_cache(maxsize=1)
+def default_scorer() -> SentenceScorer:
+    """The fitted weights shipped with the package."""
+    stored = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    if tuple(stored["features"]) != FEATURES:
+        raise ValueError(f"{WEIGHTS_FILE} was fitted for features {stored['features']}; refit it with "
+                         "python3 eval/fit_sentence_scorer.py")
+    return SentenceScorer(tuple(stored["weights"]), float(stored["bias"]), float(stored["extra_ratio"]))

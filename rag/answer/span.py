@@ -1,0 +1,65 @@
+"""The exact answer inside a cited sentence: the figure with its unit, the date, the name.
+
+For quantity, amount, percentage and date questions the candidates are the sentence's
+numbers with their units (or dates); for person, place and organisation questions, jieba's
+names of that kind (and, for people, the name after a post: 政法委书记廖全军). A candidate the question itself contains (the year it names) is not an
+answer; of the rest, the one asked with its counting word (多少件 → 件) and nearest the
+question's words in the sentence wins. Other kinds of question get no span: the sentence is
+the answer. Offsets hold in both scripts (normalization keeps length).
+"""
+from __future__ import annotations
+
+import re
+
+from rag.answer.question import CN_NUMERALS, MEASURE_WORDS, ASKED_MEASURE, QuestionAnalysis
+from rag.text.normalize import normalize
+
+_NUM = rf"(?:\d[\d,，]*(?:\.\d+)?|[{CN_NUMERALS}]+)"
+_ABOUT = r"(?:约|近|超过|逾|达|共|累计)?"
+_SCALE = r"(?:余|多)?[万亿千百]*(?:余|多)?"
+SPAN_FORMS = {
+    "amount": re.compile(rf"{_NUM}{_SCALE}(?:元|美元|港元|欧元|英镑|日元|人民币)"),
+    "percentage": re.compile(rf"{_NUM}\s*(?:%|％|个百分点)|百分之[{CN_NUMERALS}\d.]+|[{CN_NUMERALS}]成"),
+    "date": re.compile(rf"(?:公元前?|西元前?)?\d{{1,4}}\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?)?"
+                       rf"|\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?|[{CN_NUMERALS}]+年(?:[{CN_NUMERALS}]+月)?"
+                       rf"|\d{{1,2}}\s*世纪(?:\d{{1,2}}年代)?|[{CN_NUMERALS}]+世纪|\d{{2,4}}\s*年代"),
+    "quantity": re.compile(rf"{_NUM}{_SCALE}(?:{MEASURE_WORDS}|公里|公尺|平方公里|公分|米|%|万|亿)?"),
+}
+NAME_TAGS = {"person": ("nr", "nrt", "nrfg"), "place": ("ns",), "organisation": ("nt",)}
+# A name right after a post (政法委书记廖全军): jieba often splits Chinese names (廖 / 全军)
+TITLED_NAME = re.compile(r"(?:书记|副书记|局长|院长|检察长|主任|市长|区长|县长|州长|部长|厅长|主席|委员|政委|队长|所长|庭长"
+                         r"|法官|检察官|记者|通讯员|经理|董事长|校长|教授)([\u4e00-\u9fff]{2,3})(?=[，,。、:：；;\s（(）)]|$)")
+NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿]")
+
+
+def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | None:
+    """(start, end) of the answer within ``sentence``, or None when its kind has no span
+    or the sentence holds none."""
+    norm = normalize(sentence)
+    question = normalize(analysis.question)
+    kind = analysis.answer_type
+    if kind in SPAN_FORMS:
+        found = [(m.start(), m.end()) for m in SPAN_FORMS[kind].finditer(norm)
+                 if norm[m.start():m.end()].strip("，, ") and norm[m.start():m.end()] not in question
+                 and re.search(r"\d|[一二三四五六七八九十两百千万亿]", norm[m.start():m.end()])]
+        found = [(s, e - len(norm[s:e]) + len(norm[s:e].rstrip("，, "))) for s, e in found]
+        measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
+        if measure:
+            found = [f for f in found if norm[f[0]:f[1]].endswith(measure.group(1))] or found
+    elif kind in NAME_TAGS:
+        import jieba.posseg as pseg
+        found, pos = [], 0
+        if kind == "person":
+            found = [m.span(1) for m in TITLED_NAME.finditer(norm) if m.group(1) not in question]
+        for word, flag in pseg.lcut(norm):
+            if flag in NAME_TAGS[kind] and len(word) >= 2 and word not in question and not NUMERAL.search(word):
+                found.append((pos, pos + len(word)))
+            pos += len(word)
+    else:
+        return None
+    if not found:
+        return None
+    anchors = [m.start() for t in analysis.terms for m in re.finditer(re.escape(t), norm)]
+    if not anchors:
+        return found[0]
+    return min(found, key=lambda f: min(abs(f[0] - a) for a in anchors))

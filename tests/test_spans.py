@@ -1,0 +1,43 @@
+"""The exact answer span (rag/answer/span.py) and CMRC2018's span metrics (rag/evaluate/spans.py)."""
+import pytest
+
+from rag.answer.question import analyze
+from rag.answer.span import answer_span
+from rag.evaluate.spans import segments, span_em, span_f1
+
+
+def _span(question, sentence):
+    found = answer_span(analyze(question), sentence)
+    return sentence[found[0]:found[1]] if found else None
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("达州建成了多少个雪亮工程监控探头?", "累计投入经费3.2亿元，建成“雪亮工程”监控探头4.2万余个，推进三网合一。", "4.2万余个"),
+    ("达州为科技支撑体系一共花了多少钱?", "累计投入经费3.2亿元，建成“雪亮工程”监控探头4.2万余个，推进三网合一。", "3.2亿元"),
+    ("張掖市建成了多少個四級綜治中心?", "建成市、縣、鄉、村四級綜治中心981個，全市優化整合網格1807個。", "981個"),
+    ("青川县化解了多少件矛盾纠纷?", "全县排查矛盾纠纷3200余起，化解矛盾纠纷2376件，调解成功率98%。", "2376件"),
+    ("调解成功率是多少?", "全县化解矛盾纠纷2376件，调解成功率98%。", "98%"),
+    ("2019年荣昌区哪一天召开了政法工作会议?", "2019年3月5日，荣昌区召开政法工作会议。", "2019年3月5日"),
+    ("政法队伍建设有哪些措施?", "强化政法队伍建设，开展教育整顿。", None),
+])
+def test_the_span_is_the_figure_date_or_name_asked(question, sentence, expected):
+    assert _span(question, sentence) == expected
+
+
+def test_a_year_the_question_names_is_not_the_answer():
+    assert _span("2020年达州建成多少个综治中心?", "2020年，达州建成综治中心1200个。") == "1200个"
+
+
+def test_a_person_question_gets_the_name():
+    assert _span("谁担任达州市委政法委书记?", "达州市委常委、政法委书记何政出席会议并讲话。") == "何政"
+
+
+def test_cmrc_metrics_match_the_official_definition():
+    assert segments("4.2万余个。") == ["4.2", "万", "余", "个"]
+    assert span_em("「981個」", ["981个"]) == 1.0          # punctuation, script and width do not count
+    assert span_f1("981个", ["981个"]) == 1.0
+    # longest common substring 2 of 3 predicted and 4 gold characters: P 2/3, R 1/2
+    assert span_f1("综治中", ["四级综治"]) == pytest.approx(2 * (2 / 3) * 0.5 / (2 / 3 + 0.5))
+    assert span_f1("", ["981个"]) == 0.0 and span_f1("完全不同", ["981个"]) == 0.0
+    # 8 segments (981 is one): the best gold is 综治中心, P 4/8, R 1
+    assert span_f1("建成综治中心981个", ["综治中心", "981个"]) == pytest.approx(2 * 0.5 / 1.5)
