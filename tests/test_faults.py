@@ -189,3 +189,38 @@ def test_sigkill_of_the_page_during_an_upload_loses_nothing_committed(tmp_path):
         outcomes.append("new" if len(committed) > len(before) else "old")
     print(f"\nSIGKILL during upload: {outcomes}")
     assert "old" in outcomes
+
+
+WRITER = r"""
+import sys
+from pathlib import Path
+from rag.cli import main
+docs, root, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+extra = docs / "绿洲市报告.txt"
+for i in range(rounds):
+    if i % 2:
+        extra.unlink()
+    else:
+        extra.write_text("今年以来，绿洲市建成防汛指挥中心17个。\n", encoding="utf-8")
+    assert main(["index", str(docs), "--index", root]) in (0, 1)
+"""
+
+
+def test_readers_never_fail_while_another_process_commits(tmp_path):
+    docs, root = tmp_path / "docs", tmp_path / "ix"
+    shutil.copytree(SEEDS, docs)
+    assert main(["index", str(docs), "--index", str(root), "--embedder", "hashing"]) == 0
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(docs), str(root), "12"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    reads, failures = 0, []
+    while writer.poll() is None:
+        try:
+            reads += 1
+            if not _answers_seed_question(root):
+                failures.append("no 981")
+        except Exception as exc:   # what a user's rag ask would have printed instead of the answer
+            failures.append(f"{type(exc).__name__}: {exc}")
+    assert writer.returncode == 0
+    print(f"\n{reads} reads during 12 commits by another process, {len(failures)} failed")
+    assert reads >= 10 and not failures, failures[:3]

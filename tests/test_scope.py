@@ -40,6 +40,10 @@ def test_year_scope():
     assert scoped(q, LESHAN, "群众满意度排名居全省第6名")                  # no year: the report's years include it
     assert not scoped("2016年乐山平安建设群众满意度排第几?", LESHAN, "群众满意度排名居全省第6名")   # a 2021-22 report
     assert scoped("1955年东德鼓励哪种艺术?", Subject(), "20世纪50年代东德官方鼓励社会主义现实主义")
+    # an undated work report does not speak for a year asked; a dated sentence in it does
+    assert not scoped("达州2015年侦办恶势力犯罪集团案件多少起?", DAZHOU, "侦办恶势力犯罪集团案件39起")
+    assert scoped("达州2015年侦办恶势力犯罪集团案件多少起?", DAZHOU, "2015年侦办恶势力犯罪集团案件12起")
+    assert scoped("2015年东德鼓励哪种艺术?", Subject(), "东德官方鼓励社会主义现实主义")   # not a work report
 
 
 def test_a_figure_of_another_city_is_never_the_answer(hashing_index):

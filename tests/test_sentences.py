@@ -69,3 +69,20 @@ def test_weights_for_other_features_are_refused(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="refit it with"):
         sentences.default_scorer()
     sentences.default_scorer.cache_clear()
+
+
+def test_a_figure_is_stated_of_what_is_asked(hashing_index):
+    searcher = Searcher(*hashing_index)
+    # 3.2亿元 was spent on 科技支撑, not on the “八大工程” named two paragraphs before it
+    assert not ask(searcher, "达州“八大工程”共投入了多少资金?").answered
+    own = ask(searcher, "达州为科技支撑体系一共花了多少钱?")
+    assert own.answered and own.span.text == "3.2亿元"
+
+
+def test_a_count_asked_with_its_word_needs_that_word(tmp_path):
+    text = "全县排查矛盾纠纷3200余起，化解矛盾纠纷2376件，调解成功率98%。\n"
+    searcher = _searcher(tmp_path, text)
+    answer = ask(searcher, "全县化解了多少件矛盾纠纷?", "bm25")
+    assert answer.span.text == "2376件"
+    # the only count of 件 is the one the question already gives: no figure answers it
+    assert not ask(searcher, "化解的2376件矛盾纠纷中有多少件涉及土地?", "bm25").answered

@@ -114,3 +114,27 @@ def test_a_full_disk_is_one_line_and_leaves_nothing_behind(tmp_path, capsys, mon
     assert "绿洲市报告.txt" not in load_index(root).documents and len(load_index(root).documents) == 5
     assert main(["index", str(docs), "--index", str(root)]) == 0   # with space again, the next run works
     assert "绿洲市报告.txt" in load_index(root).documents
+
+
+def test_a_reader_during_a_publish_reads_the_new_build(tmp_path, monkeypatch):
+    """The writer removes the old build right after its commit; a reader that had read CURRENT
+    just before must not fail with 'no index' or 'damaged' (a cause of the SIGKILL-test flake)."""
+    from rag.stores.local import folder
+    docs, root = tmp_path / "docs", tmp_path / "ix"
+    shutil.copytree(SEEDS, docs)
+    assert main(["index", str(docs), "--index", str(root), "--embedder", "hashing"]) == 0
+    old = current_build(root)
+    real_load, published = folder.ChunkTable.load, []
+
+    def load_while_a_writer_publishes(folder_path, documents):
+        if not published:   # between this reader's CURRENT read and its first array, a writer commits
+            published.append(1)
+            monkeypatch.setattr(folder.ChunkTable, "load", real_load)
+            (docs / "绿洲市报告.txt").write_text(ADDED, encoding="utf-8")
+            assert main(["index", str(docs), "--index", str(root)]) == 0
+            assert not (root / old).exists()
+        return real_load(folder_path, documents)
+
+    monkeypatch.setattr(folder.ChunkTable, "load", staticmethod(load_while_a_writer_publishes))
+    index = load_index(root)
+    assert published and current_build(root) != old and "绿洲市报告.txt" in index.documents

@@ -40,15 +40,16 @@ def place_in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text
 
 def year_in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text: str) -> bool:
     """Out of scope when the sentence names other years and not the one asked. A sentence
-    without a year speaks for its report's years when the report is a work report with known
-    years (今年 there is its year); elsewhere it may speak of any (bench text writes 1950年代
-    as 20世纪50年代)."""
+    without a year speaks for its report's years when the report is a work report (今年 there
+    is its year): only a report known to cover the year asked may answer for it, an undated one
+    may not; elsewhere a sentence may speak of any year (bench text writes 1950年代 as
+    20世纪50年代)."""
     if not analysis.years or "年代" in normalized_text:
         return True
     named = {int(y) for y in YEAR_IN_TEXT.findall(normalized_text)}
     if named:
         return bool(named & set(analysis.years))
-    return not (subject.body and subject.years) or bool(set(subject.years) & set(analysis.years))
+    return not subject.body or bool(set(subject.years) & set(analysis.years))
 
 
 def in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text: str) -> bool:

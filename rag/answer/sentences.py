@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer.question import QuestionAnalysis, holds_answer
+from rag.answer.question import CALENDAR_ASKED, QUOTED, QuestionAnalysis, holds_answer
 from rag.answer.scope import in_scope
 from rag.answer.span import answer_span
 from rag.ingest.chunking import sentence_spans
@@ -34,6 +34,15 @@ REFERS_BACK = re.compile(r"^[“「（(]?(该|这|此|其|它|他|她|上述|前
 CONTENT_CHAR = re.compile(r"[\u3400-\u9fff0-9a-zA-Z]")
 FEATURES = ("in_context", "own", "rank", "retrieval", "line_first", "prev_own", "next_own", "refers_back",
             "novelty", "typed_form", "log_length", "beyond_lead", "lead_share", "bigrams")
+
+
+FIGURES = ("quantity", "amount", "percentage", "date")
+
+
+def _states_about(quoted: list[str], context: str) -> bool:
+    """A figure is stated of the quoted thing asked about (“八大工程”) when the sentence, its
+    headings or the sentence before it name it."""
+    return all(q in context for q in quoted)
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,9 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring) -> 
     # character pairs of the question's words: they match where word segmentation differs
     pairs = {w[i:i + 2] for w in analysis.words for i in range(len(w) - 1)}
     listing = analysis.answer_type == "list"
+    figure = analysis.answer_type in FIGURES and (analysis.answer_type != "date"
+                                                  or bool(CALENDAR_ASKED.search(normalize(analysis.question))))
+    quoted = [normalize(q) for q in QUOTED.findall(analysis.question)]
     asks_place = analysis.answer_type == "place"   # a report about a place answers "where" with its subject
     out = []
     for rank, hit in enumerate(hits):
@@ -98,6 +110,10 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring) -> 
                 continue
             if listing and first and len(spans) > i + 1 and spans[i + 1][2]:
                 continue   # a run-in heading ("实施“八大工程”。") names the list; the sentences after it are its items
+            span = answer_span(analysis, sentence)
+            if figure and (span is None or not _states_about(quoted, f"{heading}\n{lead}\n{texts[i - 1] if i else ''}"
+                                                                    f"\n{sentence}")):
+                continue   # a figure asked for needs a figure the question does not hold, stated of what it asks
             in_context = coverage(terms, weights, f"{heading}\n{normalize(lead)}\n{sentence}")
             shared_pairs = sum(p in sentence for p in pairs) / len(pairs) if pairs else 0.0
             if not in_context and not shared_pairs:
@@ -107,7 +123,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring) -> 
             features = (in_context, own[i], float(rank), float(hit.score), float(first),
                         own[i - 1] if i else 0.0, own[i + 1] if i + 1 < len(own) else 0.0,
                         float(bool(REFERS_BACK.match(sentence))), novelty,
-                        float(answer_span(analysis, sentence) is not None or asks_place and bool(subject.places)),
+                        float(span is not None or asks_place and bool(subject.places)),
                         math.log1p(len(sentence)),
                         coverage(*rest, sentence), lead_share, shared_pairs)
             out.append(Candidate(chunk.doc, chunk.section, chunk.start + s, chunk.start + e, rank, in_context,

@@ -44,8 +44,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | 
                  and re.search(r"\d|[一二三四五六七八九十两百千万亿]", norm[m.start():m.end()])]
         found = [(s, e - len(norm[s:e]) + len(norm[s:e].rstrip("，, "))) for s, e in found]
         measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
-        if measure:
-            found = [f for f in found if norm[f[0]:f[1]].endswith(measure.group(1))] or found
+        if measure:   # 多少件 is answered by a number of 件, not by another count in the sentence
+            found = [f for f in found if norm[f[0]:f[1]].endswith(measure.group(1))]
     elif kind in NAME_TAGS:
         import jieba.posseg as pseg
         found, pos = [], 0

@@ -209,7 +209,20 @@ def _damaged(root: Path, what) -> IndexError_:
 
 
 def load_index(root: Path, embedder: Embedder | None = None, settings: IndexSettings | None = None) -> Index:
-    """The published index in ``root``, refused if ``embedder`` or ``settings`` differ from what built it."""
+    """The published index in ``root``, refused if ``embedder`` or ``settings`` differ from what
+    built it. A writer that publishes while this reads removes the build being read (after its
+    commit, the old build folders go): then the new build is read instead of failing."""
+    for _ in range(5):
+        live = current_build(root)
+        try:
+            return _load_build(root, embedder, settings)
+        except IndexError_:
+            if current_build(root) == live:
+                raise   # nothing was published meanwhile: the index really is missing or damaged
+    return _load_build(root, embedder, settings)
+
+
+def _load_build(root: Path, embedder: Embedder | None, settings: IndexSettings | None) -> Index:
     build, manifest = read_manifest(root)
     check_compatible(manifest, settings, embedder, root)
     dim = manifest["embedder"]["dim"]
