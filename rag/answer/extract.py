@@ -17,6 +17,7 @@ import numpy as np
 
 from rag.answer.decline import COVERAGE_RULE, DENSE_MIN_COVERAGE, Signals, answers
 from rag.answer.question import QuestionAnalysis, analyze, question_words
+from rag.answer.lists import MAX_ITEMS, list_items
 from rag.answer.retrieve import Retrieval, Searcher
 from rag.answer.scope import in_scope, not_found_notice
 from rag.answer.sentences import SentenceScorer, candidates, coverage, default_scorer
@@ -211,11 +212,14 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
             seen.add((cand.doc, cand.start))
             chosen.append((p, cand))
 
+    pieces = [(cand.doc, cand.section, cand.start, cand.end) for _, cand in chosen]
+    if chosen and analysis.answer_type == "list":
+        pieces = _list_pieces(store, evidence, [c for _, c in ranked]) or pieces
     citations, parts = [], []
-    for n, (_, cand) in enumerate(chosen, 1):
-        doc = store.documents[cand.doc]
-        citations.append(make_citation(n, doc, cand.section, cand.start, cand.end, evidence.terms))
-        parts.append(f"{doc.text[cand.start:cand.end]}[{n}]")
+    for n, (doc_name, section, start, end) in enumerate(pieces, 1):
+        doc = store.documents[doc_name]
+        citations.append(make_citation(n, doc, section, start, end, evidence.terms))
+        parts.append(f"{doc.text[start:end]}[{n}]")
     answered = bool(citations)
     span = _span(analysis, store.documents[citations[0].doc], citations[0]) if answered else None
     if span:
@@ -233,6 +237,25 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
     return Answer(retrieval.question, answered, "".join(parts) if answered else NOT_FOUND,
                   tuple(citations), retrieval.mode, evidence.confidence, evidence.hits, timings, notice=notice,
                   analysis=analysis, signals=signals, span=span)
+
+
+def _list_pieces(store, evidence: Evidence, ranked) -> list[tuple[str, str, int, int]]:
+    """The items of a list answer (rag.answer.lists), grouped by document: the best sentence's
+    report first, then, for a question naming no place, the next report's (at most MAX_ITEMS)."""
+    content = evidence.content
+    terms = [t for t, c in zip(evidence.terms, content) if c] if content.any() else evidence.terms
+    weights = evidence.weights[content] if content.any() else evidence.weights
+    reports = 1 if evidence.analysis.places else 2
+    pieces, seen = [], []
+    for cand in ranked:
+        if len(seen) == reports or len(pieces) >= MAX_ITEMS:
+            break
+        if cand.doc in seen:
+            continue
+        seen.append(cand.doc)
+        items = list_items(store.documents[cand.doc], cand.start, terms, weights)
+        pieces += [(cand.doc, cand.section, s, e) for s, e in items][:MAX_ITEMS - len(pieces)]
+    return pieces
 
 
 def _span(analysis: QuestionAnalysis, doc: CleanDocument, citation: Citation) -> Span | None:

@@ -1,0 +1,60 @@
+"""Answers to "有哪些措施/做法" questions: the items of the part of a report that answers,
+each cited, rather than the one sentence that best matches.
+
+Work reports list measures in two shapes: a paragraph led by a run-in heading
+("强化政法队伍建设。") whose sentences are the measures, and a section heading ("提升业务能力")
+whose paragraphs each open with one ("强化科技支撑体系。", "强化政法队伍建设。" …). When the
+question's words are in the run-in heading of the paragraph holding the best sentence, its
+sentences are the items; when they are in the section heading above it, the run-in headings
+of the section's paragraphs are. Otherwise the answer stays as sentence choice made it.
+"""
+from __future__ import annotations
+
+from rag.answer.sentences import RUN_IN_HEADING, coverage
+from rag.ingest.chunking import sentence_spans
+from rag.ingest.clean import CleanDocument
+from rag.text.normalize import normalize
+
+MAX_ITEMS = 5
+# what a list question asks for, not what it is about: a heading never says 措施
+LIST_WORDS = frozenset({"措施", "做法", "举措", "方面", "工作", "内容", "经验", "成效", "成绩", "方式", "手段", "机制",
+                        "包括", "主要", "哪些", "采取", "开展", "推出", "实施", "如何", "怎样"})
+MATCHED = 0.5   # share of the question's (idf-weighted) content words a heading must hold
+
+
+def _lead(text: str) -> tuple[int, int] | None:
+    """The run-in heading of a paragraph: its first sentence when short and more follow."""
+    spans = sentence_spans(text)
+    if len(spans) > 1 and spans[0][1] - spans[0][0] <= RUN_IN_HEADING:
+        return spans[0]
+    return None
+
+
+def list_items(doc: CleanDocument, offset: int, terms, weights) -> list[tuple[int, int]]:
+    """Spans (cleaned text) of up to MAX_ITEMS items answering a list question whose best
+    sentence starts at ``offset`` in ``doc``; [] when no list shape holds the question."""
+    kept = [i for i, t in enumerate(terms) if t not in LIST_WORDS]
+    terms, weights = [terms[i] for i in kept], weights[kept]
+    at = next((i for i, p in enumerate(doc.paragraphs) if p.start <= offset < p.end), None)
+    if at is None or doc.paragraphs[at].heading:
+        return []
+    para = doc.paragraphs[at]
+    text = doc.text[para.start:para.end]
+    lead = _lead(text)
+    if lead and coverage(terms, weights, normalize(text[lead[0]:lead[1]])) >= MATCHED:
+        spans = sentence_spans(text)[1:MAX_ITEMS + 1]
+        return [(para.start + s, para.start + e) for s, e in spans]
+    first = at
+    while first > 0 and not doc.paragraphs[first - 1].heading:
+        first -= 1
+    heading = doc.paragraphs[first - 1] if first > 0 else None
+    if heading is None or coverage(terms, weights, normalize(doc.text[heading.start:heading.end])) < MATCHED:
+        return []
+    items = []
+    for p in doc.paragraphs[first:]:
+        if p.heading or len(items) == MAX_ITEMS:
+            break
+        lead = _lead(doc.text[p.start:p.end])
+        if lead:
+            items.append((p.start + lead[0], p.start + lead[1]))
+    return items if len(items) >= 2 else []
