@@ -25,6 +25,7 @@ SPAN_FORMS = {
                        rf"|\d{{1,2}}\s*世纪(?:\d{{1,2}}年代)?|[{CN_NUMERALS}]+世纪|\d{{2,4}}\s*年代"),
     "quantity": re.compile(rf"{_NUM}{_SCALE}(?:{MEASURE_WORDS}|公里|公尺|平方公里|公分|米|%|万|亿)?"),
 }
+COUNT_ASKED = re.compile(r"多少(?:余|多)?(?:个|名|件|起|家|所|座|条|项|次|户|场|辆|台|套|处|位)")
 NAME_TAGS = {"person": ("nr", "nrt", "nrfg"), "place": ("ns",), "organisation": ("nt",)}
 # A name right after a post (政法委书记廖全军): jieba often splits Chinese names (廖 / 全军)
 TITLED_NAME = re.compile(r"(?:书记|副书记|局长|院长|检察长|主任|市长|区长|县长|州长|部长|厅长|主席|委员|政委|队长|所长|庭长"
@@ -43,6 +44,10 @@ def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | 
                  if norm[m.start():m.end()].strip("，, ") and norm[m.start():m.end()] not in question
                  and re.search(r"\d|[一二三四五六七八九十两百千万亿]", norm[m.start():m.end()])]
         found = [(s, e - len(norm[s:e]) + len(norm[s:e].rstrip("，, "))) for s, e in found]
+        if kind == "quantity":   # a count has digits or a measure word (not 四 of 四级) ...
+            counts = COUNT_ASKED.search(question)   # ... and a count of things (多少个) is no sum of money
+            found = [f for f in found if (re.search(r"\d", norm[f[0]:f[1]]) or re.search(rf"(?:{MEASURE_WORDS})$",
+                     norm[f[0]:f[1]])) and not (counts and "元" in norm[f[0]:f[1] + 1])]
         measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
         if measure:   # 多少件 is answered by a number of 件, not by another count in the sentence
             found = [f for f in found if norm[f[0]:f[1]].endswith(measure.group(1))]

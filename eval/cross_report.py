@@ -1,0 +1,57 @@
+"""Questions across reports (eval/questions/compare.jsonl), scored row by row: every place's
+row must give its own report's figure, cited to that report, or say 未提及 where its report
+does not state one.
+
+    python3 eval/cross_report.py [--index index]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    from rag.answer.extract import ask
+    from rag.answer.retrieve import Searcher
+    from rag.embed.registry import get_embedder
+    from rag.stores.uri import open_store, store_embedder_name
+    from rag.stores.base import StoreSpec
+    from rag.text.normalize import normalize
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--index", default=str(ROOT / "index"))
+    args = parser.parse_args()
+    spec = StoreSpec("local", args.index)
+    embedder = get_embedder(store_embedder_name(spec))
+    searcher = Searcher(open_store(spec, embedder), embedder)
+    counts = {"figure right": 0, "未提及 right": 0, "wrong figure": 0, "figure missed": 0}
+    for line in (ROOT / "eval" / "questions" / "compare.jsonl").read_text(encoding="utf-8").splitlines():
+        q = json.loads(line)
+        answer = ask(searcher, q["question"])
+        rows = dict(r.split("：", 1) for r in answer.answer.split("；") if "：" in r)
+        cited = {c.n: c.doc for c in answer.citations}
+        for place, row in rows.items():
+            expected = q["places"].get(place)
+            if expected is None:
+                kind = "未提及 right" if row == "未提及" else "wrong figure"
+            elif row == "未提及":
+                kind = "figure missed"
+            else:
+                n = int(row.rsplit("[", 1)[1].rstrip("]")) if "[" in row else 0
+                right = normalize(expected["answer"]) in normalize(row) and cited.get(n) == expected["doc"]
+                kind = "figure right" if right else "wrong figure"
+            counts[kind] += 1
+            if kind in ("wrong figure", "figure missed"):
+                print(f"  {q['id']} {place}: {row[:60]} ({kind})")
+    total = sum(counts.values())
+    print(json.dumps({"rows": total, **counts}, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Questions across reports (各地、分别、对比、哪个…最多): one row per place, each with its own
+report's answer and citation, or 未提及 where its report does not say.
+
+Each place is asked on its own (the question with the place put in front of it), so every
+row passes the same scope checks as a question naming that place: no row can show another
+place's figure. The places are the subjects of the indexed reports, or, in an archive of
+many, of the reports retrieved for the question.
+"""
+from __future__ import annotations
+
+import re
+
+from rag.text.normalize import normalize
+
+COMPARISON = re.compile(r"各地|各市|各区|各县|各城市|各个(?:地方|城市)|分别|对比|比较|哪个(?:地方|城市|市|区|县|地区)"
+                        r".{0,12}(?:最多|最少|最高|最低|更多|更少|最大|最小|最早)|哪里.{0,8}最(?:多|少|高|低)")
+ACROSS = re.compile(r"^(?:请问)?(?:各地|各市|各区|各县|各城市|各个(?:地方|城市))(?:的)?|各地|各市|各区|各县|分别")
+MAX_PLACES = 8
+LISTED_REPORTS = 50   # up to this many reports, every place indexed gets a row
+
+
+def is_comparison(question: str) -> bool:
+    return bool(COMPARISON.search(normalize(question)))
+
+
+def per_place_question(question: str, place_form: str) -> str:
+    """"各地分别建成了多少个综治中心?" for 张掖 -> "张掖建成了多少个综治中心?"."""
+    plain = ACROSS.sub("", question).strip()
+    plain = re.sub(r"^(?:哪个(?:地方|城市|市|区|县|地区)|哪里)", "", plain)
+    return f"{place_form}{plain}"
+
+
+def places_to_compare(store, hits) -> list[tuple[str, str]]:
+    """(place, short form) of the reports to compare: every report's in a small archive, the
+    retrieved reports' in a large one; most specific place of each report, in index order."""
+    from rag.text.places import gazetteer
+    names = list(store.documents) if len(store.documents) <= LISTED_REPORTS else \
+        list(dict.fromkeys(h.chunk.doc for h in hits))
+    places = []
+    for name in names:
+        subject = store.documents[name].subject
+        if subject.places and subject.places[0] not in [p for p, _ in places]:
+            place = subject.places[0]
+            known = gazetteer().lookup(place)
+            places.append((place, known[0].short if known and known[0].short else place))
+        if len(places) == MAX_PLACES:
+            break
+    return places

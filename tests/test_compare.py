@@ -1,0 +1,28 @@
+"""Questions across reports (rag/answer/compare.py): one row per place, each from its own report."""
+from rag.answer.compare import is_comparison, per_place_question
+from rag.answer.extract import ask
+from rag.answer.retrieve import Searcher
+
+
+def test_comparison_questions_are_recognised():
+    assert is_comparison("各地分别化解了多少件矛盾纠纷?") and is_comparison("哪个城市建成的雪亮工程监控探头最多?")
+    assert not is_comparison("张掖市建成了多少个四级综治中心?")
+    assert per_place_question("各地分别化解了多少件矛盾纠纷?", "张掖") == "张掖化解了多少件矛盾纠纷?"
+    assert per_place_question("哪个城市建成的雪亮工程监控探头最多?", "达州") == "达州建成的雪亮工程监控探头最多?"
+
+
+def test_every_place_gets_its_own_row_or_not_mentioned(hashing_index):
+    searcher = Searcher(*hashing_index)
+    answer = ask(searcher, "各地分别破获了多少件刑事案件?", "bm25")
+    rows = dict(r.split("：", 1) for r in answer.answer.split("；"))
+    assert list(rows) == ["达州市", "乐山市", "张掖市", "荣昌区"]
+    assert rows["荣昌区"] == "8698件[1]" and answer.citations[0].doc.startswith("004")
+    assert rows["达州市"] == rows["乐山市"] == "未提及" and "未提及" in answer.notice
+    for c in answer.citations:   # no row shows another place's figure
+        place = next(p for p, row in rows.items() if f"[{c.n}]" in row)
+        assert searcher.store.documents[c.doc].subject.place.startswith(place)
+
+
+def test_a_question_naming_a_place_is_not_split(hashing_index):
+    answer = ask(Searcher(*hashing_index), "荣昌区分别破获了多少件刑事案件?", "bm25")
+    assert "：" not in answer.answer.split("[")[0] and "8698件" in answer.answer
