@@ -19,7 +19,7 @@ from rag.cli import main
 from rag.embed.backends import HashingEmbedder
 from rag.stores.local.folder import current_build, load_index
 
-from helpers import ROOT, SEEDS
+from helpers import LAUNCH_ARGS, ROOT, SEEDS
 
 pytestmark = pytest.mark.faults
 
@@ -224,3 +224,67 @@ def test_readers_never_fail_while_another_process_commits(tmp_path):
     assert writer.returncode == 0
     print(f"\n{reads} reads during 12 commits by another process, {len(failures)} failed")
     assert reads >= 10 and not failures, failures[:3]
+
+
+def _wait_for(url: str, timeout_s: float = 90) -> None:
+    import urllib.request
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(url)
+
+
+@pytest.mark.browser
+def test_sigkill_of_rag_serve_during_a_page_upload_loses_nothing_committed(tmp_path):
+    import socket
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("chromium is not installed; .ci/run installs it with apt") if os.environ.get("CI") else \
+            pytest.skip("Debian chromium not installed")
+    base = tmp_path / "base"
+    assert main(["index", str(SEEDS), "--index", str(base), "--embedder", "hashing"]) == 0
+    before = _committed(base)
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    for i in range(12):
+        (incoming / f"县{i}报告.txt").write_text((f"第{i}县建成调解组织{i}个。" + ADDED) * 4000, encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), GRADIO_ANALYTICS_ENABLED="False")
+    outcomes = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+        for delay in (0.5, 1.5, 3.0, 6.0):
+            root = tmp_path / f"serve-{delay}"
+            shutil.copytree(base, root)
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            server = subprocess.Popen([sys.executable, "-c", "import sys; from rag.cli import main; sys.exit(main())",
+                                       "serve", "--index", str(root), "--port", str(port)], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                url = f"http://127.0.0.1:{port}/"
+                _wait_for(url)
+                page = browser.new_page()
+                page.goto(url)
+                page.get_by_role("tab", name="文档").click()
+                page.set_input_files("#upload input[type=file]", [str(f) for f in sorted(incoming.iterdir())])
+                time.sleep(delay)
+            finally:
+                server.send_signal(signal.SIGKILL)
+                server.wait(timeout=30)
+            committed = _committed(root)
+            assert set(before) <= set(committed), delay                      # nothing committed is lost
+            assert len(committed) in (len(before), len(before) + 12), delay  # all of the upload or none of it
+            assert _answers_seed_question(root), delay
+            assert main(["index", str(SEEDS), "--index", str(root)]) in (0, 1)   # the next writer tidies up
+            assert not _debris(root), delay
+            outcomes.append("new" if len(committed) > len(before) else "old")
+        browser.close()
+    print(f"\nSIGKILL of rag serve during a page upload: {outcomes}")
+    assert "old" in outcomes and "new" in outcomes

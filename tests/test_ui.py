@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, SEEDS
+from helpers import LAUNCH_ARGS, ROOT, SEEDS
 
 ARTIFACTS = Path(os.environ.get("RAG_TEST_ARTIFACTS", ROOT / "tests" / "artifacts"))
 XSS = ("恶意测试报告\n本报告测试安全渲染。<script>alert(1)</script>绿洲市建成<img src=x onerror=alert(1)>"
        "防汛指挥中心17个。详情见[点我](javascript:alert(1))。\n")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def _free_port() -> int:
