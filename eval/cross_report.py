@@ -33,16 +33,14 @@ def main() -> int:
     for line in (ROOT / "eval" / "questions" / "compare.jsonl").read_text(encoding="utf-8").splitlines():
         q = json.loads(line)
         answer = ask(searcher, q["question"])
-        rows = dict(r.split("：", 1) for r in answer.answer.split("；") if "：" in r)
         cited = {c.n: c.doc for c in answer.citations}
-        for place, row in rows.items():
+        for place, row, n in answer.rows:
             expected = q["places"].get(place)
             if expected is None:
-                kind = "未提及 right" if row == "未提及" else "wrong figure"
-            elif row == "未提及":
+                kind = "未提及 right" if not n else "wrong figure"
+            elif not n:
                 kind = "figure missed"
             else:
-                n = int(row.rsplit("[", 1)[1].rstrip("]")) if "[" in row else 0
                 right = normalize(expected["answer"]) in normalize(row) and cited.get(n) == expected["doc"]
                 kind = "figure right" if right else "wrong figure"
             counts[kind] += 1

@@ -26,3 +26,12 @@ def test_every_place_gets_its_own_row_or_not_mentioned(hashing_index):
 def test_a_question_naming_a_place_is_not_split(hashing_index):
     answer = ask(Searcher(*hashing_index), "荣昌区分别破获了多少件刑事案件?", "bm25")
     assert "：" not in answer.answer.split("[")[0] and "8698件" in answer.answer
+
+
+def test_the_page_shows_one_line_per_place(hashing_index):
+    from rag.ui.render import answer_markdown
+    answer = ask(Searcher(*hashing_index), "各地分别破获了多少件刑事案件?", "bm25")
+    html = answer_markdown(answer)
+    assert html.count("<br>") >= 4 and "荣昌区：8698件<a href='#cite-1'" in html and "未提及" in html
+    rows = answer.to_json()["rows"]
+    assert rows[3] == {"place": "荣昌区", "answer": "8698件", "citation": 1} and rows[0]["citation"] is None

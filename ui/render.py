@@ -66,6 +66,11 @@ def answer_markdown(answer: Answer, script: str = "original") -> str:
     if answer.generated:
         return notice + "".join(_with_links(g.text, script) + ("" if g.verified else
                                 "<span class='unverified'>（未核实）</span>") for g in answer.generated)
+    if answer.rows:   # a question across reports: one line per place
+        return notice + "<br>".join(
+            f"{text_html(place, script)}：" + (f"{text_html(text, script)}<a href='#cite-{n}' class='cite-ref'>[{n}]</a>"
+                                              if n else "<span class='notice'>未提及</span>")
+            for place, text, n in answer.rows)
     parts = [f"<b class='span'>{text_html(answer.span.text, script)}</b>。"] if answer.span else []
     for c in answer.citations:
         sentence = c.text[c.sentence[0]:c.sentence[1]]

@@ -79,6 +79,7 @@ class Answer:
     analysis: QuestionAnalysis | None = None   # the answer type and scope the question asked for
     signals: Signals | None = None       # what the decision to answer weighed (rag.answer.decline)
     span: Span | None = None             # the exact answer in the first citation, for the kinds that have one
+    rows: tuple[tuple[str, str, int], ...] = ()   # a question across reports: (place, its answer or 未提及, citation n or 0)
 
     def to_json(self) -> dict:
         return {
@@ -96,6 +97,8 @@ class Answer:
             **({"notice": self.notice} if self.notice else {}),
             **({"span": {"text": self.span.text, "citation": self.span.citation, "start": self.span.start,
                          "end": self.span.end}} if self.span else {}),
+            **({"rows": [{"place": p, "answer": a, "citation": n or None} for p, a, n in self.rows]}
+               if self.rows else {}),
             "passages": [{"doc": h.chunk.doc, "paragraph": h.chunk.paragraph_start, "score": round(h.score, 4),
                           "text": h.chunk.text} for h in self.passages],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
@@ -253,25 +256,26 @@ def _compare(searcher: Searcher, retrieval: Retrieval, scorer, t0: float) -> Ans
     places = places_to_compare(searcher.store, retrieval.hits)
     if analysis.places or len(places) < 2:
         return None
-    rows, citations, missing = [], [], []
+    rows, citations, missing = [], [], []   # rows: (place, answer, citation n)
     for place, form in places:
         asked = per_place_question(retrieval.question, form)
         sub = compose(searcher, searcher.search(asked, retrieval.mode, len(retrieval.hits)), scorer, across=False)
         # a row is one figure among several read side by side: only a sentence the scorer is sure of gives it
         if not sub.answered or sub.signals.answer_probability < ROW_PROBABILITY:
-            rows.append(f"{place}：未提及")
+            rows.append((place, "未提及", 0))
             missing.append(place)
             continue
         first = replace(sub.citations[0], n=len(citations) + 1)
         citations.append(first)
         figure = sub.span.text if sub.span else first.text[first.sentence[0]:first.sentence[1]]
-        rows.append(f"{place}：{figure}[{first.n}]")
+        rows.append((place, figure, first.n))
     timings = dict(retrieval.timings_ms)
     timings["answer"] = (time.perf_counter() - t0) * 1000
     notice = f"按地方逐一回答；{'、'.join(missing)}的报告中未提及。" if missing else "按地方逐一回答。"
-    return Answer(retrieval.question, bool(citations), "；".join(rows) if citations else NOT_FOUND, tuple(citations),
+    text = "；".join(f"{p}：{a}" + (f"[{n}]" if n else "") for p, a, n in rows)
+    return Answer(retrieval.question, bool(citations), text if citations else NOT_FOUND, tuple(citations),
                   retrieval.mode, 1.0 if citations else 0.0, retrieval.hits, timings, notice=notice,
-                  analysis=analysis)
+                  analysis=analysis, rows=tuple(rows) if citations else ())
 
 
 def _list_pieces(store, evidence: Evidence, ranked) -> list[tuple[str, str, int, int]]:
