@@ -10,6 +10,7 @@ the answer. Offsets hold in both scripts (normalization keeps length).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rag.answer.question import CN_NUMERALS, MEASURE_WORDS, ASKED_MEASURE, QuestionAnalysis
 from rag.text.normalize import normalize
@@ -33,6 +34,19 @@ TITLED_NAME = re.compile(r"(?:书记|副书记|局长|院长|检察长|主任|�
 NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿]")
 
 
+@lru_cache(maxsize=8192)
+def _tagged(normalized_sentence: str) -> tuple[tuple[int, int, str], ...]:
+    """jieba's names (two characters or more, no numerals) with their offsets and tags; the
+    same retrieved sentences come back question after question, so they are tagged once."""
+    import jieba.posseg as pseg
+    out, pos = [], 0
+    for word, flag in pseg.lcut(normalized_sentence):
+        if flag.startswith("n") and len(word) >= 2 and not NUMERAL.search(word):
+            out.append((pos, pos + len(word), flag))
+        pos += len(word)
+    return tuple(out)
+
+
 def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | None:
     """(start, end) of the answer within ``sentence``, or None when its kind has no span
     or the sentence holds none."""
@@ -52,14 +66,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | 
         if measure:   # 多少件 is answered by a number of 件, not by another count in the sentence
             found = [f for f in found if norm[f[0]:f[1]].endswith(measure.group(1))]
     elif kind in NAME_TAGS:
-        import jieba.posseg as pseg
-        found, pos = [], 0
-        if kind == "person":
-            found = [m.span(1) for m in TITLED_NAME.finditer(norm) if m.group(1) not in question]
-        for word, flag in pseg.lcut(norm):
-            if flag in NAME_TAGS[kind] and len(word) >= 2 and word not in question and not NUMERAL.search(word):
-                found.append((pos, pos + len(word)))
-            pos += len(word)
+        found = [m.span(1) for m in TITLED_NAME.finditer(norm) if m.group(1) not in question] if kind == "person" else []
+        found += [(s, e) for s, e, flag in _tagged(norm) if flag in NAME_TAGS[kind] and norm[s:e] not in question]
     else:
         return None
     if not found:
