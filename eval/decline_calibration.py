@@ -33,13 +33,15 @@ sys.path.insert(0, str(ROOT))
 def signals_of(searcher, questions: list[str], previous=None) -> tuple[np.ndarray, np.ndarray]:
     """Each question's signals and whether any sentence qualifies (none: always declined)."""
     from rag.answer.conversation import rewrite
+    from rag.answer.decline import FEATURES, Signals
     from rag.answer.extract import compose
     rows, qualifies = [], []
     for i, q in enumerate(questions):
         asked = rewrite(q, previous[i] if previous else None)
         answer = compose(searcher, searcher.search(asked, "hybrid", 5))
-        rows.append(answer.signals)
-        qualifies.append(answer.signals.candidates > 0)
+        # a question across reports that no report answers has no signals: it is declined
+        rows.append(answer.signals or Signals(*([0.0] * len(FEATURES)), 0))
+        qualifies.append(answer.signals is not None and answer.signals.candidates > 0)
     return rows, np.asarray(qualifies)
 
 

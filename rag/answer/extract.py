@@ -256,7 +256,7 @@ def _compare(searcher: Searcher, retrieval: Retrieval, scorer, t0: float) -> Ans
     places = places_to_compare(searcher.store, retrieval.hits)
     if analysis.places or len(places) < 2:
         return None
-    rows, citations, missing = [], [], []   # rows: (place, answer, citation n)
+    rows, citations, missing, surest = [], [], [], None   # rows: (place, answer, citation n)
     for place, form in places:
         asked = per_place_question(retrieval.question, form)
         sub = compose(searcher, searcher.search(asked, retrieval.mode, len(retrieval.hits)), scorer, across=False)
@@ -265,6 +265,8 @@ def _compare(searcher: Searcher, retrieval: Retrieval, scorer, t0: float) -> Ans
             rows.append((place, "未提及", 0))
             missing.append(place)
             continue
+        if surest is None or sub.signals.answer_probability > surest.answer_probability:
+            surest = sub.signals
         first = replace(sub.citations[0], n=len(citations) + 1)
         citations.append(first)
         figure = sub.span.text if sub.span else first.text[first.sentence[0]:first.sentence[1]]
@@ -275,7 +277,7 @@ def _compare(searcher: Searcher, retrieval: Retrieval, scorer, t0: float) -> Ans
     text = "；".join(f"{p}：{a}" + (f"[{n}]" if n else "") for p, a, n in rows)
     return Answer(retrieval.question, bool(citations), text if citations else NOT_FOUND, tuple(citations),
                   retrieval.mode, 1.0 if citations else 0.0, retrieval.hits, timings, notice=notice,
-                  analysis=analysis, rows=tuple(rows) if citations else ())
+                  analysis=analysis, signals=surest, rows=tuple(rows) if citations else ())
 
 
 def _list_pieces(store, evidence: Evidence, ranked) -> list[tuple[str, str, int, int]]:
