@@ -1,11 +1,11 @@
-"""Extractive answers: the sentences of the retrieved chunks that best cover the question,
-each cited with its source paragraph, or a decline.
+"""Extractive answers: the sentences of the retrieved chunks that answer the question, each
+cited with its source paragraph, led by the exact figure, date or name, or a decline.
 
-Coverage is the idf-weighted share of the question's words found in a text; words the
-reports lack weigh most. Sentences compete on coverage with their headings, only within the
-scope the question names (rag.answer.scope) and only if they hold an answer of the asked
-kind (rag.answer.question); whether to answer at all is decided from coverage, similarity
-and scope signals by the calibrated model of rag.answer.decline.
+Only sentences within the scope the question names (rag.answer.scope) that hold an answer
+of the asked kind compete; the fitted scorer of rag.answer.sentences ranks them; whether to
+answer at all is the rule of rag.answer.decline over coverage, similarity and scope
+signals. List questions get the items of the matching part of a report (rag.answer.lists),
+questions across reports one row per place (rag.answer.compare).
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import numpy as np
 
 from rag.answer.compare import is_comparison, per_place_question, places_to_compare
 from rag.answer.decline import COVERAGE_RULE, DENSE_MIN_COVERAGE, Signals, answers
-from rag.answer.question import QuestionAnalysis, analyze, question_words
 from rag.answer.lists import MAX_ITEMS, list_items
+from rag.answer.question import QuestionAnalysis, analyze, question_words
 from rag.answer.retrieve import Retrieval, Searcher
 from rag.answer.scope import in_scope, not_found_notice
 from rag.answer.sentences import SentenceScorer, candidates, coverage, default_scorer
