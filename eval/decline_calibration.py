@@ -119,6 +119,8 @@ def main() -> int:
     parser.add_argument("--per-set", type=int, default=400, help="questions per bench set for each group")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--max-declined", type=float, default=0.02, help="share of answerable questions declined")
+    parser.add_argument("--max-rescued", type=float, default=0.02,
+                        help="share of the negatives the rule declines that the rescue may answer")
     parser.add_argument("--bench-dir", default=str(ROOT.parent / "shared" / "bench"))
     args = parser.parse_args()
     embedder = get_embedder("e5-small")
@@ -162,19 +164,31 @@ def main() -> int:
     for i, (label, g) in enumerate(groups.items()):
         print(f"  {label:<44} n={len(g[0]):<4} declined {np.mean(held_out[group_of == i] < threshold):.3f} "
               f"({rule[group_of == i].mean():.3f})")
+    # the rule, with the questions it declines answered when the model is very sure: the
+    # lowest threshold that answers at most --max-rescued of the negatives the rule declines
+    negatives = (y == 0) & rule
+    candidates = np.unique(held_out[negatives]) if negatives.any() else np.array([1.0])
+    rescue = float(min((t for t in candidates if np.mean(held_out[negatives] >= t) <= args.max_rescued),
+                       default=1.0))
+    rescued = rule & (held_out < rescue)
+    print(f"\nthe rule, rescued where the model's cross-validated probability >= {rescue:.3f}: share declined")
+    for i, (label, g) in enumerate(groups.items()):
+        print(f"  {label:<44} n={len(g[0]):<4} declined {rescued[group_of == i].mean():.3f}")
     weights, bias = fit(x[qualifies], y[qualifies])
     print("\nweights (fitted on all):", {f: round(w, 3) for f, w in zip(FEATURES, weights)}, "bias", round(bias, 3))
-    print("\nheld out (never fitted on): share declined by the model (by the rule)")
+    print("\nheld out (never fitted on): share declined by the model (by the rule) [by the rescued rule]")
     for name in ("seeds", "wrong_place", "follow_ups", "topical_negatives"):
         questions = load_jsonl_questions(ROOT / "eval" / "questions" / f"{name}.jsonl")
         sig, ok = signals_of(seeds, [q.question for q in questions], [q.previous for q in questions])
-        declined = ~ok | (probabilities(matrix(sig), weights, bias) < threshold)
+        p = probabilities(matrix(sig), weights, bias)
+        declined = ~ok | (p < threshold)
         by_rule = rule_declines(sig)
+        by_rescued = by_rule & (p < rescue)
         answerable = np.array([bool(q.answers) for q in questions])
         for label, mask in (("answerable", answerable), ("unanswerable", ~answerable)):
             if mask.any():
                 print(f"  {name} {label:<14} n={mask.sum():<4} declined {declined[mask].mean():.3f} "
-                      f"({by_rule[mask].mean():.3f})")
+                      f"({by_rule[mask].mean():.3f}) [{by_rescued[mask].mean():.3f}]")
     return 0
 
 
