@@ -7,11 +7,11 @@ the answer's kind act before it: passages outside the asked place or year, and s
 without an answer of the asked kind, never compete (rag.answer.extract).
 
 A logistic model over all the signals below was fitted under 5-fold cross-validation on
-held-out kinds of questions (``python3 eval/decline_calibration.py``) and not adopted: on
-the bench sets it declines fewer answerable questions (1.8% / 2.2% against 2.2% / 10.2%),
-but on held-out report questions it declines fewer of those it must (wrong-place 85%
-against 95%, topical negatives 50% against 63%; README, Figures). The signals are kept on
-every answer, for that script and for readers of ``--json``.
+held-out kinds of questions (``python3 eval/decline_calibration.py``) and not adopted: it
+declines fewer answerable bench questions (2.3% / 1.7% against 3.0% / 3.7%) and no
+answerable seed question, but answers a third more of the questions whose answering
+paragraph is missing (59-65% declined against 82-84%; README, Figures). The signals are kept
+on every answer, for that script and for readers of ``--json``.
 """
 from __future__ import annotations
 
