@@ -41,7 +41,8 @@ FIGURES = ("quantity", "amount", "percentage", "date")
 
 def _states_about(quoted: list[str], context: str) -> bool:
     """A figure is stated of the quoted thing asked about (“八大工程”) when the sentence, its
-    headings or the sentence before it name it."""
+    headings or the sentence before it name it. Held only in work reports, which repeat their
+    programme names; an encyclopedic text refers back to its subject (该仪器, 它)."""
     return all(q in context for q in quoted)
 
 
@@ -111,8 +112,8 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring) -> 
             if listing and first and len(spans) > i + 1 and spans[i + 1][2]:
                 continue   # a run-in heading ("实施“八大工程”。") names the list; the sentences after it are its items
             span = answer_span(analysis, sentence)
-            if figure and (span is None or not _states_about(quoted, f"{heading}\n{lead}\n{texts[i - 1] if i else ''}"
-                                                                    f"\n{sentence}")):
+            context = f"{heading}\n{lead}\n{texts[i - 1] if i else ''}\n{sentence}"
+            if figure and (span is None or subject.body and not _states_about(quoted, context)):
                 continue   # a figure asked for needs a figure the question does not hold, stated of what it asks
             in_context = coverage(terms, weights, f"{heading}\n{normalize(lead)}\n{sentence}")
             shared_pairs = sum(p in sentence for p in pairs) / len(pairs) if pairs else 0.0
