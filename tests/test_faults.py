@@ -149,9 +149,15 @@ def test_enospc_and_eio_at_every_write_of_a_build(tmp_path, monkeypatch, capsys)
 UPLOADED = 12   # reports in an upload that a kill interrupts
 
 
-def _county_reports(folder, n: int = UPLOADED) -> None:
-    for i in range(n):   # enough text that an upload takes a while
+def _index_and_upload_folder(tmp_path):
+    """(an index of the seeds, what it holds, a folder of UPLOADED county reports to upload):
+    enough text that an upload takes a while."""
+    base, folder = tmp_path / "base", tmp_path / "incoming"
+    assert main(["index", str(SEEDS), "--index", str(base), "--embedder", "hashing"]) == 0
+    folder.mkdir()
+    for i in range(UPLOADED):
         (folder / f"县{i}报告.txt").write_text((f"第{i}县建成调解组织{i}个。" + ADDED) * 4000, encoding="utf-8")
+    return base, _committed(base), folder
 
 
 def _after_a_killed_upload(root, before: dict) -> str:
@@ -182,12 +188,7 @@ print(upload_files(state, [Path(p) for p in sys.argv[2:]])[0], flush=True)
 
 
 def test_sigkill_of_the_page_during_an_upload_loses_nothing_committed(tmp_path):
-    base = tmp_path / "base"
-    assert main(["index", str(SEEDS), "--index", str(base), "--embedder", "hashing"]) == 0
-    before = _committed(base)
-    uploads = tmp_path / "incoming"
-    uploads.mkdir()
-    _county_reports(uploads)
+    base, before, uploads = _index_and_upload_folder(tmp_path)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     outcomes = []
     for delay in (0.3, 0.8, 1.5, 2.5, 4.0):
@@ -257,15 +258,11 @@ def test_sigkill_of_rag_serve_during_a_page_upload_loses_nothing_committed(tmp_p
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium")
+    if chromium is None and os.environ.get("CI"):
+        pytest.fail("chromium is not installed; .ci/run installs it with apt")
     if chromium is None:
-        pytest.fail("chromium is not installed; .ci/run installs it with apt") if os.environ.get("CI") else \
-            pytest.skip("Debian chromium not installed")
-    base = tmp_path / "base"
-    assert main(["index", str(SEEDS), "--index", str(base), "--embedder", "hashing"]) == 0
-    before = _committed(base)
-    incoming = tmp_path / "incoming"
-    incoming.mkdir()
-    _county_reports(incoming)
+        pytest.skip("Debian chromium not installed")
+    base, before, incoming = _index_and_upload_folder(tmp_path)
     env = dict(os.environ, PYTHONPATH=str(ROOT), GRADIO_ANALYTICS_ENABLED="False")
     outcomes = []
     with sync_playwright() as p:
