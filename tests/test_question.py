@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from rag.answer.question import analyze, holds_answer
+from rag.answer.question import analyze, counted_thing, holds_answer
 
 from helpers import ROOT
 
@@ -44,3 +44,16 @@ def test_accuracy_on_the_labelled_set():
     rows = [json.loads(line) for line in open(ROOT / "eval" / "questions" / "question_types.jsonl", encoding="utf-8")]
     right = sum(analyze(r["question"]).answer_type == r["type"] for r in rows)
     assert len(rows) >= 80 and right / len(rows) >= 0.95   # 79 of 81 when written
+
+
+@pytest.mark.parametrize("question, thing", [
+    ("张掖建成了多少个雪亮工程监控探头?", "探头"),
+    ("达州建成“雪亮工程”监控探头多少个?", "探头"),
+    ("荣昌区共有多少名网格员?", "网格员"),
+    ("青川县2024年化解了多少件矛盾纠纷?", "纠纷"),
+    ("荣昌化解了多少件?", ""),                      # the count's thing is not named
+    ("2021年乐山平安建设群众满意度在全省排第几?", ""),   # a rank, not a count
+])
+def test_the_thing_a_count_asks_about(question, thing):
+    from rag.text.normalize import normalize
+    assert counted_thing(normalize(question)) == thing

@@ -142,7 +142,7 @@ def make_citation(n: int, doc: CleanDocument, section: str, start: int, end: int
     para = paragraph_at(doc, start)
     text = doc.text[para.start:para.end]
     o_start, o_end = doc.original_span(start, end)
-    return Citation(n, doc.document.name, doc.title, section, para.number, text, o_start, o_end,
+    return Citation(n, doc.document.name, doc.title or doc.subject.report_name(), section, para.number, text, o_start, o_end,
                     (start - para.start, min(end, para.end) - para.start), highlight_spans(text, terms),
                     doc.page_at(o_start), doc.subject.label())
 
@@ -259,7 +259,8 @@ def _compare(searcher: Searcher, retrieval: Retrieval, scorer, t0: float) -> Ans
     rows, citations, missing, surest = [], [], [], None   # rows: (place, answer, citation n)
     for place, form in places:
         asked = per_place_question(retrieval.question, form)
-        sub = compose(searcher, searcher.search(asked, retrieval.mode, len(retrieval.hits)), scorer, across=False)
+        sub = compose(searcher, searcher.search(asked, retrieval.mode, len(retrieval.hits), only=retrieval.only), scorer,
+                      across=False)
         # a row is one figure among several read side by side: only a sentence the scorer is sure of gives it
         if not sub.answered or sub.signals.answer_probability < ROW_PROBABILITY:
             rows.append((place, "未提及", 0))
@@ -354,9 +355,11 @@ def _signals(evidence: Evidence, ranked, best_probability: float) -> Signals:
                    len(ranked))
 
 
-def ask(searcher: Searcher, question: str, mode: str = "hybrid", k: int = 5) -> Answer:
-    """Retrieve ``k`` chunks for ``question`` in ``mode`` and compose the cited extractive answer."""
+def ask(searcher: Searcher, question: str, mode: str = "hybrid", k: int = 5,
+        only: frozenset[str] | None = None) -> Answer:
+    """Retrieve ``k`` chunks for ``question`` in ``mode`` (of the documents ``only``; None: all)
+    and compose the cited extractive answer."""
     t0 = time.perf_counter()
-    answer = compose(searcher, searcher.search(question, mode, k))
+    answer = compose(searcher, searcher.search(question, mode, k, only=only))
     answer.timings_ms["total"] = (time.perf_counter() - t0) * 1000
     return answer

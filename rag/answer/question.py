@@ -79,6 +79,29 @@ def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool
     return True
 
 
+COUNT_PHRASE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?(?:{MEASURE_WORDS})?([^,，。?？!！;；、]*)")
+NOT_COUNTED = re.compile(r"^(?:有|共有|一共|总共|建成|达到|达|为|是|了|呢|啊|吗)+$")
+
+
+def counted_thing(normalized_question: str) -> str:
+    """The thing a count asks about, by its last word: 探头 in 多少个雪亮工程监控探头 and in
+    监控探头多少个, 网格员 in 多少名网格员; "" when the question does not name one."""
+    m = COUNT_PHRASE.search(normalized_question)
+    if not m:
+        return ""
+    after = [w for w in jieba_words(m.group(1)) if CONTENT.search(w)]
+    if after and not NOT_COUNTED.match("".join(after)):
+        last = after[-1] if len(after[-1]) >= 2 or len(after) == 1 else after[-2] + after[-1]
+        return last if len(last) >= 2 else ""
+    before = [w for w in jieba_words(normalized_question[:m.start()]) if CONTENT.search(w)]
+    last = before[-1] if before else ""
+    return last if len(last) >= 2 and not NOT_COUNTED.match(last) and not VERB_ENDING.search(last) else ""
+
+
+CONTENT = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
+VERB_ENDING = re.compile(r"(?:了|过|成|到|出|完|回)$|^(?:化解|办理|受理|查处|破获|排查|整治|调解|处理|审结|执结|打掉)")
+
+
 ORGANISATIONS = re.compile(r"[\u4e00-\u9fff]{0,8}?(政法委|人民法院|中级人民法院|人民检察院|检察院|法院|公安局|公安厅|司法局"
                            r"|综治办|信访局|派出所|委员会)")
 
@@ -95,6 +118,7 @@ class QuestionAnalysis:
     words: tuple[str, ...]            # its words, question and filler words removed (what coverage weighs)
     terms: tuple[str, ...]            # of those, the content words: without places and years
     entities: tuple[str, ...] = ()    # names, numbers and quoted terms it asks about (normalized)
+    counted: str = ""                 # for a count, the thing counted (counted_thing)
 
     @property
     def scoped(self) -> bool:
@@ -121,7 +145,7 @@ def analyze(question: str) -> QuestionAnalysis:
     words = question_words(norm)
     terms = tuple(w for w in words if w not in scope_words and not _part_of(w, scope_words))
     return QuestionAnalysis(question, answer_type(norm), places, forms, loose, years, organisations, words, terms,
-                            _entities(norm, scope_words))
+                            _entities(norm, scope_words), counted_thing(norm) if answer_type(norm) == "quantity" else "")
 
 
 QUOTED = re.compile(r'["“「『《]([^"”」』》]{2,20})["”」』》]')

@@ -29,6 +29,56 @@ class Retrieval:
     hits: tuple[Hit, ...]
     query_tokens: tuple[str, ...]
     timings_ms: dict = field(default_factory=dict)
+    only: frozenset[str] | None = None   # the documents it was restricted to (None: all)
+
+
+@dataclass(frozen=True)
+class DocFilter:
+    """Which reports to search: by file name, by place (a county's report is also its city's
+    and province's) and by year; each given part must hold. Empty: every report."""
+    docs: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.docs or self.places or self.years)
+
+
+def filter_documents(store, where: DocFilter | None) -> frozenset[str] | None:
+    """The names of the documents ``where`` selects (None: no filter). QueryError naming what
+    matched nothing, with the names, places or years there are to choose from."""
+    if not where:
+        return None
+    documents = store.documents
+    names = set(documents)
+    if where.docs:
+        unknown = [d for d in where.docs if d not in names]
+        if unknown:
+            raise QueryError(f"没有名为 {'、'.join(unknown)} 的报告；已索引的报告：{_listing(names)}")
+        names = set(where.docs)
+    if where.places:
+        wanted = [normalize(p.strip()) for p in where.places]
+        names = {n for n in names if any(_names_place(documents[n].subject, w) for w in wanted)}
+        if not names:
+            known = {p for d in documents.values() for p in d.subject.places}
+            raise QueryError(f"没有关于 {'、'.join(where.places)} 的报告；报告涉及的地方：{_listing(known)}")
+    if where.years:
+        names = {n for n in names if set(documents[n].subject.years) & set(where.years)}
+        if not names:
+            known = {str(y) for d in documents.values() for y in d.subject.years}
+            raise QueryError(f"没有 {'、'.join(map(str, where.years))} 年的报告（在所选范围内）；"
+                             f"报告涉及的年份：{_listing(known)}")
+    return frozenset(names)
+
+
+def _names_place(subject, wanted: str) -> bool:
+    """达州 and 达州市 name 达州市; 重庆 names 荣昌区's report (荣昌区 is in 重庆市)."""
+    return any(p == wanted or (len(wanted) >= 2 and p.startswith(wanted)) for p in subject.places + subject.path)
+
+
+def _listing(items, most: int = 12) -> str:
+    items = sorted(items)
+    return "、".join(items[:most]) + (f" 等 {len(items)} 个" if len(items) > most else "") if items else "（无）"
 
 
 def check_question(question) -> str:
@@ -52,8 +102,9 @@ class Searcher:
         jieba_words("预热")  # jieba loads its dictionary on first use; pay that here, not on a question
 
     def search(self, question: str, mode: str = "hybrid", k: int = 5,
-               query_vector: np.ndarray | None = None) -> Retrieval:
-        """Top-k chunks for the question; ``query_vector`` skips embedding it (batch runs)."""
+               query_vector: np.ndarray | None = None, only: frozenset[str] | None = None) -> Retrieval:
+        """Top-k chunks for the question, of the documents ``only`` (None: all; see
+        filter_documents); ``query_vector`` skips embedding it (batch runs)."""
         if mode not in MODES:
             raise ConfigError(f"unknown retrieval mode '{mode}'; valid modes: {', '.join(MODES)}")
         if not 1 <= k <= 100:
@@ -66,15 +117,15 @@ class Searcher:
         tokens = get_tokenizer(self.store.settings.tokenizer)(query)
         clock("tokenize")
         if len(self.store.chunks) == 0:
-            return Retrieval(question, mode, (), tuple(tokens), timings)
+            return Retrieval(question, mode, (), tuple(tokens), timings, only)
         qvec = None
         if mode in ("hybrid", "dense"):
             qvec = (self.embedder.embed_queries([question])[0] if query_vector is None
                     else query_vector).astype(np.float32)
             clock("embed_query")
         hits = self.store.rank(RankQuery(query, tuple(tokens), qvec, mode, k, max(k, self.fusion.candidates),
-                                         self.fusion.dense_weight), clock)
-        return Retrieval(question, mode, tuple(hits), tuple(tokens), timings)
+                                         self.fusion.dense_weight, only), clock)
+        return Retrieval(question, mode, tuple(hits), tuple(tokens), timings, only)
 
 
 class _Clock:

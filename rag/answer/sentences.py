@@ -46,6 +46,12 @@ def _states_about(quoted: list[str], context: str) -> bool:
     return all(q in context for q in quoted)
 
 
+def _counted(analysis: QuestionAnalysis) -> list[str]:
+    """A count is stated of the thing asked about (探头) too: 电子卡口320余个 does not answer
+    多少个监控探头."""
+    return [analysis.counted] if analysis.counted else []
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A sentence that may answer, with where it is and what the scorer weighs."""
@@ -113,7 +119,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring) -> 
                 continue   # a run-in heading ("实施“八大工程”。") names the list; the sentences after it are its items
             span = answer_span(analysis, sentence)
             context = f"{heading}\n{lead}\n{texts[i - 1] if i else ''}\n{sentence}"
-            if figure and (span is None or subject.body and not _states_about(quoted, context)):
+            if figure and (span is None or subject.body and not _states_about(quoted + _counted(analysis), context)):
                 continue   # a figure asked for needs a figure the question does not hold, stated of what it asks
             in_context = coverage(terms, weights, f"{heading}\n{normalize(lead)}\n{sentence}")
             shared_pairs = sum(p in sentence for p in pairs) / len(pairs) if pairs else 0.0

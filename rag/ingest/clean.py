@@ -77,6 +77,11 @@ class CleanDocument:
         first = self.paragraphs[0] if self.paragraphs else None
         return self.text[first.start:first.end] if first and first.heading else ""
 
+    @property
+    def display_title(self) -> str:
+        """A human title: the report's own, else what it is about (Subject.report_name), else its file name."""
+        return self.title or self.subject.report_name() or self.document.name
+
     def page_at(self, original_offset: int) -> int | None:
         """1-based PDF page holding an offset of the original text; None for other formats."""
         starts = self.document.page_starts

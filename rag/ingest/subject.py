@@ -42,6 +42,13 @@ class Subject:
     def place(self) -> str:
         return self.places[0] if self.places else ""
 
+    def report_name(self) -> str:
+        """What to call an untitled report: 张掖市委政法委工作报告（2022年）, or "" when nothing is known."""
+        if not (self.place or self.body):
+            return ""
+        who = self.place[:-1] + self.body if self.body and self.place.endswith(self.body[0]) else self.place + self.body
+        return f"{who}工作报告" + (f"（{self.years[0]}年）" if self.years else "")
+
     def label(self) -> str:
         """For citation headers: 达州市, or 达州市 2022."""
         return " ".join(x for x in (self.place, str(self.years[0]) if self.years else "") if x)

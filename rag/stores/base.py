@@ -80,6 +80,7 @@ class RankQuery:
     k: int                       # hits wanted
     pool: int                    # candidates per mode that fusion re-ranks
     dense_weight: float          # share of the dense score in hybrid mode
+    documents: frozenset[str] | None = None   # rank only these documents' chunks (None: all)
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,11 @@ class ChunkTable(Sequence):
         return Chunk(int(i) % len(self), name, self.sections[row[7]], int(row[1]), int(row[2]), start, end,
                      int(row[5]), int(row[6]), self.documents[name].text[start:end])
 
+    def ids_of(self, names) -> np.ndarray:
+        """Ids of the chunks of the documents ``names``, ascending."""
+        rows = [i for i, name in enumerate(self.doc_names) if name in names]
+        return np.flatnonzero(np.isin(self.columns[:, 0], rows))
+
     def counts_by_doc(self) -> dict[str, int]:
         counts = np.bincount(self.columns[:, 0], minlength=len(self.doc_names))
         return dict(zip(self.doc_names, counts.tolist()))

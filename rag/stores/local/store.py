@@ -40,14 +40,23 @@ class LocalStore:
         """The ``query.k`` best chunks: BM25 postings, FAISS, or both fused over the candidate pool."""
         index, mode = self.index, query.mode
         pool = min(len(index.chunks), query.pool)
+        # a filter to some documents ranks their chunks only: exact cosines over them, no ANN
+        allowed = None if query.documents is None else index.chunks.ids_of(query.documents)
+        if allowed is not None and not len(allowed):
+            return []
         bm25_all = None
         if mode in ("hybrid", "bm25"):
             bm25_all = bm25_score(index.bm25, list(query.tokens))
             clock("bm25")
-            bm25_ids = top_k(bm25_all, pool)
+            bm25_ids = top_k(bm25_all, pool) if allowed is None else allowed[top_k(bm25_all[allowed], pool)]
             clock("bm25_top_k")
         if mode in ("hybrid", "dense"):
-            dense_vals, dense_ids = index.dense.search(query.vector, pool)
+            if allowed is None:
+                dense_vals, dense_ids = index.dense.search(query.vector, pool)
+            else:
+                exact = np.asarray(index.vectors[allowed], dtype=np.float32) @ query.vector
+                best = top_k(exact, pool)
+                dense_vals, dense_ids = exact[best], allowed[best]
             clock("dense")
         if mode == "bm25":
             ids, ranking, dense = bm25_ids, bm25_all[bm25_ids], np.zeros(len(bm25_ids))

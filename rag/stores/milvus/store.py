@@ -109,6 +109,11 @@ class MilvusStore:
                          param={"metric_type": "COSINE", "params": {"nprobe": self.plan.probe} if self.plan.probe else {}})
         sparse_req = dict(data=[query.text], anns_field="sparse", param={"metric_type": "BM25"})
         fields = CHUNK_FIELDS + (["dense"] if mode == "hybrid" else [])
+        if query.documents is not None:
+            if not query.documents:
+                return []
+            where = f"doc in {json.dumps(sorted(query.documents), ensure_ascii=False)}"
+            dense_req["expr"] = sparse_req["expr"] = where
         if not query.text.strip():   # nothing for BM25 to match (a question of question words only)
             if mode == "bm25":
                 return []
@@ -123,7 +128,8 @@ class MilvusStore:
             else:
                 req = dense_req if mode == "dense" else sparse_req
                 result = self.client.search(self.spec.collection, data=req["data"], anns_field=req["anns_field"],
-                                            search_params=req["param"], limit=k, output_fields=fields)[0]
+                                            search_params=req["param"], limit=k, output_fields=fields,
+                                            filter=req.get("expr", ""))[0]
         clock("milvus")
         hits = []
         for hit in result:

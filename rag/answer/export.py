@@ -1,0 +1,93 @@
+"""Answers in the forms people paste into their own documents: plain text and Markdown with
+numbered sources, and a whole conversation as Markdown or Word (.docx). Each source names
+the report (its title or what it is about), the file, the section and the paragraph, so a
+figure pasted elsewhere can be found again; the cited sentence is quoted in Markdown and Word."""
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.answer.extract import NOT_FOUND, Answer, Citation
+
+NEAR = 3   # passages listed under a declined answer
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange of a conversation: what was typed, and the answer (to its rewritten form)."""
+    asked: str
+    answer: Answer
+
+
+def source_line(c: Citation) -> str:
+    """[1] 达州市政法委工作报告（000_e33b….txt），推进“治理+改革”融合 提升业务能力，第10段"""
+    where = "，".join(x for x in (c.section, f"第{c.page}页" if c.page else "", f"第{c.paragraph}段") if x)
+    title = c.title or c.place
+    return f"[{c.n}] {title}（{c.doc}），{where}" if title else f"[{c.n}] {c.doc}，{where}"
+
+
+def cited_sentence(c: Citation) -> str:
+    return c.text[c.sentence[0]:c.sentence[1]]
+
+
+def near_lines(answer: Answer, places: dict[str, str]) -> list[str]:
+    """For a declined answer: the passages that came nearest, each labelled with its report's place."""
+    return [f"{'[' + places[h.chunk.doc] + '] ' if places.get(h.chunk.doc) else ''}{h.chunk.doc} "
+            f"第{h.chunk.paragraph_start}段：{h.chunk.text[:80]}…" for h in answer.passages[:NEAR]]
+
+
+def answer_text(answer: Answer, places: dict[str, str] | None = None) -> str:
+    """Plain text: the answer with [n] markers, a blank line, then one numbered source a line.
+    ``places``: document name -> place, to label what a declined answer found nearby."""
+    head = f"（{answer.notice}）\n" if answer.notice else ""
+    if not answer.answered:
+        near = near_lines(answer, places or {})
+        return head + NOT_FOUND + ("\n\n可能相关：\n" + "\n".join(f"- {x}" for x in near) if near else "")
+    return head + answer.answer + "\n\n" + "\n".join(source_line(c) for c in answer.citations)
+
+
+def answer_markdown(answer: Answer, places: dict[str, str] | None = None) -> str:
+    """Markdown: the answer, then its sources as a list, each with the cited sentence quoted."""
+    head = f"*{_md(answer.notice)}*\n\n" if answer.notice else ""
+    if not answer.answered:
+        near = near_lines(answer, places or {})
+        return head + f"**{NOT_FOUND}**" + ("\n\n可能相关：\n\n" + "\n".join(f"- {_md(x)}" for x in near) if near else "")
+    sources = "\n".join(f"- {_md(source_line(c))}\n  > {_md(cited_sentence(c))}" for c in answer.citations)
+    return head + _md(answer.answer) + "\n\n来源：\n\n" + sources
+
+
+def conversation_markdown(turns: Sequence[Turn], title: str = "工作报告问答记录") -> str:
+    parts = [f"# {title}"]
+    for i, turn in enumerate(turns, 1):
+        asked = turn.asked if turn.asked == turn.answer.question else f"{turn.asked}（理解为：{turn.answer.question}）"
+        parts.append(f"## {i}. {_md(asked)}\n\n{answer_markdown(turn.answer)}\n\n"
+                     f"<small>检索方式 {turn.answer.mode}，段落 {len(turn.answer.passages)}</small>")
+    return "\n\n".join(parts) + "\n"
+
+
+def conversation_docx(turns: Sequence[Turn], title: str = "工作报告问答记录") -> bytes:
+    """A Word file: each question as a heading, its answer, and its numbered sources with the
+    cited sentence quoted."""
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading(title, level=1)
+    for i, turn in enumerate(turns, 1):
+        answer = turn.answer
+        asked = turn.asked if turn.asked == answer.question else f"{turn.asked}（理解为：{answer.question}）"
+        doc.add_heading(f"{i}. {asked}", level=2)
+        if answer.notice:
+            doc.add_paragraph(answer.notice).runs[0].italic = True
+        doc.add_paragraph(answer.answer if answer.answered else NOT_FOUND)
+        for c in answer.citations:
+            doc.add_paragraph(source_line(c))
+            doc.add_paragraph(f"“{cited_sentence(c)}”", style="Quote")
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _md(text: str) -> str:
+    """Text with Markdown's active characters escaped, so a report's * or # stays literal."""
+    return "".join("\\" + ch if ch in "\\`*_[]#<>|" else ch for ch in text).replace("\n", " ")
