@@ -192,10 +192,11 @@ def fallback(extractive: Answer, reason: str) -> Answer:
 
 
 def generate(searcher: Searcher, config: LLMConfig, question: str, mode: str = "hybrid", k: int = 5,
-             on_delta: Callable[[str], None] | None = None, keep_unverified: bool = False) -> Answer:
+             on_delta: Callable[[str], None] | None = None, keep_unverified: bool = False,
+             only: frozenset[str] | None = None) -> Answer:
     """The generative answer, streamed through ``on_delta``; the extractive one on any failure."""
-    return generate_from(searcher, config, compose(searcher, searcher.search(question, mode, k)), on_delta,
-                         keep_unverified)
+    return generate_from(searcher, config, compose(searcher, searcher.search(question, mode, k, only=only)),
+                         on_delta, keep_unverified)
 
 
 def generate_from(searcher: Searcher, config: LLMConfig, extractive: Answer,

@@ -133,6 +133,31 @@ def add_documents(store: Store, documents, embedder, cache_dir: Path | None = No
     return sync_milvus(store.spec, documents, embedder, store.settings, cache_dir, progress, remove_missing=False)
 
 
+def remove_documents(store: Store, names, embedder) -> tuple[Store, BuildReport]:
+    """The documents ``names`` deleted from ``store``, committed; the new store. Refused, with
+    the store unchanged, for a name it does not hold or when nothing would be left."""
+    from rag.errors import QueryError
+    store = latest(store, embedder)
+    names = list(dict.fromkeys(names))
+    unknown = [n for n in names if n not in store.documents]
+    if unknown:
+        raise QueryError(f"没有名为 {'、'.join(unknown)} 的报告；已索引的报告：{'、'.join(sorted(store.documents))}")
+    if len(names) >= len(store.documents):
+        raise QueryError("不能删除全部报告：索引中至少要留下一份报告（要重建索引，请用 rag index --rebuild）")
+    if store.kind == "local":
+        from rag.stores.local.store import remove_local
+        return remove_local(store, set(names), embedder)
+    from rag.stores.milvus.sync import sync_milvus
+    keep = [d.document for n, d in store.documents.items() if n not in names]
+    return sync_milvus(store.spec, keep, embedder, store.settings, None, remove_missing=True)
+
+
+def store_version(store: Store) -> str:
+    """Which commit of the store an answer came from (feedback records it): the local build's
+    folder name, or a Milvus collection with its document count."""
+    return getattr(store, "build", "") or f"{store.kind}:{len(store.documents)} documents"
+
+
 def latest(store: Store, embedder) -> Store:
     """The store as last committed: a local index folder another process wrote to since it
     was read is opened again (a Milvus store is read live)."""

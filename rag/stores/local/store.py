@@ -102,6 +102,23 @@ def add_local(store: LocalStore, documents, embedder, cache_dir=None, progress=N
     return LocalStore(index, store.root, build.name), report
 
 
+def remove_local(store: LocalStore, names, embedder, wait_s: float = 30.0) -> tuple[LocalStore, BuildReport]:
+    """The documents ``names`` removed and the new build published, under the writer lock and
+    from the latest commit; the rest keeps its vectors (from the embedding cache)."""
+    def without(index: Index) -> list:
+        return [d.document for n, d in index.documents.items() if n not in names]
+
+    if store.root is None:
+        index, report = build_from_documents(without(store.index), embedder, store.index.settings)
+        return LocalStore(index), report
+    with index_lock(store.root, wait_s, "rag remove"):
+        latest = open_local(store.root, embedder) if is_stale(store) else store
+        index, report = build_from_documents(without(latest.index), embedder, latest.index.settings,
+                                             cache_dir=store.root / "cache")
+        build = save_index(index, store.root)
+    return LocalStore(index, store.root, build.name), report
+
+
 def is_stale(store: LocalStore) -> bool:
     """Whether another process committed to the store's folder since it was read."""
     return store.root is not None and current_build(store.root) != store.build

@@ -18,6 +18,7 @@ from rag.stores.milvus.client import (
     DF_CACHE,
     analyzer_tokens,
     check_manifest,
+    filter_literal,
     connect,
     document_key,
     documents_collection,
@@ -112,7 +113,7 @@ class MilvusStore:
         if query.documents is not None:
             if not query.documents:
                 return []
-            where = f"doc in {json.dumps(sorted(query.documents), ensure_ascii=False)}"
+            where = "doc in [" + ", ".join(filter_literal(n) for n in sorted(query.documents)) + "]"
             dense_req["expr"] = sparse_req["expr"] = where
         if not query.text.strip():   # nothing for BM25 to match (a question of question words only)
             if mode == "bm25":
