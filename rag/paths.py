@@ -12,6 +12,7 @@ from rag.errors import ConfigError
 
 STORE = "RAG_STORE"                # default --store URI
 AUTH = "RAG_AUTH"                  # USER:PASSWORD for the page
+API_KEY = "RAG_API_KEY"            # bearer token for the HTTP API
 BENCH_DIR = "RAG_BENCH_DIR"        # the bench sets (default ../shared/bench)
 CACHE_DIR = "RAG_CACHE_DIR"        # shared embedding cache root
 MODEL_CACHE = "RAG_MODEL_CACHE"    # the converted e5-small model

@@ -1,155 +1,151 @@
-"""The Gradio chat page (``rag serve``). It only wires widgets to the library:
-retrieval, answers, follow-ups and indexing all live in ``rag``."""
-from __future__ import annotations
+"""The Gradio chat page, mounted by rag.ui.server. It only wires widgets to rag.ui.state and
+rag.ui.render: retrieval, answers, follow-ups, uploads and feedback all live in the library.
 
+A conversation is a list of ``Turn`` (what was typed, its Answer) kept per browser tab; the
+chat and the sources panel are rendered from it, so each answer keeps its own citations,
+switching the display script re-renders everything, and 新对话 starts an empty list (the
+old one stays reopenable in 历史对话)."""
 import os
-import re
-import shutil
-import sys
-import threading
-from dataclasses import dataclass, field
+import tempfile
+import time
 from pathlib import Path
 
-from rag.answer.conversation import rewrite
-from rag.answer.extract import compose, question_terms
-from rag.answer.generate import MARKER, LLMConfig, condense, llm_from_spec, prompt_passages, stream_answer
-from rag.answer.retrieve import Searcher, check_question
-from rag.errors import RagError, printable
-from rag.ingest.documents import SUPPORTED_SUFFIXES, load_documents
-from rag.ingest.limits import DEFAULT_LIMITS, ReadLimits
+from rag.answer.examples import example_questions
+from rag.answer.export import Turn, answer_text, conversation_docx, conversation_markdown
+from rag.answer.extract import question_terms
+from rag.answer.generate import MARKER, prompt_passages, stream_answer
+from rag.answer.retrieve import DocFilter
+from rag.errors import QueryError, RagError
+from rag.ingest.documents import SUPPORTED_SUFFIXES
 from rag.stores.base import MODES
-from rag.stores.uri import add_documents, latest
 
-from .render import CSS, answer_markdown, citations_html, documents_rows, passages_html, streaming_markdown, text_html
+from .render import (
+    CSS,
+    MODE_LABELS,
+    documents_rows,
+    passages_html,
+    preview_html,
+    streaming_markdown,
+    text_html,
+    turn_bubble,
+    turn_section,
+)
+from .state import (
+    AppState,
+    add_uploads,
+    ask_question,
+    extractive_answer,
+    give_feedback,
+    remove_report,
+    resolve_question,
+)
 
 SCRIPTS = {"原文": "original", "简体": "simplified", "繁體": "traditional"}
-DEFAULT_MAX_UPLOAD_MB = 20
+ALL = "全部"
+
+# Copy buttons and "查看全文" links, handled once for the whole page (the chat's HTML is sanitized).
+PAGE_JS = """
+() => {
+  const copy = (text, button) => {
+    const done = () => { button.textContent = '已复制'; setTimeout(() => button.textContent = '复制', 1500); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done);
+    } else {   // plain http on an intranet address: no clipboard API
+      const area = document.createElement('textarea');
+      area.value = text; document.body.appendChild(area); area.select();
+      document.execCommand('copy'); area.remove(); done();
+    }
+  };
+  document.addEventListener('click', (event) => {
+    const button = event.target.closest('.copy-answer');
+    if (button) {
+      const plain = button.parentElement.querySelector('.plain-answer');
+      if (plain) copy(plain.textContent, button);
+      event.preventDefault();
+      return;
+    }
+    const link = event.target.closest('.preview-link');
+    if (link) {
+      event.preventDefault();
+      const box = document.querySelector('#preview-request textarea');
+      box.value = link.dataset.doc + '\\t' + link.dataset.para;
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+      setTimeout(() => document.querySelector('#preview-go').click(), 50);
+    }
+  });
+}
+"""
+SCROLL_TO_FOCUS = "() => { setTimeout(() => document.querySelector('#preview .focus')?.scrollIntoView({block: 'center'}), 300); }"
 
 
-@dataclass
-class AppState:
-    """The live searcher, swapped whole when uploads change the index."""
-    searcher: Searcher
-    index_dir: Path
-    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
-    llm: LLMConfig | None = None      # generative answers when set
-    limits: ReadLimits = DEFAULT_LIMITS
-    read_only: bool = False           # no upload on the page
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def upload_dir(self) -> Path:
-        return self.index_dir / "uploads"
-
-    def refresh(self) -> Searcher:
-        """The searcher over the latest commit: ``rag index`` in another process may have
-        written since (a read of CURRENT per question)."""
-        with self.lock:
-            current = self.searcher
-            store = latest(current.store, current.embedder)
-            if store is not current.store:
-                self.searcher = Searcher(store, current.embedder, current.fusion)
-            return self.searcher
+def render_turns(state: AppState, turns: list[Turn], script: str) -> tuple[list[dict], str]:
+    """(chat messages, sources panel) for a conversation: each answer's cards under its question,
+    the latest first."""
+    shown, store = SCRIPTS[script], state.searcher.store
+    places = {n: d.subject.place for n, d in store.documents.items()}
+    messages, sections = [], []
+    for i, turn in enumerate(turns, 1):
+        messages.append({"role": "user", "content": text_html(turn.asked, shown)})
+        messages.append({"role": "assistant", "content": turn_bubble(i, turn.asked, turn.answer, shown,
+                                                                     answer_text(turn.answer, places))})
+        sections.append(turn_section(store, i, turn.answer, question_terms(turn.answer.question), shown))
+    return messages, "".join(reversed(sections))
 
 
-def safe_upload_name(name: str) -> str:
-    """A plain file name that cannot leave the upload folder ("../x", "/etc/x", "a\\b")."""
-    base = re.split(r"[\\/]", name)[-1].strip().lstrip(".")
-    base = re.sub(r"[\x00-\x1f]", "", base)
-    if not base or base in {".", ".."}:
-        raise RagError(f"'{name}': not a usable file name")
-    return base[:200]
-
-
-def chat_turn(state: AppState, question: str, history: list, previous: str | None, mode: str, k: int,
-              script: str):
-    """One question, as a generator of (history, citations html, cleared box, question to lean on
-    next): a generated answer streams in, then is replaced by its checked form."""
-    history = list(history or [])
-    user = {"role": "user", "content": text_html(question or "")}
-    searcher, llm, shown = state.refresh(), state.llm, SCRIPTS[script]
-    try:
-        resolved = rewrite(check_question(question), previous)
-        if llm and resolved != question:
-            try:
-                resolved = condense(llm, previous, question)
-            except RagError:
-                pass  # keep the plain combination
-        answer = compose(searcher, searcher.search(resolved, mode, int(k)))
-        if llm:
-            passages = prompt_passages(answer.passages)
-            for text, checked in stream_answer(searcher, llm, answer, keep_unverified=True):
-                if checked is not None:
-                    answer = checked
-                    break
-                markers = sorted({int(m) for m in MARKER.findall(text) if 1 <= int(m) <= len(passages)})
-                yield history + [user, {"role": "assistant", "content": streaming_markdown(text, shown)}], \
-                    passages_html(searcher.store, passages, markers, shown), "", previous
-    except RagError as exc:
-        yield history + [user, {"role": "assistant", "content": text_html(str(exc))}], "", "", previous
-        return
-    panel = citations_html(searcher.store, answer, question_terms(resolved), shown)
-    understood = f"<div class='rewritten'>理解为：{text_html(resolved, shown)}</div>" if resolved != question.strip() else ""
-    yield history + [user, {"role": "assistant", "content": understood + answer_markdown(answer, shown)}], panel, "", \
-        resolved
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while piece := f.read(1 << 20):
-            digest.update(piece)
-    return digest.hexdigest()
+def chat_turn(state: AppState, question: str, turns: list[Turn], mode: str, k: int, script: str,
+              where: DocFilter | None = None):
+    """One question, as a generator of (chat, sources panel, cleared box, turns): a generated
+    answer streams in, then is replaced by its checked form. A bad question adds no turn; it
+    raises QueryError for the page to show."""
+    turns = list(turns or [])
+    previous = turns[-1].answer.question if turns else None
+    shown, n = SCRIPTS[script], len(turns) + 1
+    if not state.llm:
+        answer = ask_question(state, question, previous, mode, int(k), where)
+    else:   # the extractive answer first, then the model's, streamed and checked
+        extractive = extractive_answer(state, resolve_question(state, question, previous), mode, int(k), where)
+        answer, passages = extractive, prompt_passages(extractive.passages)
+        messages, panel = render_turns(state, turns, script)
+        for text, checked in stream_answer(state.searcher, state.llm, extractive, keep_unverified=True):
+            if checked is not None:
+                answer = checked
+                break
+            markers = sorted({int(m) for m in MARKER.findall(text) if 1 <= int(m) <= len(passages)})
+            yield messages + [{"role": "user", "content": text_html(question, shown)},
+                              {"role": "assistant", "content": streaming_markdown(text, shown, n)}], \
+                passages_html(state.searcher.store, passages, markers, shown, n) + panel, "", turns
+    turns.append(Turn(question, answer))
+    messages, panel = render_turns(state, turns, script)
+    yield messages, panel, "", turns
 
 
 def upload_files(state: AppState, paths, replace: bool = False) -> tuple[str, list[list]]:
-    """Copy uploads into the index's upload folder and index them; one message per file.
-    An upload never silently replaces a report: one with an indexed report's name needs
-    ``replace``, and one with an indexed report's content is not indexed twice."""
-    if state.read_only:
-        return "✗ 此页面为只读：不能上传报告", documents_rows(state.searcher.store)
-    messages, accepted = [], []
-    state.upload_dir.mkdir(parents=True, exist_ok=True)
-    indexed = state.refresh().store.documents   # the latest commit: another process may have added reports
-    for path in paths or []:
-        path = Path(path)
-        try:
-            name = safe_upload_name(path.name)
-            if not name.lower().endswith(SUPPORTED_SUFFIXES):
-                raise RagError(f"{printable(name)}：不支持的文件类型；请上传 {' '.join(SUPPORTED_SUFFIXES)} 文件")
-            size = path.stat().st_size
-            if size > state.max_upload_bytes:
-                raise RagError(f"{printable(name)}：{size / 1e6:.1f} MB，超过上传上限 {state.max_upload_bytes / 1e6:.0f} MB")
-            digest = _sha256(path)
-            same = next((n for n, d in indexed.items() if d.document.sha256 == digest), None)
-            if same is not None:
-                raise RagError(f"{printable(name)}：与已索引的 {printable(same)} 内容相同，未重复索引")
-            if name in indexed and not replace:
-                raise RagError(f"{printable(name)}：已有同名报告（内容不同），未替换。"
-                               "如要替换，请勾选「替换同名报告」后重新上传")
-            target = state.upload_dir / name
-            shutil.copyfile(path, target)
-            accepted.append(target)
-        except (RagError, OSError) as exc:
-            messages.append(f"✗ {exc}")
-    if accepted:
-        loaded = load_documents(accepted, state.limits)
-        messages += [f"✗ {failure}" for failure in loaded.failures]
-        if loaded.documents:
-            with state.lock:
-                current = state.searcher
-                store, report = add_documents(current.store, loaded.documents, current.embedder,
-                                              state.index_dir / "cache")
-                state.searcher = Searcher(store, current.embedder, current.fusion)
-            messages += [f"✓ {d.name}" for d in loaded.documents]
-            messages.append(f"indexed: {report.documents} documents, {report.chunks} chunks "
-                            f"({report.embedded} newly embedded)")
-    return "\n".join(messages) or "no files", documents_rows(state.searcher.store)
+    """Uploads indexed one by one (rag.ui.state.add_uploads): a log line per file, and the table."""
+    try:
+        results, summary = add_uploads(state, [(Path(p).name, p) for p in paths or []], replace)
+    except QueryError as exc:
+        return f"✗ {exc}", documents_rows(state.searcher.store)
+    lines = [f"{'✓' if r.ok else '✗'} {r.message}" for r in results] + ([summary] if summary else [])
+    return "\n".join(lines) or "没有选择文件", documents_rows(state.searcher.store)
+
+
+def heading(state: AppState) -> str:
+    store = state.searcher.store
+    paragraphs = sum(len(store.documents[n].paragraphs) for n in list(store.documents)[:2000])
+    more = "" if len(store.documents) <= 2000 else " 以上"
+    return f"## 工作报告问答\n正在检索 **{len(store.documents)}** 份报告、**{paragraphs:,}**{more} 个段落；每句回答都注明出处。"
+
+
+def filter_choices(state: AppState) -> tuple[list, list, list]:
+    store = state.searcher.store
+    docs = [(f"{store.documents[n].display_title}（{n}）", n) for n in list(store.documents)[:2000]]
+    places = sorted({p for n in list(store.documents)[:2000] for p in store.documents[n].subject.path})
+    years = sorted({y for n in list(store.documents)[:2000] for y in store.documents[n].subject.years}, reverse=True)
+    return docs, [ALL, *places], [ALL, *map(str, years)]
 
 
 def build_app(state: AppState):
-    """The Gradio Blocks of the page and the launch styling; widgets call the library only."""
+    """The Gradio Blocks of the page and its styling (for rag.ui.server to mount)."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     try:
         import gradio as gr
@@ -160,118 +156,197 @@ def build_app(state: AppState):
     # System fonts only: the default theme would fetch fonts from the internet.
     theme = gr.themes.Default(font=["Noto Sans CJK SC", "WenQuanYi Micro Hei", "system-ui", "sans-serif"],
                               font_mono=["monospace"])
+    docs, places, years = filter_choices(state)
     with gr.Blocks(title="工作报告问答", analytics_enabled=False) as app:
-        previous = gr.State(None)
+        turns = gr.State([])
+        saved = gr.State([])          # earlier conversations of this tab: (title, turns)
+        title = gr.Markdown(heading(state), elem_id="heading")
         with gr.Tab("问答"):
             with gr.Row():
-                with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(elem_id="chatbot", label="对话", height=460,
-                                         sanitize_html=True, render_markdown=True, buttons=["copy_all"])
+                with gr.Column(scale=3, min_width=320):
+                    chatbot = gr.Chatbot(elem_id="chatbot", label="对话", height=460, sanitize_html=True,
+                                         render_markdown=True, buttons=[], feedback_options=("Like", "Dislike"))
                     with gr.Row():
                         question = gr.Textbox(elem_id="question", placeholder="输入问题，例如：张掖市建成了多少个四级综治中心？",
                                               show_label=False, scale=5, max_lines=4)
-                        send = gr.Button("发送", elem_id="send", variant="primary", scale=1)
+                        send = gr.Button("发送", elem_id="send", variant="primary", scale=1, min_width=80)
+                    examples = example_questions(state.searcher)
+                    if examples:
+                        gr.Examples([[q] for q in examples], [question], label="示例问题（点击填入）",
+                                    elem_id="examples")
                     with gr.Row():
-                        mode = gr.Radio(list(MODES), value="hybrid", label="检索方式")
-                        k = gr.Slider(1, 20, value=5, step=1, label="段落数")
-                        script = gr.Radio(list(SCRIPTS), value="原文", label="显示字体")
-                with gr.Column(scale=2):
+                        new_chat = gr.Button("新对话", elem_id="new-chat", size="sm")
+                        history = gr.Dropdown([], label="历史对话", elem_id="history", scale=3)
+                        export_md = gr.Button("导出 Markdown", elem_id="export-md", size="sm")
+                        export_docx = gr.Button("导出 Word", elem_id="export-docx", size="sm")
+                    exported = gr.File(label="导出的文件", elem_id="exported", visible=False, interactive=False)
+                    feedback_log = gr.Markdown("", elem_id="feedback-log")
+                    with gr.Accordion("反馈", open=False, elem_id="feedback-form") as feedback_box:
+                        feedback_note = gr.Textbox(label="对最近一次 👎 补充说明（可选）", elem_id="feedback-note")
+                        feedback_fix = gr.Textbox(label="正确答案是……（可选）", elem_id="feedback-fix")
+                        feedback_send = gr.Button("提交反馈", elem_id="feedback-send", size="sm")
+                with gr.Column(scale=2, min_width=300):
                     gr.Markdown("### 引用来源")
                     citations = gr.HTML(elem_id="citations")
+                    with gr.Accordion("全文预览", open=False, elem_id="preview-box") as preview_box:
+                        preview = gr.HTML(elem_id="preview")
+                    preview_request = gr.Textbox(elem_id="preview-request", elem_classes="hidden-control",
+                                                 show_label=False)
+                    preview_go = gr.Button("预览", elem_id="preview-go", elem_classes="hidden-control")
+            with gr.Accordion("检索设置", open=False, elem_id="settings"):
+                with gr.Row():
+                    mode = gr.Radio([(MODE_LABELS[m], m) for m in MODES], value="hybrid", label="检索方式",
+                                    elem_id="mode")
+                    k = gr.Slider(1, 20, value=5, step=1, label="段落数", elem_id="k")
+                    script = gr.Radio(list(SCRIPTS), value="原文", label="显示字体", elem_id="script")
+                with gr.Row():
+                    only_docs = gr.Dropdown(docs, multiselect=True, label="只检索这些报告（不选：全部）",
+                                            elem_id="only-docs")
+                    only_place = gr.Dropdown(places, value=ALL, label="地方", elem_id="only-place")
+                    only_year = gr.Dropdown(years, value=ALL, label="年份", elem_id="only-year")
         with gr.Tab("文档"):
             documents = gr.Dataframe(headers=["文件", "标题", "地方", "段落", "分块", "清理移除"],
                                      value=documents_rows(state.searcher.store), elem_id="documents",
                                      interactive=False, wrap=True)
+            with gr.Row():
+                chosen = gr.Dropdown(docs, label="选择报告", elem_id="chosen-doc", scale=3)
+                show_doc = gr.Button("预览全文", elem_id="show-doc", size="sm")
+            doc_preview = gr.HTML(elem_id="doc-preview")
             if state.read_only:
-                gr.Markdown("此页面为只读：不能上传报告。", elem_id="read-only")
+                gr.Markdown("此页面为只读：不能上传或删除报告。", elem_id="read-only")
             else:
+                with gr.Row():
+                    confirm = gr.Checkbox(False, label="确认删除所选报告", elem_id="confirm-delete")
+                    delete = gr.Button("删除所选报告", elem_id="delete-doc", variant="stop", size="sm")
                 upload = gr.File(label="上传报告 (.txt .md .docx .pdf .html)", file_count="multiple",
                                  file_types=list(SUPPORTED_SUFFIXES), elem_id="upload")
                 replace = gr.Checkbox(False, label="替换同名报告", elem_id="replace")
-                upload_log = gr.Textbox(label="上传结果", elem_id="upload-log", lines=4, interactive=False)
+            upload_log = gr.Textbox(label="结果", elem_id="upload-log", lines=4, interactive=False)
 
-        def on_ask(q, history, prev, m, kk, s):
-            yield from chat_turn(state, q, history, prev, m, kk, s)
+        def where(docs_, place_, year_) -> DocFilter:
+            return DocFilter(tuple(docs_ or ()), () if place_ in (None, ALL) else (place_,),
+                             () if year_ in (None, ALL) else (int(year_),))
+
+        def on_ask(q, turns_, m, kk, s, docs_, place_, year_):
+            if not (q or "").strip() or not "".join(ch for ch in q if ch.isprintable()).strip():
+                gr.Warning("请输入问题，例如：雪亮工程建成了多少监控探头？")
+                messages, panel = render_turns(state, turns_, s)
+                yield messages, panel, q, turns_
+                return
+            try:
+                yield from chat_turn(state, q, turns_, m, kk, s, where(docs_, place_, year_))
+            except RagError as exc:
+                gr.Warning(str(exc))
+                messages, panel = render_turns(state, turns_, s)
+                yield messages, panel, q, turns_
+
+        def on_new(turns_, saved_):
+            saved_ = list(saved_)
+            if turns_:
+                saved_.append((f"{time.strftime('%H:%M')} {turns_[0].asked[:20]}", list(turns_)))
+            return [], "", [], saved_, gr.update(choices=[(t, i) for i, (t, _) in enumerate(saved_)], value=None), ""
+
+        def on_reopen(i, turns_, saved_, s):
+            if i is None or not 0 <= int(i) < len(saved_):
+                return gr.update(), gr.update(), turns_
+            chosen_turns = list(saved_[int(i)][1])
+            messages, panel = render_turns(state, chosen_turns, s)
+            return messages, panel, chosen_turns
+
+        def on_script(turns_, s):
+            return render_turns(state, turns_, s)
+
+        def on_like(turns_, data: gr.LikeData):
+            index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+            i = int(index) // 2
+            if not 0 <= i < len(turns_):
+                return "", gr.update()
+            answer = turns_[i].answer
+            verdict = "up" if data.liked is True or data.liked == "Like" else "down"
+            give_feedback(state, answer.question, answer.answer, verdict,
+                          [(c.doc, c.paragraph) for c in answer.citations], answer.mode, asked=turns_[i].asked)
+            if verdict == "up":
+                return "已记录 👍，谢谢", gr.update()
+            return "已记录 👎；可在此补充说明或写下正确答案后提交", gr.update(open=True)
+
+        def on_feedback(note, fix, turns_):
+            if not turns_:
+                return "还没有回答可以评价", note, fix
+            if not (note or "").strip() and not (fix or "").strip():
+                return "请写下说明或正确答案", note, fix
+            turn = turns_[-1]
+            give_feedback(state, turn.answer.question, turn.answer.answer, "down",
+                          [(c.doc, c.paragraph) for c in turn.answer.citations], turn.answer.mode, note, fix,
+                          turn.asked)
+            return "已记录反馈（将作为回归测试问题：rag feedback export）", "", ""
+
+        def on_export(turns_, kind):
+            if not turns_:
+                gr.Warning("还没有可以导出的对话")
+                return gr.update()
+            folder = Path(tempfile.mkdtemp(prefix="rag-export-"))
+            path = folder / f"问答记录-{time.strftime('%Y%m%d-%H%M%S')}.{kind}"
+            if kind == "md":
+                path.write_text(conversation_markdown(turns_), encoding="utf-8")
+            else:
+                path.write_bytes(conversation_docx(turns_))
+            return gr.update(value=str(path), visible=True)
+
+        def on_preview(request, s):
+            name, _, para = (request or "").partition("\t")
+            store = state.searcher.store
+            if name not in store.documents:
+                return "", gr.update()
+            return preview_html(store.documents[name], int(para) if para.isdigit() else None, SCRIPTS[s]), \
+                gr.update(open=True)
+
+        def on_show_doc(name, s):
+            store = state.searcher.store
+            return preview_html(store.documents[name], None, SCRIPTS[s]) if name in store.documents else ""
+
+        def refreshed():
+            docs_, places_, years_ = filter_choices(state)
+            return (heading(state), documents_rows(state.searcher.store), gr.update(choices=docs_, value=[]),
+                    gr.update(choices=places_, value=ALL), gr.update(choices=years_, value=ALL),
+                    gr.update(choices=docs_, value=None))
 
         def on_upload(files, replace_same, progress=gr.Progress()):
             progress(0, desc="索引中…")
-            return upload_files(state, files, bool(replace_same))
+            log, _ = upload_files(state, files, bool(replace_same))
+            return (log, *refreshed())
 
-        outputs = [chatbot, citations, question, previous]
-        inputs = [question, chatbot, previous, mode, k, script]
+        def on_delete(name, sure):
+            if not name:
+                return ("请先选择要删除的报告", *refreshed())
+            if not sure:
+                return ("请勾选「确认删除所选报告」后再删除", *refreshed())
+            try:
+                message = "✓ " + remove_report(state, name)
+            except RagError as exc:
+                message = f"✗ {exc}"
+            return (message, *refreshed())
+
+        inputs = [question, turns, mode, k, script, only_docs, only_place, only_year]
+        outputs = [chatbot, citations, question, turns]
         send.click(on_ask, inputs, outputs, concurrency_limit=8, api_name="ask")
         question.submit(on_ask, inputs, outputs, concurrency_limit=8, api_name=False)
-        # clearing the chat forgets the follow-up context and the sources shown with it
-        chatbot.clear(lambda: (None, ""), None, [previous, citations], api_name=False)
+        new_chat.click(on_new, [turns, saved], [chatbot, citations, turns, saved, history, feedback_log],
+                       api_name=False)
+        history.input(on_reopen, [history, turns, saved, script], [chatbot, citations, turns], api_name=False)
+        script.change(on_script, [turns, script], [chatbot, citations], api_name=False)
+        chatbot.like(on_like, [turns], [feedback_log, feedback_box], api_name=False)
+        # Gradio's own clear button: the same reset as 新对话
+        chatbot.clear(on_new, [turns, saved], [chatbot, citations, turns, saved, history, feedback_log],
+                      api_name=False)
+        feedback_send.click(on_feedback, [feedback_note, feedback_fix, turns],
+                            [feedback_log, feedback_note, feedback_fix], api_name=False)
+        export_md.click(lambda t: on_export(t, "md"), [turns], [exported], api_name=False)
+        export_docx.click(lambda t: on_export(t, "docx"), [turns], [exported], api_name=False)
+        preview_go.click(on_preview, [preview_request, script], [preview, preview_box], api_name=False) \
+            .then(None, None, None, js=SCROLL_TO_FOCUS)
+        show_doc.click(on_show_doc, [chosen, script], [doc_preview], api_name=False)
+        changed = [upload_log, title, documents, only_docs, only_place, only_year, chosen]
         if not state.read_only:
-            upload.upload(on_upload, [upload, replace], [upload_log, documents], api_name=False)
-    return app, {"theme": theme, "css": CSS}
-
-
-def parse_auth(spec: str | None) -> tuple[str, str] | None:
-    """``user:password`` (from --auth or RAG_AUTH) -> a Gradio login; None: no login."""
-    if not spec:
-        return None
-    user, sep, password = spec.partition(":")
-    if not sep or not user or not password:
-        raise RagError("--auth / RAG_AUTH must be USER:PASSWORD, both non-empty")
-    return user, password
-
-
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 7860, embedder_spec: str | None = None,
-          docs: str = "seeds", max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB, auth: str | None = None,
-          llm: str | None = None, store_spec=None, limits: ReadLimits = DEFAULT_LIMITS, read_only: bool = False
-          ) -> None:
-    """Serve the store at ``store_spec`` (default: the local index in ``index_dir``), building
-    it from ``docs`` first if there is none. Uploads are kept in ``index_dir``/uploads;
-    ``auth`` is USER:PASSWORD for a login (throttled after failures). Served beyond this
-    machine without a login, the page is read-only whatever ``read_only`` says."""
-    login = parse_auth(auth)
-    llm_config = llm_from_spec(llm)
-    from rag.embed.base import DEFAULT_EMBEDDER
-    from rag.embed.registry import get_embedder
-    from rag.errors import IndexMissingError
-    from rag.stores.base import StoreSpec
-    from rag.stores.uri import build_store, open_store, store_embedder_name
-
-    spec = store_spec or StoreSpec("local", str(index_dir))
-    try:
-        embedder = get_embedder(embedder_spec or store_embedder_name(spec))
-        store = open_store(spec, embedder)
-    except IndexMissingError:
-        print(f"no index in {spec}: building one from {docs}/ …", file=sys.stderr, flush=True)
-        embedder = get_embedder(embedder_spec or DEFAULT_EMBEDDER)
-        store, report = build_store(spec, [docs], embedder, progress=True)
-        print(f"indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f}s",
-              file=sys.stderr, flush=True)
-    if uploads_refused(host, login) and not read_only:
-        read_only = True
-        print(f"note: serving on {host} without --auth: the page is read-only (no uploads); "
-              "add --auth USER:PASSWORD to allow them", file=sys.stderr)
-    state = AppState(Searcher(store, embedder), index_dir, max_upload_mb * 1024 * 1024, llm_config, limits, read_only)
-    if host not in LOOPBACK:
-        print(f"warning: serving on {host}: anyone who can reach this machine can read the indexed reports"
-              + ("" if login else " (add --auth USER:PASSWORD to require a login)"), file=sys.stderr)
-    app, style = build_app(state)
-    app.queue(default_concurrency_limit=8)
-    app.launch(server_name=host, server_port=port, share=False, ssr_mode=False, show_error=True,
-               max_file_size=f"{max_upload_mb}mb", inbrowser=False, **login_options(login), **style)
-
-
-def uploads_refused(host: str, login) -> bool:
-    """Served beyond this machine without a login, anyone could replace a report: no uploads."""
-    return host not in LOOPBACK and not login
-
-
-def login_options(login: tuple[str, str] | None, throttle=None) -> dict:
-    """``launch`` arguments for a login: Gradio's check, with failed attempts throttled per client."""
-    if not login:
-        return {}
-    from starlette.middleware import Middleware
-
-    from .throttle import LoginThrottle, ThrottleLogins
-    throttle = throttle if throttle is not None else LoginThrottle()
-    return {"auth": login, "app_kwargs": {"middleware": [Middleware(ThrottleLogins, throttle=throttle)]}}
+            upload.upload(on_upload, [upload, replace], changed, api_name=False)
+            delete.click(on_delete, [chosen, confirm], changed, api_name=False)
+    return app, {"theme": theme, "css": CSS, "js": PAGE_JS}

@@ -20,6 +20,20 @@ class Turn:
     answer: Answer
 
 
+def answer_json(answer: Answer, asked: str) -> dict:
+    """What ``rag ask --json`` prints and POST /api/ask returns: the answer without the
+    retrieved passages' texts and the citations' display fields; ``asked`` when a follow-up
+    was rewritten."""
+    out = answer.to_json()
+    if answer.question != asked:
+        out["asked"] = asked
+    out.pop("passages")
+    for c in out["citations"]:
+        for key in ("title", "sentence", "highlights"):
+            c.pop(key)
+    return out
+
+
 def source_line(c: Citation) -> str:
     """[1] 达州市政法委工作报告（000_e33b….txt），推进“治理+改革”融合 提升业务能力，第10段"""
     where = "，".join(x for x in (c.section, f"第{c.page}页" if c.page else "", f"第{c.paragraph}段") if x)

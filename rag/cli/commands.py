@@ -95,7 +95,7 @@ def _filter(args):
 
 def cmd_ask(args) -> int:
     from rag.answer.conversation import rewrite
-    from rag.answer.export import answer_markdown, answer_text
+    from rag.answer.export import answer_json, answer_markdown, answer_text
     from rag.answer.extract import ask
     from rag.answer.generate import generate, llm_from_spec
     from rag.answer.retrieve import check_question, filter_documents
@@ -135,19 +135,6 @@ def cmd_ask(args) -> int:
             print(f"  - {f'[{place}] ' if place else ''}{printable(h.chunk.doc)} 第{h.chunk.paragraph_start}段: "
                   f"{h.chunk.text[:80]}…")
     return 0
-
-
-def answer_json(answer, asked: str) -> dict:
-    """What ``rag ask --json`` prints (and POST /api/ask returns): the answer without the
-    retrieved passages' texts and the citations' display fields."""
-    out = answer.to_json()
-    if answer.question != asked:
-        out["asked"] = asked
-    out.pop("passages")
-    for c in out["citations"]:
-        for key in ("title", "sentence", "highlights"):
-            c.pop(key)
-    return out
 
 
 def cmd_remove(args) -> int:
@@ -254,10 +241,11 @@ def cmd_eval(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from rag.ui.app import serve
+    from rag.ui.server import serve
 
     serve(Path(args.index), args.host, args.port, args.embedder, DEFAULT_DOCS, args.max_upload_mb,
-          args.auth or paths.env(paths.AUTH), args.llm, _spec(args), limits=_limits(args), read_only=args.read_only)
+          args.auth or paths.env(paths.AUTH), args.llm, _spec(args), limits=_limits(args), read_only=args.read_only,
+          api_key=args.api_key or paths.env(paths.API_KEY))
     return 0
 
 

@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--max-upload-mb", type=int, default=20, help="largest report file accepted by upload")
     p.add_argument("--auth", help=f"USER:PASSWORD to require a login (or set ${paths.AUTH})")
+    p.add_argument("--api-key", help=f"bearer token the HTTP API (/api, /v1) requires (or set ${paths.API_KEY}); "
+                                     "without one the API answers only on 127.0.0.1")
     p.add_argument("--read-only", action="store_true",
                    help="no uploads on the page (always so when --host is not this machine and there is no --auth)")
     p.set_defaults(func=cmd.cmd_serve)
