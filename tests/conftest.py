@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from helpers import SEEDS
+from helpers import LAUNCH_ARGS, SEEDS
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # Fixtures that need something a test must say it needs (its marker), so that the fast subset
@@ -61,3 +61,19 @@ def e5_searcher(tmp_path_factory, e5_small):
     from rag.stores.local.index import build_index
     index, _ = build_index([SEEDS], e5_small, cache_dir=tmp_path_factory.mktemp("e5cache"))
     return Searcher(index, e5_small)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+    chromium = shutil.which("chromium")
+    if chromium is None and os.environ.get("CI"):
+        pytest.fail("chromium is not installed; .ci/run installs it with apt")
+    if chromium is None:
+        pytest.skip("Debian chromium not installed (apt-get install chromium fonts-wqy-microhei)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+        yield b
+        b.close()

@@ -32,6 +32,6 @@ def test_the_page_shows_one_line_per_place(hashing_index):
     from rag.ui.render import answer_markdown
     answer = ask(Searcher(*hashing_index), "各地分别破获了多少件刑事案件?", "bm25")
     html = answer_markdown(answer)
-    assert html.count("<br>") >= 4 and "荣昌区：8698件<a href='#cite-1'" in html and "未提及" in html
+    assert html.count("<br>") >= 4 and "荣昌区：8698件<a href='#cite-1-1'" in html and "未提及" in html
     rows = answer.to_json()["rows"]
     assert rows[3] == {"place": "荣昌区", "answer": "8698件", "citation": 1} and rows[0]["citation"] is None

@@ -123,4 +123,4 @@ def test_a_bad_question_is_an_error_row_not_the_end_of_the_batch(tmp_path, capsy
     m = summary["modes"]["bm25"]
     assert m["errors"] == 1 and m["n"] == 2 and m["answer_hit"] == 1.0 and m["scope_errors"] == 0
     results = [json.loads(line) for line in (Path(summary["report"]) / "results.jsonl").open(encoding="utf-8")]
-    assert "empty" in results[1]["error"] and results[2]["asked"] == "达州建成了多少个四级综治中心?"
+    assert "问题为空" in results[1]["error"] and results[2]["asked"] == "达州建成了多少个四级综治中心?"

@@ -178,7 +178,8 @@ from pathlib import Path
 from rag.answer.retrieve import Searcher
 from rag.embed.backends import HashingEmbedder
 from rag.stores.local.store import open_local
-from rag.ui.app import AppState, upload_files
+from rag.ui.app import upload_files
+from rag.ui.state import AppState
 root = Path(sys.argv[1])
 embedder = HashingEmbedder(256)
 state = AppState(Searcher(open_local(root, embedder), embedder), root, max_upload_bytes=10**9)

@@ -115,17 +115,17 @@ def test_config_file_supplies_url_and_key(tmp_path, monkeypatch):
 
 
 def test_page_streams_then_shows_the_checked_answer(server, searcher, tmp_path):
-    from rag.ui.app import AppState, chat_turn
+    from rag.ui.app import chat_turn
+    from rag.ui.state import AppState
     state = AppState(searcher, tmp_path, llm=llm(server))
-    steps = list(chat_turn(state, f"{QUESTION} UNCITED", [], None, "bm25", 5, "原文"))
+    steps = list(chat_turn(state, f"{QUESTION} UNCITED", [], "bm25", 5, "原文"))
     assert len(steps) >= 3  # streamed deltas, then the checked answer
     streaming = steps[0][0][-1]["content"]
-    assert "▌" in streaming and "cite-1" in steps[0][1]  # the citations panel follows the markers
-    final_history, panel, _, _ = steps[-1]
-    assert "（未核实）" in final_history[-1]["content"] and "cite-1" in panel
-    *_, (history, _, _, resolved) = chat_turn(state, "那张掖呢?", final_history, "达州建成了多少个综治中心?",
-                                              "bm25", 5, "原文")
-    assert resolved == "张掖建成了多少个四级综治中心?"  # condensed by the model
+    assert "▌" in streaming and "cite-1-1" in steps[0][1]  # the citations panel follows the markers
+    final_history, panel, _, turns, _ = steps[-1]
+    assert "（未核实）" in final_history[-1]["content"] and "cite-1-1" in panel
+    *_, (history, _, _, turns, _) = chat_turn(state, "那张掖呢?", turns, "bm25", 5, "原文")
+    assert turns[-1].answer.question == "张掖建成了多少个四级综治中心?"  # condensed by the model
 
 
 def test_rag_eval_with_llm_reports_verified_share(server, tmp_path, capsys, monkeypatch):

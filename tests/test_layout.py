@@ -108,3 +108,20 @@ def test_the_public_api_is_documented():
         return bool(doc) and not doc.startswith(f"{getattr(obj, '__name__', '')}(")
     missing = [name for name in rag.__all__ if not documented(getattr(rag, name))]
     assert rag.__all__ and not missing, missing
+
+
+def test_an_installed_wheel_carries_every_file_the_package_reads(tmp_path):
+    """A non-editable install (a wheel on an intranet machine) needs the data files too: the
+    fitted sentence weights were once left out, and every answer failed."""
+    import subprocess
+    import sys
+    import zipfile
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path),
+                    str(ROOT)], check=True, capture_output=True)
+    wheel = next(tmp_path.glob("rag_reports-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    data = {str(p.relative_to(ROOT)).replace("ui/", "rag/ui/", 1) if p.parts[len(ROOT.parts)] == "ui" else
+            str(p.relative_to(ROOT)) for d in ("rag", "ui") for p in (ROOT / d).rglob("*")
+            if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts}
+    assert data and data <= names, data - names
+    assert "rag/ui/app.py" in names and "rag/cli/__main__.py" in names

@@ -9,7 +9,7 @@ from rag.cli import main
 from rag.errors import IndexMismatchError
 from rag.stores.uri import parse_store
 
-from helpers import ROOT, SEEDS
+from helpers import ROOT, SEEDS, Running
 
 pytestmark = pytest.mark.milvus
 
@@ -152,7 +152,8 @@ def test_upload_on_the_page_goes_into_milvus(tmp_path, corpus):
     from rag.embed.backends import HashingEmbedder
     from rag.ingest.documents import load_documents
     from rag.stores.uri import sync
-    from rag.ui.app import AppState, upload_files
+    from rag.ui.app import upload_files
+    from rag.ui.state import AppState
 
     spec = parse_store(f"milvus:{tmp_path / 'r.db'}", "")
     store, _ = sync(spec, load_documents([corpus]).documents, HashingEmbedder(256), _milvus_settings())
@@ -201,27 +202,25 @@ def test_the_page_answers_from_a_milvus_store(tmp_path):
     import html
 
     from gradio_client import Client
-    from test_ui import _free_port
 
     from rag.answer.retrieve import Searcher
     from rag.embed.backends import HashingEmbedder
     from rag.stores.uri import build_store
-    from rag.ui.app import AppState, build_app
+    from rag.ui.server import create_server
+    from rag.ui.state import AppState
 
     embedder = HashingEmbedder(256)
     store, report = build_store(parse_store(f"milvus:{tmp_path / 'r.db'}", ""), [SEEDS], embedder)
     assert report.documents == 5 and store.kind == "milvus"
-    app, style = build_app(AppState(Searcher(store, embedder), tmp_path / "ix"))
-    port = _free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False, quiet=True,
-               **style)
-    try:
-        history, citations, _ = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
-            "荣昌区建成视频监控多少个?", [], "bm25", 5, "原文", api_name="/ask")
+    state = AppState(Searcher(store, embedder), tmp_path / "ix")
+    with Running(create_server(state)) as url:
+        history, citations, _ = Client(url, verbose=False).predict(
+            "荣昌区建成视频监控多少个?", "bm25", 5, "原文", [], "全部", "全部", api_name="/ask")
         assert "16535" in html.unescape(str(history[-1]["content"]))
-        assert "cite-1" in citations and "16535" in html.unescape(citations)
-    finally:
-        app.close()
+        assert "cite-1-1" in citations and "16535" in html.unescape(citations)
+        # the filter reaches Milvus: only 达州's reports are searched
+        answer = state.searcher.search("视频监控", "bm25", 5, only=frozenset({"000_e33b01bdb0cac963.txt"}))
+        assert answer.hits and {h.chunk.doc for h in answer.hits} == {"000_e33b01bdb0cac963.txt"}
 
 
 def test_document_frequencies_stay_exact_through_updates(tmp_path, corpus):

@@ -37,9 +37,9 @@ def test_bad_queries_and_options_are_refused(hashing_index):
     with pytest.raises(ConfigError, match="hybrid, bm25, dense"):
         searcher.search("雪亮工程", "sparse")
     for bad in ["", "   \n", "\x00\x01"]:
-        with pytest.raises(QueryError, match="empty"):
+        with pytest.raises(QueryError, match="问题为空"):
             searcher.search(bad)
-    with pytest.raises(QueryError, match="limit"):
+    with pytest.raises(QueryError, match="超过上限 2000 字"):
         searcher.search("问" * 5000)
     assert searcher.search("😀😀", "bm25").hits  # no terms: still answers, with zero scores
 
@@ -48,3 +48,38 @@ def test_every_stage_of_a_query_is_timed(hashing_index):
     result = Searcher(*hashing_index).search("张掖市建成了多少个四级综治中心?", "hybrid", k=5)
     assert set(result.timings_ms) == {"normalize", "tokenize", "bm25", "bm25_top_k", "embed_query", "dense", "fusion"}
     assert all(ms >= 0 for ms in result.timings_ms.values())
+
+
+def test_a_filter_ranks_the_chosen_documents_as_the_whole_index_would(hashing_index):
+    """Oracle: BM25 and dense scores are corpus-wide, so a filtered ranking is the full
+    ranking with the other documents' chunks left out."""
+    from rag.answer.retrieve import DocFilter, filter_documents
+    index, embedder = hashing_index
+    searcher = Searcher(index, embedder)
+    only = filter_documents(searcher.store, DocFilter(places=("达州",)))
+    assert only == {"000_e33b01bdb0cac963.txt", "002_20c1160605c0dde7.txt"}
+    for mode in ("bm25", "dense"):
+        full = searcher.search("雪亮工程建成了多少监控探头?", mode, 100).hits
+        kept = [h.chunk.id for h in full if h.chunk.doc in only][:10]
+        filtered = searcher.search("雪亮工程建成了多少监控探头?", mode, 10, only=only).hits
+        assert [h.chunk.id for h in filtered] == kept, mode
+        assert [round(h.score, 6) for h in filtered] == [round(h.score, 6) for h in full if h.chunk.id in kept]
+    hybrid = searcher.search("雪亮工程建成了多少监控探头?", "hybrid", 5, only=only).hits
+    assert hybrid and all(h.chunk.doc in only for h in hybrid)
+
+
+def test_filters_by_place_level_year_and_name_and_what_they_refuse(hashing_index):
+    from rag.answer.retrieve import DocFilter, filter_documents
+    store = Searcher(*hashing_index).store
+    assert filter_documents(store, DocFilter()) is None
+    assert filter_documents(store, DocFilter(places=("重庆",))) == {"004_4876da0bb4d70e24.txt"}   # 荣昌区 is in 重庆
+    assert filter_documents(store, DocFilter(places=("四川省",))) == {
+        "000_e33b01bdb0cac963.txt", "001_bc630deb026c9c02.txt", "002_20c1160605c0dde7.txt"}
+    assert filter_documents(store, DocFilter(places=("張掖",))) == {"003_609a4863e0b5e6ba.txt"}   # Traditional
+    assert filter_documents(store, DocFilter(years=(2022,), places=("乐山",))) == {"001_bc630deb026c9c02.txt"}
+    with pytest.raises(QueryError, match="没有关于 北京 的报告；报告涉及的地方：乐山市、张掖市、荣昌区、达州市"):
+        filter_documents(store, DocFilter(places=("北京",)))
+    with pytest.raises(QueryError, match="没有 2017 年的报告.*2022"):
+        filter_documents(store, DocFilter(places=("乐山",), years=(2017,)))
+    with pytest.raises(QueryError, match="没有名为 x.txt 的报告；已索引的报告：000_"):
+        filter_documents(store, DocFilter(docs=("x.txt",)))

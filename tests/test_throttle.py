@@ -1,5 +1,5 @@
 """Login throttling: growing delays per client after failed logins, forgotten on success."""
-from rag.ui.app import uploads_refused
+from rag.ui.server import uploads_refused
 from rag.ui.throttle import LoginThrottle
 
 

@@ -2,23 +2,16 @@
 gradio_client. CI installs chromium and fonts-wqy-microhei; these tests do not skip there."""
 import os
 import shutil
-import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from helpers import LAUNCH_ARGS, ROOT, SEEDS
+from helpers import ROOT, SEEDS, Running
 
 ARTIFACTS = Path(os.environ.get("RAG_TEST_ARTIFACTS", ROOT / "tests" / "artifacts"))
 XSS = ("恶意测试报告\n本报告测试安全渲染。<script>alert(1)</script>绿洲市建成<img src=x onerror=alert(1)>"
        "防汛指挥中心17个。详情见[点我](javascript:alert(1))。\n")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +20,8 @@ def server(tmp_path_factory, e5_small):
     from rag.answer.retrieve import Searcher
     from rag.stores.local.folder import save_index
     from rag.stores.local.index import build_index
-    from rag.ui.app import AppState, build_app
+    from rag.ui.server import create_server
+    from rag.ui.state import AppState
 
     folder = tmp_path_factory.mktemp("docs")
     for f in SEEDS.glob("*.txt"):
@@ -36,27 +30,8 @@ def server(tmp_path_factory, e5_small):
     index_dir = tmp_path_factory.mktemp("index")
     index, _ = build_index([folder], e5_small, cache_dir=index_dir / "cache")
     save_index(index, index_dir)
-    app, style = build_app(AppState(Searcher(index, e5_small), index_dir))
-    port = _free_port()
-    app.queue(default_concurrency_limit=8)
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False,
-               share=False, quiet=True, **style)
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    chromium = shutil.which("chromium")
-    if chromium is None and os.environ.get("CI"):
-        pytest.fail("chromium is not installed; .ci/run installs it with apt")
-    if chromium is None:
-        pytest.skip("Debian chromium not installed (apt-get install chromium fonts-wqy-microhei)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
-        yield b
-        b.close()
+    with Running(create_server(AppState(Searcher(index, e5_small), index_dir))) as url:
+        yield url
 
 
 @pytest.fixture
@@ -95,7 +70,7 @@ def test_seed_question_shows_figure_and_citation(page):
     assert panel.locator("strong.cited").count() >= 1 and panel.locator("mark").count() >= 1
     page.locator("#chatbot a.cite-ref").first.click()  # [1] brings its citation into view
     page.wait_for_timeout(300)
-    assert page.locator("#cite-1").is_visible()
+    assert page.locator("#cite-1-1").is_visible()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
 
@@ -133,15 +108,19 @@ def test_hostile_document_text_is_shown_not_run(page):
 @pytest.mark.model
 def test_follow_up_question_uses_the_previous_turn(page):
     ask(page, "达州建成了多少个雪亮工程监控探头?", 1)
-    chat = ask(page, "那张掖呢?", 2)
-    assert "2.8萬余路" in chat or "雪亮工程" in chat.split("那张掖呢?")[-1]
+    chat = ask(page, "那张掖呢?", 2).split("那张掖呢?")[-1]
+    # 张掖's report counts 电子卡口 and 视频资源, not 探头: declined, never 达州's 4.2万余个
+    assert "张掖建成了多少个雪亮工程监控探头" in chat and "资料中没有找到可靠答案" in chat and "4.2万" not in chat
 
 
 @pytest.mark.browser
 @pytest.mark.model
 def test_overlong_question_is_refused(page):
-    chat = ask(page, "问" * 2100, 1)
-    assert "limit" in chat or "2000" in chat
+    page.locator("#question textarea").fill("问" * 2100)
+    page.locator("#send").click()
+    toast = page.wait_for_selector(".toast-body, [data-testid='toast-body']", timeout=10000)
+    assert "超过上限 2000 字" in toast.inner_text()
+    assert page.locator("#chatbot .message-row").count() == 0   # refused: no bubble
 
 
 def _unescape(text: str) -> str:
@@ -158,7 +137,7 @@ def test_twenty_concurrent_api_questions(server):
 
     def one(item):
         client = Client(server, verbose=False)
-        history, panel, _ = client.predict(item[0], [], "hybrid", 5, "原文", api_name="/ask")
+        history, panel, _ = client.predict(item[0], "hybrid", 5, "原文", [], "全部", "全部", api_name="/ask")
         content = history[-1]["content"]
         text = content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
         return item[1], _unescape(text)
@@ -175,7 +154,8 @@ def test_uploads_are_checked_one_by_one_and_keep_the_index(tmp_path, e5_small):
     from rag.stores.local.folder import load_index, save_index
     from rag.stores.local.index import build_index
     from rag.stores.local.store import LocalStore
-    from rag.ui.app import AppState, safe_upload_name, upload_files
+    from rag.ui.app import upload_files
+    from rag.ui.state import AppState, safe_upload_name
 
     index, _ = build_index([SEEDS], e5_small, cache_dir=tmp_path / "ix" / "cache")
     save_index(index, tmp_path / "ix")
@@ -205,23 +185,21 @@ def test_login_is_required_when_auth_is_set(hashing_index, tmp_path):
     from gradio_client import Client
 
     from rag.answer.retrieve import Searcher
-    from rag.ui.app import AppState, build_app, login_options, parse_auth
+    from rag.ui.server import create_server, parse_auth
+    from rag.ui.state import AppState
     from rag.ui.throttle import LoginThrottle
 
     assert parse_auth("admin:秘密") == ("admin", "秘密") and parse_auth(None) is None
     with pytest.raises(Exception, match="USER:PASSWORD"):
         parse_auth("admin")
-    app, style = build_app(AppState(Searcher(*hashing_index), tmp_path))
-    port = _free_port()
     throttle = LoginThrottle(free=3)
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False, quiet=True,
-               **login_options(("admin", "pw"), throttle), **style)
-    try:
-        url = f"http://127.0.0.1:{port}/"
+    app = create_server(AppState(Searcher(*hashing_index), tmp_path), login=("admin", "pw"), throttle=throttle)
+    with Running(app) as url:
         with pytest.raises(Exception):
-            Client(url, verbose=False).predict("荣昌区建成视频监控多少个?", [], "bm25", 5, "原文", api_name="/ask")
+            Client(url, verbose=False).predict("荣昌区建成视频监控多少个?", "bm25", 5, "原文", [], "全部", "全部",
+                                               api_name="/ask")
         history, _, _ = Client(url, auth=("admin", "pw"), verbose=False).predict(
-            "荣昌区建成视频监控多少个?", [], "bm25", 5, "原文", api_name="/ask")
+            "荣昌区建成视频监控多少个?", "bm25", 5, "原文", [], "全部", "全部", api_name="/ask")
         assert "16535" in _unescape(str(history[-1]["content"]))
         # guessing: three wrong passwords are answered, the next attempts are refused unchecked, even the right one
         codes = [_login(url, "admin", f"guess{i}") for i in range(6)]
@@ -229,8 +207,6 @@ def test_login_is_required_when_auth_is_set(hashing_index, tmp_path):
         assert _login(url, "admin", "pw") == 429
         assert _login(url, "admin", "pw", client_wait=throttle.wait_s("127.0.0.1") + 0.2) == 200
         assert throttle.wait_s("127.0.0.1") == 0 and _login(url, "admin", "wrong") == 400   # success forgot them
-    finally:
-        app.close()
 
 
 def _login(url: str, user: str, password: str, client_wait: float = 0) -> int:

@@ -14,7 +14,8 @@ from rag.embed.backends import HashingEmbedder
 from rag.errors import IndexLockedError
 from rag.stores.local.folder import current_build, index_lock, load_index
 from rag.stores.local.store import open_local
-from rag.ui.app import AppState, chat_turn, upload_files
+from rag.ui.app import chat_turn, upload_files
+from rag.ui.state import AppState
 
 from helpers import SEEDS
 
@@ -42,7 +43,7 @@ def test_cli_add_page_upload_cli_delete_keep_every_report(tmp_path, capsys):
     names = set(load_index(root).documents)
     assert "绿洲市报告.txt" not in names and "青川县报告.txt" in names and len(names) == 6
 
-    *_, (history, *_) = chat_turn(state, "青川县化解了多少件矛盾纠纷?", [], None, "bm25", 5, "原文")
+    *_, (history, *_) = chat_turn(state, "青川县化解了多少件矛盾纠纷?", [], "bm25", 5, "原文")
     assert "2376件" in history[-1]["content"]                                # the page reads the latest commit
     assert "绿洲市报告.txt" not in state.searcher.store.documents
 
@@ -63,7 +64,7 @@ def test_an_upload_never_silently_replaces_a_report(tmp_path):
     assert "已有同名报告" in log and "替换同名报告" in log and "与已索引的" in log
     kept = load_index(root).documents
     assert kept[seed.name].document.sha256 == hashlib.sha256(seed.read_bytes()).hexdigest() and "副本.txt" not in kept
-    *_, (history, *_) = chat_turn(state, "张掖市建成了多少个四级综治中心?", [], None, "bm25", 5, "原文")
+    *_, (history, *_) = chat_turn(state, "张掖市建成了多少个四级综治中心?", [], "bm25", 5, "原文")
     assert "981" in history[-1]["content"]                      # the seed's figure still answers
 
     log, _ = upload_files(state, [forged], replace=True)        # asked for: replaced

@@ -5,6 +5,7 @@ A conversation is a list of ``Turn`` (what was typed, its Answer) kept per brows
 chat and the sources panel are rendered from it, so each answer keeps its own citations,
 switching the display script re-renders everything, and 新对话 starts an empty list (the
 old one stays reopenable in 历史对话)."""
+import json
 import os
 import tempfile
 import time
@@ -42,6 +43,7 @@ from .state import (
 
 SCRIPTS = {"原文": "original", "简体": "simplified", "繁體": "traditional"}
 ALL = "全部"
+FULL_TURNS = 1   # the latest answers whose cards the sources panel holds; older ones come when asked for
 
 # Copy buttons and "查看全文" links, handled once for the whole page (the chat's HTML is sanitized).
 PAGE_JS = """
@@ -56,45 +58,67 @@ PAGE_JS = """
       document.execCommand('copy'); area.remove(); done();
     }
   };
+  const request = (boxId, value, buttonId) => {   // a hidden textbox and button carry a request to the server
+    const box = document.querySelector(boxId + ' textarea');
+    box.value = value;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    setTimeout(() => document.querySelector(buttonId).click(), 50);
+  };
   document.addEventListener('click', (event) => {
     const button = event.target.closest('.copy-answer');
     if (button) {
-      const plain = button.parentElement.querySelector('.plain-answer');
-      if (plain) copy(plain.textContent, button);
+      const turn = [...button.classList].find(c => c.startsWith('turn-'));
+      const texts = JSON.parse(document.querySelector('#copy-texts textarea').value || '{}');
+      if (turn && texts[turn.slice(5)]) copy(texts[turn.slice(5)], button);
       event.preventDefault();
+      return;
+    }
+    const ref = event.target.closest('a.cite-ref');
+    if (ref) {   // an older answer's [n]: its cards are fetched into the panel first
+      const id = ref.getAttribute('href').slice(1);
+      if (!document.getElementById(id)) {
+        event.preventDefault();
+        window.ragPendingCard = id;
+        request('#panel-request', id.split('-')[1], '#panel-go');
+      }
       return;
     }
     const link = event.target.closest('.preview-link');
     if (link) {
       event.preventDefault();
-      const box = document.querySelector('#preview-request textarea');
-      box.value = link.dataset.doc + '\\t' + link.dataset.para;
-      box.dispatchEvent(new Event('input', { bubbles: true }));
-      setTimeout(() => document.querySelector('#preview-go').click(), 50);
+      request('#preview-request', link.dataset.doc + '\\t' + link.dataset.para, '#preview-go');
     }
   });
 }
 """
+SHOW_PENDING_CARD = ("() => { setTimeout(() => { const id = window.ragPendingCard; window.ragPendingCard = null;"
+                     " if (id && document.getElementById(id)) location.hash = id; }, 300); }")
 SCROLL_TO_FOCUS = "() => { setTimeout(() => document.querySelector('#preview .focus')?.scrollIntoView({block: 'center'}), 300); }"
 
 
-def render_turns(state: AppState, turns: list[Turn], script: str) -> tuple[list[dict], str]:
-    """(chat messages, sources panel) for a conversation: each answer's cards under its question,
-    the latest first."""
+def render_turns(state: AppState, turns: list[Turn], script: str, also: int | None = None
+                 ) -> tuple[list[dict], str, str]:
+    """(chat messages, sources panel, what each copy button copies as JSON) for a conversation. The panel holds the cards of the
+    latest FULL_TURNS answers, latest first, plus those of answer ``also`` when an older [n]
+    asked for them (PAGE_JS): re-sent whole with every answer, all of a long conversation's
+    cards slowed each answer by a third (eval/browser_latency.py)."""
     shown, store = SCRIPTS[script], state.searcher.store
     places = {n: d.subject.place for n, d in store.documents.items()}
-    messages, sections = [], []
+    messages, sections, plain = [], [], {}
     for i, turn in enumerate(turns, 1):
         messages.append({"role": "user", "content": text_html(turn.asked, shown)})
-        messages.append({"role": "assistant", "content": turn_bubble(i, turn.asked, turn.answer, shown,
-                                                                     answer_text(turn.answer, places))})
-        sections.append(turn_section(store, i, turn.answer, question_terms(turn.answer.question), shown))
-    return messages, "".join(reversed(sections))
+        messages.append({"role": "assistant", "content": turn_bubble(i, turn.asked, turn.answer, shown)})
+        plain[i] = answer_text(turn.answer, places)
+        if len(turns) - i < FULL_TURNS or i == also:
+            sections.append(turn_section(store, i, turn.answer, question_terms(turn.answer.question), shown))
+    # the copy texts ride in a hidden textbox: in the chat they would be sanitized or rendered as
+    # Markdown, and in the panel they slowed every answer by a tenth
+    return messages, "".join(reversed(sections)), json.dumps(plain, ensure_ascii=False)
 
 
 def chat_turn(state: AppState, question: str, turns: list[Turn], mode: str, k: int, script: str,
               where: DocFilter | None = None):
-    """One question, as a generator of (chat, sources panel, cleared box, turns): a generated
+    """One question, as a generator of (chat, sources panel, cleared box, turns, copy texts): a generated
     answer streams in, then is replaced by its checked form. A bad question adds no turn; it
     raises QueryError for the page to show."""
     turns = list(turns or [])
@@ -105,7 +129,7 @@ def chat_turn(state: AppState, question: str, turns: list[Turn], mode: str, k: i
     else:   # the extractive answer first, then the model's, streamed and checked
         extractive = extractive_answer(state, resolve_question(state, question, previous), mode, int(k), where)
         answer, passages = extractive, prompt_passages(extractive.passages)
-        messages, panel = render_turns(state, turns, script)
+        messages, panel, copies = render_turns(state, turns, script)
         for text, checked in stream_answer(state.searcher, state.llm, extractive, keep_unverified=True):
             if checked is not None:
                 answer = checked
@@ -113,10 +137,10 @@ def chat_turn(state: AppState, question: str, turns: list[Turn], mode: str, k: i
             markers = sorted({int(m) for m in MARKER.findall(text) if 1 <= int(m) <= len(passages)})
             yield messages + [{"role": "user", "content": text_html(question, shown)},
                               {"role": "assistant", "content": streaming_markdown(text, shown, n)}], \
-                passages_html(state.searcher.store, passages, markers, shown, n) + panel, "", turns
+                passages_html(state.searcher.store, passages, markers, shown, n) + panel, "", turns, copies
     turns.append(Turn(question, answer))
-    messages, panel = render_turns(state, turns, script)
-    yield messages, panel, "", turns
+    messages, panel, copies = render_turns(state, turns, script)
+    yield messages, panel, "", turns, copies
 
 
 def upload_files(state: AppState, paths, replace: bool = False) -> tuple[str, list[list]]:
@@ -193,6 +217,11 @@ def build_app(state: AppState):
                     preview_request = gr.Textbox(elem_id="preview-request", elem_classes="hidden-control",
                                                  show_label=False)
                     preview_go = gr.Button("预览", elem_id="preview-go", elem_classes="hidden-control")
+                    panel_request = gr.Textbox(elem_id="panel-request", elem_classes="hidden-control",
+                                               show_label=False)
+                    panel_go = gr.Button("来源", elem_id="panel-go", elem_classes="hidden-control")
+                    copy_texts = gr.Textbox("{}", elem_id="copy-texts", elem_classes="hidden-control",
+                                            show_label=False)
             with gr.Accordion("检索设置", open=False, elem_id="settings"):
                 with gr.Row():
                     mode = gr.Radio([(MODE_LABELS[m], m) for m in MODES], value="hybrid", label="检索方式",
@@ -230,28 +259,27 @@ def build_app(state: AppState):
         def on_ask(q, turns_, m, kk, s, docs_, place_, year_):
             if not (q or "").strip() or not "".join(ch for ch in q if ch.isprintable()).strip():
                 gr.Warning("请输入问题，例如：雪亮工程建成了多少监控探头？")
-                messages, panel = render_turns(state, turns_, s)
-                yield messages, panel, q, turns_
+                yield *render_turns(state, turns_, s)[:2], q, turns_, gr.skip()
                 return
             try:
                 yield from chat_turn(state, q, turns_, m, kk, s, where(docs_, place_, year_))
             except RagError as exc:
                 gr.Warning(str(exc))
-                messages, panel = render_turns(state, turns_, s)
-                yield messages, panel, q, turns_
+                yield *render_turns(state, turns_, s)[:2], q, turns_, gr.skip()
 
         def on_new(turns_, saved_):
             saved_ = list(saved_)
             if turns_:
                 saved_.append((f"{time.strftime('%H:%M')} {turns_[0].asked[:20]}", list(turns_)))
-            return [], "", [], saved_, gr.update(choices=[(t, i) for i, (t, _) in enumerate(saved_)], value=None), ""
+            return [], "", [], saved_, gr.update(choices=[(t, i) for i, (t, _) in enumerate(saved_)], value=None), "", \
+                "{}"
 
         def on_reopen(i, turns_, saved_, s):
             if i is None or not 0 <= int(i) < len(saved_):
-                return gr.update(), gr.update(), turns_
+                return gr.update(), gr.update(), turns_, gr.update()
             chosen_turns = list(saved_[int(i)][1])
-            messages, panel = render_turns(state, chosen_turns, s)
-            return messages, panel, chosen_turns
+            messages, panel, copies = render_turns(state, chosen_turns, s)
+            return messages, panel, chosen_turns, copies
 
         def on_script(turns_, s):
             return render_turns(state, turns_, s)
@@ -300,6 +328,10 @@ def build_app(state: AppState):
             return preview_html(store.documents[name], int(para) if para.isdigit() else None, SCRIPTS[s]), \
                 gr.update(open=True)
 
+        def on_panel(request, turns_, s):
+            wanted = int(request) if (request or "").isdigit() else None
+            return render_turns(state, turns_, s, also=wanted)[1]
+
         def on_show_doc(name, s):
             store = state.searcher.store
             return preview_html(store.documents[name], None, SCRIPTS[s]) if name in store.documents else ""
@@ -316,10 +348,11 @@ def build_app(state: AppState):
             return (log, *refreshed())
 
         def on_delete(name, sure):
+            unchanged = tuple(gr.update() for _ in range(6))
             if not name:
-                return ("请先选择要删除的报告", *refreshed())
+                return ("请先选择要删除的报告", *unchanged)
             if not sure:
-                return ("请勾选「确认删除所选报告」后再删除", *refreshed())
+                return ("请勾选「确认删除所选报告」后再删除", *unchanged)
             try:
                 message = "✓ " + remove_report(state, name)
             except RagError as exc:
@@ -327,16 +360,17 @@ def build_app(state: AppState):
             return (message, *refreshed())
 
         inputs = [question, turns, mode, k, script, only_docs, only_place, only_year]
-        outputs = [chatbot, citations, question, turns]
+        outputs = [chatbot, citations, question, turns, copy_texts]
         send.click(on_ask, inputs, outputs, concurrency_limit=8, api_name="ask")
         question.submit(on_ask, inputs, outputs, concurrency_limit=8, api_name=False)
-        new_chat.click(on_new, [turns, saved], [chatbot, citations, turns, saved, history, feedback_log],
+        new_chat.click(on_new, [turns, saved], [chatbot, citations, turns, saved, history, feedback_log, copy_texts],
                        api_name=False)
-        history.input(on_reopen, [history, turns, saved, script], [chatbot, citations, turns], api_name=False)
-        script.change(on_script, [turns, script], [chatbot, citations], api_name=False)
+        history.input(on_reopen, [history, turns, saved, script], [chatbot, citations, turns, copy_texts],
+                      api_name=False)
+        script.change(on_script, [turns, script], [chatbot, citations, copy_texts], api_name=False)
         chatbot.like(on_like, [turns], [feedback_log, feedback_box], api_name=False)
         # Gradio's own clear button: the same reset as 新对话
-        chatbot.clear(on_new, [turns, saved], [chatbot, citations, turns, saved, history, feedback_log],
+        chatbot.clear(on_new, [turns, saved], [chatbot, citations, turns, saved, history, feedback_log, copy_texts],
                       api_name=False)
         feedback_send.click(on_feedback, [feedback_note, feedback_fix, turns],
                             [feedback_log, feedback_note, feedback_fix], api_name=False)
@@ -344,6 +378,8 @@ def build_app(state: AppState):
         export_docx.click(lambda t: on_export(t, "docx"), [turns], [exported], api_name=False)
         preview_go.click(on_preview, [preview_request, script], [preview, preview_box], api_name=False) \
             .then(None, None, None, js=SCROLL_TO_FOCUS)
+        panel_go.click(on_panel, [panel_request, turns, script], [citations], api_name=False) \
+            .then(None, None, None, js=SHOW_PENDING_CARD)
         show_doc.click(on_show_doc, [chosen, script], [doc_preview], api_name=False)
         changed = [upload_log, title, documents, only_docs, only_place, only_year, chosen]
         if not state.read_only:

@@ -69,7 +69,7 @@ def answer_markdown(answer: Answer, script: str = "original", turn: int = 1) -> 
     """The chat bubble of answer ``turn``: cited sentences, each followed by a link to its citation."""
     notice = f"<em class='notice'>{text_html(answer.notice, script)}</em><br>" if answer.notice else ""
     if not answer.answered:
-        return f"{notice}**{NOT_FOUND}**"
+        return f"{notice}<b class='not-found'>{NOT_FOUND}</b>"
     if answer.generated:
         return notice + "".join(_with_links(g.text, script, turn) + ("" if g.verified else
                                 "<span class='unverified'>（未核实）</span>") for g in answer.generated)
@@ -85,16 +85,16 @@ def answer_markdown(answer: Answer, script: str = "original", turn: int = 1) -> 
     return notice + "".join(parts)
 
 
-def turn_bubble(turn: int, asked: str, answer: Answer, script: str = "original", plain: str = "") -> str:
+def turn_bubble(turn: int, asked: str, answer: Answer, script: str = "original") -> str:
     """Answer ``turn`` as its bubble: the rewritten question (if it was), the answer, a grey line
-    with how it was found, and the plain text its copy button copies."""
+    with how it was found, and its copy button (turn_section holds what it copies)."""
     understood = (f"<div class='rewritten'>理解为：{text_html(answer.question, script)}</div>"
                   if answer.question != asked.strip() else "")
     meta = (f"<div class='meta'>{MODE_LABELS.get(answer.mode, answer.mode)}检索 · {len(answer.passages)} 个段落"
             + (f" · {answer.timings_ms['answer'] + sum(v for k, v in answer.timings_ms.items() if k != 'answer'):.0f} ms"
                if "answer" in answer.timings_ms else "") + "</div>")
-    copy = (f"<button class='copy-answer' type='button' title='复制回答（纯文本，带编号来源）'>复制</button>"
-            f"<pre class='plain-answer'>{html.escape(plain)}</pre>") if plain else ""
+    # the button names its answer by class; what it copies is in a hidden textbox (app.render_turns)
+    copy = f"<button class='copy-answer turn-{turn}' type='button' title='复制回答（纯文本，带编号来源）'>复制</button>"
     return understood + answer_markdown(answer, script, turn) + meta + copy
 
 
@@ -119,6 +119,8 @@ def _preview_link(doc: str, paragraph: int) -> str:
 
 
 def citation_html(store, c: Citation, script: str, span: tuple[int, int] | None = None, turn: int = 1) -> str:
+    """Card n of answer ``turn``: the paragraph, the cited sentence emphasized, the question's
+    words marked, and the paragraphs around it."""
     head = " · ".join(text_html(x, script) for x in (c.place, printable(c.doc), c.title, c.section) if x)
     page = f" · 第{c.page}页" if c.page else ""
     return (f"<div class='citation' id='cite-{turn}-{c.n}'><div class='cite-head'><b>[{c.n}]</b> {head}{page} · "
@@ -215,6 +217,6 @@ b.span { color: #0b5cad; border-bottom: 2px solid #0b5cad; }
 #preview .preview-body { max-height: 420px; overflow-y: auto; }
 #preview .para.focus { background: #e6f4ea; }
 #preview .para-no, #citations .para-no { color: #8c959f; font-size: 0.85em; }
-.hidden-control, #chatbot .plain-answer { display: none !important; }
+.hidden-control { display: none !important; }
 #chatbot .message-wrap { padding-right: 36px; }
 """

@@ -84,12 +84,12 @@ def _listing(items, most: int = 12) -> str:
 def check_question(question) -> str:
     """The question with control characters dropped; QueryError if empty or too long."""
     if not isinstance(question, str):
-        raise QueryError("the question must be text")
+        raise QueryError("问题必须是文字")
     cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
     if not cleaned:
-        raise QueryError("the question is empty; type a question in Chinese, e.g. 雪亮工程建成了多少监控探头?")
+        raise QueryError("问题为空：请输入一个问题，例如：雪亮工程建成了多少监控探头？")
     if len(cleaned) > MAX_QUESTION_CHARS:
-        raise QueryError(f"the question is {len(cleaned)} characters long; the limit is {MAX_QUESTION_CHARS}")
+        raise QueryError(f"问题有 {len(cleaned)} 个字，超过上限 {MAX_QUESTION_CHARS} 字；请缩短后再问")
     return cleaned
 
 
