@@ -10,6 +10,7 @@ import pytest
 
 from helpers import SEEDS, Running
 
+pytestmark = pytest.mark.server
 KEY = "测试密钥-k1".encode().hex()
 DAZHOU = "000_e33b01bdb0cac963.txt"
 

@@ -214,7 +214,7 @@ def test_the_page_answers_from_a_milvus_store(tmp_path):
     assert report.documents == 5 and store.kind == "milvus"
     state = AppState(Searcher(store, embedder), tmp_path / "ix")
     with Running(create_server(state)) as url:
-        history, citations, _ = Client(url, verbose=False).predict(
+        history, citations, *_ = Client(url, verbose=False).predict(
             "荣昌区建成视频监控多少个?", "bm25", 5, "原文", [], "全部", "全部", api_name="/ask")
         assert "16535" in html.unescape(str(history[-1]["content"]))
         assert "cite-1-1" in citations and "16535" in html.unescape(citations)

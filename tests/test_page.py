@@ -14,7 +14,7 @@ ARTIFACTS = __import__("pathlib").Path(os.environ.get("RAG_TEST_ARTIFACTS", ROOT
 ZHANGYE_Q = "张掖市建成了多少个四级综治中心?"
 DAZHOU_Q = "达州建成了多少个雪亮工程监控探头?"
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
 @pytest.fixture(scope="module")

@@ -78,6 +78,7 @@ def test_seed_question_shows_figure_and_citation(page):
 @pytest.mark.browser
 @pytest.mark.model
 def test_traditional_question_and_display_script(page):
+    page.locator("#settings").click()   # 检索设置 opens below the answer and sources
     page.get_by_label("简体").check()
     chat = ask(page, "達州建成了多少個「雪亮工程」監控探頭？", 1, enter=True)
     assert "4.2万余个" in chat
@@ -137,7 +138,7 @@ def test_twenty_concurrent_api_questions(server):
 
     def one(item):
         client = Client(server, verbose=False)
-        history, panel, _ = client.predict(item[0], "hybrid", 5, "原文", [], "全部", "全部", api_name="/ask")
+        history, panel, *_ = client.predict(item[0], "hybrid", 5, "原文", [], "全部", "全部", api_name="/ask")
         content = history[-1]["content"]
         text = content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
         return item[1], _unescape(text)
@@ -181,6 +182,7 @@ def test_uploads_are_checked_one_by_one_and_keep_the_index(tmp_path, e5_small):
         assert (state.upload_dir / safe_upload_name(hostile)).resolve().parent == state.upload_dir.resolve()
 
 
+@pytest.mark.server
 def test_login_is_required_when_auth_is_set(hashing_index, tmp_path):
     from gradio_client import Client
 
@@ -198,7 +200,7 @@ def test_login_is_required_when_auth_is_set(hashing_index, tmp_path):
         with pytest.raises(Exception):
             Client(url, verbose=False).predict("荣昌区建成视频监控多少个?", "bm25", 5, "原文", [], "全部", "全部",
                                                api_name="/ask")
-        history, _, _ = Client(url, auth=("admin", "pw"), verbose=False).predict(
+        history, *_ = Client(url, auth=("admin", "pw"), verbose=False).predict(
             "荣昌区建成视频监控多少个?", "bm25", 5, "原文", [], "全部", "全部", api_name="/ask")
         assert "16535" in _unescape(str(history[-1]["content"]))
         # guessing: three wrong passwords are answered, the next attempts are refused unchecked, even the right one
