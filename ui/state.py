@@ -128,7 +128,8 @@ def add_uploads(state: AppState, files, replace: bool = False) -> tuple[list[Upl
     summary = ""
     if accepted:
         loaded = load_documents(accepted, state.limits)
-        results += [UploadResult(Path(f.path).name, False, str(f)) for f in loaded.failures]
+        results += [UploadResult(Path(f.path).name, False,
+                                 f"{printable(Path(f.path).name)}：无法读取，未索引（{f.reason}）") for f in loaded.failures]
         if loaded.documents:
             with state.lock:
                 current = state.searcher
