@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from rag.answer.export import answer_json, answer_text
+from rag.answer.export import answer_json, answer_text, near_places
 from rag.answer.retrieve import DocFilter
 from rag.errors import QueryError, RagError
 from rag.stores.base import MODES
@@ -137,8 +137,7 @@ def api_router(state: AppState, model: str):
             answer = ask_question(state, asked[-1], asked[-2] if len(asked) > 1 else None)
         except RagError as exc:
             failed(exc)
-        places = {n: d.subject.place for n, d in state.searcher.store.documents.items()}
-        content = answer_text(answer, places)
+        content = answer_text(answer, near_places(state.searcher.store, answer))
         citations = answer_json(answer, asked[-1])["citations"]
         made, ident = int(time.time()), f"chatcmpl-{uuid.uuid4().hex[:24]}"
         if not body.stream:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from rag.answer.examples import example_questions
-from rag.answer.export import Turn, answer_text, conversation_docx, conversation_markdown
+from rag.answer.export import Turn, answer_text, conversation_docx, conversation_markdown, near_places
 from rag.answer.extract import question_terms
 from rag.answer.generate import MARKER, prompt_passages, stream_answer
 from rag.answer.retrieve import DocFilter
@@ -98,21 +98,21 @@ SCROLL_TO_FOCUS = "() => { setTimeout(() => document.querySelector('#preview .fo
 
 def render_turns(state: AppState, turns: list[Turn], script: str, also: int | None = None
                  ) -> tuple[list[dict], str, str]:
-    """(chat messages, sources panel, what each copy button copies as JSON) for a conversation. The panel holds the cards of the
-    latest FULL_TURNS answers, latest first, plus those of answer ``also`` when an older [n]
-    asked for them (PAGE_JS): re-sent whole with every answer, all of a long conversation's
-    cards slowed each answer by a third (eval/browser_latency.py)."""
+    """(chat messages, sources panel, what each copy button copies as JSON) for a conversation.
+    The panel holds the cards of the latest FULL_TURNS answers, plus those of answer ``also``
+    when an older [n] asked for them (PAGE_JS): the panel is re-sent whole with every answer,
+    and all of a long conversation's cards made each answer a quarter slower
+    (eval/browser_latency.py)."""
     shown, store = SCRIPTS[script], state.searcher.store
-    places = {n: d.subject.place for n, d in store.documents.items()}
     messages, sections, plain = [], [], {}
     for i, turn in enumerate(turns, 1):
         messages.append({"role": "user", "content": text_html(turn.asked, shown)})
         messages.append({"role": "assistant", "content": turn_bubble(i, turn.asked, turn.answer, shown)})
-        plain[i] = answer_text(turn.answer, places)
+        plain[i] = answer_text(turn.answer, near_places(store, turn.answer))
         if len(turns) - i < FULL_TURNS or i == also:
             sections.append(turn_section(store, i, turn.answer, question_terms(turn.answer.question), shown))
     # the copy texts ride in a hidden textbox: in the chat they would be sanitized or rendered as
-    # Markdown, and in the panel they slowed every answer by a tenth
+    # Markdown, and in the panel they too slowed every answer
     return messages, "".join(reversed(sections)), json.dumps(plain, ensure_ascii=False)
 
 

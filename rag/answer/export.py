@@ -45,6 +45,12 @@ def cited_sentence(c: Citation) -> str:
     return c.text[c.sentence[0]:c.sentence[1]]
 
 
+def near_places(store, answer: Answer) -> dict[str, str]:
+    """The place of each report a declined answer lists as near (what answer_text labels)."""
+    return {h.chunk.doc: store.documents[h.chunk.doc].subject.place for h in answer.passages[:NEAR]
+            if h.chunk.doc in store.documents}
+
+
 def near_lines(answer: Answer, places: dict[str, str]) -> list[str]:
     """For a declined answer: the passages that came nearest, each labelled with its report's place."""
     return [f"{'[' + places[h.chunk.doc] + '] ' if places.get(h.chunk.doc) else ''}{h.chunk.doc} "

@@ -7,6 +7,7 @@ by min-max over the candidate pool; Milvus uses its own WeightedRanker."""
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,8 +50,8 @@ def filter_documents(store, where: DocFilter | None) -> frozenset[str] | None:
     matched nothing, with the names, places or years there are to choose from."""
     if not where:
         return None
-    documents = store.documents
-    names = set(documents)
+    subjects = _subjects(store)
+    names = set(subjects)
     if where.docs:
         unknown = [d for d in where.docs if d not in names]
         if unknown:
@@ -58,17 +59,27 @@ def filter_documents(store, where: DocFilter | None) -> frozenset[str] | None:
         names = set(where.docs)
     if where.places:
         wanted = [normalize(p.strip()) for p in where.places]
-        names = {n for n in names if any(_names_place(documents[n].subject, w) for w in wanted)}
+        names = {n for n in names if any(_names_place(subjects[n], w) for w in wanted)}
         if not names:
-            known = {p for d in documents.values() for p in d.subject.places}
+            known = {p for subject in subjects.values() for p in subject.places}
             raise QueryError(f"没有关于 {'、'.join(where.places)} 的报告；报告涉及的地方：{_listing(known)}")
     if where.years:
-        names = {n for n in names if set(documents[n].subject.years) & set(where.years)}
+        names = {n for n in names if set(subjects[n].years) & set(where.years)}
         if not names:
-            known = {str(y) for d in documents.values() for y in d.subject.years}
+            known = {str(y) for subject in subjects.values() for y in subject.years}
             raise QueryError(f"没有 {'、'.join(map(str, where.years))} 年的报告（在所选范围内）；"
                              f"报告涉及的年份：{_listing(known)}")
     return frozenset(names)
+
+
+_SUBJECTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _subjects(store) -> dict:
+    """Each document's subject, read once per store (a store is immutable; a commit is a new one)."""
+    if store not in _SUBJECTS:
+        _SUBJECTS[store] = {name: doc.subject for name, doc in store.documents.items()}
+    return _SUBJECTS[store]
 
 
 def _names_place(subject, wanted: str) -> bool:

@@ -95,7 +95,7 @@ def _filter(args):
 
 def cmd_ask(args) -> int:
     from rag.answer.conversation import rewrite
-    from rag.answer.export import answer_json, answer_markdown, answer_text
+    from rag.answer.export import answer_json, answer_markdown, answer_text, near_places
     from rag.answer.extract import ask
     from rag.answer.generate import generate, llm_from_spec
     from rag.answer.retrieve import check_question, filter_documents
@@ -107,7 +107,7 @@ def cmd_ask(args) -> int:
     answer = generate(searcher, llm, question, args.mode, args.k, only=only) if llm else \
         ask(searcher, question, args.mode, args.k, only)
     form = "json" if args.json else args.format
-    places = {name: doc.subject.place for name, doc in searcher.store.documents.items()}
+    places = near_places(searcher.store, answer)
     if form == "json":
         _print_json(answer_json(answer, args.question))
         return 0
