@@ -118,7 +118,10 @@ def test_documents_are_listed_read_uploaded_and_deleted(api):
 
     huge, kind = multipart({"huge.txt": "很长的报告。".encode() * 1000})
     status, out = call(url, "/api/documents", raw=huge, content_type=kind)
-    assert status == 413 and "上限" in out["detail"]
+    assert status == 413 and "上限" in out["detail"]                      # one file over the page's limit
+    flood, kind = multipart({f"f{i}.txt": b"x" * 3900 for i in range(30)})   # 117 KB: over the body's limit
+    status, out = call(url, "/api/documents", raw=flood, content_type=kind)
+    assert status == 413 and "上传内容" in out["error"]["message"]
     assert len(state.searcher.store.documents) == 6   # nothing indexed lost
 
     status, out = call(url, "/api/documents/青川县报告.txt", method="DELETE")
@@ -203,3 +206,16 @@ def test_the_page_login_guards_gradios_routes_and_the_api_its_key(index_dir):
         with urllib.request.urlopen(url + "docs", timeout=10) as response:
             page = response.read().decode()
         assert "/v1/chat/completions" in page and "/api/ask" in page and "cdn" not in page.lower()
+
+
+def test_an_oversize_upload_without_a_length_is_cut_off_while_it_arrives(api):
+    import http.client
+    url, state = api
+    host, port = url.split("//")[1].rstrip("/").split(":")
+    body, kind = multipart({"big.txt": b"x" * 200_000})
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.request("POST", "/api/documents", body=iter([body[i:i + 8192] for i in range(0, len(body), 8192)]),
+                       headers={"Content-Type": kind, "Authorization": f"Bearer {KEY}"}, encode_chunked=True)
+    response = connection.getresponse()
+    assert response.status == 413 and "超过上限" in json.loads(response.read())["error"]["message"]
+    assert "big.txt" not in state.searcher.store.documents

@@ -154,7 +154,7 @@ def test_an_empty_question_is_refused_in_chinese_without_a_bubble(page):
     page.locator("#question textarea").fill(" \u200b ")
     page.locator("#send").click()
     toast = page.wait_for_selector(".toast-body, [data-testid='toast-body']", timeout=10000)
-    assert "请输入问题" in toast.inner_text() and bubbles(page) == []
+    assert "问题为空：请输入一个问题" in toast.inner_text() and bubbles(page) == []
 
 
 def test_switching_the_script_re_renders_what_is_shown(page):

@@ -9,7 +9,7 @@ import time
 import uuid
 from pathlib import Path
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -89,10 +89,8 @@ def api_router(state: AppState, model: str):
                                for p in doc.paragraphs]}
 
     @router.post("/api/documents", summary="上传报告（multipart，字段 files；replace=true 替换同名报告）")
-    async def api_upload(request: Request, files: list[UploadFile] = File(...), replace: bool = Form(False)):
-        length = int(request.headers.get("content-length") or 0)
-        if length > state.max_upload_bytes * max(1, len(files)) + 1_000_000:
-            raise HTTPException(413, f"上传内容 {length / 1e6:.1f} MB，超过上限（每个文件 {state.max_upload_bytes / 1e6:.0f} MB）")
+    async def api_upload(files: list[UploadFile] = File(...), replace: bool = Form(False)):
+        # the whole body is bounded before this runs (rag.ui.server.LimitUploads); each file here
         with tempfile.TemporaryDirectory() as tmp:
             saved = []
             for i, upload in enumerate(files):

@@ -20,6 +20,7 @@ from .state import AppState
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 API_PREFIXES = ("/api/", "/v1/")
+UPLOAD_FILES_AT_ONCE = 10   # an API upload's body may hold this many files of the page's size limit
 
 
 class RequireApiKey:
@@ -43,6 +44,40 @@ class RequireApiKey:
             return await _error(send, 401, "API 密钥错误或缺失：请在 Authorization 头中提供 Bearer <密钥>",
                                 "invalid_api_key")
         return await self.app(scope, receive, send)
+
+
+class LimitUploads:
+    """ASGI middleware: a request body to ``/api/documents`` larger than ``limit`` bytes is cut
+    off with 413 while it arrives (by Content-Length first), so an oversize upload is never
+    spooled whole to disk before the route refuses it."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") != "POST" \
+                or not scope.get("path", "").startswith("/api/documents"):
+            return await self.app(scope, receive, send)
+        declared = int(dict(scope.get("headers") or []).get(b"content-length", b"0") or 0)
+        if declared > self.limit:
+            return await _error(send, 413, f"上传内容 {declared / 1e6:.1f} MB，超过上限 {self.limit / 1e6:.0f} MB",
+                                "too_large")
+        received, refused = 0, False
+
+        async def counted():
+            nonlocal received, refused
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit and not refused:
+                refused = True
+                await _error(send, 413, f"上传内容超过上限 {self.limit / 1e6:.1f} MB", "too_large")
+            return {"type": "http.disconnect"} if refused else message   # the route stops reading
+
+        async def unless_refused(message):
+            if not refused:   # the route's own answer to a cut-off body is not sent
+                await send(message)
+
+        await self.app(scope, counted, unless_refused)
 
 
 async def _error(send, status: int, message: str, code: str) -> None:
@@ -79,6 +114,7 @@ def create_server(state: AppState, login: tuple[str, str] | None = None, api_key
     def docs() -> HTMLResponse:
         return HTMLResponse(docs_html(server.openapi()))
 
+    server.add_middleware(LimitUploads, limit=UPLOAD_FILES_AT_ONCE * state.max_upload_bytes + 65536)
     server.add_middleware(RequireApiKey, key=api_key, open_without_key=host in LOOPBACK)
     if login:
         server.add_middleware(ThrottleLogins, throttle=throttle if throttle is not None else LoginThrottle())

@@ -81,6 +81,8 @@ def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool
 
 COUNT_PHRASE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?(?:{MEASURE_WORDS})?([^,，。?？!！;；、]*)")
 NOT_COUNTED = re.compile(r"^(?:有|共有|一共|总共|建成|达到|达|为|是|了|呢|啊|吗)+$")
+CONTENT = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
+VERB_ENDING = re.compile(r"(?:了|过|成|到|出|完|回)$|^(?:化解|办理|受理|查处|破获|排查|整治|调解|处理|审结|执结|打掉)")
 
 
 def counted_thing(normalized_question: str) -> str:
@@ -97,9 +99,6 @@ def counted_thing(normalized_question: str) -> str:
     last = before[-1] if before else ""
     return last if len(last) >= 2 and not NOT_COUNTED.match(last) and not VERB_ENDING.search(last) else ""
 
-
-CONTENT = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
-VERB_ENDING = re.compile(r"(?:了|过|成|到|出|完|回)$|^(?:化解|办理|受理|查处|破获|排查|整治|调解|处理|审结|执结|打掉)")
 
 
 ORGANISATIONS = re.compile(r"[\u4e00-\u9fff]{0,8}?(政法委|人民法院|中级人民法院|人民检察院|检察院|法院|公安局|公安厅|司法局"
@@ -144,8 +143,9 @@ def analyze(question: str) -> QuestionAnalysis:
     scope_words = {normalize(f) for f in forms} | {m.place.name for m in mentions} | {str(y) for y in years}
     words = question_words(norm)
     terms = tuple(w for w in words if w not in scope_words and not _part_of(w, scope_words))
-    return QuestionAnalysis(question, answer_type(norm), places, forms, loose, years, organisations, words, terms,
-                            _entities(norm, scope_words), counted_thing(norm) if answer_type(norm) == "quantity" else "")
+    kind = answer_type(norm)
+    return QuestionAnalysis(question, kind, places, forms, loose, years, organisations, words, terms,
+                            _entities(norm, scope_words), counted_thing(norm) if kind == "quantity" else "")
 
 
 QUOTED = re.compile(r'["“「『《]([^"”」』》]{2,20})["”」』》]')
