@@ -51,3 +51,13 @@ def test_rag_ask_formats_and_filters(hashing_index, tmp_path, capsys):
     assert main(["ask", "视频监控", "--year", "1999", *common]) == 2
     err = capsys.readouterr().err
     assert "1999" in err and "2022" in err and err.count("\n") == 1
+
+
+def test_word_export_drops_characters_xml_cannot_hold(hashing_index):
+    from dataclasses import replace
+
+    from docx import Document
+    _, found, _ = _answers(hashing_index)
+    odd = replace(found, answer="4.2万余个\x0c（第3页）\x00[1]", notice="提示\x0b")
+    paragraphs = [p.text for p in Document(io.BytesIO(conversation_docx([Turn("问\x1f", odd)]))).paragraphs]
+    assert "4.2万余个（第3页）[1]" in paragraphs and "1. 问（理解为：达州建成了多少个雪亮工程监控探头?）" in paragraphs

@@ -36,3 +36,9 @@ def test_bad_feedback_is_refused():
         Feedback(" ", "a", "up")
     with pytest.raises(QueryError, match="'note' is over"):
         Feedback("q", "a", "up", note="长" * 5000)
+
+
+def test_feedback_that_cannot_be_written_is_a_clear_error(tmp_path):
+    from rag.errors import StorageError
+    with pytest.raises(StorageError, match="反馈未能写入 .*feedback.jsonl.*请检查索引文件夹是否可写"):
+        record_feedback(tmp_path / "no-such-folder", Feedback("q", "a", "up"))

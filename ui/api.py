@@ -120,6 +120,8 @@ def api_router(state: AppState, model: str):
                                body.note, body.correction)
         except QueryError as exc:
             failed(exc, 422)
+        except RagError as exc:   # the feedback file could not be written
+            failed(exc, 503)
         return {"recorded": True, "time": fb.time, "index_version": fb.index_version}
 
     @router.get("/v1/models", summary="OpenAI 兼容：模型列表（模型名即索引）")

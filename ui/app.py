@@ -287,8 +287,11 @@ def build_app(state: AppState):
                 return "", gr.update()
             answer = turns_[i].answer
             verdict = "up" if data.liked is True or data.liked == "Like" else "down"
-            give_feedback(state, answer.question, answer.answer, verdict,
-                          [(c.doc, c.paragraph) for c in answer.citations], answer.mode, asked=turns_[i].asked)
+            try:
+                give_feedback(state, answer.question, answer.answer, verdict,
+                              [(c.doc, c.paragraph) for c in answer.citations], answer.mode, asked=turns_[i].asked)
+            except RagError as exc:
+                return f"✗ {exc}", gr.update()
             if verdict == "up":
                 return "已记录 👍，谢谢", gr.update()
             return "已记录 👎；可在此补充说明或写下正确答案后提交", gr.update(open=True)
@@ -299,9 +302,12 @@ def build_app(state: AppState):
             if not (note or "").strip() and not (fix or "").strip():
                 return "请写下说明或正确答案", note, fix
             turn = turns_[-1]
-            give_feedback(state, turn.answer.question, turn.answer.answer, "down",
-                          [(c.doc, c.paragraph) for c in turn.answer.citations], turn.answer.mode, note, fix,
-                          turn.asked)
+            try:
+                give_feedback(state, turn.answer.question, turn.answer.answer, "down",
+                              [(c.doc, c.paragraph) for c in turn.answer.citations], turn.answer.mode, note, fix,
+                              turn.asked)
+            except RagError as exc:
+                return f"✗ {exc}", note, fix
             return "已记录反馈（将作为回归测试问题：rag feedback export）", "", ""
 
         def on_export(turns_, kind):

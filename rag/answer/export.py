@@ -5,6 +5,7 @@ figure pasted elsewhere can be found again; the cited sentence is quoted in Mark
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -86,23 +87,29 @@ def conversation_markdown(turns: Sequence[Turn], title: str = "工作报告问�
     return "\n\n".join(parts) + "\n"
 
 
+NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")   # python-docx refuses them
+
+
 def conversation_docx(turns: Sequence[Turn], title: str = "工作报告问答记录") -> bytes:
     """A Word file: each question as a heading, its answer, and its numbered sources with the
-    cited sentence quoted."""
+    cited sentence quoted. Characters XML cannot hold (a form feed from a PDF) are dropped."""
     from docx import Document
 
+    def xml(text: str) -> str:
+        return NOT_IN_XML.sub("", text)
+
     doc = Document()
-    doc.add_heading(title, level=1)
+    doc.add_heading(xml(title), level=1)
     for i, turn in enumerate(turns, 1):
         answer = turn.answer
         asked = turn.asked if turn.asked == answer.question else f"{turn.asked}（理解为：{answer.question}）"
-        doc.add_heading(f"{i}. {asked}", level=2)
+        doc.add_heading(xml(f"{i}. {asked}"), level=2)
         if answer.notice:
-            doc.add_paragraph(answer.notice).runs[0].italic = True
-        doc.add_paragraph(answer.answer if answer.answered else NOT_FOUND)
+            doc.add_paragraph(xml(answer.notice)).runs[0].italic = True
+        doc.add_paragraph(xml(answer.answer if answer.answered else NOT_FOUND))
         for c in answer.citations:
-            doc.add_paragraph(source_line(c))
-            doc.add_paragraph(f"“{cited_sentence(c)}”", style="Quote")
+            doc.add_paragraph(xml(source_line(c)))
+            doc.add_paragraph(xml(f"“{cited_sentence(c)}”"), style="Quote")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

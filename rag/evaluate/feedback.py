@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rag.errors import QueryError
+from rag.errors import QueryError, StorageError
 
 FEEDBACK_FILE = "feedback.jsonl"
 VERDICTS = ("up", "down")
@@ -45,12 +45,15 @@ def record_feedback(folder: Path, feedback: Feedback) -> Path:
     concurrent writers do not interleave), flushed to disk."""
     path = Path(folder) / FEEDBACK_FILE
     line = (json.dumps(asdict(feedback), ensure_ascii=False) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     try:
-        os.write(fd, line)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise StorageError(f"反馈未能写入 {path}（{exc.strerror}）：请检查索引文件夹是否可写、磁盘是否已满") from exc
     return path
 
 
