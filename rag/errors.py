@@ -7,6 +7,14 @@ def printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
 
 
+def listing(items, most: int = 12) -> str:
+    """Names to choose from, for a message: sorted, the first ``most`` and how many in all."""
+    items = sorted(items)
+    if not items:
+        return "（无）"
+    return "、".join(items[:most]) + (f" 等 {len(items)} 个" if len(items) > most else "")
+
+
 class RagError(Exception):
     """Base class: every error the library raises on purpose."""
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from rag.answer.export import answer_json, answer_text, near_places
 from rag.answer.retrieve import DocFilter
-from rag.errors import QueryError, RagError
+from rag.errors import ConfigError, QueryError, RagError
 from rag.stores.base import MODES
 
 from .state import AppState, add_uploads, ask_question, give_feedback, remove_report
@@ -63,11 +63,11 @@ def api_router(state: AppState, model: str):
 
     @router.post("/api/ask", summary="回答一个问题（与 rag ask --json 相同）")
     def api_ask(body: AskRequest) -> dict:
-        if body.mode not in MODES:
-            raise HTTPException(422, f"mode: 未知的检索方式 '{body.mode}'；可选：{', '.join(MODES)}")
         try:
             answer = ask_question(state, body.question, body.previous, body.mode, body.k,
                                   DocFilter(tuple(body.doc), tuple(body.place), tuple(body.year)))
+        except ConfigError as exc:   # a field with a value the library does not know (mode)
+            failed(exc, 422)
         except RagError as exc:
             failed(exc)
         return answer_json(answer, body.question)
@@ -108,10 +108,12 @@ def api_router(state: AppState, model: str):
 
     @router.delete("/api/documents/{name}", summary="删除一份报告（其余保留）")
     def api_remove(name: str) -> dict:
+        if name not in state.refresh().store.documents:
+            raise HTTPException(404, f"没有名为 {name} 的报告")
         try:
             return {"message": remove_report(state, name)}
         except QueryError as exc:
-            failed(exc, 403 if state.read_only else 404 if "没有名为" in str(exc) else 400)
+            failed(exc, 403 if state.read_only else 400)
 
     @router.post("/api/feedback", summary="对一个回答的评价（👍 up / 👎 down，可附正确答案）")
     def api_feedback(body: FeedbackRequest) -> dict:

@@ -153,19 +153,23 @@ def upload_files(state: AppState, paths, replace: bool = False) -> tuple[str, li
     return "\n".join(lines) or "没有选择文件", documents_rows(state.searcher.store)
 
 
+SHOWN_DOCUMENTS = 2000   # reports the heading counts paragraphs of and the filters offer; rag docs lists all
+
+
 def heading(state: AppState) -> str:
     store = state.searcher.store
-    paragraphs = sum(len(store.documents[n].paragraphs) for n in list(store.documents)[:2000])
-    more = "" if len(store.documents) <= 2000 else " 以上"
+    paragraphs = sum(len(store.documents[n].paragraphs) for n in list(store.documents)[:SHOWN_DOCUMENTS])
+    more = "" if len(store.documents) <= SHOWN_DOCUMENTS else " 以上"
     return f"## 工作报告问答\n正在检索 **{len(store.documents)}** 份报告、**{paragraphs:,}**{more} 个段落；每句回答都注明出处。"
 
 
 def filter_choices(state: AppState) -> tuple[list, list, list]:
+    """The filters' choices: (title, name) of each report, the places and the years they are about."""
     store = state.searcher.store
-    docs = [(f"{store.documents[n].display_title}（{n}）", n) for n in list(store.documents)[:2000]]
-    places = sorted({p for n in list(store.documents)[:2000] for p in store.documents[n].subject.path})
-    years = sorted({y for n in list(store.documents)[:2000] for y in store.documents[n].subject.years}, reverse=True)
-    return docs, [ALL, *places], [ALL, *map(str, years)]
+    shown = [(name, store.documents[name]) for name in list(store.documents)[:SHOWN_DOCUMENTS]]
+    places = sorted({p for _, doc in shown for p in doc.subject.path})
+    years = sorted({y for _, doc in shown for y in doc.subject.years}, reverse=True)
+    return [(f"{doc.display_title}（{name}）", name) for name, doc in shown], [ALL, *places], [ALL, *map(str, years)]
 
 
 def build_app(state: AppState):
@@ -338,16 +342,17 @@ def build_app(state: AppState):
             store = state.searcher.store
             return preview_html(store.documents[name], None, SCRIPTS[s]) if name in store.documents else ""
 
-        def refreshed():
+        def refreshed(rows=None):
             docs_, places_, years_ = filter_choices(state)
-            return (heading(state), documents_rows(state.searcher.store), gr.update(choices=docs_, value=[]),
+            return (heading(state), rows if rows is not None else documents_rows(state.searcher.store),
+                    gr.update(choices=docs_, value=[]),
                     gr.update(choices=places_, value=ALL), gr.update(choices=years_, value=ALL),
                     gr.update(choices=docs_, value=None))
 
         def on_upload(files, replace_same, progress=gr.Progress()):
             progress(0, desc="索引中…")
-            log, _ = upload_files(state, files, bool(replace_same))
-            return (log, *refreshed())
+            log, rows = upload_files(state, files, bool(replace_same))
+            return (log, *refreshed(rows))
 
         def on_delete(name, sure):
             unchanged = tuple(gr.update() for _ in range(6))

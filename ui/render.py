@@ -91,8 +91,8 @@ def turn_bubble(turn: int, asked: str, answer: Answer, script: str = "original")
     understood = (f"<div class='rewritten'>理解为：{text_html(answer.question, script)}</div>"
                   if answer.question != asked.strip() else "")
     meta = (f"<div class='meta'>{MODE_LABELS.get(answer.mode, answer.mode)}检索 · {len(answer.passages)} 个段落"
-            + (f" · {answer.timings_ms['answer'] + sum(v for k, v in answer.timings_ms.items() if k != 'answer'):.0f} ms"
-               if "answer" in answer.timings_ms else "") + "</div>")
+            + (f" · {answer.timings_ms.get('total', sum(answer.timings_ms.values())):.0f} ms"
+               if answer.timings_ms else "") + "</div>")
     # the button names its answer by class; what it copies is in a hidden textbox (app.render_turns)
     copy = f"<button class='copy-answer turn-{turn}' type='button' title='复制回答（纯文本，带编号来源）'>复制</button>"
     return understood + answer_markdown(answer, script, turn) + meta + copy

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.answer.conversation import rewrite
-from rag.answer.extract import Answer, compose
+from rag.answer.extract import Answer, ask
 from rag.answer.generate import LLMConfig, condense, generate
 from rag.answer.retrieve import DocFilter, Searcher, check_question, filter_documents
 from rag.errors import QueryError, RagError, printable
@@ -64,7 +64,7 @@ def extractive_answer(state: AppState, resolved: str, mode: str = "hybrid", k: i
                       where: DocFilter | None = None) -> Answer:
     """The cited extractive answer to a standalone question, from the reports ``where`` selects."""
     searcher = state.refresh()
-    return compose(searcher, searcher.search(resolved, mode, k, only=filter_documents(searcher.store, where)))
+    return ask(searcher, resolved, mode, k, filter_documents(searcher.store, where))
 
 
 def ask_question(state: AppState, question: str, previous: str | None = None, mode: str = "hybrid", k: int = 5,
@@ -148,11 +148,8 @@ def remove_report(state: AppState, name: str) -> str:
         raise QueryError("此服务为只读：不能上传或删除报告")
     with state.lock:
         current = state.searcher
-        store, report = remove_documents(current.store, [name], current.embedder)
+        store, report = remove_documents(current.store, [name], current.embedder, state.upload_dir)
         state.searcher = Searcher(store, current.embedder, current.fusion)
-    upload = state.upload_dir / name
-    if safe_upload_name(name) == name and upload.is_file():
-        upload.unlink()
     return f"已删除 {printable(name)}；索引中还有 {report.documents} 个报告、{report.chunks} 个分块"
 
 

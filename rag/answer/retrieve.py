@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.embed.base import Embedder
-from rag.errors import ConfigError, QueryError
+from rag.errors import ConfigError, QueryError, listing
 from rag.stores.base import MODES, FusionSettings, Hit, RankQuery
 from rag.stores.uri import as_store
 from rag.text.normalize import normalize
@@ -55,20 +55,20 @@ def filter_documents(store, where: DocFilter | None) -> frozenset[str] | None:
     if where.docs:
         unknown = [d for d in where.docs if d not in names]
         if unknown:
-            raise QueryError(f"没有名为 {'、'.join(unknown)} 的报告；已索引的报告：{_listing(names)}")
+            raise QueryError(f"没有名为 {'、'.join(unknown)} 的报告；已索引的报告：{listing(names)}")
         names = set(where.docs)
     if where.places:
         wanted = [normalize(p.strip()) for p in where.places]
         names = {n for n in names if any(_names_place(subjects[n], w) for w in wanted)}
         if not names:
             known = {p for subject in subjects.values() for p in subject.places}
-            raise QueryError(f"没有关于 {'、'.join(where.places)} 的报告；报告涉及的地方：{_listing(known)}")
+            raise QueryError(f"没有关于 {'、'.join(where.places)} 的报告；报告涉及的地方：{listing(known)}")
     if where.years:
         names = {n for n in names if set(subjects[n].years) & set(where.years)}
         if not names:
             known = {str(y) for subject in subjects.values() for y in subject.years}
             raise QueryError(f"没有 {'、'.join(map(str, where.years))} 年的报告（在所选范围内）；"
-                             f"报告涉及的年份：{_listing(known)}")
+                             f"报告涉及的年份：{listing(known)}")
     return frozenset(names)
 
 
@@ -85,11 +85,6 @@ def _subjects(store) -> dict:
 def _names_place(subject, wanted: str) -> bool:
     """达州 and 达州市 name 达州市; 重庆 names 荣昌区's report (荣昌区 is in 重庆市)."""
     return any(p == wanted or (len(wanted) >= 2 and p.startswith(wanted)) for p in subject.places + subject.path)
-
-
-def _listing(items, most: int = 12) -> str:
-    items = sorted(items)
-    return "、".join(items[:most]) + (f" 等 {len(items)} 个" if len(items) > most else "") if items else "（无）"
 
 
 def check_question(question) -> str:

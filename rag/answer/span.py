@@ -35,7 +35,7 @@ NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿]")
 
 
 @lru_cache(maxsize=8192)
-def _tagged(normalized_sentence: str) -> tuple[tuple[int, int, str], ...]:
+def tagged(normalized_sentence: str) -> tuple[tuple[int, int, str], ...]:
     """jieba's names (two characters or more, no numerals) with their offsets and tags; the
     same retrieved sentences come back question after question, so they are tagged once."""
     import jieba.posseg as pseg
@@ -67,7 +67,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | 
             found = [f for f in found if norm[f[0]:f[1]].endswith(measure.group(1))]
     elif kind in NAME_TAGS:
         found = [m.span(1) for m in TITLED_NAME.finditer(norm) if m.group(1) not in question] if kind == "person" else []
-        found += [(s, e) for s, e, flag in _tagged(norm) if flag in NAME_TAGS[kind] and norm[s:e] not in question]
+        found += [(s, e) for s, e, flag in tagged(norm) if flag in NAME_TAGS[kind] and norm[s:e] not in question]
     else:
         return None
     if not found:

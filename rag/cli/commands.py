@@ -143,11 +143,7 @@ def cmd_remove(args) -> int:
 
     spec = _spec(args)
     embedder = get_embedder(store_embedder_name(spec))
-    store, report = remove_documents(open_store(spec, embedder), args.names, embedder)
-    uploads = Path(args.index) / "uploads"
-    for name in args.names:   # an uploaded copy would come back with the next rag index
-        if (uploads / name).is_file():
-            (uploads / name).unlink()
+    store, report = remove_documents(open_store(spec, embedder), args.names, embedder, Path(args.index) / "uploads")
     print(f"removed {len(args.names)} document(s) from {printable(spec)}: {report.documents} documents, "
           f"{report.chunks} chunks left")
     print("note: a removed report still in the folders given to rag index is indexed again by the next rag index",

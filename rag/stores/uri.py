@@ -133,23 +133,29 @@ def add_documents(store: Store, documents, embedder, cache_dir: Path | None = No
     return sync_milvus(store.spec, documents, embedder, store.settings, cache_dir, progress, remove_missing=False)
 
 
-def remove_documents(store: Store, names, embedder) -> tuple[Store, BuildReport]:
-    """The documents ``names`` deleted from ``store``, committed; the new store. Refused, with
+def remove_documents(store: Store, names, embedder, uploads: Path | None = None) -> tuple[Store, BuildReport]:
+    """The documents ``names`` deleted from ``store``, committed; the new store. Their copies in
+    the page's ``uploads`` folder go too (``rag index`` would index them again). Refused, with
     the store unchanged, for a name it does not hold or when nothing would be left."""
-    from rag.errors import QueryError
+    from rag.errors import QueryError, listing
     store = latest(store, embedder)
     names = list(dict.fromkeys(names))
     unknown = [n for n in names if n not in store.documents]
     if unknown:
-        raise QueryError(f"没有名为 {'、'.join(unknown)} 的报告；已索引的报告：{'、'.join(sorted(store.documents))}")
+        raise QueryError(f"没有名为 {'、'.join(unknown)} 的报告；已索引的报告：{listing(store.documents)}")
     if len(names) >= len(store.documents):
         raise QueryError("不能删除全部报告：索引中至少要留下一份报告（要重建索引，请用 rag index --rebuild）")
     if store.kind == "local":
         from rag.stores.local.store import remove_local
-        return remove_local(store, set(names), embedder)
-    from rag.stores.milvus.sync import sync_milvus
-    keep = [d.document for n, d in store.documents.items() if n not in names]
-    return sync_milvus(store.spec, keep, embedder, store.settings, None, remove_missing=True)
+        result = remove_local(store, set(names), embedder)
+    else:
+        from rag.stores.milvus.sync import sync_milvus
+        keep = [d.document for n, d in store.documents.items() if n not in names]
+        result = sync_milvus(store.spec, keep, embedder, store.settings, None, remove_missing=True)
+    for name in names if uploads is not None else ():
+        if Path(name).name == name and (uploads / name).is_file():   # a plain name: nothing outside the folder
+            (uploads / name).unlink()
+    return result
 
 
 def store_version(store: Store) -> str:

@@ -130,3 +130,10 @@ def with_documents(index: Index, documents, embedder: Embedder, cache_dir: Path 
     merged = {name: doc.document for name, doc in index.documents.items()}
     merged.update((doc.name, doc) for doc in documents)
     return build_from_documents(list(merged.values()), embedder, index.settings, cache_dir, progress)
+
+
+def without_documents(index: Index, names, embedder: Embedder, cache_dir: Path | None = None
+                      ) -> tuple[Index, BuildReport]:
+    """A new index without the documents ``names``; the rest's vectors come from the embedding cache."""
+    kept = [doc.document for name, doc in index.documents.items() if name not in names]
+    return build_from_documents(kept, embedder, index.settings, cache_dir)

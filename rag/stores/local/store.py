@@ -22,7 +22,7 @@ from rag.stores.local.folder import (
     read_manifest,
     save_index,
 )
-from rag.stores.local.index import Index, build_from_documents, with_documents
+from rag.stores.local.index import Index, build_from_documents, with_documents, without_documents
 
 
 class LocalStore:
@@ -89,32 +89,28 @@ class LocalStore:
 
 def add_local(store: LocalStore, documents, embedder, cache_dir=None, progress=None, writer: str = "rag serve",
               wait_s: float = 30.0) -> tuple[LocalStore, BuildReport]:
-    """``documents`` indexed too (a same-named one is replaced), the new build published. In a
-    folder the write holds its lock and starts from the latest commit, not from ``store``'s
-    copy: a report another process added meanwhile is kept."""
-    if store.root is None:
-        index, report = with_documents(store.index, documents, embedder, cache_dir, progress)
-        return LocalStore(index), report
-    with index_lock(store.root, wait_s, writer):
-        latest = open_local(store.root, embedder) if is_stale(store) else store
-        index, report = with_documents(latest.index, documents, embedder, cache_dir, progress)
-        build = save_index(index, store.root)
-    return LocalStore(index, store.root, build.name), report
+    """``documents`` indexed too (a same-named one is replaced), the new build published."""
+    return _commit(store, lambda index: with_documents(index, documents, embedder, cache_dir, progress), embedder,
+                   writer, wait_s)
 
 
 def remove_local(store: LocalStore, names, embedder, wait_s: float = 30.0) -> tuple[LocalStore, BuildReport]:
-    """The documents ``names`` removed and the new build published, under the writer lock and
-    from the latest commit; the rest keeps its vectors (from the embedding cache)."""
-    def without(index: Index) -> list:
-        return [d.document for n, d in index.documents.items() if n not in names]
+    """The documents ``names`` removed, the new build published."""
+    cache_dir = store.root / "cache" if store.root is not None else None
+    return _commit(store, lambda index: without_documents(index, names, embedder, cache_dir), embedder, "rag remove",
+                   wait_s)
 
+
+def _commit(store: LocalStore, change, embedder, writer: str, wait_s: float) -> tuple[LocalStore, BuildReport]:
+    """The index ``change(index)`` builds, published. In a folder the write holds its lock and
+    starts from the latest commit, not from ``store``'s copy: a report another process added
+    meanwhile is kept."""
     if store.root is None:
-        index, report = build_from_documents(without(store.index), embedder, store.index.settings)
+        index, report = change(store.index)
         return LocalStore(index), report
-    with index_lock(store.root, wait_s, "rag remove"):
+    with index_lock(store.root, wait_s, writer):
         latest = open_local(store.root, embedder) if is_stale(store) else store
-        index, report = build_from_documents(without(latest.index), embedder, latest.index.settings,
-                                             cache_dir=store.root / "cache")
+        index, report = change(latest.index)
         build = save_index(index, store.root)
     return LocalStore(index, store.root, build.name), report
 
