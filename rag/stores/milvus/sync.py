@@ -32,6 +32,7 @@ from rag.stores.milvus.client import (
     document_key,
     documents_collection,
     filter_literal,
+    lite_engine,
     milvus_errors,
     pymilvus_module,
     read_manifest,
@@ -210,6 +211,8 @@ def _update_terms(store: MilvusStore, change: Counter) -> None:
 
 def _replan(store: MilvusStore) -> MilvusStore:
     """Rebuild the dense index when the collection has grown (or shrunk) across a plan boundary."""
+    if lite_engine(store.spec) == 2:
+        return store   # milvus-lite 2.5 builds no IVF_SQ8 and cannot alter the manifest: exact search stays
     plan = plan_for(len(store.chunks))
     current = store.plan
     if plan.kind == current.kind and (plan.kind == "flat" or 0.5 <= plan.lists / max(current.lists, 1) <= 2):
