@@ -318,3 +318,34 @@ def test_a_second_process_on_the_same_lite_folder_is_told_why(tmp_path, corpus):
                            text=True, timeout=120)
     assert other.returncode == 2, other.stderr
     assert "open in another process" in other.stderr and len(other.stderr.strip().splitlines()) == 1
+
+
+def test_another_holder_is_seen_without_touching_our_own_lock(tmp_path):
+    """milvus-lite 2.5's lock (lockf on .NAME.lock) held by another process counts; held by this
+    process it does not, and asking must not release it (its server stops when the lock goes)."""
+    import fcntl
+    import subprocess
+    import sys
+
+    from rag.stores.milvus.client import _held_elsewhere
+
+    db = tmp_path / "reports.db"
+    assert not _held_elsewhere(db)   # no lock file: nobody holds it
+    lock_file = tmp_path / ".reports.db.lock"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.lockf(f, fcntl.LOCK_EX); "
+        "print('held', flush=True); time.sleep(60)"), str(lock_file)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert _held_elsewhere(db)
+    finally:
+        holder.kill()
+        holder.wait()
+    with open(lock_file, "a") as ours:
+        fcntl.lockf(ours, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert not _held_elsewhere(db)
+        still_ours = subprocess.run([sys.executable, "-c", (
+            "import fcntl, sys; f = open(sys.argv[1], 'a')\n"
+            "try:\n    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\nexcept OSError:\n    print('busy')"),
+            str(lock_file)], capture_output=True, text=True)
+        assert still_ours.stdout.strip() == "busy"   # asking left our lock in place
