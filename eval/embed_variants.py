@@ -125,15 +125,13 @@ def main() -> int:
             vectors[label] = embedder.embed_passages(sample)
             speed[label] = max(speed[label], tokens / (time.perf_counter() - t0))
     base_label = variants[0][0]
-    sets = {name: load_squad(Path(args.bench_dir) / f"{name}.json") for name in SETS}
+    sets = {} if args.speed_only else {name: load_squad(Path(args.bench_dir) / f"{name}.json") for name in SETS}
     print(f"{'variant':<32} {'tokens/s':>9} {'ratio':>6} {'cos mean/min':>14}  " +
           "  ".join(f"{name} dense/hybrid hit@1" for name in SETS), flush=True)
     quality_of: dict[str, str] = {}
     for label, embedder in variants:
         cos = np.sum(vectors[label] * vectors[base_label], axis=1)
-        if args.speed_only:
-            quality_of[embedder.name] = ""
-        if embedder.name not in quality_of:   # batch size changes speed, not vectors
+        if sets and embedder.name not in quality_of:   # batch size changes speed, not vectors
             cells = []
             for name, (set_docs, questions) in sets.items():
                 questions = questions[:args.limit] if args.limit else questions
@@ -145,7 +143,7 @@ def main() -> int:
                 cells.append(f"{hit1[0]:.4f} / {hit1[1]:.4f}")
             quality_of[embedder.name] = "  ".join(f"{c:>28}" for c in cells)
         print(f"{label:<32} {speed[label]:9.0f} {speed[label] / speed[base_label]:5.2f}x "
-              f"{cos.mean():.5f}/{cos.min():.4f}  {quality_of[embedder.name]}", flush=True)
+              f"{cos.mean():.5f}/{cos.min():.4f}  {quality_of.get(embedder.name, '')}", flush=True)
     return 0
 
 
