@@ -29,7 +29,8 @@ def main() -> int:
     from rag.embed.base import DEFAULT_EMBEDDER
     from rag.embed.registry import get_embedder
     from rag.ingest.squad import load_squad
-    from rag.stores.uri import parse_store, settings_for, temporary_store
+    from rag.stores.base import IndexSettings
+    from rag.stores.uri import parse_store, temporary_store
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--set", default="cmrc2018_dev")
@@ -40,7 +41,7 @@ def main() -> int:
 
     documents, bench = load_squad(Path(paths.bench_dir()) / f"{args.set}.json")
     embedder = get_embedder(DEFAULT_EMBEDDER)
-    searcher = Searcher(temporary_store(parse_store(None, ""), documents, embedder, settings_for("local")), embedder)
+    searcher = Searcher(temporary_store(parse_store(None, ""), documents, embedder, IndexSettings()), embedder)
     questions = random.Random(args.seed).sample([q.question for q in bench], min(args.sample, len(bench)))
     compose(searcher, searcher.search(questions[0]))   # first use loads the gazetteer and jieba's tagger
     retrievals = [searcher.search(q) for q in questions]

@@ -23,7 +23,12 @@ def test_docx_paragraphs_headings_and_tables(tmp_path):
     lines = doc.text.splitlines()
     assert lines[0] == "达州市政法工作报告" and lines[1] == "推进“治理+改革”融合"
     assert {0, 1, 4} <= set(doc.heading_lines)  # styles and the numbered title "一、…"
-    assert "项目：综治中心；数量：981个" in lines and "项目：网格；数量：1807个" in lines
+    # a table row is a sentence with its row label and column header, under the heading above the table
+    assert "综治中心 · 数量：981个。" in lines and "网格 · 数量：1807个。" in lines
+    row = doc.table_rows[0]
+    assert (row.table, row.label, doc.text[row.start:row.end]) == ("一、编制任务书，构建市域社会治理新格局", "综治中心",
+                                                                   "综治中心 · 数量：981个。")
+    assert [(c.header, doc.text[c.start:c.end]) for c in row.cells] == [("数量", "981个")]
     answer = _ask([tmp_path / "报告.docx"], "雪亮工程监控探头有多少个?")
     c = answer.citations[0]
     assert "4.2万余个" in answer.answer and c.section == "推进“治理+改革”融合" and c.paragraph == 4
@@ -69,7 +74,7 @@ def test_markdown_syntax_is_not_indexed(tmp_path):
     assert lines[0] == "荣昌区政法工作五年回顾" and lines[1] == "维护社会稳定 “平安建设”不断深化"
     assert {0, 1} <= set(doc.heading_lines)
     assert "成功化解各类矛盾纠纷35167件，详见统计表。" in lines
-    assert "建成视频监控16535个，实现重点地区全覆盖。" in lines and "网格；1761个" in lines
+    assert "建成视频监控16535个，实现重点地区全覆盖。" in lines and "网格 · 数量：1761个。" in lines
     for syntax in ("#", "**", "](", "```", "print(", "|"):
         assert syntax not in doc.text, syntax
     answer = _ask([tmp_path / "回顾.md"], "荣昌建成视频监控多少个?")
@@ -77,4 +82,5 @@ def test_markdown_syntax_is_not_indexed(tmp_path):
 
 
 def test_all_formats_are_accepted_by_the_loader_and_the_upload_box():
-    assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".docx", ".pdf", ".html", ".htm"}
+    assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".xlsx",
+                                       ".csv"}

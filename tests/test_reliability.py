@@ -247,7 +247,8 @@ def test_names_are_data_and_every_file_in_a_folder_is_accounted_for(tmp_path, ca
     forged = "x\x1b[2K\rindexed 999 documents.txt"
     (folder / forged).write_text(GOOD, encoding="utf-8")
     (folder / "..\\evil.txt").write_text(TRAD, encoding="utf-8")
-    (folder / "统计表.xlsx").write_bytes(b"PK\x03\x04")
+    (folder / "统计表.xlsx").write_bytes(b"PK\x03\x04")   # a damaged spreadsheet
+    (folder / "幻灯片.pptx").write_bytes(b"PK\x03\x04")
     (folder / "报告.txt").write_text(TRAD, encoding="utf-8")
     (folder / "报告.meta.json").write_text('{"place": "张掖市"}', encoding="utf-8")   # a sidecar, read with its report
     (folder / ".git").mkdir()
@@ -256,7 +257,8 @@ def test_names_are_data_and_every_file_in_a_folder_is_accounted_for(tmp_path, ca
     assert "\x1b" not in captured.out + captured.err and forged not in captured.out + captured.err
     lines = captured.err.splitlines()
     assert any("..\\evil.txt" in line and "hidden file" in line for line in lines)
-    assert any("统计表.xlsx" in line and "unsupported file type '.xlsx'" in line for line in lines)
+    assert any("统计表.xlsx" in line and "not a readable Excel .xlsx file" in line for line in lines)
+    assert any("幻灯片.pptx" in line and "unsupported file type '.pptx'" in line for line in lines)
     assert any(".git" in line and "hidden folder" in line for line in lines)
     assert not any("报告.meta.json" in line for line in lines)
     assert "indexed 2 documents" in captured.out

@@ -123,6 +123,9 @@ def citation_html(store, c: Citation, script: str, span: tuple[int, int] | None 
     words marked, and the paragraphs around it."""
     head = " · ".join(text_html(x, script) for x in (c.place, printable(c.doc), c.title, c.section) if x)
     page = f" · 第{c.page}页" if c.page else ""
+    if c.table:   # a table row: which table, row and column, and the cell marked apart from the words
+        page = f" · <span class='table-cell'>{text_html(c.table.label(), script)}</span>{page}"
+        span = span or c.table.cell
     return (f"<div class='citation' id='cite-{turn}-{c.n}'><div class='cite-head'><b>[{c.n}]</b> {head}{page} · "
             f"第{c.paragraph}段 · {_preview_link(c.doc, c.paragraph)}"
             f"</div><p>{_spans_html(c.text, script, c.highlights, c.sentence, span)}</p>"

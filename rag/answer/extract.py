@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
+from rag.answer.cells import TableCite, asked_cell, cell_in_text, row_at, table_cite, with_cell
 from rag.answer.compare import is_comparison, per_place_question, places_to_compare
 from rag.answer.decline import COVERAGE_RULE, DENSE_MIN_COVERAGE, Signals, answers
 from rag.answer.lists import MAX_ITEMS, list_items
@@ -50,6 +51,7 @@ class Citation:
     highlights: tuple[tuple[int, int], ...]  # matched query terms within ``text``
     page: int | None = None              # PDF page of the cited sentence
     place: str = ""                      # what the report is about (its subject), e.g. 达州市
+    table: TableCite | None = None       # the table, row and column, when the sentence is a table row
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ class Answer:
             "question": self.question, "answered": self.answered, "answer": self.answer,
             "citations": [{"n": c.n, "doc": c.doc, "place": c.place, "title": c.title, "section": c.section,
                            "paragraph": c.paragraph, "page": c.page, "text": c.text, "start": c.start, "end": c.end,
-                           "sentence": list(c.sentence), "highlights": [list(h) for h in c.highlights]}
+                           "sentence": list(c.sentence), "highlights": [list(h) for h in c.highlights],
+                           **({"table": c.table.to_json()} if c.table else {})}
                           for c in self.citations],
             "mode": self.mode, "confidence": round(self.confidence, 4),
             **({"scope": {"answer_type": self.analysis.answer_type, "places": list(self.analysis.places),
@@ -144,7 +147,7 @@ def make_citation(n: int, doc: CleanDocument, section: str, start: int, end: int
     o_start, o_end = doc.original_span(start, end)
     return Citation(n, doc.document.name, doc.title or doc.subject.report_name(), section, para.number, text, o_start, o_end,
                     (start - para.start, min(end, para.end) - para.start), highlight_spans(text, terms),
-                    doc.page_at(o_start), doc.subject.label())
+                    doc.page_at(o_start), doc.subject.label(), table_cite(doc, o_start))
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,11 +235,20 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
         parts.append(f"{doc.text[start:end]}[{n}]")
     answered = bool(citations)
     span = _span(analysis, store.documents[citations[0].doc], citations[0]) if answered else None
+    if answered and citations[0].table:   # a table row: the cell under the header the question names
+        span = _table_span(analysis, store.documents[citations[0].doc], citations[0], span)
+        if span:
+            doc, first = store.documents[citations[0].doc], citations[0]
+            citations[0] = replace(first, table=with_cell(first.table, doc, doc.paragraphs[first.paragraph - 1].start,
+                                                          span.start))
     if span:
         parts.insert(0, f"{span.text}。")   # the answer leads with the figure, date or name asked
     notice = ""
     if not answered and analysis.scoped and evidence.outside >= COVERAGE_RULE:
         notice = not_found_notice(analysis)   # the fact is there, for another place or year
+    elif answered and analysis.places and not store.documents[citations[0].doc].subject.places:
+        # a report that says of no place may answer, but never silently as the place asked
+        notice = f"答案出自未写明地方的报告，请核对是否为{'、'.join(analysis.places)}的数字。"
     elif answered and not analysis.places:
         places = list(dict.fromkeys(s.place for s in subjects.values() if s.place))
         cited = list(dict.fromkeys(store.documents[c.doc].subject.place for c in citations if c.place))
@@ -314,6 +326,17 @@ def _span(analysis: QuestionAnalysis, doc: CleanDocument, citation: Citation) ->
     offset = doc.paragraphs[citation.paragraph - 1].start   # the paragraph in the cleaned text
     o_start, o_end = doc.original_span(offset + start, offset + end)
     return Span(citation.text[start:end], citation.n, o_start, o_end, (start, end))
+
+
+def _table_span(analysis: QuestionAnalysis, doc: CleanDocument, citation: Citation, span: Span | None) -> Span | None:
+    """In a table row, the figure asked is the cell whose column the question names
+    (cells.asked_cell); the sentence's own span when no column header matches."""
+    row = row_at(doc, citation.start)
+    cell = asked_cell(analysis, row) if row and analysis.answer_type in SHOWN_SPANS else None
+    if cell is None:
+        return span
+    in_text = cell_in_text(doc, doc.paragraphs[citation.paragraph - 1].start, cell)
+    return Span(cell.value, citation.n, cell.start, cell.end, in_text)
 
 
 def _known_scope(analysis: QuestionAnalysis, subjects) -> QuestionAnalysis:

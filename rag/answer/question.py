@@ -85,6 +85,11 @@ CONTENT = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
 VERB_ENDING = re.compile(r"(?:了|过|成|到|出|完|回)$|^(?:化解|办理|受理|查处|破获|排查|整治|调解|处理|审结|执结|打掉)")
 
 
+# 是/为 just before the question phrase (立案数是多少) is no part of the word before it: jieba
+# cuts 立案/数是 otherwise
+COPULA_BEFORE_QUESTION = re.compile(r"(?:是|为)(?=\s)")
+
+
 def counted_thing(normalized_question: str) -> str:
     """The thing a count asks about, by its last word: 探头 in 多少个雪亮工程监控探头 and in
     监控探头多少个, 网格员 in 多少名网格员; "" when the question does not name one."""
@@ -95,8 +100,14 @@ def counted_thing(normalized_question: str) -> str:
     if after and not NOT_COUNTED.match("".join(after)):
         last = after[-1] if len(after[-1]) >= 2 or len(after) == 1 else after[-2] + after[-1]
         return last if len(last) >= 2 else ""
-    before = [w for w in jieba_words(normalized_question[:m.start()]) if CONTENT.search(w)]
+    if normalized_question[:m.start()].endswith(("了", "过")):
+        return ""   # 增长了多少, 变化了多少: a magnitude of the verb, no thing counted
+    before = [w for w in jieba_words(COPULA_BEFORE_QUESTION.sub("", normalized_question[:m.start()] + " "))
+              if CONTENT.search(w)]
     last = before[-1] if before else ""
+    if len(last) == 1 and len(before) > 1 and not before[-2].isdigit() and not NOT_COUNTED.match(last):
+        # 立案/数: the count of 立案数
+        last = before[-2] + last
     return last if len(last) >= 2 and not NOT_COUNTED.match(last) and not VERB_ENDING.search(last) else ""
 
 
@@ -165,7 +176,7 @@ def question_words(normalized_question: str) -> tuple[str, ...]:
     """The question's words (jieba precise mode), unique, without question and filler words.
     Words rather than the BM25 bigrams: a bigram straddling two words ("市建" in "张掖市建成")
     is absent from the answer and would wrongly lower coverage."""
-    words = jieba_words(query_text(normalized_question))
+    words = jieba_words(COPULA_BEFORE_QUESTION.sub("", query_text(normalized_question)))
     return tuple(dict.fromkeys(w for w in words if (len(w) > 1 or w.isdigit()) and w not in FILLER_WORDS))
 
 

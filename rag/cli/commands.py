@@ -12,6 +12,7 @@ from rag.errors import NothingToIndexError, printable
 from rag.ingest.chunking import ChunkSettings
 from rag.ingest.limits import DEFAULT_LIMITS, ReadLimits
 from rag.stores.base import FusionSettings, IndexSettings
+from rag.text.tokens import DEFAULT_TOKENIZER
 
 DEFAULT_INDEX = "index"
 DEFAULT_DOCS = "seeds"
@@ -39,9 +40,8 @@ def _open_searcher(spec, embedder_spec: str | None):
     return Searcher(open_store(spec, embedder), embedder)
 
 
-def _settings(args, store_kind: str) -> IndexSettings:
-    from rag.stores.uri import settings_for
-    return settings_for(store_kind, ChunkSettings(args.chunk_size, args.chunk_overlap), args.tokenizer)
+def _settings(args) -> IndexSettings:
+    return IndexSettings(ChunkSettings(args.chunk_size, args.chunk_overlap), args.tokenizer or DEFAULT_TOKENIZER)
 
 
 def _limits(args) -> ReadLimits:
@@ -67,7 +67,7 @@ def cmd_index(args) -> int:
         print(f"note: keeping the reports uploaded on the page ({uploads})", file=sys.stderr)
     loaded = load_documents(sources, _limits(args))
     try:
-        store, report = sync(spec, loaded.documents, embedder, _settings(args, spec.kind), rebuild=args.rebuild,
+        store, report = sync(spec, loaded.documents, embedder, _settings(args), rebuild=args.rebuild,
                              progress=True, failures=loaded.failures, wait_s=args.wait)
     except NothingToIndexError as exc:
         _skipped(exc.failures)
@@ -127,7 +127,8 @@ def cmd_ask(args) -> int:
             where = " / ".join(x for x in (printable(c.doc), c.section) if x)
             place = f"{c.place} · " if c.place else ""
             page = f"第{c.page}页, " if c.page else ""
-            print(f"\n[{c.n}] {place}{where}, {page}第{c.paragraph}段 (字符 {c.start}-{c.end})\n    {c.text}")
+            table = f"{c.table.label()}, " if c.table else ""
+            print(f"\n[{c.n}] {place}{where}, {table}{page}第{c.paragraph}段 (字符 {c.start}-{c.end})\n    {c.text}")
     else:
         print("\n可能相关:")
         for h in answer.passages[:3]:

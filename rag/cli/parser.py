@@ -21,7 +21,7 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     embedder.add_argument("--embedder", help=f"{EMBEDDER_HELP}; must match an existing index")
     chunking = argparse.ArgumentParser(add_help=False)
     chunking.add_argument("--tokenizer", choices=list(TOKENIZERS),
-                          help="BM25 tokens (default: bigram; the Milvus store: jieba only)")
+                          help="BM25 tokens (default: bigram)")
     chunking.add_argument("--chunk-size", type=int, default=cmd.CHUNKING.target_chars, help="target characters per chunk")
     chunking.add_argument("--chunk-overlap", type=int, default=cmd.CHUNKING.overlap_sentences,
                           help="sentences shared by adjacent windows")

@@ -17,8 +17,9 @@ from rag.evaluate import scoring
 from rag.evaluate.questions import EvalQuestion
 from rag.evaluate.report import result_row, write_report
 from rag.ingest.chunking import ChunkSettings
-from rag.stores.base import MODES, FusionSettings, StoreSpec
-from rag.stores.uri import open_store, settings_for, store_embedder_name, temporary_store
+from rag.stores.base import MODES, FusionSettings, IndexSettings, StoreSpec
+from rag.stores.uri import open_store, store_embedder_name, temporary_store
+from rag.text.tokens import DEFAULT_TOKENIZER
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,14 @@ def eval_searchers(specs: list[StoreSpec], embedder_spec: str | None, chunking: 
                    tokenizer: str | None, fusion: FusionSettings, documents=None) -> dict[str, Searcher]:
     """A searcher per store, keyed by label suffix ("" for one store, "@local"/"@milvus" when
     comparing): over ``documents`` (a store built for this run with ``chunking`` and
-    ``tokenizer``, default the kind's own) or over the store as it is."""
+    ``tokenizer``, default bigram) or over the store as it is."""
     if len({spec.kind for spec in specs}) != len(specs):
         raise ConfigError("give each kind of store once (e.g. --store local --store milvus:./eval.db)")
     searchers = {}
     for spec in specs:
         if documents is not None:
             embedder = get_embedder(embedder_spec or DEFAULT_EMBEDDER)
-            store = temporary_store(spec, documents, embedder, settings_for(spec.kind, chunking, tokenizer))
+            store = temporary_store(spec, documents, embedder, IndexSettings(chunking, tokenizer or DEFAULT_TOKENIZER))
         else:
             embedder = get_embedder(embedder_spec or store_embedder_name(spec))
             store = open_store(spec, embedder)

@@ -15,11 +15,12 @@ from pathlib import Path
 from rag.errors import DocumentError
 from rag.ingest.limits import DEFAULT_LIMITS, ReadLimits, check_file_size, check_text_size
 from rag.ingest.subject import DocumentMeta, read_sidecar, sidecar_path
+from rag.ingest.tables import TableRow
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".xlsx", ".csv")
 SIDECAR_SUFFIX = ".meta.json"   # a report's sidecar (rag.ingest.subject), read with it
 MAX_REPLACEMENT_SHARE = 0.002  # UTF-8 with a few stray bytes is still UTF-8
-TEXT_SUFFIXES = (".txt", ".md")
+TEXT_SUFFIXES = (".txt", ".md", ".csv")
 # control characters other than tab and line breaks: never text, and raw on a terminal they can rewrite it
 CONTROLS = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
 
@@ -38,6 +39,7 @@ class Document:
     date: str = ""
     dropped: tuple[str, ...] = ()         # what extraction removed (running headers, page numbers)
     meta: DocumentMeta | None = None      # a sidecar NAME.meta.json's title, place and year
+    table_rows: tuple[TableRow, ...] = ()  # the lines that are table row sentences, with their cells
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,8 @@ def read_document(path, limits: ReadLimits = DEFAULT_LIMITS) -> Document:
     """One report file as a Document; DocumentError naming the file if it cannot be read or
     is over one of ``limits``."""
     import rag.ingest.formats as formats
+    import rag.ingest.sheets as sheets
+    import rag.ingest.web as web
 
     path = Path(path)
     suffix = path.suffix.lower()
@@ -183,11 +187,16 @@ def read_document(path, limits: ReadLimits = DEFAULT_LIMITS) -> Document:
     elif suffix == ".pdf":
         extracted, encoding = formats.extract_pdf(path, limits), "pdf"
     elif suffix in (".html", ".htm"):
-        extracted, encoding = formats.extract_html(path, raw), "html"
+        extracted, encoding = web.extract_html(path, raw), "html"
+    elif suffix == ".xlsx":
+        extracted, encoding = sheets.extract_xlsx(path, limits), "xlsx"
     else:
         text, encoding = decode_bytes(raw, path)
         text = CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-        extracted = formats.extract_markdown(text) if suffix == ".md" else formats.Extracted(text)
+        if suffix == ".csv":
+            extracted = sheets.extract_csv(path, text, limits)
+        else:
+            extracted = formats.extract_markdown(text) if suffix == ".md" else formats.Extracted(text)
     if not extracted.text.strip():
         raise DocumentError(path, "empty file: nothing to index")
     check_text_size(path, len(extracted.text.encode("utf-8")), limits)
@@ -199,7 +208,7 @@ def read_document(path, limits: ReadLimits = DEFAULT_LIMITS) -> Document:
     return Document(path.name, str(path), extracted.text, encoding, digest.hexdigest(),
                     extracted.heading_lines, extracted.page_starts, (meta.title if meta and meta.title else
                                                                      extracted.title), extracted.date,
-                    extracted.dropped, meta)
+                    extracted.dropped, meta, extracted.table_rows)
 
 
 def load_documents(paths, limits: ReadLimits = DEFAULT_LIMITS) -> LoadResult:

@@ -1,10 +1,10 @@
-"""Text out of Word, PDF, HTML and Markdown reports.
+"""Text out of Word, PDF and Markdown reports (web pages: ingest/web.py; spreadsheets: ingest/sheets.py).
 
 Each extractor returns ``Extracted``: the text as one line per paragraph (what is
 indexed and what citations show), the lines that are headings, page start
-offsets (PDF), title and date (HTML), and what extraction itself dropped
-(running headers, page numbers, menus). Cleaning and normalization then apply
-exactly as to plain text.
+offsets (PDF), title and date (HTML), each table row's sentence (ingest/tables.py)
+and what extraction itself dropped (running headers, page numbers, menus).
+Cleaning and normalization then apply exactly as to plain text.
 """
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import DocumentError
+from rag.ingest.grids import inside, is_markdown_rule, markdown_row, pdf_tables
 from rag.ingest.limits import DEFAULT_LIMITS, ReadLimits, check_pages, check_zip
+from rag.ingest.tables import RowSentence, TableRow, row_sentences
 
 NUMBERED_TITLE = re.compile(r"^([一二三四五六七八九十百]+、|[(（][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十百零\d]+[章节条部分])")
 
@@ -28,14 +30,54 @@ class Extracted:
     title: str = ""
     date: str = ""
     dropped: tuple[str, ...] = ()          # removed by extraction (running headers, page numbers)
+    table_rows: tuple[TableRow, ...] = ()  # the row sentences among the lines, with their cells
 
 
-def _lines(paragraphs: list[tuple[str, bool]]) -> Extracted:
-    lines = [(t.strip(), h) for t, h in paragraphs if t and t.strip()]
-    return Extracted("\n".join(t for t, _ in lines) + "\n", tuple(i for i, (_, h) in enumerate(lines) if h))
+@dataclass(frozen=True)
+class TableBlock:
+    """A table among a document's paragraphs: its caption and row sentences."""
+    caption: str
+    rows: tuple[RowSentence, ...]
 
 
-def _require(module: str, package: str):
+PAGE_BREAK = object()   # in a block list: a PDF page starts here
+
+
+def assemble(blocks, **fields) -> Extracted:
+    """Blocks in order, each a (text, is_heading) paragraph, a TableBlock or PAGE_BREAK, as
+    one line per paragraph and per table row, with the row sentences' spans recorded."""
+    lines, headings, table_rows, page_starts, offset = [], [], [], [], 0
+    for block in blocks:
+        if block is PAGE_BREAK:
+            page_starts.append(offset)
+            continue
+        if isinstance(block, TableBlock):
+            for row in block.rows:
+                table_rows.append(row.placed(block.caption, offset))
+                lines.append(row.text)
+                offset += len(row.text) + 1
+            continue
+        text, heading = block[0].strip(), block[1]
+        if text:
+            headings.extend([len(lines)] if heading else [])
+            lines.append(text)
+            offset += len(text) + 1
+    return Extracted("\n".join(lines) + "\n", tuple(headings), tuple(page_starts), table_rows=tuple(table_rows),
+                     **fields)
+
+
+def caption_before(blocks: list, tables_so_far: int, heading: str) -> str:
+    """A table's caption: the short line just above it (made a heading, so the rows sit under
+    it), else the last heading, else 表N."""
+    if blocks and isinstance(blocks[-1], tuple):
+        text = blocks[-1][0].strip()
+        if 0 < len(text) <= 40 and not text.endswith(SENTENCE_END):
+            blocks[-1] = (text, True)
+            return text
+    return heading or f"表{tables_so_far + 1}"
+
+
+def require(module: str, package: str):
     import importlib
     try:
         return importlib.import_module(module)
@@ -47,7 +89,7 @@ def _require(module: str, package: str):
 
 def extract_docx(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Extracted:
     """Paragraphs in order with headings from styles and numbered titles; tables row by row."""
-    docx = _require("docx", "python-docx")
+    docx = require("docx", "python-docx")
     check_zip(path, limits)   # python-docx unpacks every part into memory
     try:
         document = docx.Document(str(path))
@@ -60,30 +102,26 @@ def extract_docx(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Extracted:
     # style names looked up once: Paragraph.style resolves through the styles part each time,
     # which made a 3 MB document take a minute
     style_names = {style.style_id: style.name or "" for style in document.styles}
-    out: list[tuple[str, bool]] = []
+    blocks: list = []
+    heading, tables = "", 0
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
             para = Paragraph(block, document)
             style = style_names.get(block.style, "") if block.style else ""
             text = para.text
-            heading = style.lower().startswith(("heading", "title")) or style.startswith(("标题", "標題")) \
+            is_heading = style.lower().startswith(("heading", "title")) or style.startswith(("标题", "標題")) \
                 or bool(NUMBERED_TITLE.match(text.strip()) and len(text.strip()) <= 40)
-            out.append((text, heading))
+            heading = text.strip() if is_heading and text.strip() else heading
+            blocks.append((text, is_heading))
         elif tag == "tbl":
-            out.extend((row, False) for row in _table_rows(Table(block, document)))
-    return _lines(out)
-
-
-def _table_rows(table) -> list[str]:
-    """Each body row as "header：cell；header：cell", so a row reads on its own."""
-    rows = [[cell.text.strip() for cell in row.cells] for row in table.rows]
-    if not rows:
-        return []
-    header, body = rows[0], rows[1:]
-    if not body:
-        return ["；".join(header)]
-    return ["；".join(f"{h}：{c}" if h else c for h, c in zip(header, row) if c) for row in body]
+            # python-docx repeats a merged cell at every grid position it covers, across and down
+            grid = [[cell.text for cell in row.cells] for row in Table(block, document).rows]
+            rows = row_sentences(grid)
+            if rows:
+                blocks.append(TableBlock(caption_before(blocks, tables, heading), tuple(rows)))
+                tables += 1
+    return assemble(blocks)
 
 
 # ------------------------------------------------------------------ PDF
@@ -94,7 +132,7 @@ SENTENCE_END = tuple("。！？；：!?;:”」")
 
 def extract_pdf(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Extracted:
     """pdfplumber (measured against pypdf: it keeps visual reading order, see README)."""
-    pdfplumber = _require("pdfplumber", "pdfplumber")
+    pdfplumber = require("pdfplumber", "pdfplumber")
     try:
         pdf = pdfplumber.open(str(path))
     except Exception as exc:  # pdfminer raises many types for damaged files
@@ -104,16 +142,16 @@ def extract_pdf(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Extracted:
         raise DocumentError(path, f"not a readable PDF ({exc.__class__.__name__})") from exc
     with pdf:
         check_pages(path, len(pdf.pages), limits)
-        pages = [(page.height, page.extract_text_lines(), bool(page.images)) for page in pdf.pages]
-    if not any(lines for _, lines, _ in pages):
-        if any(images for _, _, images in pages):
+        pages = [_read_page(page) for page in pdf.pages]
+    if not any(lines or tables for _, lines, _, tables in pages):
+        if any(images for _, _, images, _ in pages):
             raise DocumentError(path, "needs OCR: the PDF has images but no text layer (a scan); "
                                 "run it through OCR first")
         raise DocumentError(path, "the PDF contains no text")
     furniture = _running_lines(pages)
-    paragraphs, page_starts, dropped, offset = [], [], [], 0
-    for height, lines, _ in pages:
-        page_starts.append(offset)
+    blocks, dropped, tables = [], [], 0
+    for height, lines, _, page_tables in pages:
+        blocks.append(PAGE_BREAK)
         body = []
         for line in lines:
             text = line["text"].strip()
@@ -122,12 +160,22 @@ def extract_pdf(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Extracted:
                 dropped.append(text)
             else:
                 body.append(line)
-        for para in _join_lines(body):
-            paragraphs.append(para)
-            offset += len(para) + 1
-    text = "\n".join(paragraphs) + "\n"
-    headings = tuple(i for i, p in enumerate(paragraphs) if len(p) <= 30 and not p.endswith(SENTENCE_END))
-    return Extracted(text, headings, tuple(page_starts), dropped=tuple(dict.fromkeys(dropped)))
+        # the text between tables joined into paragraphs; each table where it stands
+        for bbox, grid in sorted(page_tables, key=lambda t: t[0][1]) + [(None, None)]:
+            above = [l for l in body if bbox is None or l["bottom"] <= bbox[1] + 1]
+            body = body[len(above):]
+            blocks.extend((p, len(p) <= 30 and not p.endswith(SENTENCE_END)) for p in _join_lines(above))
+            if bbox is not None and (rows := row_sentences(grid)):
+                blocks.append(TableBlock(caption_before(blocks, tables, ""), tuple(rows)))
+                tables += 1
+    return assemble(blocks, dropped=tuple(dict.fromkeys(dropped)))
+
+
+def _read_page(page):
+    """(height, text lines outside tables, has images, [(bbox, grid)] of its tables)."""
+    tables = pdf_tables(page)
+    lines = [l for l in page.extract_text_lines() if not inside(l, [bbox for bbox, _ in tables])]
+    return page.height, lines, bool(page.images), tables
 
 
 def _is_encrypted(exc: BaseException) -> bool:
@@ -150,7 +198,7 @@ def _running_lines(pages) -> set[str]:
     if len(pages) < 2:
         return set()
     seen = Counter()
-    for height, lines, _ in pages:
+    for height, lines, *_ in pages:
         seen.update({_shape(l["text"].strip()) for l in lines if l["top"] < 0.1 * height or l["bottom"] > 0.9 * height})
     return {shape for shape, n in seen.items() if n >= max(2, len(pages) // 2)}
 
@@ -185,92 +233,6 @@ def _join_lines(lines) -> list[str]:
     return paragraphs
 
 
-# ------------------------------------------------------------------ HTML
-
-def extract_html(path: Path, raw: bytes) -> Extracted:
-    """The article body of a web page (no menus or footers), with its title and date."""
-    trafilatura = _require("trafilatura", "trafilatura")
-    result = trafilatura.bare_extraction(raw, include_comments=False, include_tables=True, favor_precision=True,
-                                         with_metadata=True)
-    text = getattr(result, "text", None) if result is not None else None
-    if not text or not text.strip():
-        return _plain_html(path, raw)
-    title = (getattr(result, "title", "") or "").strip()
-    date = (getattr(result, "date", "") or "").strip()
-    lines = [l.strip() for l in text.split("\n") if l.strip()]
-    if title and (not lines or lines[0] != title):
-        lines.insert(0, title)
-    return Extracted("\n".join(lines) + "\n", (0,) if title else (), title=title, date=date)
-
-
-BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table",
-              "blockquote", "pre", "td", "th", "title"}
-SKIPPED_TAGS = {"script", "style", "nav", "header", "footer", "aside", "noscript", "form", "select", "button"}
-
-
-def _html_text(raw: bytes) -> str:
-    """Decoded as the page declares (Chinese sites often use GBK), else as UTF-8."""
-    declared = re.search(rb"""charset=["']?([A-Za-z0-9_-]+)""", raw[:4096])
-    codec = declared.group(1).decode("ascii").lower() if declared else "utf-8-sig"
-    if codec in ("gb2312", "gbk"):
-        codec = "gb18030"
-    try:
-        return raw.decode(codec, errors="replace")
-    except LookupError:
-        return raw.decode("utf-8-sig", errors="replace")
-
-
-def _plain_html(path: Path, raw: bytes) -> Extracted:
-    """The page's text by a streaming parse, when trafilatura found no article: its tree
-    parser gives up on pages nested deeper than lxml allows (thousands of <div>s). Only
-    lines that read as sentences count as article text; cleaning then drops furniture."""
-    from html.parser import HTMLParser
-
-    class Text(HTMLParser):
-        def __init__(self):
-            super().__init__(convert_charrefs=True)
-            self.lines, self.current, self.skipping, self.title = [], [], 0, ""
-            self.in_title = False
-
-        def _break(self):
-            line = "".join(self.current).strip()
-            if line:
-                self.lines.append(line)
-            self.current = []
-
-        def handle_starttag(self, tag, attrs):
-            if tag in SKIPPED_TAGS:
-                self.skipping += 1
-            self.in_title = tag == "title"
-            if tag in BLOCK_TAGS:
-                self._break()
-
-        def handle_endtag(self, tag):
-            if tag in SKIPPED_TAGS and self.skipping:
-                self.skipping -= 1
-            if tag in BLOCK_TAGS:
-                self._break()
-            self.in_title = False
-
-        def handle_data(self, data):
-            if self.in_title:
-                self.title += data.strip()
-            elif not self.skipping:
-                self.current.append(data)
-
-    parser = Text()
-    parser.feed(_html_text(raw))
-    parser.close()
-    parser._break()
-    lines = [re.sub(r"\s+", " ", l) for l in parser.lines]
-    if not any(len(l) >= 10 and re.search(r"[。！？；]", l) for l in lines):
-        raise DocumentError(path, "no article text found in the web page")
-    title = parser.title
-    if title and lines[0] != title:
-        lines.insert(0, title)
-    return Extracted("\n".join(lines) + "\n", (0,) if title else (), title=title)
-
-
 # ------------------------------------------------------------------ Markdown
 
 _MD_INLINE = [
@@ -284,10 +246,22 @@ _MD_INLINE = [
 
 
 def extract_markdown(text: str) -> Extracted:
-    """Markdown reduced to paragraphs: headings kept as headings, markup, code and rules dropped."""
-    out: list[tuple[str, bool]] = []
-    in_fence = False
-    for line in text.split("\n"):
+    """Markdown reduced to paragraphs: headings kept as headings, markup, code and rules
+    dropped, pipe tables read as tables."""
+    out: list = []
+    in_fence, grid, heading_text = False, [], ""
+    for line in text.split("\n") + [""]:
+        cells = None if in_fence else markdown_row(line)
+        if cells is not None:
+            if not is_markdown_rule(cells):
+                grid.append([_markdown_inline(c) for c in cells])
+            continue
+        if grid:
+            rows = row_sentences(grid)
+            if rows:
+                out.append(TableBlock(caption_before(out, sum(isinstance(b, TableBlock) for b in out), heading_text),
+                                      tuple(rows)))
+            grid = []
         stripped = line.strip()
         if stripped.startswith(("```", "~~~")):
             in_fence = not in_fence
@@ -300,9 +274,13 @@ def extract_markdown(text: str) -> Extracted:
         else:
             stripped = re.sub(r"^(>\s*)+", "", stripped)
             stripped = re.sub(r"^([-*+]|\d+[.)])\s+", "", stripped)
-            if stripped.startswith("|"):
-                stripped = "；".join(c.strip() for c in stripped.strip("|").split("|") if c.strip())
-        for pattern, repl in _MD_INLINE:
-            stripped = pattern.sub(repl, stripped)
+        stripped = _markdown_inline(stripped)
+        heading_text = stripped if heading else heading_text
         out.append((stripped, bool(heading)))
-    return _lines(out)
+    return assemble(out)
+
+
+def _markdown_inline(text: str) -> str:
+    for pattern, repl in _MD_INLINE:
+        text = pattern.sub(repl, text)
+    return text

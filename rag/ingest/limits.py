@@ -25,6 +25,7 @@ class ReadLimits:
     max_zip_entries: int = 5_000    # parts inside a .docx
     max_text_mb: float = 32         # text taken from one file (UTF-8)
     max_pages: int = 5_000          # pages of a PDF
+    max_rows: int = 20_000          # rows of one spreadsheet sheet or CSV file (a report's tables have tens)
 
     def __post_init__(self):
         for name, value in self.__dict__.items():
@@ -55,16 +56,23 @@ def check_pages(path, pages: int, limits: ReadLimits) -> None:
         raise _over(path, f"{pages} pages", f"{limits.max_pages} pages", "--max-pages")
 
 
-def check_zip(path: Path, limits: ReadLimits) -> None:
-    """Refuse a zip-based file (.docx) with too many parts or too much inside, before any
+def check_rows(path, where: str, rows: int, limits: ReadLimits, counted_to_limit: bool = False) -> None:
+    """``counted_to_limit``: ``rows`` were counted only up to one past the limit."""
+    if rows > limits.max_rows:
+        raise _over(path, f"{where}{'more than ' if counted_to_limit else ''}{limits.max_rows if counted_to_limit else rows}"
+                    " rows", f"{limits.max_rows} rows", "--max-rows")
+
+
+def check_zip(path: Path, limits: ReadLimits, kind: str = "Word .docx") -> None:
+    """Refuse a zip-based file (.docx, .xlsx) with too many parts or too much inside, before any
     library unpacks it. The sizes declared in the zip bound what is unpacked: Python's zipfile
     stops each part at its declared size, so a part that lies fails its CRC check instead."""
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise DocumentError(path, f"not a readable Word .docx file ({exc.__class__.__name__}); "
-                            "re-save it from Word as .docx") from exc
+        raise DocumentError(path, f"not a readable {kind} file ({exc.__class__.__name__}); "
+                            f"re-save it as {kind.split()[-1]}") from exc
     if len(parts) > limits.max_zip_entries:
         raise _over(path, f"{len(parts)} parts inside", f"{limits.max_zip_entries} parts", "--max-zip-entries")
     unzipped = sum(p.file_size for p in parts)

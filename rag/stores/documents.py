@@ -11,6 +11,7 @@ import numpy as np
 from rag.ingest.clean import CleanDocument, Paragraph, Removal
 from rag.ingest.documents import Document
 from rag.ingest.subject import Subject
+from rag.ingest.tables import TableCell, TableRow
 
 
 def document_row(doc: CleanDocument, origin_offset: int | None = None) -> dict:
@@ -23,6 +24,8 @@ def document_row(doc: CleanDocument, origin_offset: int | None = None) -> dict:
         "title": d.title, "date": d.date, "dropped": list(d.dropped), "origin_offset": origin_offset,
         "paragraphs": [[p.number, p.start, p.end, p.heading] for p in doc.paragraphs],
         "removals": [[r.kind, r.start, r.end, r.text] for r in doc.removals],
+        "table_rows": [[t.table, t.label, t.start, t.end, [[c.header, c.value, c.start, c.end] for c in t.cells]]
+                       for t in d.table_rows],
         "subject": {"places": list(doc.subject.places), "path": list(doc.subject.path), "body": doc.subject.body,
                     "years": list(doc.subject.years), "source": doc.subject.source},
     }
@@ -46,7 +49,9 @@ def document_from_row(row: dict, origin: np.ndarray | None = None) -> CleanDocum
     """The inverse of ``document_row``; ``origin`` when it was stored apart from the row."""
     doc = Document(row["name"], row["path"], row["text"], row["encoding"], row["sha256"],
                    tuple(row["heading_lines"]), tuple(row["page_starts"]), row["title"], row["date"],
-                   tuple(row["dropped"]))
+                   tuple(row["dropped"]), table_rows=tuple(
+                       TableRow(t, label, start, end, tuple(TableCell(*c) for c in cells))
+                       for t, label, start, end, cells in row.get("table_rows", ())))   # none before tables were read
     n = len(row["clean_text"])
     if origin is None:
         origin = origin_from_runs(row["origin_runs"], n)

@@ -13,9 +13,7 @@ import re
 from pathlib import Path
 
 from rag.errors import ConfigError, IndexMissingError
-from rag.ingest.chunking import ChunkSettings
 from rag.stores.base import DEFAULT_COLLECTION, BuildReport, IndexSettings, Store, StoreSpec
-from rag.text.tokens import DEFAULT_TOKENIZER
 
 URI_HELP = "local:PATH, milvus:FILE.db (Milvus Lite) or milvus://HOST:PORT/COLLECTION (a Milvus server)"
 COLLECTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,200}")
@@ -51,19 +49,6 @@ def _collection(uri: str, name: str) -> str:
         raise ConfigError(f"store '{uri}': collection name '{name}' must be letters, digits and _ "
                           "(not starting with a digit)")
     return name
-
-
-def default_tokenizer(kind: str) -> str:
-    """BM25 tokens by store kind: Milvus analyzes with its own jieba analyzer."""
-    if kind == "milvus":
-        from rag.stores.milvus.client import TOKENIZER
-        return TOKENIZER
-    return DEFAULT_TOKENIZER
-
-
-def settings_for(kind: str, chunking: ChunkSettings = ChunkSettings(), tokenizer: str | None = None) -> IndexSettings:
-    """Index settings for a store of ``kind``: its own tokenizer unless one is asked for."""
-    return IndexSettings(chunking, tokenizer or default_tokenizer(kind))
 
 
 def open_store(spec: StoreSpec, embedder=None) -> Store:
@@ -118,7 +103,7 @@ def build_store(spec: StoreSpec, paths, embedder, progress=None) -> tuple[Store,
     settings (``rag serve``'s first run)."""
     from rag.ingest.documents import load_documents
     loaded = load_documents(paths)
-    return sync(spec, loaded.documents, embedder, settings_for(spec.kind), progress=progress,
+    return sync(spec, loaded.documents, embedder, IndexSettings(), progress=progress,
                 failures=loaded.failures)
 
 

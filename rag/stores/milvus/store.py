@@ -1,6 +1,6 @@
 """Searching a Milvus store (layout and manifest: rag/stores/milvus/client.py): chunks
-ranked by Milvus's BM25, dense or hybrid search, documents read by primary key for
-citations, and word weights from the store's own document-frequency table."""
+ranked by Milvus's BM25 over this library's tokens, dense or hybrid search, documents read by
+primary key for citations, and word weights from the store's own document-frequency table."""
 from __future__ import annotations
 
 import json
@@ -16,7 +16,7 @@ from rag.stores.documents import LazyDocuments, document_from_row
 from rag.stores.milvus.client import (
     CHUNK_FIELDS,
     DF_CACHE,
-    analyzer_tokens,
+    bm25_terms,
     check_manifest,
     filter_literal,
     connect,
@@ -28,6 +28,7 @@ from rag.stores.milvus.client import (
     terms_collection,
 )
 from rag.stores.plan import VectorPlan
+from rag.text.tokens import get_tokenizer
 
 
 class MilvusDocuments(LazyDocuments):
@@ -116,7 +117,7 @@ class MilvusStore:
             if not query.documents:
                 return []
             where = "doc in [" + ", ".join(filter_literal(n) for n in sorted(query.documents)) + "]"
-        if not query.text.strip():   # nothing for BM25 to match (a question of question words only)
+        if not query.tokens:   # nothing for BM25 to match (a question of question words only)
             if mode == "bm25":
                 return []
             mode = "dense" if mode == "hybrid" else mode
@@ -158,7 +159,7 @@ class MilvusStore:
             data, field = [query.vector.tolist()], "dense"
             params = {"metric_type": "COSINE", "params": {"nprobe": self.plan.probe} if self.plan.probe else {}}
         else:
-            data, field, params = [query.text], "sparse", {"metric_type": "BM25"}
+            data, field, params = [" ".join(bm25_terms(query.tokens))], "sparse", {"metric_type": "BM25"}
         result = self.client.search(self.spec.collection, data=data, anns_field=field, search_params=params,
                                     limit=limit, output_fields=fields, filter=where)[0]
         # Milvus Lite 3 reports BM25 as a negative distance, Milvus 2.5 as a positive score
@@ -166,9 +167,10 @@ class MilvusStore:
                  hit["entity"]) for hit in result]
 
     def word_weights(self, words: list[str]) -> np.ndarray:
-        """As the local store's, with the analyzer's tokens and their document frequencies
-        from the terms collection (Milvus does not expose its BM25 statistics)."""
-        per_word = [weighted_tokens(analyzer_tokens(word), word) for word in words]
+        """As the local store's, with document frequencies from the terms collection (Milvus
+        does not expose its BM25 statistics)."""
+        tokenize = get_tokenizer(self.settings.tokenizer)
+        per_word = [bm25_terms(weighted_tokens(tokenize(word), word)) for word in words]
         doc_freq = self._doc_freq
         unique = sorted({t for tokens in per_word for t in tokens} - set(doc_freq))
         if unique:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.embed.cache import EmbeddingCache, embed_chunks
-from rag.errors import ConfigError, IndexError_, NothingToIndexError
+from rag.errors import IndexError_, NothingToIndexError
 from rag.ingest.chunking import Chunk
 from rag.ingest.clean import CleanDocument
 from rag.ingest.prepare import prepare
@@ -24,10 +24,10 @@ from rag.stores.milvus.client import (
     FORMAT_VERSION,
     MANIFEST_PROPERTY,
     TERM_MAX,
-    TOKENIZER,
     VARCHAR_MAX,
-    analyzer_tokens,
+    bm25_terms,
     check_manifest,
+    chunk_terms,
     connect,
     document_key,
     documents_collection,
@@ -41,6 +41,7 @@ from rag.stores.milvus.client import (
 from rag.stores.milvus.store import MilvusStore
 from rag.stores.plan import VectorPlan, plan_for
 from rag.text.normalize import normalize
+from rag.text.tokens import get_tokenizer
 
 DOCUMENT_PART = 16_000         # characters of document JSON per row (<= 4 bytes each in UTF-8)
 INSERT_BATCH = 1000
@@ -49,7 +50,7 @@ INSERT_BATCH = 1000
 def _manifest(embedder_name: str, dim: int, settings: IndexSettings, plan: VectorPlan) -> dict:
     return {"format": FORMAT, "format_version": FORMAT_VERSION,
             "embedder": {"name": embedder_name, "dim": dim}, "chunking": asdict(settings.chunking),
-            "analyzer": ANALYZER, "bm25": {"k1": settings.bm25.k1, "b": settings.bm25.b},
+            "tokenizer": settings.tokenizer, "analyzer": ANALYZER, "bm25": {"k1": settings.bm25.k1, "b": settings.bm25.b},
             "vector_index": plan.to_json()}
 
 
@@ -103,9 +104,10 @@ def _index_params(client, manifest: dict):
     return params
 
 
-def _chunk_row(chunk: Chunk, sha256: str, vector: np.ndarray) -> dict:
+def _chunk_row(chunk: Chunk, sha256: str, vector: np.ndarray, tokenize) -> dict:
+    terms = " ".join(bm25_terms(tokenize(normalize(chunk.search_text))))
     row = {"doc": chunk.doc, "content_hash": sha256, "section": chunk.section, "text": chunk.text,
-           "search_text": normalize(chunk.search_text), "dense": vector.tolist()}
+           "search_text": terms, "dense": vector.tolist()}
     row.update((f, getattr(chunk, f)) for f in CHUNK_FIELDS[2:8])
     for f in ("section", "text", "search_text"):
         if len(row[f].encode("utf-8")) > VARCHAR_MAX:
@@ -128,9 +130,7 @@ def sync_milvus(spec: StoreSpec, documents, embedder, settings: IndexSettings, c
     cleaned, chunked, embedded and inserted, a changed one's old rows deleted first; with
     ``remove_missing`` documents not given are deleted. Returns (store, BuildReport)."""
     started = time.perf_counter()
-    if settings.tokenizer != TOKENIZER:
-        raise ConfigError(f"the Milvus store's BM25 analyzes with {TOKENIZER} (its own analyzer); "
-                          f"drop --tokenizer {settings.tokenizer} or use the local store")
+    tokenize = get_tokenizer(settings.tokenizer)
     prepared = prepare(documents, settings.chunking, failures)
     if not prepared.documents and remove_missing:
         raise NothingToIndexError(prepared.failures, f"{spec} was left unchanged")
@@ -163,16 +163,17 @@ def sync_milvus(spec: StoreSpec, documents, embedder, settings: IndexSettings, c
     with milvus_errors(spec, "updating the collections"):
         doc_freq_change = Counter()
         for text in _search_texts(store, changed + removed):
-            doc_freq_change.subtract(analyzer_tokens(text))
+            doc_freq_change.subtract(chunk_terms(text))
         for a in range(0, len(stale), 100):
             names = "[" + ", ".join(filter_literal(n) for n in stale[a:a + 100]) + "]"
             client.delete(spec.collection, filter=f"doc in {names}")
             client.delete(documents_collection(spec), filter=f"doc in {names}")
-        rows = [_chunk_row(c, prepared.documents[c.doc].document.sha256, v) for c, v in zip(new_chunks, vectors)]
+        rows = [_chunk_row(c, prepared.documents[c.doc].document.sha256, v, tokenize)
+                for c, v in zip(new_chunks, vectors)]
         for a in range(0, len(rows), INSERT_BATCH):
             client.insert(spec.collection, rows[a:a + INSERT_BATCH])
         for row in rows:
-            doc_freq_change.update(analyzer_tokens(row["search_text"]))
+            doc_freq_change.update(chunk_terms(row["search_text"]))
         _update_terms(store, doc_freq_change)
         counts = prepared.chunk_counts()
         doc_rows = [r for n in added + changed for r in _document_rows(prepared.documents[n], counts[n])]
