@@ -122,7 +122,7 @@ def citation_html(store, c: Citation, script: str, span: tuple[int, int] | None 
     """Card n of answer ``turn``: the paragraph, the cited sentence emphasized, the question's
     words marked, and the paragraphs around it."""
     head = " · ".join(text_html(x, script) for x in (c.place, printable(c.doc), c.title, c.section) if x)
-    page = f" · 第{c.page}页" if c.page else ""
+    page = (f" · 第{c.page}页" + (" · <span class='ocr'>识别文字</span>" if c.ocr else "")) if c.page else ""
     if c.table:   # a table row: which table, row and column, and the cell marked apart from the words
         page = f" · <span class='table-cell'>{text_html(c.table.label(), script)}</span>{page}"
         span = span or c.table.cell

@@ -37,7 +37,7 @@ def answer_json(answer: Answer, asked: str) -> dict:
 
 def source_line(c: Citation) -> str:
     """[1] 达州市政法委工作报告（000_e33b….txt），推进“治理+改革”融合 提升业务能力，第10段"""
-    where = "，".join(x for x in (c.section, c.table.label() if c.table else "", f"第{c.page}页" if c.page else "",
+    where = "，".join(x for x in (c.section, c.table.label() if c.table else "", f"第{c.page}页" + ("（识别文字）" if c.ocr else "") if c.page else "",
                                  f"第{c.paragraph}段") if x)
     title = c.title or c.place
     return f"[{c.n}] {title}（{c.doc}），{where}" if title else f"[{c.n}] {c.doc}，{where}"

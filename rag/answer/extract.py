@@ -52,6 +52,7 @@ class Citation:
     page: int | None = None              # PDF page of the cited sentence
     place: str = ""                      # what the report is about (its subject), e.g. 达州市
     table: TableCite | None = None       # the table, row and column, when the sentence is a table row
+    ocr: bool = False                    # the sentence was recognized from a scan (识别文字), not read as text
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class Answer:
             "citations": [{"n": c.n, "doc": c.doc, "place": c.place, "title": c.title, "section": c.section,
                            "paragraph": c.paragraph, "page": c.page, "text": c.text, "start": c.start, "end": c.end,
                            "sentence": list(c.sentence), "highlights": [list(h) for h in c.highlights],
-                           **({"table": c.table.to_json()} if c.table else {})}
+                           **({"table": c.table.to_json()} if c.table else {}), **({"ocr": True} if c.ocr else {})}
                           for c in self.citations],
             "mode": self.mode, "confidence": round(self.confidence, 4),
             **({"scope": {"answer_type": self.analysis.answer_type, "places": list(self.analysis.places),
@@ -145,9 +146,10 @@ def make_citation(n: int, doc: CleanDocument, section: str, start: int, end: int
     para = paragraph_at(doc, start)
     text = doc.text[para.start:para.end]
     o_start, o_end = doc.original_span(start, end)
+    page = doc.page_at(o_start)
     return Citation(n, doc.document.name, doc.title or doc.subject.report_name(), section, para.number, text, o_start, o_end,
                     (start - para.start, min(end, para.end) - para.start), highlight_spans(text, terms),
-                    doc.page_at(o_start), doc.subject.label(), table_cite(doc, o_start))
+                    page, doc.subject.label(), table_cite(doc, o_start), page in doc.document.ocr_pages)
 
 
 @dataclass(frozen=True, eq=False)

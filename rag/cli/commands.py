@@ -126,7 +126,7 @@ def cmd_ask(args) -> int:
         for c in answer.citations:
             where = " / ".join(x for x in (printable(c.doc), c.section) if x)
             place = f"{c.place} · " if c.place else ""
-            page = f"第{c.page}页, " if c.page else ""
+            page = (f"第{c.page}页{'（识别文字）' if c.ocr else ''}, " if c.page else "")
             table = f"{c.table.label()}, " if c.table else ""
             print(f"\n[{c.n}] {place}{where}, {table}{page}第{c.paragraph}段 (字符 {c.start}-{c.end})\n    {c.text}")
     else:
@@ -179,7 +179,8 @@ def cmd_docs(args) -> int:
             "doc": name, "title": doc.title, "display_title": doc.display_title, "encoding": doc.document.encoding,
             "subject": {"places": list(subject.places), "path": list(subject.path), "body": subject.body,
                         "years": list(subject.years), "source": subject.source},
-            "paragraphs": len(doc.paragraphs), "chunks": chunk_counts[name],
+            "paragraphs": len(doc.paragraphs), "chunks": chunk_counts[name], "table_rows": len(doc.document.table_rows),
+            "ocr_pages": list(doc.document.ocr_pages), "unsure_lines": list(doc.document.unsure),
             "removed": [{"kind": r.kind, "start": r.start, "end": r.end, "text": r.text} for r in doc.removals]
             + [{"kind": "extraction", "start": None, "end": None, "text": t} for t in doc.document.dropped],
         })
@@ -193,7 +194,11 @@ def cmd_docs(args) -> int:
         untitled = "(无标题)" if row["display_title"] == row["doc"] else f"(无标题: {printable(row['display_title'])})"
         print(f"{printable(row['doc'])}  {row['title'] or untitled}  {about}{' (sidecar)' if s['source'] == 'sidecar' else ''}  "
               f"[{row['encoding']}] "
-              f"{row['paragraphs']} paragraphs, {row['chunks']} chunks, {len(row['removed'])} removed")
+              f"{row['paragraphs']} paragraphs, {row['chunks']} chunks, {len(row['removed'])} removed"
+              + (f", {row['table_rows']} table rows" if row["table_rows"] else "")
+              + (f", 识别文字 {len(row['ocr_pages'])} 页 ({len(row['unsure_lines'])} 行识别不确定)" if row["ocr_pages"] else ""))
+        for line in row["unsure_lines"]:
+            print(f"    ? 识别不确定: {printable(line)}")
         for r in row["removed"]:
             where = f"@{r['start']}-{r['end']}" if r["start"] is not None else "@extraction"
             print(f"    - {r['kind']:<10} {where}: {r['text']}")

@@ -59,7 +59,7 @@ class KnownTable:
         picked = rng.sample(range(len(self.labels)), min(n, len(self.labels)))
         out = []
         for k, i in enumerate(picked):
-            label, (a, b, c) = self.labels[i], self.values[i]
+            label = self.labels[i]
             asks = [(f"{self.place}{self.year}年{label}{self.measure}是多少？", self.body_rows()[i][2] + self.unit),
                     (f"{self.place}{self.year - 1}年{label}{self.measure}是多少？", self.body_rows()[i][1] + self.unit),
                     (f"{self.place}{label}{self.measure}同比变化了多少？", self.body_rows()[i][3])]

@@ -17,7 +17,8 @@ from rag.ingest.limits import DEFAULT_LIMITS, ReadLimits, check_file_size, check
 from rag.ingest.subject import DocumentMeta, read_sidecar, sidecar_path
 from rag.ingest.tables import TableRow
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".xlsx", ".csv")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")   # scanned pages, recognized (ingest/ocr.py)
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".xlsx", ".csv") + IMAGE_SUFFIXES
 SIDECAR_SUFFIX = ".meta.json"   # a report's sidecar (rag.ingest.subject), read with it
 MAX_REPLACEMENT_SHARE = 0.002  # UTF-8 with a few stray bytes is still UTF-8
 TEXT_SUFFIXES = (".txt", ".md", ".csv")
@@ -40,6 +41,8 @@ class Document:
     dropped: tuple[str, ...] = ()         # what extraction removed (running headers, page numbers)
     meta: DocumentMeta | None = None      # a sidecar NAME.meta.json's title, place and year
     table_rows: tuple[TableRow, ...] = ()  # the lines that are table row sentences, with their cells
+    ocr_pages: tuple[int, ...] = ()       # pages whose text was recognized from a scan (1-based)
+    unsure: tuple[str, ...] = ()          # recognized lines kept although recognition was unsure of them
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,8 @@ def read_document(path, limits: ReadLimits = DEFAULT_LIMITS) -> Document:
         extracted, encoding = formats.extract_pdf(path, limits), "pdf"
     elif suffix in (".html", ".htm"):
         extracted, encoding = web.extract_html(path, raw), "html"
+    elif suffix in IMAGE_SUFFIXES:
+        extracted, encoding = formats.extract_image(path, limits), "image"
     elif suffix == ".xlsx":
         extracted, encoding = sheets.extract_xlsx(path, limits), "xlsx"
     else:
@@ -208,7 +213,7 @@ def read_document(path, limits: ReadLimits = DEFAULT_LIMITS) -> Document:
     return Document(path.name, str(path), extracted.text, encoding, digest.hexdigest(),
                     extracted.heading_lines, extracted.page_starts, (meta.title if meta and meta.title else
                                                                      extracted.title), extracted.date,
-                    extracted.dropped, meta, extracted.table_rows)
+                    extracted.dropped, meta, extracted.table_rows, extracted.ocr_pages, extracted.unsure)
 
 
 def load_documents(paths, limits: ReadLimits = DEFAULT_LIMITS) -> LoadResult:

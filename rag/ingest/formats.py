@@ -9,13 +9,15 @@ Cleaning and normalization then apply exactly as to plain text.
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import DocumentError
-from rag.ingest.grids import inside, is_markdown_rule, markdown_row, pdf_tables
-from rag.ingest.limits import DEFAULT_LIMITS, ReadLimits, check_pages, check_zip
+from rag.ingest.grids import aligned_tables, inside, is_markdown_rule, markdown_row, pdf_tables
+from rag.ingest.limits import DEFAULT_LIMITS, ReadLimits, check_ocr_pages, check_pages, check_zip
+from rag.ingest.ocr import OCR_DPI, UNSURE_BELOW, image_pages, ocr_lines, page_image
 from rag.ingest.tables import RowSentence, TableRow, row_sentences
 
 NUMBERED_TITLE = re.compile(r"^([一二三四五六七八九十百]+、|[(（][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十百零\d]+[章节条部分])")
@@ -31,6 +33,8 @@ class Extracted:
     date: str = ""
     dropped: tuple[str, ...] = ()          # removed by extraction (running headers, page numbers)
     table_rows: tuple[TableRow, ...] = ()  # the row sentences among the lines, with their cells
+    ocr_pages: tuple[int, ...] = ()        # 1-based pages whose text was recognized from an image
+    unsure: tuple[str, ...] = ()           # recognized lines kept although recognition was unsure of them
 
 
 @dataclass(frozen=True)
@@ -140,16 +144,19 @@ def extract_pdf(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Extracted:
             raise DocumentError(path, "password-protected PDF: open it with its password and save or print "
                                 "it as a PDF without one, then add that file") from exc
         raise DocumentError(path, f"not a readable PDF ({exc.__class__.__name__})") from exc
+    dropped: list[str] = []
     with pdf:
         check_pages(path, len(pdf.pages), limits)
         pages = [_read_page(page) for page in pdf.pages]
+        # pages with images and no text layer are scans: recognized, the others read as text
+        scanned = [i for i, (_, lines, images, tables) in enumerate(pages) if images and not lines and not tables]
+        recognized = _recognize(path, pdf.pages, scanned, limits, dropped)
+    for i, lines in recognized.items():
+        pages[i] = (pages[i][0], *_recognized_tables(lines))
     if not any(lines or tables for _, lines, _, tables in pages):
-        if any(images for _, _, images, _ in pages):
-            raise DocumentError(path, "needs OCR: the PDF has images but no text layer (a scan); "
-                                "run it through OCR first")
-        raise DocumentError(path, "the PDF contains no text")
+        raise DocumentError(path, "no text recognized on its scanned pages" if scanned else "the PDF contains no text")
     furniture = _running_lines(pages)
-    blocks, dropped, tables = [], [], 0
+    blocks, tables = [], 0
     for height, lines, _, page_tables in pages:
         blocks.append(PAGE_BREAK)
         body = []
@@ -160,15 +167,71 @@ def extract_pdf(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Extracted:
                 dropped.append(text)
             else:
                 body.append(line)
-        # the text between tables joined into paragraphs; each table where it stands
-        for bbox, grid in sorted(page_tables, key=lambda t: t[0][1]) + [(None, None)]:
-            above = [l for l in body if bbox is None or l["bottom"] <= bbox[1] + 1]
-            body = body[len(above):]
-            blocks.extend((p, len(p) <= 30 and not p.endswith(SENTENCE_END)) for p in _join_lines(above))
-            if bbox is not None and (rows := row_sentences(grid)):
-                blocks.append(TableBlock(caption_before(blocks, tables, ""), tuple(rows)))
-                tables += 1
-    return assemble(blocks, dropped=tuple(dict.fromkeys(dropped)))
+        tables = _page_blocks(blocks, body, page_tables, tables)
+    unsure = tuple(l["text"] for lines in recognized.values() for l in lines if l["confidence"] < UNSURE_BELOW)
+    return assemble(blocks, dropped=tuple(dict.fromkeys(dropped)), ocr_pages=tuple(i + 1 for i in sorted(recognized)),
+                    unsure=unsure)
+
+
+def _page_blocks(blocks: list, body: list[dict], page_tables, tables: int) -> int:
+    """A page's text between its tables joined into paragraphs, each table where it stands,
+    appended to ``blocks``; returns the tables counted so far."""
+    for bbox, grid in sorted(page_tables, key=lambda t: t[0][1]) + [(None, None)]:
+        above = [l for l in body if bbox is None or l["bottom"] <= bbox[1] + 1]
+        body = body[len(above):]
+        blocks.extend((p, len(p) <= 30 and not p.endswith(SENTENCE_END)) for p in _join_lines(above))
+        if bbox is not None and (rows := row_sentences(grid)):
+            blocks.append(TableBlock(caption_before(blocks, tables, ""), tuple(rows)))
+            tables += 1
+    return tables
+
+
+def _recognize(path: Path, pages, scanned: list[int], limits: ReadLimits, dropped: list[str]) -> dict[int, list]:
+    """Page index -> its recognized text lines (in PDF points, as pdfplumber gives them), a
+    progress bar per page; a page that fails is named in ``dropped`` and the others go on."""
+    if not scanned:
+        return {}
+    check_ocr_pages(path, len(scanned), limits)
+    from tqdm import tqdm
+    recognized = {}
+    for i in tqdm(scanned, desc=f"OCR {path.name}", unit="页", file=sys.stderr, disable=None, leave=False):
+        try:
+            lines = ocr_lines(page_image(pages[i]), path, i + 1)
+        except DocumentError:
+            raise   # no OCR models: the whole file waits for them
+        except Exception as exc:   # a page the renderer or the models cannot take
+            dropped.append(f"第{i + 1}页：文字识别失败（{exc.__class__.__name__}）")
+            continue
+        recognized[i] = [_scaled(l, 72 / OCR_DPI) for l in lines]
+    return recognized
+
+
+def _scaled(line: dict, scale: float) -> dict:
+    """A recognized line (and its boxes) from pixels to PDF points."""
+    keys = ("x0", "x1", "top", "bottom")
+    return dict(line, **{k: line[k] * scale for k in keys},
+                boxes=[dict(b, **{k: b[k] * scale for k in keys}) for b in line["boxes"]])
+
+
+def _recognized_tables(lines: list[dict]):
+    """(text lines outside tables, True, tables) of a recognized page: its tables found from the
+    boxes' alignment, as on a digital page without rulings."""
+    tables = aligned_tables([line["boxes"] for line in lines])
+    return [l for l in lines if not inside(l, [bbox for bbox, _ in tables])], True, tables
+
+
+def extract_image(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Extracted:
+    """A scanned page saved as an image (.png, .jpg, .tif; a TIFF may hold several pages), recognized."""
+    images = image_pages(path)
+    check_ocr_pages(path, len(images), limits)
+    blocks, unsure, tables = [], [], 0
+    for number, image in enumerate(images, 1):
+        lines = ocr_lines(image, path, number if len(images) > 1 else None)
+        blocks.append(PAGE_BREAK)
+        body, _, page_tables = _recognized_tables(lines)
+        tables = _page_blocks(blocks, body, page_tables, tables)
+        unsure += [l["text"] for l in lines if l["confidence"] < UNSURE_BELOW]
+    return assemble(blocks, ocr_pages=tuple(range(1, len(images) + 1)), unsure=tuple(unsure))
 
 
 def _read_page(page):

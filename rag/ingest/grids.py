@@ -111,9 +111,15 @@ def unruled_tables(page) -> list[tuple[tuple[float, float, float, float], list[l
             lines[-1].append(word)
         else:
             lines.append([word])
+    return aligned_tables([sorted(line, key=lambda w: w["x0"]) for line in lines])
+
+
+def aligned_tables(lines: list[list[dict]]) -> list[tuple[tuple[float, float, float, float], list[list[str]]]]:
+    """Tables among text lines given as their words or boxes (dicts with text, x0, x1, top,
+    bottom; left to right), from a PDF's text layer or from OCR."""
     found, run = [], []
     for line in lines + [[]]:
-        pieces = _pieces(sorted(line, key=lambda w: w["x0"]))
+        pieces = _pieces(line)
         if len(pieces) >= 2:
             run.append(pieces)
             continue

@@ -26,6 +26,7 @@ class ReadLimits:
     max_text_mb: float = 32         # text taken from one file (UTF-8)
     max_pages: int = 5_000          # pages of a PDF
     max_rows: int = 20_000          # rows of one spreadsheet sheet or CSV file (a report's tables have tens)
+    max_ocr_pages: int = 100        # scanned pages recognized in one file (about 10 s a page on 2 cores)
 
     def __post_init__(self):
         for name, value in self.__dict__.items():
@@ -54,6 +55,12 @@ def check_text_size(path, n_bytes: int, limits: ReadLimits) -> None:
 def check_pages(path, pages: int, limits: ReadLimits) -> None:
     if pages > limits.max_pages:
         raise _over(path, f"{pages} pages", f"{limits.max_pages} pages", "--max-pages")
+
+
+def check_ocr_pages(path, pages: int, limits: ReadLimits) -> None:
+    if pages > limits.max_ocr_pages:
+        raise _over(path, f"{pages} scanned pages to recognize (about {pages * 10 // 60 + 1} minutes)",
+                    f"{limits.max_ocr_pages} pages", "--max-ocr-pages")
 
 
 def check_rows(path, where: str, rows: int, limits: ReadLimits, counted_to_limit: bool = False) -> None:

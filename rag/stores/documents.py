@@ -26,6 +26,7 @@ def document_row(doc: CleanDocument, origin_offset: int | None = None) -> dict:
         "removals": [[r.kind, r.start, r.end, r.text] for r in doc.removals],
         "table_rows": [[t.table, t.label, t.start, t.end, [[c.header, c.value, c.start, c.end] for c in t.cells]]
                        for t in d.table_rows],
+        "ocr_pages": list(d.ocr_pages), "unsure": list(d.unsure),
         "subject": {"places": list(doc.subject.places), "path": list(doc.subject.path), "body": doc.subject.body,
                     "years": list(doc.subject.years), "source": doc.subject.source},
     }
@@ -51,7 +52,8 @@ def document_from_row(row: dict, origin: np.ndarray | None = None) -> CleanDocum
                    tuple(row["heading_lines"]), tuple(row["page_starts"]), row["title"], row["date"],
                    tuple(row["dropped"]), table_rows=tuple(
                        TableRow(t, label, start, end, tuple(TableCell(*c) for c in cells))
-                       for t, label, start, end, cells in row.get("table_rows", ())))   # none before tables were read
+                       for t, label, start, end, cells in row.get("table_rows", ())),   # none before tables were read
+                   ocr_pages=tuple(row.get("ocr_pages", ())), unsure=tuple(row.get("unsure", ())))
     n = len(row["clean_text"])
     if origin is None:
         origin = origin_from_runs(row["origin_runs"], n)
