@@ -240,3 +240,36 @@ def test_delete_and_preview_a_report_on_the_documents_tab(page, site):
     assert "004_4876da0bb4d70e24.txt" not in state.searcher.store.documents
     assert "正在检索 4 份报告" in page.locator("#heading").inner_text()
     assert "004_4876da0bb4d70e24.txt" not in page.locator("#documents").inner_text()
+
+
+def test_a_figure_from_a_table_shows_its_table_row_and_column(browser, tmp_path):
+    """A spreadsheet among the reports: the answer leads with the cell, the card names the
+    table, row and column and marks the cell in the row (screenshot: table-cell.png)."""
+    import shutil
+
+    from rag.answer.retrieve import Searcher
+    from rag.embed.backends import HashingEmbedder
+    from rag.stores.local.folder import save_index
+    from rag.stores.local.index import build_index
+    from rag.stores.local.store import open_local
+    from rag.ui.server import create_server
+    from rag.ui.state import AppState
+    from test_tables import ROWS, _workbook
+
+    docs, root = tmp_path / "docs", tmp_path / "ix"
+    shutil.copytree(SEEDS, docs)
+    _workbook(docs / "2023年张掖市案件统计.xlsx", ROWS)
+    embedder = HashingEmbedder(256)
+    save_index(build_index([docs], embedder, cache_dir=root / "cache")[0], root)
+    with Running(create_server(AppState(Searcher(open_local(root, embedder), embedder), root))) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(url)
+        page.wait_for_selector("#question textarea")
+        ask(page, "张掖2023年刑事案件立案数是多少?", 1)
+        assert bubbles(page)[-1].startswith("1234件。")
+        card = page.locator(".citation").first
+        assert "表：2023年张掖市各类案件统计表，行：刑事案件，列：立案数·2023年" in card.inner_text()
+        assert card.locator("b.span").inner_text() == "1234件"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "table-cell.png"), full_page=True)
+        page.close()

@@ -53,7 +53,16 @@ def test_accuracy_on_the_labelled_set():
     ("青川县2024年化解了多少件矛盾纠纷?", "纠纷"),
     ("荣昌化解了多少件?", ""),                      # the count's thing is not named
     ("2021年乐山平安建设群众满意度在全省排第几?", ""),   # a rank, not a count
+    ("达州市2020年执行案件立案数是多少?", "立案数"),    # 立案/数是: the copula is not part of the word
+    ("达州组建的政法系统专家人才库有多少人?", ""),
+    ("张掖刑事案件立案数同比变化了多少?", ""),          # a magnitude of the verb: nothing counted
 ])
 def test_the_thing_a_count_asks_about(question, thing):
     from rag.text.normalize import normalize
     assert counted_thing(normalize(question)) == thing
+
+
+def test_the_words_of_a_question_for_a_post_are_the_holder():
+    """担任什么职务 asks for the post: only the name must be found (何政 四川省达州市委常委、政法委书记)."""
+    assert analyze("何政担任什么职务?").words == ("何政",)
+    assert analyze("达州市2020年执行案件立案数是多少?").words == ("达州市", "2020", "执行", "案件", "立案")

@@ -121,7 +121,8 @@ def _preview_link(doc: str, paragraph: int) -> str:
 def citation_html(store, c: Citation, script: str, span: tuple[int, int] | None = None, turn: int = 1) -> str:
     """Card n of answer ``turn``: the paragraph, the cited sentence emphasized, the question's
     words marked, and the paragraphs around it."""
-    head = " · ".join(text_html(x, script) for x in (c.place, printable(c.doc), c.title, c.section) if x)
+    section = "" if c.table else c.section   # a table row's card names its table instead
+    head = " · ".join(text_html(x, script) for x in (c.place, printable(c.doc), c.title, section) if x)
     page = (f" · 第{c.page}页" + (" · <span class='ocr'>识别文字</span>" if c.ocr else "")) if c.page else ""
     if c.table:   # a table row: which table, row and column, and the cell marked apart from the words
         page = f" · <span class='table-cell'>{text_html(c.table.label(), script)}</span>{page}"

@@ -90,6 +90,11 @@ VERB_ENDING = re.compile(r"(?:了|过|成|到|出|完|回)$|^(?:化解|办理|�
 COPULA_BEFORE_QUESTION = re.compile(r"(?:是|为)(?=\s)")
 
 
+# 担任什么职务 asks for a post: the answer names the post, not the words 担任 or 职务 (何政 四川省
+# 达州市委常委、政法委书记)
+POST_ASKED = re.compile(r"(?:担任|任|是)?(?:什么|何|哪些)(?:职务|职位|官职)|(?:职务|职位)是什么")
+
+
 def counted_thing(normalized_question: str) -> str:
     """The thing a count asks about, by its last word: 探头 in 多少个雪亮工程监控探头 and in
     监控探头多少个, 网格员 in 多少名网格员; "" when the question does not name one."""
@@ -176,7 +181,7 @@ def question_words(normalized_question: str) -> tuple[str, ...]:
     """The question's words (jieba precise mode), unique, without question and filler words.
     Words rather than the BM25 bigrams: a bigram straddling two words ("市建" in "张掖市建成")
     is absent from the answer and would wrongly lower coverage."""
-    words = jieba_words(COPULA_BEFORE_QUESTION.sub("", query_text(normalized_question)))
+    words = jieba_words(COPULA_BEFORE_QUESTION.sub("", query_text(POST_ASKED.sub(" ", normalized_question))))
     return tuple(dict.fromkeys(w for w in words if (len(w) > 1 or w.isdigit()) and w not in FILLER_WORDS))
 
 

@@ -100,10 +100,16 @@ def _bigrams(text: str) -> set[str]:
     return {w[i:i + 2] for w in han.split() for i in range(len(w) - 1)}
 
 
+# an author's byline, 何政 四川省达州市委常委、政法委书记: a statement of who holds which post, so
+# text that answers (担任什么职务), not a heading over the paragraphs below it
+BYLINE = re.compile(r"^[\u4e00-\u9fff]{2,4}\s+\S*(?:书记|主任|局长|院长|检察长|厅长|部长|市长|区长|县长|委员|常委|"
+                    r"書記|主任|局長|院長|檢察長|廳長|部長|市長|區長|縣長|委員)$")
+
+
 def is_heading(line: str) -> bool:
-    """Short title lines ("推进“治理+普法”融合", "一、编制任务书，构建…新格局")."""
+    """Short title lines ("推进“治理+普法”融合", "一、编制任务书，构建…新格局"); not a byline."""
     s = line.strip()
-    if not s or len(s) > 40 or re.search(r"[。！？；?!;:：]$", s):
+    if not s or len(s) > 40 or re.search(r"[。！？；?!;:：]$", s) or BYLINE.match(s):
         return False
     if re.match(r"^([一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十百]+[章节条部分])", s):
         return "。" not in s

@@ -38,9 +38,10 @@ def _without_data_tables(raw: bytes):
     if b"<table" not in raw.lower():
         return raw, []
     import lxml.html
+    from lxml import etree
     try:
         root = lxml.html.document_fromstring(_html_text(raw))
-    except (ValueError, lxml.etree.ParserError):
+    except (ValueError, etree.ParserError):
         return raw, []
     found = html_tables(root)
     for table, _, _ in found:
