@@ -85,3 +85,11 @@ def test_markdown_syntax_is_not_indexed(tmp_path):
 def test_all_formats_are_accepted_by_the_loader_and_the_upload_box():
     assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".xlsx",
                                        ".csv", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+
+
+def test_a_figure_broken_over_two_lines_is_joined_without_a_space(tmp_path):
+    require_cjk_font()
+    lead = "按照模式设立领导小组办公室统筹全市平安建设工作并且组建了"[:29]
+    para = lead + "10个专项工作组，明确N个具体责任单位，形成工作合力。"
+    doc = read_document(make_pdf(tmp_path / "报告.pdf", paragraphs_per_page=([para],), header=""))
+    assert lead + "10个专项工作组" in doc.text   # "1" ends one line and "0个" starts the next

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.ingest.documents import Document
+from rag.ingest.formats import BYLINE
 from rag.ingest.subject import Subject
 from rag.text.normalize import normalize
 
@@ -98,12 +99,6 @@ class CleanDocument:
 def _bigrams(text: str) -> set[str]:
     han = re.sub(r"[^\u3400-\u9fff]", " ", normalize(text))
     return {w[i:i + 2] for w in han.split() for i in range(len(w) - 1)}
-
-
-# an author's byline, 何政 四川省达州市委常委、政法委书记: a statement of who holds which post, so
-# text that answers (担任什么职务), not a heading over the paragraphs below it
-BYLINE = re.compile(r"^[\u4e00-\u9fff]{2,4}\s+\S*(?:书记|主任|局长|院长|检察长|厅长|部长|市长|区长|县长|委员|常委|"
-                    r"書記|主任|局長|院長|檢察長|廳長|部長|市長|區長|縣長|委員)$")
 
 
 def is_heading(line: str) -> bool:

@@ -173,13 +173,24 @@ def extract_pdf(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Extracted:
                     unsure=unsure)
 
 
+# an author's byline, 何政 四川省达州市委常委、政法委书记: a statement of who holds which post, so
+# text that answers (担任什么职务), not a heading over the paragraphs below it
+BYLINE = re.compile(r"^[\u4e00-\u9fff]{2,4}\s+\S*(?:书记|主任|局长|院长|检察长|厅长|部长|市长|区长|县长|委员|常委|"
+                    r"書記|局長|院長|檢察長|廳長|市長|區長|縣長|委員)$")
+
+
+def _heading_shape(paragraph: str) -> bool:
+    """A PDF or scanned paragraph that reads as a heading: short, no sentence end, no byline."""
+    return len(paragraph) <= 30 and not paragraph.endswith(SENTENCE_END) and not BYLINE.match(paragraph)
+
+
 def _page_blocks(blocks: list, body: list[dict], page_tables, tables: int) -> int:
     """A page's text between its tables joined into paragraphs, each table where it stands,
     appended to ``blocks``; returns the tables counted so far."""
     for bbox, grid in sorted(page_tables, key=lambda t: t[0][1]) + [(None, None)]:
         above = [l for l in body if bbox is None or l["bottom"] <= bbox[1] + 1]
         body = body[len(above):]
-        blocks.extend((p, len(p) <= 30 and not p.endswith(SENTENCE_END)) for p in _join_lines(above))
+        blocks.extend((p, _heading_shape(p)) for p in _join_lines(above))
         if bbox is not None and (rows := row_sentences(grid)):
             blocks.append(TableBlock(caption_before(blocks, tables, ""), tuple(rows)))
             tables += 1
@@ -269,7 +280,7 @@ def _running_lines(pages) -> set[str]:
 def _join_lines(lines) -> list[str]:
     """Wrapped lines back into paragraphs: a new one starts after a short line that ends a
     sentence, at an indented line, or after a wide vertical gap. Chinese lines are joined
-    without a space; Latin words across a break keep one."""
+    without a space, and so are the digits of a figure; Latin words across a break keep one."""
     if not lines:
         return []
     left = min(l["x0"] for l in lines)
@@ -287,8 +298,9 @@ def _join_lines(lines) -> list[str]:
         if starts_new and current:
             paragraphs.append(current)
             current = ""
-        if current and re.match(r"[A-Za-z0-9]", text[:1]) and re.search(r"[A-Za-z0-9]$", current):
-            current += " "
+        if current and (re.match(r"[A-Za-z]", text[:1]) and re.search(r"[A-Za-z0-9]$", current)
+                        or re.match(r"[0-9]", text[:1]) and re.search(r"[A-Za-z]$", current)):
+            current += " "   # Latin words keep their space; a figure broken over two lines (1|0个) does not
         current += text
         prev = line
     if current:
