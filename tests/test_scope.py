@@ -64,6 +64,19 @@ def test_an_unscoped_question_says_whose_figure_it_gives(hashing_index):
     assert answer.answered and "4821个" in answer.answer and "乐山市" in answer.notice
 
 
+def test_a_report_about_no_known_place_answers_with_a_warning(tmp_path):
+    from rag.embed.backends import HashingEmbedder
+    from rag.stores.local.index import build_index
+    (tmp_path / "工作总结.txt").write_text("今年以来，本单位新建社区警务室35个，覆盖全部城市社区。\n", encoding="utf-8")
+    import shutil
+    shutil.copy(ROOT / "seeds" / "001_bc630deb026c9c02.txt", tmp_path)   # 乐山's: corpus statistics to weigh words by
+    embedder = HashingEmbedder(256)
+    index, _ = build_index([tmp_path], embedder, cache_dir=tmp_path / "cache")
+    answer = ask(Searcher(index, embedder), "张掖本单位新建社区警务室多少个?")
+    assert answer.answered and "35个" in answer.answer
+    assert answer.notice == "答案出自未写明地方的报告，请核对是否为张掖市的数字。"
+
+
 @pytest.mark.model
 @pytest.mark.parametrize("name", ["wrong_place", "follow_ups"])
 def test_wrong_place_and_follow_up_sets(e5_searcher, name):
