@@ -46,7 +46,6 @@ def measure(work: str, bench_dir: str, size: int, sigma: float, seed: int, n_que
     from rag.embed.registry import get_embedder
     from rag.stores.base import IndexSettings
     from rag.stores.local.index import build_stages
-    from rag.stores.milvus.client import TOKENIZER
     from rag.stores.uri import parse_store, sync
 
     work = Path(work)
@@ -69,7 +68,7 @@ def measure(work: str, bench_dir: str, size: int, sigma: float, seed: int, n_que
     cache.save()
     t0 = time.perf_counter()
     spec = parse_store(f"milvus:{work / f'milvus-{size}.db'}", "")
-    store, report = sync(spec, docs, embedder, IndexSettings(tokenizer=TOKENIZER), cache_dir=work / f"cache-{size}")
+    store, report = sync(spec, docs, embedder, IndexSettings(), cache_dir=work / f"cache-{size}")
     figures["milvus_insert_s"] = round(time.perf_counter() - t0, 1)
     figures["milvus_dense_index"] = store.plan.kind
     figures["engine"] = f"milvus-lite {version('milvus-lite')}, pymilvus {version('pymilvus')}"

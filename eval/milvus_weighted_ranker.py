@@ -25,9 +25,11 @@ def main() -> int:
     from rag.embed.registry import get_embedder
     from rag.errors import IndexMissingError
     from rag.ingest.documents import load_documents
-    from rag.stores.milvus.client import TOKENIZER, pymilvus_module
+    from rag.stores.milvus.client import bm25_terms, pymilvus_module
     from rag.stores.base import IndexSettings
     from rag.stores.uri import open_store, parse_store, sync
+    from rag.text.normalize import normalize
+    from rag.text.tokens import get_tokenizer, query_text
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--store", default="milvus:/tmp/ranker/seeds.db")
@@ -38,13 +40,15 @@ def main() -> int:
     try:
         store = open_store(spec, embedder)
     except IndexMissingError:
-        store, _ = sync(spec, load_documents([ROOT / "seeds"]).documents, embedder, IndexSettings(tokenizer=TOKENIZER))
+        store, _ = sync(spec, load_documents([ROOT / "seeds"]).documents, embedder, IndexSettings())
     vector = embedder.embed_queries([QUESTION])[0].tolist()
+    # what the store sends Milvus's BM25: the question's tokens, as its chunks' (client.bm25_terms)
+    terms = " ".join(bm25_terms(get_tokenizer(store.settings.tokenizer)(query_text(normalize(QUESTION)))))
     client, name = store.client, spec.collection
     dense = dict(data=[vector], anns_field="dense", param={"metric_type": "COSINE", "params": {}}, limit=5)
-    sparse = dict(data=[QUESTION], anns_field="sparse", param={"metric_type": "BM25"}, limit=5)
+    sparse = dict(data=[terms], anns_field="sparse", param={"metric_type": "BM25"}, limit=5)
     print(f"milvus-lite {version('milvus-lite')}, pymilvus {version('pymilvus')}; question {QUESTION}")
-    bm25 = client.search(name, data=[QUESTION], anns_field="sparse", search_params={"metric_type": "BM25"}, limit=5)[0]
+    bm25 = client.search(name, data=[terms], anns_field="sparse", search_params={"metric_type": "BM25"}, limit=5)[0]
     print("BM25 (magnitude)   ", [round(abs(h["distance"]), 3) for h in bm25])
     print("2/π·arctan(BM25)   ", [round(2 / math.pi * math.atan(abs(h["distance"])), 4) for h in bm25])
     print("1 − 2/π·arctan(BM25)", [round(1 - 2 / math.pi * math.atan(abs(h["distance"])), 4) for h in bm25])
