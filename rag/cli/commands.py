@@ -10,6 +10,7 @@ from rag import paths
 from rag.embed.base import DEFAULT_EMBEDDER
 from rag.errors import NothingToIndexError, printable
 from rag.ingest.chunking import ChunkSettings
+from rag.ingest.formats import OCR_FAILED
 from rag.ingest.limits import DEFAULT_LIMITS, ReadLimits
 from rag.stores.base import FusionSettings, IndexSettings
 from rag.text.tokens import DEFAULT_TOKENIZER
@@ -66,6 +67,9 @@ def cmd_index(args) -> int:
         sources = [*sources, str(uploads)]
         print(f"note: keeping the reports uploaded on the page ({uploads})", file=sys.stderr)
     loaded = load_documents(sources, _limits(args))
+    for doc in loaded.documents:   # indexed without the scanned pages that could not be recognized
+        for note in (d for d in doc.dropped if OCR_FAILED in d):
+            print(f"warning: {printable(doc.name)}: {note}; the other pages are indexed", file=sys.stderr)
     try:
         store, report = sync(spec, loaded.documents, embedder, _settings(args), rebuild=args.rebuild,
                              progress=True, failures=loaded.failures, wait_s=args.wait)

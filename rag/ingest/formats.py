@@ -45,6 +45,7 @@ class TableBlock:
 
 
 PAGE_BREAK = object()   # in a block list: a PDF page starts here
+OCR_FAILED = "文字识别失败"   # in Extracted.dropped, after the page: a scanned page that could not be recognized
 
 
 def assemble(blocks, **fields) -> Extracted:
@@ -212,7 +213,7 @@ def _recognize(path: Path, pages, scanned: list[int], limits: ReadLimits, droppe
         except DocumentError:
             raise   # no OCR models: the whole file waits for them
         except Exception as exc:   # a page the renderer or the models cannot take
-            dropped.append(f"第{i + 1}页：文字识别失败（{exc.__class__.__name__}）")
+            dropped.append(f"第{i + 1}页：{OCR_FAILED}（{exc.__class__.__name__}）")
             continue
         recognized[i] = [_scaled(l, 72 / OCR_DPI) for l in lines]
     return recognized
