@@ -104,7 +104,7 @@ def test_documents_are_listed_read_uploaded_and_deleted(api):
         whole, ensure_ascii=False)
     assert call(url, "/api/documents/nope.txt")[0] == 404
 
-    body, kind = multipart({"青川县报告.txt": "青川县2024年化解矛盾纠纷2376件。".encode(), "notes.xlsx": b"PK"})
+    body, kind = multipart({"青川县报告.txt": "青川县2024年化解矛盾纠纷2376件。".encode(), "notes.pptx": b"PK"})
     status, out = call(url, "/api/documents", raw=body, content_type=kind)
     assert status == 200 and [r["ok"] for r in out["results"]] == [False, True]
     assert "不支持的文件类型" in out["results"][0]["message"] and "已索引" in out["summary"]

@@ -166,14 +166,16 @@ def test_uploads_are_checked_one_by_one_and_keep_the_index(tmp_path, e5_small):
     (incoming / "新报告 2024.txt").write_text("青岛市建成社区警务室88个。", encoding="utf-8")
     (incoming / "scan.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     (incoming / "huge.txt").write_text("很长的报告。" * 1000, encoding="utf-8")
-    (incoming / "notes.xlsx").write_bytes(b"PK")
+    (incoming / "notes.pptx").write_bytes(b"PK")
+    (incoming / "统计.xlsx").write_bytes(b"PK")   # a spreadsheet, damaged
     (incoming / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
     log, rows = upload_files(state, sorted(incoming.iterdir()))
     lines = log.splitlines()
     assert any(l.startswith("✓ 新报告 2024.txt") for l in lines)
     assert any("scan.txt" in l and l.startswith("✗") for l in lines)
     assert any("huge.txt" in l and "上传上限" in l for l in lines)
-    assert any("notes.xlsx" in l and "不支持的文件类型" in l for l in lines)
+    assert any("notes.pptx" in l and "不支持的文件类型" in l for l in lines)
+    assert any("统计.xlsx" in l and "not a readable Excel" in l for l in lines)
     assert any("broken.docx" in l and "not a readable Word" in l for l in lines)
     assert len(rows) == 6 and len(load_index(tmp_path / "ix").documents) == 6  # 5 seeds kept + 1 new
     assert (tmp_path / "ix" / "uploads" / "新报告 2024.txt").exists()
