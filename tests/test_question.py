@@ -62,6 +62,12 @@ def test_the_thing_a_count_asks_about(question, thing):
     assert counted_thing(normalize(question)) == thing
 
 
+def test_an_origin_asked_needs_a_sentence_that_states_one():
+    where_from = analyze("何政是哪里人?")
+    assert not holds_answer(where_from, "何政 四川省达州市委常委、政法委书记")   # a post in a place
+    assert holds_answer(where_from, "刘德一,原名刘德益,四川省资阳县人(今资阳市雁江区),已故著名演员")
+
+
 def test_the_words_of_a_question_for_a_post_are_the_holder():
     """担任什么职务 asks for the post: only the name must be found (何政 四川省达州市委常委、政法委书记)."""
     assert analyze("何政担任什么职务?").words == ("何政",)

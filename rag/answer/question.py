@@ -64,10 +64,19 @@ COUNTERS = "件|起|名|所|座|条|项|家|次|户|场|辆|台|套|篇|处|间|
 ASKED_MEASURE = re.compile(rf"(?:多少|几)(?:余|多)?({COUNTERS})")
 
 
+# Where someone is from is stated as such (湖南长沙人, 生于, 籍贯); a byline naming a post in a
+# place (何政 四川省达州市委常委) does not say it.
+ORIGIN_ASKED = re.compile(r"哪里人|哪儿人|何地人|何处人|籍贯|出生地|老家在")
+ORIGIN_STATED = re.compile(r"籍贯|原籍|祖籍|出生|生于|人[,，。、;；()（）]|人$|人士")
+
+
 def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool:
-    """Whether a sentence can answer the question's kind (a count needs a number with its unit)."""
+    """Whether a sentence can answer the question's kind (a count needs a number with its unit,
+    an origin asked for a sentence that states one)."""
     kind = analysis.answer_type
     question = normalize(analysis.question)
+    if ORIGIN_ASKED.search(question) and not ORIGIN_STATED.search(normalized_sentence):
+        return False
     if kind == "date" and not CALENDAR_ASKED.search(question):
         return True
     form = ANSWER_FORMS.get(kind)
