@@ -38,7 +38,7 @@ class TableCite:
 def row_at(doc: CleanDocument, original_offset: int) -> TableRow | None:
     """The table row whose sentence holds an offset of the original text, if any."""
     rows = doc.document.table_rows
-    i = bisect.bisect_right([r.start for r in rows], original_offset) - 1
+    i = bisect.bisect_right(rows, original_offset, key=lambda r: r.start) - 1
     return rows[i] if i >= 0 and original_offset < rows[i].end else None
 
 

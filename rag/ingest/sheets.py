@@ -22,25 +22,26 @@ def extract_xlsx(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Extracted:
     openpyxl = require("openpyxl", "openpyxl")
     check_zip(path, limits, "Excel .xlsx")
     try:
-        # rows counted first, streaming and stopping past the limit (a declared size may lie), so
-        # a sheet too large is refused before the whole workbook is loaded
-        sizes = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        for sheet in sizes.worksheets:
-            rows = sum(1 for _ in itertools.islice(sheet.iter_rows(values_only=True), limits.max_rows + 1))
-            check_rows(path, f"sheet '{sheet.title}': ", rows, limits, counted_to_limit=True)
-        sizes.close()
+        # a streaming pass first, stopping past the row limit (a declared size may lie): a sheet
+        # too large is refused before the workbook is loaded, and formula cells are found
+        formulas = {}
+        streamed = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        for sheet in streamed.worksheets:
+            rows = list(itertools.islice(sheet.iter_rows(), limits.max_rows + 1))
+            check_rows(path, f"sheet '{sheet.title}': ", len(rows), limits, counted_to_limit=True)
+            formulas[sheet.title] = [(c.row, c.column) for row in rows for c in row if c.data_type == "f"]
+        streamed.close()
         values = openpyxl.load_workbook(path, data_only=True)
-        formulas = openpyxl.load_workbook(path, data_only=False)
     except DocumentError:
         raise
     except Exception as exc:   # openpyxl raises zip, XML, key and value errors for damaged files
         raise DocumentError(path, f"not a readable Excel .xlsx file ({exc.__class__.__name__}); "
                             "re-save it from Excel or WPS as .xlsx") from exc
     blocks = []
-    for sheet, formula_sheet in zip(values.worksheets, formulas.worksheets):
+    for sheet in values.worksheets:
         grid = [[_value(c) for c in row] for row in sheet.iter_rows()]
-        unsaved = [c.coordinate for row in formula_sheet.iter_rows() for c in row
-                   if c.data_type == "f" and sheet[c.coordinate].value is None]
+        unsaved = [sheet.cell(r, c).coordinate for r, c in formulas.get(sheet.title, ())
+                   if sheet.cell(r, c).value is None]
         if unsaved:
             raise DocumentError(path, f"sheet '{sheet.title}': {len(unsaved)} formula cells have no saved value "
                                 f"(e.g. {unsaved[0]}); open the file in Excel or WPS and save it, so the "
