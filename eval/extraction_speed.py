@@ -1,4 +1,5 @@
-"""Extraction time per MB for each format, and the PDF extractor choice (pdfplumber vs pypdf).
+"""Extraction time per MB for each format, what looking for tables costs a PDF, and the PDF
+extractor choice (pdfplumber vs pypdf).
 
     python3 eval/extraction_speed.py [--paragraphs 600]
 
@@ -74,6 +75,22 @@ def pdf_fidelity(path: Path, pages, header: str = "达州市政法工作报告�
     return out
 
 
+def table_finding_cost(pdf: Path, rounds: int = 2) -> None:
+    """The PDF read with and without looking for tables on every page, alternating."""
+    import rag.ingest.formats as formats
+    finder = formats.pdf_tables
+    for _ in range(rounds):
+        seconds = {}
+        for label, find in (("without", lambda page: []), ("with", finder)):
+            formats.pdf_tables = find
+            t0 = time.perf_counter()
+            read_document(pdf)
+            seconds[label] = time.perf_counter() - t0
+        formats.pdf_tables = finder
+        print(f"PDF tables: read without looking for them {seconds['without']:.2f} s, with {seconds['with']:.2f} s "
+              f"({seconds['with'] / seconds['without']:.2f}x)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--paragraphs", type=int, default=600)
@@ -90,6 +107,7 @@ def main() -> int:
             text_mb = len(doc.text.encode("utf-8")) / 1e6
             print(f"{fmt:<6} {file_mb:8.2f} {text_mb:8.2f} {seconds:8.2f} {seconds / file_mb:14.2f} "
                   f"{seconds / text_mb:14.2f}")
+        table_finding_cost(files["pdf"])
         sample = pages[:10]
         small = make_pdf(Path(tmp) / "sample.pdf", sample, chars_per_line=30)
         for lib, (seconds, ratio) in pdf_fidelity(small, sample).items():
