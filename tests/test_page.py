@@ -138,6 +138,8 @@ def test_chinese_labels_heading_examples_and_the_mode_recorded(page):
     assert "正在检索 5 份报告" in page.locator("#heading").inner_text()
     page.locator("#settings").click()
     for label in ("混合", "关键词", "语义", "段落数", "显示字体"):
+        # the accordion renders its contents after the click: wait for each label before counting
+        page.get_by_text(label, exact=True).first.wait_for(state="attached", timeout=10000)
         assert page.get_by_text(label, exact=True).count() >= 1, label
     example = page.locator("#examples button, #examples td").first
     asked = example.inner_text().strip()
