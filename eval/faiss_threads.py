@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> int:
     from rag.bench.common import in_fresh_process
-    from rag.bench.search import ask_worker, build_worker, setup_work
+    from rag.bench.search import setup_work
+    from rag.bench.workers import ask_worker, build_worker
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=10_000)

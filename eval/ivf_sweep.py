@@ -21,10 +21,10 @@ sys.path.insert(0, str(ROOT))
 def main() -> int:
     import numpy as np
 
-    from rag.bench.search import build_worker, exact_neighbours, recall_at_10, setup_work
+    from rag.bench.search import setup_work
+    from rag.bench.workers import build_worker, exact_neighbours, recall_at_10
     from rag.embed.registry import get_embedder
     from rag.stores.local.ann import VectorSearch
-    from rag.stores.local.folder import load_index
     from rag.stores.plan import VectorPlan
 
     parser = argparse.ArgumentParser()
@@ -40,16 +40,18 @@ def main() -> int:
         built = build_worker(str(work), args.size, seed, noise["sigma"], None)
         print(f"{built['chunks']} chunks, {built['vector_index']}", file=sys.stderr)
         embedder = get_embedder("e5-small")
-        index = load_index(work / f"index-{args.size}", embedder=embedder)
+        from rag.stores.local.commit import merge_local, open_local
+        store = open_local(work / f"index-{args.size}", embedder)
+        index = (merge_local(store, embedder, everything=True) or store).index.segments[0]   # one IVF to sweep
         questions = [q["question"] for q in json.loads((work / "questions.json").read_text(encoding="utf-8"))]
         qvecs = np.ascontiguousarray(embedder.embed_queries(questions), dtype=np.float32)
-        _, truth = exact_neighbours(index.vectors, index.dim, qvecs)
+        dim = index.vectors.shape[1]
+        _, truth = exact_neighbours(index.vectors, dim, qvecs)
         lists = index.dense.plan.lists
         for setting in args.settings.split(","):
             probe, rescore = (int(x) for x in setting.split(":"))
-            search = VectorSearch(VectorPlan("ivf-sq8", lists, probe, rescore), index.vectors, index.dim,
-                                  index.dense.ivf)
-            recall, times = recall_at_10(search, qvecs, truth, pool=50)   # the pool a hybrid ask asks for
+            search = VectorSearch(VectorPlan("ivf-sq8", lists, probe, rescore), index.vectors, dim, index.dense.ivf)
+            recall, times = recall_at_10(search.search, qvecs, truth, pool=50)   # the pool a hybrid ask asks for
             print(f"{built['chunks']} chunks, {lists} lists, probe {probe}, re-score {rescore}: recall@10 "
                   f"{recall:.4f}, dense search p50 {np.percentile(times, 50):.2f} ms "
                   f"p95 {np.percentile(times, 95):.2f} ms", flush=True)

@@ -45,7 +45,8 @@ def measure(work: str, bench_dir: str, size: int, sigma: float, seed: int, n_que
     from rag.embed.cache import EmbeddingCache
     from rag.embed.registry import get_embedder
     from rag.stores.base import IndexSettings
-    from rag.stores.local.index import build_stages
+    from rag.stores.local.index import assemble
+    from rag.stores.local.segment import build_segment
     from rag.stores.uri import parse_store, sync
 
     work = Path(work)
@@ -55,16 +56,18 @@ def measure(work: str, bench_dir: str, size: int, sigma: float, seed: int, n_que
     per_source = np.load(work / "chunks_per_source.npy")
     source_vectors = np.split(np.load(work / "source_vectors.npy"), np.cumsum(per_source)[:-1])
     questions = json.loads((work / "questions.json").read_text(encoding="utf-8"))[:n_questions]
-    docs, origin, is_copy = make_corpus(sources, per_source, size, seed)
+    docs, _, _ = make_corpus(sources, per_source, size, seed)
+    rows, rng = {d.name: i for i, d in enumerate(sources)}, np.random.default_rng(seed + 1)
 
     def synthesized(prepared):
-        return synthesize_vectors(source_vectors, origin, is_copy, prepared, sigma, seed), 0
+        return synthesize_vectors(source_vectors, rows, prepared, sigma, rng), 0
 
-    index, prepared, _, _ = build_stages(docs, IndexSettings(), embedder.name, embedder.dim, synthesized)
+    segment, prepared, _, _ = build_segment(docs, IndexSettings(), synthesized)
+    index = assemble(IndexSettings(), embedder.name, embedder.dim, [segment], [()])
     figures = {"chunks": len(prepared.chunks), "local": timed(Searcher(index, embedder), questions)}
     cache = EmbeddingCache(work / f"cache-{size}", embedder.name, embedder.dim)
     for i, chunk in enumerate(prepared.chunks):
-        cache.vectors[EmbeddingCache.key(embedder.name, chunk.search_text)] = np.asarray(index.vectors[i])
+        cache.vectors[EmbeddingCache.key(embedder.name, chunk.search_text)] = np.asarray(segment.vectors[i])
     cache.save()
     t0 = time.perf_counter()
     spec = parse_store(f"milvus:{work / f'milvus-{size}.db'}", "")

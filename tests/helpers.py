@@ -43,3 +43,14 @@ class Running:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(15)
+
+
+def index_debris(root) -> list[str]:
+    """What a writer left in an index folder that its live commit does not name: segment
+    folders, other commit files, temporary files."""
+    import json
+    root = Path(root)
+    live = (root / "CURRENT").read_text(encoding="utf-8").strip() if (root / "CURRENT").is_file() else ""
+    named = {s["name"] for s in json.loads((root / live).read_text(encoding="utf-8"))["segments"]} if live else set()
+    return ([p.name for p in root.glob("seg-*") if p.name not in named]
+            + [p.name for p in root.glob("commit-*") if p.name != live] + [str(p) for p in root.rglob("*.tmp*")])

@@ -29,7 +29,7 @@ def index_dir(tmp_path_factory):
 def _state(root, **options):
     from rag.answer.retrieve import Searcher
     from rag.embed.backends import HashingEmbedder
-    from rag.stores.local.store import open_local
+    from rag.stores.local.commit import open_local
     from rag.ui.state import AppState
     embedder = HashingEmbedder(256)
     return AppState(Searcher(open_local(root, embedder), embedder), root, **options)
@@ -137,7 +137,7 @@ def test_feedback_is_appended_and_checked(api):
     status, out = call(url, "/api/feedback", {"question": "荣昌区建成视频监控多少个?", "answer": "16535个[1]",
                                               "verdict": "down", "citations": [["004_4876da0bb4d70e24.txt", 12]],
                                               "correction": "16535个"})
-    assert status == 200 and out["recorded"] and out["index_version"].startswith("build-")
+    assert status == 200 and out["recorded"] and out["index_version"].startswith("commit-")
     assert call(url, "/api/feedback", {"question": "q", "answer": "a", "verdict": "meh"})[0] == 422
     feedback, bad = read_feedback(state.index_dir)
     assert bad == 0 and feedback[-1].correction == "16535个" and feedback[-1].citations[0][1] == 12

@@ -52,7 +52,8 @@ def test_corpus_reaches_the_size_and_copies_chunk_like_their_sources(seed_docume
     counts = corpus.chunk_counts()
     assert all(counts[d.name] == per_source[o] for d, o in zip(docs, origin))
     vectors = [np.eye(per_source[i], 8, dtype=np.float32) for i in range(len(sources))]
-    synth = synthesize_vectors(vectors, origin, is_copy, corpus, sigma=0.01, seed=3)
+    synth = synthesize_vectors(vectors, {d.name: i for i, d in enumerate(sources)}, corpus, 0.01,
+                               np.random.default_rng(3))
     assert np.allclose(np.linalg.norm(synth, axis=1), 1, atol=1e-5)
     copy_chunk = np.repeat(is_copy, [counts[d.name] for d in docs])
     expected = np.concatenate([vectors[o] for o in origin])
@@ -65,23 +66,29 @@ def test_corpus_reaches_the_size_and_copies_chunk_like_their_sources(seed_docume
 def test_bench_search_end_to_end_with_the_real_embedder_and_peer(tmp_path, e5_small, capsys):
     """Both sizes cross the flat/IVF threshold (lowered here) and both sides answer."""
     import rag.bench.peer as peer
+    import rag.bench.peer_bm25s as peer_bm25s
     from rag.cli import main
-    if not peer.available():
+    if not (peer.available() and peer_bm25s.available()):
         pytest.skip(peer.INSTALL_HINT)
     code = main(["bench", "search", "--sizes", "1000,4000", "--flat-below", "3000", "--sources", "60",
                  "--questions", "12", "--peer-questions", "6", "--out", str(tmp_path), "--json"])
     assert code == 0
     result = json.loads((tmp_path / "bench-search.json").read_text())
     assert json.loads(capsys.readouterr().out) == result
-    assert set(result["sizes"]) == set(result["peer"]) == {"1000", "4000"}
+    assert set(result["peers"]) == {"langchain", "bm25s_hnsw"}
+    assert set(result["sizes"]) == set(result["peers"]["langchain"]) == set(result["peers"]["bm25s_hnsw"]) == \
+        {"1000", "4000"}
     for size, ours in result["sizes"].items():
         assert ours["chunks"] >= int(size) and ours["ask_ms_p50"] > 0 and ours["rss_mb"] > 0
         assert {"normalize", "tokenize", "bm25", "embed_query", "dense", "fusion", "answer"} <= set(ours["stage_ms_p50"])
         assert 0.5 <= ours["hit@5"] <= ours["hit@5_any_copy"] and 0.9 <= ours["recall@10"] <= 1
-        assert ours["vector_index"]["kind"] == ("flat" if size == "1000" else "ivf-sq8")
-        theirs = result["peer"][size]
-        # the ratio is rounded to one decimal
-        assert theirs["ratio"] == pytest.approx(theirs["ask_ms_p50"] / ours["ask_ms_p50"], abs=0.05 + 1e-9)
+        assert [v["kind"] for v in ours["vector_index"]] == ["flat" if size == "1000" else "ivf-sq8"]
+        assert ours["segments"] == ours["optimized"]["segments"] == 1 and ours["build_rss_mb"] > 0
+        assert 0 < ours["add_s"] and 0 < ours["delete_s"] and 30 <= ours["added_chunks"] <= 120
+        for theirs in (result["peers"]["langchain"][size], result["peers"]["bm25s_hnsw"][size]):
+            # the ratio is rounded to two decimals
+            assert theirs["ratio"] == pytest.approx(theirs["ask_ms_p50"] / ours["ask_ms_p50"], abs=0.005 + 1e-9)
+        assert 0.9 <= result["peers"]["bm25s_hnsw"][size]["recall@10"] <= 1
     assert (tmp_path / "bench-search.png").read_bytes()[:4] == b"\x89PNG"
 
 

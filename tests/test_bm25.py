@@ -11,12 +11,13 @@ from rag.text.tokens import bigram_tokens
 
 def test_hand_worked_two_documents():
     docs = [["a", "b"], ["b", "b", "c", "d"], ["e"]]
-    index = build_bm25(docs, BM25Params(k1=1.5, b=0.75, epsilon=0.25))
+    params = BM25Params(k1=1.5, b=0.75, epsilon=0.25)
+    index = build_bm25(docs)
     # idf(a) = ln((3 - 1 + .5) / (1 + .5)); doc 0 has length 2, avgdl = 7/3
     idf_a = math.log(2.5 / 1.5)
     expected = idf_a * 1 * 2.5 / (1 + 1.5 * (1 - 0.75 + 0.75 * 2 / (7 / 3)))
-    assert np.isclose(score(index, ["a"])[0], expected, rtol=1e-6)
-    assert score(index, ["zzz"]).tolist() == [0, 0, 0]
+    assert np.isclose(score(index, ["a"], params=params)[0], expected, rtol=1e-6)
+    assert score(index, ["zzz"], params=params).tolist() == [0, 0, 0]
 
 
 def test_matches_rank_bm25_on_seed_chunks(hashing_index):
@@ -41,12 +42,12 @@ def test_top_k_orders_best_first_with_stable_ties():
 
 def test_vectorized_build_equals_the_generic_one(hashing_index):
     from rag.stores.base import IndexSettings
-    from rag.stores.local.index import build_lexical
+    from rag.stores.local.segment import build_lexical
     index, _ = hashing_index
     chunks = list(index.chunks)
     generic = build_bm25([bigram_tokens(normalize(c.search_text)) for c in chunks])
     vectorized = build_lexical(chunks, IndexSettings(), batch=37)   # many batches, uneven last one
-    for name in ("terms", "indptr", "doc_ids", "weights"):
+    for name in ("terms", "indptr", "doc_ids", "tfs", "lengths"):
         assert np.array_equal(getattr(generic, name), getattr(vectorized, name)), name
 
 
@@ -57,7 +58,7 @@ def test_matches_rank_bm25_on_thousands_of_bench_chunks():
     from rag.ingest.prepare import prepare
     from rag.ingest.squad import load_squad
     from rag.stores.base import IndexSettings
-    from rag.stores.local.index import build_lexical
+    from rag.stores.local.segment import build_lexical
 
     from helpers import BENCH
     if not (BENCH / "cmrc2018_dev.json").is_file():
@@ -74,3 +75,34 @@ def test_matches_rank_bm25_on_thousands_of_bench_chunks():
         top = top_k(got, 10)
         assert set(top) == set(np.argsort(-expected, kind="stable")[:10]) or \
             np.allclose(np.sort(expected)[::-1][:10], expected[top], rtol=1e-5)
+
+
+def test_statistics_summed_over_segments_equal_one_corpus(hashing_index):
+    """Segments scored with summed statistics, less a tombstoned part, give rank-bm25's scores
+    over the live chunks (the oracle), segment by segment."""
+    from rag.stores.local.bm25 import CorpusStats, length_norm, query_terms, score_terms
+    index, _ = hashing_index
+    corpus = [bigram_tokens(normalize(c.search_text)) for c in index.chunks]
+    first, second, dropped = corpus[:50], corpus[50:], corpus[10:20]
+    live = first[:10] + first[20:] + second
+    parts = [build_bm25(first), build_bm25(second)]
+    gone = build_bm25(dropped)
+    stats = CorpusStats.summed([(p.terms, p.doc_freq(), p.n_docs, int(p.lengths.sum()), 1) for p in parts]
+                               + [(gone.terms, gone.doc_freq(), gone.n_docs, int(gone.lengths.sum()), -1)])
+    incremental = CorpusStats.summed([(parts[0].terms, parts[0].doc_freq(), parts[0].n_docs,
+                                       int(parts[0].lengths.sum()), 1)])
+    incremental = incremental.changed(parts[1].terms, parts[1].doc_freq(), parts[1].n_docs,
+                                      int(parts[1].lengths.sum()), 1)
+    incremental = incremental.changed(gone.terms, gone.doc_freq(), gone.n_docs, int(gone.lengths.sum()), -1)
+    for a, b in ((stats.terms, incremental.terms), (stats.df, incremental.df)):
+        assert np.array_equal(a, b)
+    assert (stats.n_docs, stats.total_length, stats.mean_idf) == \
+        (incremental.n_docs, incremental.total_length, incremental.mean_idf)
+    reference = BM25Okapi(live)
+    params = BM25Params()
+    for question in ["雪亮工程监控探头", "张掖市综治中心981个", "社区矫正 再犯罪率 0.07%", "的"]:
+        keys, counts = query_terms(bigram_tokens(normalize(question)))
+        weights = stats.idf(keys, params.epsilon) * counts
+        got = [score_terms(p, keys, weights, params, length_norm(p.lengths, stats, params)) for p in parts]
+        got = np.concatenate([got[0][:10], got[0][20:], got[1]])
+        assert np.allclose(got, reference.get_scores(bigram_tokens(normalize(question))), rtol=1e-5, atol=1e-5)

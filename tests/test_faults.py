@@ -17,9 +17,9 @@ from rag.answer.extract import ask
 from rag.answer.retrieve import Searcher
 from rag.cli import main
 from rag.embed.backends import HashingEmbedder
-from rag.stores.local.folder import current_build, load_index
+from rag.stores.local.folder import load_index
 
-from helpers import LAUNCH_ARGS, ROOT, SEEDS
+from helpers import LAUNCH_ARGS, ROOT, SEEDS, index_debris
 
 pytestmark = pytest.mark.faults
 
@@ -99,8 +99,7 @@ def _answers_seed_question(root) -> bool:
 
 
 def _debris(root) -> list[str]:
-    live = current_build(root)
-    return [p.name for p in root.glob("build-*") if p.name != live] + [str(p) for p in root.rglob("*.tmp*")]
+    return index_debris(root)
 
 
 def test_enospc_and_eio_at_every_write_of_a_build(tmp_path, monkeypatch, capsys):
@@ -141,7 +140,9 @@ def test_enospc_and_eio_at_every_write_of_a_build(tmp_path, monkeypatch, capsys)
             assert "绿洲市报告.txt" in _committed(root), where
             outcomes[where] = code
             shutil.rmtree(root)
-    assert sum(code == 2 for code in outcomes.values()) >= writes   # most faults land in the build itself
+    # faults in the build are refused; those after its commit (tidying, the merge that follows) leave it standing
+    refused = sum(code == 2 for code in outcomes.values())
+    assert len(outcomes) // 4 <= refused < len(outcomes) - 10, (refused, len(outcomes))
     print(f"\nfault injection: {len(outcomes)} faults at {writes} write points, "
           f"{sum(c == 2 for c in outcomes.values())} refused with exit 2, the rest after the commit")
 
@@ -177,7 +178,7 @@ import sys
 from pathlib import Path
 from rag.answer.retrieve import Searcher
 from rag.embed.backends import HashingEmbedder
-from rag.stores.local.store import open_local
+from rag.stores.local.commit import open_local
 from rag.ui.app import upload_files
 from rag.ui.state import AppState
 root = Path(sys.argv[1])

@@ -7,7 +7,7 @@ from rag.embed.backends import HashingEmbedder
 from rag.errors import IndexError_, IndexMismatchError
 from rag.ingest.chunking import ChunkSettings
 from rag.stores.base import IndexSettings
-from rag.stores.local.folder import load_index, read_manifest, save_index
+from rag.stores.local.folder import committed_documents, load_index, read_manifest, save_index
 from rag.stores.local.index import build_index
 
 from helpers import SEEDS
@@ -18,10 +18,12 @@ def test_round_trip(tmp_path, hashing_index):
     save_index(index, tmp_path)
     loaded = load_index(tmp_path, embedder=embedder, settings=IndexSettings())
     assert list(loaded.chunks) == list(index.chunks)
-    assert np.array_equal(loaded.vectors[0:len(loaded.vectors)], index.vectors)
-    for name in ("terms", "indptr", "doc_ids", "weights"):
-        stored, built = getattr(loaded.bm25, name), getattr(index.bm25, name)
+    (stored_segment,), (built_segment,) = loaded.segments, index.segments
+    assert np.array_equal(stored_segment.vectors[0:len(stored_segment)], built_segment.vectors)
+    for name in ("terms", "indptr", "doc_ids", "tfs", "lengths"):
+        stored, built = getattr(stored_segment.postings, name), getattr(built_segment.postings, name)
         assert np.array_equal(stored[0:len(stored)], built)
+    assert np.array_equal(loaded.stats.df, index.stats.df) and loaded.stats.mean_idf == index.stats.mean_idf
     for name, doc in index.documents.items():
         assert loaded.documents[name].text == doc.text
         assert np.array_equal(loaded.documents[name].origin, doc.origin)
@@ -29,7 +31,9 @@ def test_round_trip(tmp_path, hashing_index):
     _, manifest = read_manifest(tmp_path)
     assert manifest["embedder"] == {"name": "hashing:256", "dim": 256}
     assert manifest["tokenizer"] == "bigram" and manifest["chunking"]["target_chars"] == ChunkSettings().target_chars
-    assert len(manifest["documents"]) == 5 and all(len(d["sha256"]) == 64 for d in manifest["documents"])
+    documents = committed_documents(tmp_path, manifest)
+    assert len(documents) == 5 and all(len(sha) == 64 for sha in documents.values())
+    assert [s["deleted"] for s in manifest["segments"]] == [[]] and manifest["counts"]["segments"] == 1
     assert not list(tmp_path.rglob("*.pkl"))
 
 
@@ -46,7 +50,7 @@ def test_missing_and_damaged_indexes(tmp_path, hashing_index):
     with pytest.raises(IndexError_, match="no index"):
         load_index(tmp_path / "nothing")
     index, _ = hashing_index
-    build = save_index(index, tmp_path)
+    build = tmp_path / save_index(index, tmp_path).segments[0].name
     (build / "chunks.npy").write_bytes(b"\x93NUMPY not an array")
     with pytest.raises(IndexError_, match="damaged"):
         load_index(tmp_path)
@@ -55,7 +59,7 @@ def test_missing_and_damaged_indexes(tmp_path, hashing_index):
 def test_an_interrupted_build_leaves_the_previous_index_live(tmp_path, hashing_index):
     index, _ = hashing_index
     save_index(index, tmp_path)
-    half = tmp_path / "build-unfinished"
+    half = tmp_path / "seg-unfinished"
     half.mkdir()
     (half / "manifest.json").write_text(json.dumps({"format_version": 2}), encoding="utf-8")
     assert len(load_index(tmp_path).chunks) == len(index.chunks)
@@ -86,9 +90,9 @@ def test_large_indexes_get_an_approximate_vector_index_recorded_in_the_manifest(
     monkeypatch.setattr(rag.stores.plan, "FLAT_BELOW", 10)   # the seeds' 119 chunks count as large here
     embedder = HashingEmbedder(256)
     index, _ = build_index([SEEDS], embedder)
-    assert index.dense.plan.kind == "ivf-sq8"
-    save_index(index, tmp_path)
-    _, manifest = read_manifest(tmp_path)
+    assert index.segments[0].dense.plan.kind == "ivf-sq8"
+    saved = save_index(index, tmp_path)
+    manifest = json.loads((tmp_path / saved.segments[0].name / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["vector_index"] == {"kind": "ivf-sq8", "lists": 11, "probe": 64, "rescore": 300}
     loaded = load_index(tmp_path, embedder=embedder)
     question = "雪亮工程监控探头"
@@ -98,7 +102,7 @@ def test_large_indexes_get_an_approximate_vector_index_recorded_in_the_manifest(
 
 def test_damaged_arrays_are_reported_with_the_fix(tmp_path, hashing_index):
     index, _ = hashing_index
-    build = save_index(index, tmp_path)
+    build = tmp_path / save_index(index, tmp_path).segments[0].name
     raw = (build / "vectors.npy").read_bytes()
     (build / "vectors.npy").write_bytes(raw[:len(raw) // 2])
     with pytest.raises(IndexError_, match="damaged.*rebuild"):
@@ -111,7 +115,7 @@ def test_a_loaded_index_keeps_answering_after_a_rebuild_deletes_its_folder(tmp_p
     from rag.answer.extract import ask
     from rag.answer.retrieve import Searcher
     index, embedder = hashing_index
-    first = save_index(index, tmp_path)
+    first = tmp_path / save_index(index, tmp_path).segments[0].name
     searcher = Searcher(load_index(tmp_path, embedder=embedder), embedder)
     save_index(index, tmp_path)
     assert not first.exists()

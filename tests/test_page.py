@@ -24,7 +24,7 @@ def site(tmp_path_factory):
     from rag.embed.backends import HashingEmbedder
     from rag.stores.local.folder import save_index
     from rag.stores.local.index import build_index
-    from rag.stores.local.store import open_local
+    from rag.stores.local.commit import open_local
     from rag.ui.server import create_server
     from rag.ui.state import AppState
     root = tmp_path_factory.mktemp("ix")
@@ -202,7 +202,7 @@ def test_feedback_goes_into_the_index_folder_and_becomes_a_question(page, site, 
     rows = [json.loads(line) for line in (state.index_dir / "feedback.jsonl").read_text(encoding="utf-8").splitlines()]
     assert rows[-2]["verdict"] == "down" and rows[-2]["question"] == ZHANGYE_Q and rows[-2]["citations"]
     assert rows[-1]["correction"] == "981个" and rows[-1]["note"] == "应引用第4段"
-    assert rows[-1]["index_version"].startswith("build-") and rows[-1]["mode"] == "hybrid"
+    assert rows[-1]["index_version"].startswith("commit-") and rows[-1]["mode"] == "hybrid"
     out = tmp_path / "regressions.jsonl"
     assert main(["feedback", "export", "--index", str(state.index_dir), "--out", str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8").splitlines()[-1])["answers"] == ["981个"]
@@ -253,7 +253,7 @@ def test_a_figure_from_a_table_shows_its_table_row_and_column(browser, tmp_path)
     from rag.embed.backends import HashingEmbedder
     from rag.stores.local.folder import save_index
     from rag.stores.local.index import build_index
-    from rag.stores.local.store import open_local
+    from rag.stores.local.commit import open_local
     from rag.ui.server import create_server
     from rag.ui.state import AppState
     from test_tables import ROWS, _workbook

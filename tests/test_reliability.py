@@ -11,9 +11,9 @@ import pytest
 
 from rag.cli import main
 from rag.errors import IndexError_, IndexLockedError, QueryError
-from rag.stores.local.folder import index_lock, load_index, save_index
+from rag.stores.local.folder import current_build, index_lock, load_index, save_index
 
-from helpers import ROOT, SEEDS
+from helpers import ROOT, SEEDS, index_debris
 
 GOOD = "今年以来，我市政法机关创新“三融合三提升”机制，建成“雪亮工程”监控探头4.2万余个。\n"
 TRAD = "張掖市建成市、縣、鄉、村四級綜治中心981個，全市優化整合網格1807個。\n"
@@ -101,6 +101,12 @@ for owner, name in [(pathlib.Path, "read_bytes"), (pathlib.Path, "write_text"), 
                     (np, "save"), (os, "replace"), (os, "fsync"), (shutil, "rmtree"),
                     (rag.embed.backends.HashingEmbedder, "embed_passages")]:
     wrap(owner, name)
+import rag.stores.local.commit as commit
+merge_once = commit._merge_once
+def announced(*a, **k):
+    print("MERGE_AT", calls[0], flush=True)
+    return merge_once(*a, **k)
+commit._merge_once = announced
 from rag.cli import main
 code = main(sys.argv[2:])
 print("POINTS", calls[0])
@@ -144,6 +150,56 @@ def test_sigkill_at_twenty_points_leaves_old_or_new_index(tmp_path):
         survived += 1
     assert survived >= 20
     assert "old" in outcomes and "new" in outcomes  # kills landed both before and after publishing
+
+
+@pytest.mark.faults
+def test_sigkill_at_ten_points_of_a_merge_leaves_the_old_or_the_new_commit(tmp_path):
+    """``rag index --optimize`` over an index of three segments, one with a tombstone, killed
+    at points inside the merge: the index loads with the same documents and chunks, in one
+    segment or the old three; the next writer removes what the kill left."""
+    from rag.embed.backends import HashingEmbedder
+    from rag.ingest.documents import load_documents
+    from rag.stores.base import IndexSettings
+    from rag.stores.local.commit import sync_local
+    from rag.stores.local.merge import MergePolicy
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs)
+    (docs / "000_e33b01bdb0cac963.txt").unlink()
+    seeds = list(load_documents([SEEDS]).documents)
+    base, embedder = tmp_path / "base", HashingEmbedder(256)
+    keep = MergePolicy(segments_per_tier=100, floor_chunks=1, deletes_allowed=1.0)
+    for part in (seeds[:2], seeds[:4], seeds[1:]):
+        sync_local(base, part, embedder, IndexSettings(), policy=keep)
+    assert len(load_index(base).segments) == 3 and any(load_index(base).deleted)
+    names, texts = _snapshot(base)
+    before = (names, sorted(texts))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+
+    def run(kill_at: int, root: Path):
+        return subprocess.run([sys.executable, "-c", CHILD, str(kill_at), "index", str(docs), "--index", str(root),
+                               "--optimize"], env=env, capture_output=True, text=True, timeout=120)
+
+    shutil.copytree(base, tmp_path / "after")
+    clean_run = run(0, tmp_path / "after")
+    assert clean_run.returncode == 0, clean_run.stderr
+    assert len(load_index(tmp_path / "after").segments) == 1
+    merge_at = int(clean_run.stdout.split("MERGE_AT")[1].split()[0])
+    points = int(clean_run.stdout.split("POINTS")[1])
+    chosen = sorted(set(np.linspace(merge_at + 1, points, 12).astype(int)))
+    assert len(chosen) >= 10, (merge_at, points)
+    outcomes = []
+    for kill_at in chosen:
+        root = tmp_path / f"kill{kill_at}"
+        shutil.copytree(base, root)
+        result = run(kill_at, root)
+        assert result.returncode == -9, (kill_at, result.stderr[-500:])
+        names, texts = _snapshot(root)
+        assert (names, sorted(texts)) == before, kill_at
+        outcomes.append("new" if len(load_index(root).segments) == 1 else "old")
+        assert main(["index", str(docs), "--index", str(root)]) == 0
+        assert not index_debris(root), (kill_at, index_debris(root))
+    assert "old" in outcomes and "new" in outcomes, outcomes
+    print(f"\nSIGKILL during a merge at {len(chosen)} points: {outcomes}")
 
 
 def test_a_second_writer_stops_with_a_message(tmp_path, capsys):
@@ -201,27 +257,28 @@ def test_tampered_manifests_and_truncated_arrays_are_clear_errors(tmp_path, hash
     ]
     for n, tamper in enumerate(tampering):
         root = tmp_path / f"m{n}"
-        build = save_index(index, root)
-        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+        save_index(index, root)
+        commit = root / current_build(root)
+        manifest = json.loads(commit.read_text(encoding="utf-8"))
         tamper(manifest)
-        (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        commit.write_text(json.dumps(manifest), encoding="utf-8")
         with pytest.raises(IndexError_):
             load_index(root)
     root = tmp_path / "list"
-    build = save_index(index, root)
-    (build / "manifest.json").write_text("[1, 2]", encoding="utf-8")
+    save_index(index, root)
+    (root / current_build(root)).write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(IndexError_, match="not a JSON object"):
         load_index(root)
     for name in ("vectors.npy", "bm25_indptr.npy", "bm25_doc_ids.npy", "origins.npy", "chunks.npy",
                  "documents.jsonl"):
         root = tmp_path / f"trunc-{name}"
-        build = save_index(index, root)
+        build = root / save_index(index, root).segments[0].name
         data = (build / name).read_bytes()
         (build / name).write_bytes(data[:len(data) // 2])
         with pytest.raises(IndexError_, match="damaged"):
             load_index(root)
     root = tmp_path / "pickled"
-    build = save_index(index, root)
+    build = root / save_index(index, root).segments[0].name
     np.save(build / "vectors.npy", np.array([{"evil": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(IndexError_, match="damaged"):
         load_index(root)
@@ -230,7 +287,7 @@ def test_tampered_manifests_and_truncated_arrays_are_clear_errors(tmp_path, hash
 def test_postings_naming_missing_chunks_are_a_clear_error(tmp_path, hashing_index):
     from rag.answer.extract import ask
     from rag.answer.retrieve import Searcher
-    build = save_index(hashing_index[0], tmp_path)
+    build = tmp_path / save_index(hashing_index[0], tmp_path).segments[0].name
     doc_ids = np.load(build / "bm25_doc_ids.npy")
     np.save(build / "bm25_doc_ids.npy", doc_ids + 10_000)
     with pytest.raises(IndexError_, match="damaged.*rebuild"):

@@ -29,6 +29,7 @@ def test_array_file_refuses_pickles_and_truncation(tmp_path):
 
 def test_documents_and_chunks_round_trip(tmp_path, hashing_index):
     index, _ = hashing_index
+    index = index.segments[0]
     write_documents(tmp_path, index.documents)
     index.chunks.save(tmp_path)
     store = DocumentStore(tmp_path, list(index.documents))
@@ -48,7 +49,7 @@ def test_documents_and_chunks_round_trip(tmp_path, hashing_index):
 
 
 def test_chunk_columns_naming_missing_documents_are_refused(hashing_index):
-    index, _ = hashing_index
+    index = hashing_index[0].segments[0]
     columns = index.chunks.columns.copy()
     columns[0, 0] = 99
     with pytest.raises(ValueError, match="lacks"):

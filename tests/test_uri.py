@@ -29,7 +29,7 @@ def test_removing_a_report_keeps_the_rest_committed(tmp_path, hashing_index):
     from rag.cli import main
     from rag.errors import QueryError
     from rag.stores.local.folder import load_index, save_index
-    from rag.stores.local.store import open_local
+    from rag.stores.local.commit import open_local
     from rag.stores.local.index import build_index
     from rag.stores.uri import remove_documents
 

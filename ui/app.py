@@ -24,6 +24,7 @@ from .render import (
     CSS,
     MODE_LABELS,
     documents_rows,
+    index_layout,
     passages_html,
     preview_html,
     streaming_markdown,
@@ -241,6 +242,7 @@ def build_app(state: AppState):
             documents = gr.Dataframe(headers=["文件", "标题", "地方", "段落", "分块", "清理移除"],
                                      value=documents_rows(state.searcher.store), elem_id="documents",
                                      interactive=False, wrap=True)
+            layout = gr.Markdown(index_layout(state.searcher.store), elem_id="index-layout")
             with gr.Row():
                 chosen = gr.Dropdown(docs, label="选择报告", elem_id="chosen-doc", scale=3)
                 show_doc = gr.Button("预览全文", elem_id="show-doc", size="sm")
@@ -345,7 +347,7 @@ def build_app(state: AppState):
         def refreshed(rows=None):
             docs_, places_, years_ = filter_choices(state)
             return (heading(state), rows if rows is not None else documents_rows(state.searcher.store),
-                    gr.update(choices=docs_, value=[]),
+                    index_layout(state.searcher.store), gr.update(choices=docs_, value=[]),
                     gr.update(choices=places_, value=ALL), gr.update(choices=years_, value=ALL),
                     gr.update(choices=docs_, value=None))
 
@@ -355,7 +357,7 @@ def build_app(state: AppState):
             return (log, *refreshed(rows))
 
         def on_delete(name, sure):
-            unchanged = tuple(gr.update() for _ in range(6))
+            unchanged = tuple(gr.update() for _ in range(7))
             if not name:
                 return ("请先选择要删除的报告", *unchanged)
             if not sure:
@@ -388,7 +390,7 @@ def build_app(state: AppState):
         panel_go.click(on_panel, [panel_request, turns, script], [citations], api_name=False) \
             .then(None, None, None, js=SHOW_PENDING_CARD)
         show_doc.click(on_show_doc, [chosen, script], [doc_preview], api_name=False)
-        changed = [upload_log, title, documents, only_docs, only_place, only_year, chosen]
+        changed = [upload_log, title, documents, layout, only_docs, only_place, only_year, chosen]
         if not state.read_only:
             upload.upload(on_upload, [upload, replace], changed, api_name=False)
             delete.click(on_delete, [chosen, confirm], changed, api_name=False)

@@ -198,6 +198,15 @@ def documents_rows(store, limit: int = DOCUMENT_ROWS) -> list[list]:
     return rows
 
 
+def index_layout(store) -> str:
+    """How the local index is stored: its segments and its last merge (a Milvus store: its documents)."""
+    index = getattr(store, "index", None)
+    if index is None:
+        return f"索引：{printable(store.describe())}"
+    merged = f"，上次合并 {index.last_merge}" if index.last_merge else "，尚未合并"
+    return f"索引：{len(store.documents):,} 个报告、{len(store.chunks):,} 个分块，存于 {len(index.segments)} 个分段{merged}"
+
+
 CSS = """
 #citations .citation { border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
 #citations .citation.maybe { border-style: dashed; }

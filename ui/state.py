@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from rag.errors import QueryError, RagError, printable
 from rag.evaluate.feedback import Feedback, record_feedback
 from rag.ingest.documents import SUPPORTED_SUFFIXES, load_documents
 from rag.ingest.limits import DEFAULT_LIMITS, ReadLimits
-from rag.stores.uri import add_documents, latest, remove_documents, store_version
+from rag.stores.uri import add_documents, document_hashes, latest, merge_segments, remove_documents, store_version
 
 DEFAULT_MAX_UPLOAD_MB = 20
 
@@ -33,6 +34,7 @@ class AppState:
     limits: ReadLimits = DEFAULT_LIMITS
     read_only: bool = False           # no uploads or deletions
     lock: threading.Lock = field(default_factory=threading.Lock)
+    merging: threading.Lock = field(default_factory=threading.Lock)   # one background merge at a time
 
     @property
     def upload_dir(self) -> Path:
@@ -104,6 +106,7 @@ def add_uploads(state: AppState, files, replace: bool = False) -> tuple[list[Upl
     results, accepted = [], []
     state.upload_dir.mkdir(parents=True, exist_ok=True)
     indexed = state.refresh().store.documents   # the latest commit: another process may have added reports
+    hashes = document_hashes(state.searcher.store)
     for shown, path in files:
         path = Path(path)
         try:
@@ -114,7 +117,7 @@ def add_uploads(state: AppState, files, replace: bool = False) -> tuple[list[Upl
             if size > state.max_upload_bytes:
                 raise RagError(f"{printable(name)}：{size / 1e6:.1f} MB，超过上传上限 {state.max_upload_bytes / 1e6:.0f} MB")
             digest = _sha256(path)
-            same = next((n for n, d in indexed.items() if d.document.sha256 == digest), None)
+            same = next((n for n, h in hashes.items() if h == digest), None)
             if same is not None:
                 raise RagError(f"{printable(name)}：与已索引的 {printable(same)} 内容相同，未重复索引")
             if name in indexed and not replace:
@@ -136,10 +139,37 @@ def add_uploads(state: AppState, files, replace: bool = False) -> tuple[list[Upl
                 store, report = add_documents(current.store, loaded.documents, current.embedder,
                                               state.index_dir / "cache")
                 state.searcher = Searcher(store, current.embedder, current.fusion)
+            merge_in_background(state)
             results += [UploadResult(d.name, True, f"{d.name}：已索引") for d in loaded.documents]
             summary = (f"已索引：共 {report.documents} 个报告、{report.chunks} 个分块"
                        f"（新嵌入 {report.embedded} 个）")
     return results, summary
+
+
+def merge_in_background(state: AppState) -> threading.Thread | None:
+    """Merge the index's segments as its policy says, in a thread: questions keep being answered
+    from the live commit meanwhile, and the merged store replaces it when it is committed
+    (unless another write came first: then the next question reads the latest commit)."""
+    if not state.merging.acquire(blocking=False):
+        return None   # a merge is running; it looks for further merges when it ends
+
+    def run():
+        try:
+            store = state.searcher.store
+            merged = merge_segments(store, state.searcher.embedder)
+            if merged is not None:
+                with state.lock:
+                    current = state.searcher
+                    if current.store is store:
+                        state.searcher = Searcher(merged, current.embedder, current.fusion)
+        except RagError as exc:   # the live commit is untouched; the next write tries again
+            print(f"background merge of {state.index_dir} stopped: {exc}", file=sys.stderr)
+        finally:
+            state.merging.release()
+
+    thread = threading.Thread(target=run, name="rag-merge", daemon=True)
+    thread.start()
+    return thread
 
 
 def remove_report(state: AppState, name: str) -> str:
@@ -150,6 +180,7 @@ def remove_report(state: AppState, name: str) -> str:
         current = state.searcher
         store, report = remove_documents(current.store, [name], current.embedder, state.upload_dir)
         state.searcher = Searcher(store, current.embedder, current.fusion)
+    merge_in_background(state)   # a segment left mostly deleted is rewritten
     return f"已删除 {printable(name)}；索引中还有 {report.documents} 个报告、{report.chunks} 个分块"
 
 

@@ -13,7 +13,16 @@ SETS = ("cmrc2018_dev", "drcd_dev")   # the bench sets in ../shared/bench (SOURC
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far."""
+    """This process's peak resident memory so far: VmHWM, which starts afresh at exec, where
+    ru_maxrss would still count the parent that spawned the worker (the embedding model's
+    ~1.2 GB, at every size)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -41,27 +41,43 @@ def han_alphabet(docs) -> tuple[np.ndarray, np.ndarray]:
     return values, counts / counts.sum()
 
 
-def make_corpus(sources, chunks_per_source: np.ndarray, size: int, seed: int):
-    """(documents, source row of each, whether each is a copy): every source once and perturbed
-    copies up to ``size`` chunks, in random order. The order matters: a copy often ties with
-    its source on BM25 (no replaced character touches the question's words), and both
-    our ranking and rank-bm25's break ties by position, so sources first would favour ours."""
-    import hashlib
+def corpus_plan(chunks_per_source: np.ndarray, size: int, seed: int) -> list[tuple[int, int]]:
+    """(source row, copy number; 0 for the source itself) of every document of the corpus:
+    every source once and perturbed copies up to ``size`` chunks, in random order. The order
+    matters: a copy often ties with its source on BM25 (no replaced character touches the
+    question's words), and both our ranking and rank-bm25's break ties by position, so
+    sources first would favour ours."""
     rng = np.random.default_rng(seed)
-    alphabet, weights = han_alphabet(sources)
-    docs, origin, total, copy = list(sources), list(range(len(sources))), int(chunks_per_source.sum()), 0
-    order = rng.permutation(len(sources))
+    n = len(chunks_per_source)
+    plan, total, copy = [(row, 0) for row in range(n)], int(chunks_per_source.sum()), 0
+    order = rng.permutation(n)
     while total < size:
-        row = int(order[copy % len(sources)])
-        text = perturb(sources[row].text, rng, alphabet, weights)
-        name = f"{sources[row].name}~{copy // len(sources) + 1}"
-        docs.append(Document(name, f"synthetic#{name}", text, "utf-8", hashlib.sha256(text.encode()).hexdigest()))
-        origin.append(row)
+        row = int(order[copy % n])
+        plan.append((row, copy // n + 1))
         total += int(chunks_per_source[row])
         copy += 1
-    shuffle = rng.permutation(len(docs))
-    is_copy = shuffle >= len(sources)
-    return [docs[i] for i in shuffle], np.asarray(origin, dtype=np.int64)[shuffle], is_copy
+    return [plan[i] for i in rng.permutation(len(plan))]
+
+
+def corpus_documents(sources, plan, seed: int):
+    """The documents of ``plan``, made one at a time as they are asked for (a million-chunk
+    corpus never sits in memory); each copy perturbed by its own seeded generator."""
+    import hashlib
+    alphabet, weights = han_alphabet(sources)
+    for row, copy in plan:
+        if copy == 0:
+            yield sources[row]
+            continue
+        text = perturb(sources[row].text, np.random.default_rng([seed, row, copy]), alphabet, weights)
+        name = f"{sources[row].name}~{copy}"
+        yield Document(name, f"synthetic#{name}", text, "utf-8", hashlib.sha256(text.encode()).hexdigest())
+
+
+def make_corpus(sources, chunks_per_source: np.ndarray, size: int, seed: int):
+    """(documents, source row of each, whether each is a copy) of corpus_plan, as lists."""
+    plan = corpus_plan(chunks_per_source, size, seed)
+    return (list(corpus_documents(sources, plan, seed)), np.asarray([row for row, _ in plan], dtype=np.int64),
+            np.asarray([copy > 0 for _, copy in plan]))
 
 
 def noise_sigma(cosine: float, dim: int) -> float:
@@ -70,20 +86,19 @@ def noise_sigma(cosine: float, dim: int) -> float:
     return float(np.sqrt((1 / cosine ** 2 - 1) / dim))
 
 
-def synthesize_vectors(source_vectors: list[np.ndarray], doc_origin: np.ndarray, is_copy: np.ndarray, prepared,
-                       sigma: float, seed: int) -> np.ndarray:
-    """Real vectors for source chunks, noised copies of them for copies' chunks."""
-    rng = np.random.default_rng(seed + 1)
+def synthesize_vectors(source_vectors: list[np.ndarray], source_rows, prepared, sigma: float,
+                       rng: np.random.Generator) -> np.ndarray:
+    """Real vectors for source chunks, noised copies of them for copies' chunks (``name~n``);
+    ``source_rows``: source name -> its row in ``source_vectors``."""
     out = np.empty((len(prepared.chunks), source_vectors[0].shape[1]), dtype=np.float32)
-    row_of = {name: i for i, name in enumerate(prepared.documents)}
     chunk_no, last_doc = 0, None
     for i, chunk in enumerate(prepared.chunks):
         chunk_no = chunk_no + 1 if chunk.doc == last_doc else 0
         last_doc = chunk.doc
-        row = row_of[chunk.doc]
-        src = source_vectors[doc_origin[row]]
+        source, _, copy = chunk.doc.partition("~")
+        src = source_vectors[source_rows[source]]
         out[i] = src[min(chunk_no, len(src) - 1)]
-        if is_copy[row]:
+        if copy:
             out[i] += rng.normal(0, sigma, out.shape[1]).astype(np.float32)
     out /= np.linalg.norm(out, axis=1, keepdims=True)
     return out

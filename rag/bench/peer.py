@@ -86,7 +86,7 @@ def peer_worker(work: str, size: int, n_questions: int) -> dict:
     embedder = get_embedder(DEFAULT_EMBEDDER)
     index = load_index(w / f"index-{size}", embedder=embedder)
     chunks = list(index.chunks)
-    vectors = np.asarray(index.vectors[0:len(index.vectors)])
+    vectors = index.vector(index.chunks.ids())
     t0 = time.perf_counter()
     retriever = build_peer([c.search_text for c in chunks], [c.doc for c in chunks], vectors, embedder)
     build_s = time.perf_counter() - t0

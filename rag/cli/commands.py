@@ -56,8 +56,8 @@ def _skipped(failures) -> None:
 
 def cmd_index(args) -> int:
     from rag.embed.registry import get_embedder
-    from rag.ingest.documents import load_documents
-    from rag.stores.uri import embedder_for, sync
+    from rag.ingest.documents import iter_documents
+    from rag.stores.uri import embedder_for, optimize, sync
 
     spec = _spec(args)
     embedder = get_embedder(embedder_for(spec, args.embedder, args.rebuild, DEFAULT_EMBEDDER))
@@ -66,13 +66,18 @@ def cmd_index(args) -> int:
     if uploads.is_dir() and any(uploads.iterdir()) and str(uploads) not in sources:
         sources = [*sources, str(uploads)]
         print(f"note: keeping the reports uploaded on the page ({uploads})", file=sys.stderr)
-    loaded = load_documents(sources, _limits(args))
-    for doc in loaded.documents:   # indexed without the scanned pages that could not be recognized
-        for note in (d for d in doc.dropped if OCR_FAILED in d):
-            print(f"warning: {printable(doc.name)}: {note}; the other pages are indexed", file=sys.stderr)
+    failures: list = []
+
+    def documents():   # read as the index asks for them: a large folder streams into segments
+        for doc in iter_documents(sources, failures, _limits(args)):
+            for note in (d for d in doc.dropped if OCR_FAILED in d):   # indexed without the unread scanned pages
+                print(f"warning: {printable(doc.name)}: {note}; the other pages are indexed", file=sys.stderr)
+            yield doc
     try:
-        store, report = sync(spec, loaded.documents, embedder, _settings(args), rebuild=args.rebuild,
-                             progress=True, failures=loaded.failures, wait_s=args.wait)
+        store, report = sync(spec, documents(), embedder, _settings(args), rebuild=args.rebuild,
+                             progress=True, failures=failures, wait_s=args.wait)
+        if args.optimize:
+            store = optimize(store, embedder)
     except NothingToIndexError as exc:
         _skipped(exc.failures)
         print(f"error: no documents could be indexed from {printable(' '.join(sources))}; {printable(spec)} was "
@@ -80,12 +85,15 @@ def cmd_index(args) -> int:
               file=sys.stderr)
         return 2
     _skipped(report.failures)
+    for note in report.notes:
+        print(f"note: {printable(note)}", file=sys.stderr)
     for name, first in report.duplicates:
         print(f"note: {printable(name)} has the same content as {printable(first)}; indexed once, cited as "
               f"{printable(first)}", file=sys.stderr)
     changes = "{} added, {} changed, {} removed; ".format(*report.changes) if report.changes else ""
     print(f"indexed {report.documents} documents into {report.chunks} chunks in {printable(spec)} "
           f"({changes}{report.embedded} chunks embedded, {report.seconds:.1f}s, embedder {store.embedder_name})")
+    print(store.describe())
     if report.failures:
         print(f"{len(report.failures)} file(s) skipped", file=sys.stderr)
         return 1
@@ -191,6 +199,7 @@ def cmd_docs(args) -> int:
     if args.json:
         _print_json(rows)
         return 0
+    print(store.describe())
     for row in rows:
         s = row["subject"]
         about = " › ".join(s["path"]) or "（地方未知）"
@@ -270,7 +279,7 @@ def cmd_bench_embed(args) -> int:
 def cmd_bench_search(args) -> int:
     from rag.bench.search import run
     result = run(args.bench_dir, [int(s) for s in _names(args.sizes)], args.questions, args.peer_questions,
-                 not args.no_peer, args.seed, args.flat_below, args.sources, args.out or None, args.work or None)
+                 () if args.no_peer else _names(args.peers), args.seed, args.flat_below, args.sources, args.out or None, args.work or None)
     return _bench_done(args, result)
 
 

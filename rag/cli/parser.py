@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
                        parents=[common["store"], common["embedder"], common["chunking"], common["limits"]])
     p.add_argument("paths", nargs="*", help=f"files or folders (default: {cmd.DEFAULT_DOCS}/)")
     p.add_argument("--rebuild", action="store_true", help="ignore the existing index's settings")
+    p.add_argument("--optimize", action="store_true",
+                   help="then merge the local index into one segment, dropping deleted reports' chunks")
     p.add_argument("--wait", type=float, default=0, help="seconds to wait if another rag index holds the index")
     p.set_defaults(func=cmd.cmd_index)
 
@@ -141,12 +143,14 @@ def _bench_parser(sub, common) -> None:
     p.add_argument("--sample", type=int, default=64, help="paragraphs to embed")
     p.set_defaults(func=cmd.cmd_bench_embed)
 
-    p = what.add_parser("search", help="hybrid search from 10k to 1M chunks beside LangChain",
+    p = what.add_parser("search", help="hybrid search from 10k to 1M chunks beside LangChain and bm25s + HNSW",
                         parents=[common["bench"], common["json"]])
     p.add_argument("--sizes", default="10000,100000,1000000", help="corpus sizes in chunks")
     p.add_argument("--questions", type=int, default=200, help="bench questions asked per size")
     p.add_argument("--peer-questions", type=int, default=50, help="of those, asked of the peer")
-    p.add_argument("--no-peer", action="store_true", help="skip the LangChain peer")
+    p.add_argument("--peers", default="langchain,bm25s_hnsw",
+                   help="peers to run beside ours: langchain, bm25s_hnsw (comma-separated)")
+    p.add_argument("--no-peer", action="store_true", help="run no peer")
     p.add_argument("--seed", type=int, default=0, help="corpus and question sampling")
     p.add_argument("--flat-below", type=int, default=None,
                    help="exact vector search below this many chunks (default: the product's)")

@@ -216,11 +216,13 @@ def read_document(path, limits: ReadLimits = DEFAULT_LIMITS) -> Document:
                     extracted.dropped, meta, extracted.table_rows, extracted.ocr_pages, extracted.unsure)
 
 
-def load_documents(paths, limits: ReadLimits = DEFAULT_LIMITS) -> LoadResult:
-    """Every supported file in ``paths`` (files and folders), read and decoded; a file that
-    cannot be read, or is over ``limits``, is a failure in the result and never stops the others."""
-    files, failures = find_files(paths)
-    documents, names = [], set()
+def iter_documents(paths, failures: list, limits: ReadLimits = DEFAULT_LIMITS):
+    """Every supported file in ``paths`` (files and folders), read and decoded one at a time
+    as it is asked for (a large folder never sits in memory at once); a file that cannot be
+    read, or is over ``limits``, is appended to ``failures`` and never stops the others."""
+    files, found_failures = find_files(paths)
+    failures.extend(found_failures)
+    names = set()
     for f in files:
         try:
             doc = read_document(f, limits)
@@ -232,5 +234,11 @@ def load_documents(paths, limits: ReadLimits = DEFAULT_LIMITS) -> LoadResult:
                                           "file names must be unique within an index"))
             continue
         names.add(doc.name)
-        documents.append(doc)
-    return LoadResult(tuple(documents), tuple(failures))
+        yield doc
+
+
+def load_documents(paths, limits: ReadLimits = DEFAULT_LIMITS) -> LoadResult:
+    """Every supported file in ``paths``, read (see iter_documents), with the failures."""
+    failures = []
+    documents = tuple(iter_documents(paths, failures, limits))
+    return LoadResult(documents, tuple(failures))

@@ -24,10 +24,11 @@ class Prepared:
         return counts
 
 
-def prepare(documents, chunking: ChunkSettings, failures=()) -> Prepared:
-    """Clean and chunk ``documents``. Identical files are indexed once, under the first name;
-    a file with nothing left after cleaning becomes a failure naming it."""
-    cleaned, chunks, failures, first_by_hash, duplicates = {}, [], list(failures), {}, []
+def prepare(documents, chunking: ChunkSettings, failures=(), indexed=None) -> Prepared:
+    """Clean and chunk ``documents``. Identical files are indexed once, under the first name
+    (``indexed``: sha256 -> name of files an index already holds); a file with nothing left
+    after cleaning becomes a failure naming it."""
+    cleaned, chunks, failures, first_by_hash, duplicates = {}, [], list(failures), dict(indexed or {}), []
     for doc in documents:
         if doc.sha256 in first_by_hash:
             duplicates.append((doc.name, first_by_hash[doc.sha256]))

@@ -12,6 +12,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from rag.errors import DocumentError
@@ -97,6 +98,14 @@ def read_sidecar(path: Path) -> tuple[DocumentMeta, bytes]:
     return DocumentMeta(title.strip(), tuple(p.strip() for p in places), tuple(years)), raw
 
 
+@lru_cache(maxsize=None)
+def _trusted_short_names(speaks_as: str) -> frozenset:
+    """County names a report that says 全区 (``speaks_as`` 区) vouches for when written
+    without 区 (荣昌 for 荣昌区); the same for every report that speaks so, so computed once."""
+    return frozenset(p.short for p in gazetteer().places if p.level == "county" and speaks_as
+                     and p.kind.endswith(speaks_as) and word_frequency(p.short) < COMMON_WORD_FREQ)
+
+
 def detect_subject(text: str, paragraph_starts: list[int], date: str = "", meta: DocumentMeta | None = None
                    ) -> Subject:
     """The subject of a cleaned report (``paragraph_starts``: where its paragraphs begin)."""
@@ -115,9 +124,7 @@ def detect_subject(text: str, paragraph_starts: list[int], date: str = "", meta:
     g = gazetteer()
     self_refs = Counter(SELF.findall(norm))
     speaks_as = self_refs.most_common(1)[0][0] if self_refs and self_refs.most_common(1)[0][1] >= 2 else ""
-    # a report that says 全区 vouches for district names written without 区 (荣昌 for 荣昌区)
-    trusted = frozenset(p.short for p in g.places if p.level == "county" and speaks_as and p.kind.endswith(speaks_as)
-                        and word_frequency(p.short) < COMMON_WORD_FREQ)
+    trusted = _trusted_short_names(speaks_as)
     scores: Counter = Counter()
     for m in g.find(norm, trusted):
         if m.place.name not in GENERIC_NAMES:

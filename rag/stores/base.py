@@ -103,6 +103,7 @@ class BuildReport:
     duplicates: tuple[tuple[str, str], ...] = ()   # (skipped name, indexed name) with the same bytes
     stage_seconds: dict = field(default_factory=dict)  # clean_chunk, bm25, embed, vector_index
     changes: tuple[int, int, int] | None = None   # documents added, changed, removed by a sync (None: a build)
+    notes: tuple[str, ...] = ()   # what went wrong after the commit, which stands (a merge that failed)
 
 
 class Store(Protocol):

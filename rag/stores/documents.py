@@ -14,14 +14,14 @@ from rag.ingest.subject import Subject
 from rag.ingest.tables import TableCell, TableRow
 
 
-def document_row(doc: CleanDocument, origin_offset: int | None = None) -> dict:
-    """A document as JSON. Its origin map goes to origins.npy at ``origin_offset``, or, with
-    no offset, into the row as runs: (cleaned offset, original offset) where a jump starts."""
+def document_row(doc: CleanDocument, origin_apart: bool = False) -> dict:
+    """A document as JSON. Its origin map goes into the row as runs, (cleaned offset, original
+    offset) where a jump starts, unless it is stored apart (the local store's origins.npy)."""
     d = doc.document
     row = {
         "name": d.name, "path": d.path, "encoding": d.encoding, "sha256": d.sha256, "text": d.text,
         "clean_text": doc.text, "heading_lines": list(d.heading_lines), "page_starts": list(d.page_starts),
-        "title": d.title, "date": d.date, "dropped": list(d.dropped), "origin_offset": origin_offset,
+        "title": d.title, "date": d.date, "dropped": list(d.dropped),
         "paragraphs": [[p.number, p.start, p.end, p.heading] for p in doc.paragraphs],
         "removals": [[r.kind, r.start, r.end, r.text] for r in doc.removals],
         "table_rows": [[t.table, t.label, t.start, t.end, [[c.header, c.value, c.start, c.end] for c in t.cells]]
@@ -30,8 +30,7 @@ def document_row(doc: CleanDocument, origin_offset: int | None = None) -> dict:
         "subject": {"places": list(doc.subject.places), "path": list(doc.subject.path), "body": doc.subject.body,
                     "years": list(doc.subject.years), "source": doc.subject.source},
     }
-    if origin_offset is None:
-        del row["origin_offset"]
+    if not origin_apart:
         origin = np.asarray(doc.origin, dtype=np.int64)
         starts = np.flatnonzero(np.diff(origin, prepend=-2) != 1)
         row["origin_runs"] = np.stack([starts, origin[starts]], axis=1).tolist()

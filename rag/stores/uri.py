@@ -54,7 +54,7 @@ def _collection(uri: str, name: str) -> str:
 def open_store(spec: StoreSpec, embedder=None) -> Store:
     """The store at ``spec``, checked against ``embedder`` (None: whichever built it)."""
     if spec.kind == "local":
-        from rag.stores.local.store import open_local
+        from rag.stores.local.commit import open_local
         return open_local(Path(spec.location), embedder)
     from rag.stores.milvus.store import MilvusStore
     return MilvusStore.open(spec, embedder)
@@ -90,10 +90,11 @@ def sync(spec: StoreSpec, documents, embedder, settings: IndexSettings, rebuild:
     store as it was, when no document survives reading and cleaning. The embedding cache is
     the index folder's own for the local store, ``cache_dir`` (default the shared one) for Milvus."""
     if spec.kind == "local":
-        from rag.stores.local.store import sync_local
+        from rag.stores.local.commit import sync_local
         return sync_local(Path(spec.location), documents, embedder, settings, rebuild, progress, failures, wait_s)
     from rag.embed.cache import shared_cache_dir
     from rag.stores.milvus.sync import sync_milvus
+    documents = list(documents)   # read before the collection is touched (fills ``failures``)
     return sync_milvus(spec, documents, embedder, settings, cache_dir or shared_cache_dir(), progress,
                        rebuild=rebuild, failures=failures)
 
@@ -112,10 +113,35 @@ def add_documents(store: Store, documents, embedder, cache_dir: Path | None = No
     """``documents`` indexed into ``store`` too (a same-named one is replaced, the rest kept),
     committed; the new store."""
     if store.kind == "local":
-        from rag.stores.local.store import add_local
+        from rag.stores.local.commit import add_local
         return add_local(store, documents, embedder, cache_dir, progress)
     from rag.stores.milvus.sync import sync_milvus
     return sync_milvus(store.spec, documents, embedder, store.settings, cache_dir, progress, remove_missing=False)
+
+
+def document_hashes(store: Store) -> dict[str, str]:
+    """name -> sha256 of each indexed file (the local store reads no document for it)."""
+    if store.kind == "local":
+        return store.hashes()
+    return {name: doc.document.sha256 for name, doc in store.documents.items()}
+
+
+def merge_segments(store: Store, embedder) -> Store | None:
+    """The local index's segments merged as its merge policy says; the merged store, or None
+    when nothing was merged (and always for Milvus, which merges its own)."""
+    if store.kind != "local" or store.root is None:
+        return None
+    from rag.stores.local.commit import merge_local
+    return merge_local(store, embedder)
+
+
+def optimize(store: Store, embedder) -> Store:
+    """The local index merged into one segment, its tombstoned chunks dropped (``rag index
+    --optimize``); a Milvus collection compacts its own segments, so it is returned as it is."""
+    if store.kind != "local" or store.root is None:
+        return store
+    from rag.stores.local.commit import merge_local
+    return merge_local(store, embedder, everything=True) or store
 
 
 def remove_documents(store: Store, names, embedder, uploads: Path | None = None) -> tuple[Store, BuildReport]:
@@ -131,7 +157,7 @@ def remove_documents(store: Store, names, embedder, uploads: Path | None = None)
     if len(names) >= len(store.documents):
         raise QueryError("不能删除全部报告：索引中至少要留下一份报告（要重建索引，请用 rag index --rebuild）")
     if store.kind == "local":
-        from rag.stores.local.store import remove_local
+        from rag.stores.local.commit import remove_local
         result = remove_local(store, set(names), embedder)
     else:
         from rag.stores.milvus.sync import sync_milvus
@@ -153,7 +179,7 @@ def latest(store: Store, embedder) -> Store:
     """The store as last committed: a local index folder another process wrote to since it
     was read is opened again (a Milvus store is read live)."""
     if store.kind == "local":
-        from rag.stores.local.store import is_stale, open_local
+        from rag.stores.local.commit import is_stale, open_local
         if is_stale(store):
             return open_local(store.root, embedder)
     return store

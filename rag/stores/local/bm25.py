@@ -1,13 +1,16 @@
-"""Okapi BM25 as precomputed term-major postings (the bm25s approach).
+"""Okapi BM25 over segments: term-major postings per segment, scored with corpus-wide statistics.
 
-Scores are exactly rank-bm25's ``BM25Okapi``: idf = ln((N - n + .5) / (n + .5)),
-negative idf replaced by epsilon * mean idf, and each query token counted as
-often as it occurs. Each (term, chunk) weight is computed once at build time and
-stored term by term, so a query reads and adds up only its own terms' postings:
-nothing else on the query path grows with the corpus.
+Scores are exactly rank-bm25's ``BM25Okapi`` over all live chunks of all segments:
+idf = ln((N - n + .5) / (n + .5)), negative idf replaced by epsilon * mean idf, each query
+token counted as often as it occurs. A segment stores term frequencies and chunk lengths,
+not weights, because N, the document frequencies and the average length change whenever a
+segment is added or a document deleted (Lucene does the same): ``CorpusStats`` sums them
+over the segments, less the tombstoned chunks, so a segmented index ranks exactly as a fresh
+single-segment build of the same documents.
 
-Terms are int64 keys (``tokens.term_key``); ``terms`` is sorted, and term ``t``'s
-postings are ``doc_ids[indptr[t]:indptr[t+1]]`` (ascending) with ``weights`` alike.
+Terms are int64 keys (``tokens.term_key``); ``terms`` is sorted, and term ``t``'s postings
+are ``doc_ids[indptr[t]:indptr[t+1]]`` (ascending) with ``tfs`` alike. A query reads only its
+own terms' postings.
 """
 from __future__ import annotations
 
@@ -21,40 +24,105 @@ from rag.stores.base import BM25Params
 from rag.text.tokens import term_keys
 
 
-@dataclass(frozen=True, eq=False)
-class BM25Index:
-    """BM25 postings term by term: a query reads only its own terms' rows."""
-    terms: np.ndarray    # [n_terms] sorted int64 term keys
-    indptr: np.ndarray   # [n_terms + 1] int64 offsets into doc_ids / weights
-    doc_ids: object      # [nnz] int32, an array or a storage.ArrayFile (read on demand)
-    weights: object      # [nnz] float32, likewise
-    n_docs: int
-    params: BM25Params
+def _rows_of(terms: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Row of each key in the sorted ``terms``, -1 where absent."""
+    pos = np.searchsorted(terms, keys)
+    found = pos < len(terms)
+    found[found] = terms[pos[found]] == keys[found]
+    return np.where(found, pos, -1)
 
-    def term_ids(self, tokens) -> np.ndarray:
-        """Row of each token in ``terms``, -1 for a token the corpus lacks."""
-        keys = term_keys(tokens)
-        pos = np.searchsorted(self.terms, keys)
-        found = pos < len(self.terms)
-        found[found] = self.terms[pos[found]] == keys[found]
-        return np.where(found, pos, -1)
+
+@dataclass(frozen=True, eq=False)
+class Postings:
+    """One segment's BM25 postings term by term, and its chunks' lengths in tokens."""
+    terms: np.ndarray    # [n_terms] sorted int64 term keys
+    indptr: np.ndarray   # [n_terms + 1] int64 offsets into doc_ids / tfs
+    doc_ids: object      # [nnz] int32 chunk ids within the segment: an array or a storage.ArrayFile
+    tfs: object          # [nnz] uint16 (int32 if a count exceeds it), likewise
+    lengths: np.ndarray  # [n_chunks] int32
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.lengths)
+
+    def doc_freq(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+
+@dataclass(frozen=True, eq=False)
+class CorpusStats:
+    """What BM25 needs from the whole live corpus: every term's document frequency, the
+    number of chunks and their total length, and rank-bm25's mean idf (for its floor)."""
+    terms: np.ndarray    # sorted int64 keys of terms some live chunk holds
+    df: np.ndarray       # int64
+    n_docs: int
+    total_length: int
+    mean_idf: float
+
+    @classmethod
+    def of(cls, terms: np.ndarray, df: np.ndarray, n_docs: int, total_length: int) -> "CorpusStats":
+        keep = df > 0
+        terms, df = terms[keep], df[keep]
+        raw = np.log(n_docs - df + 0.5) - np.log(df + 0.5)
+        return cls(terms, df, int(n_docs), int(total_length), float(raw.mean()) if len(raw) else 0.0)
+
+    @classmethod
+    def summed(cls, parts) -> "CorpusStats":
+        """Statistics of ``parts`` ((terms, df, n_docs, total_length, sign) each; sign -1 takes
+        a part away, as for tombstoned chunks)."""
+        parts = list(parts)
+        if len(parts) == 1 and parts[0][4] == 1:
+            return cls.of(parts[0][0], np.asarray(parts[0][1], np.int64), parts[0][2], parts[0][3])
+        keys = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+        counts = np.concatenate([np.asarray(p[1], np.int64) * p[4] for p in parts]) if parts else np.zeros(0, np.int64)
+        terms, inverse = np.unique(keys, return_inverse=True)
+        df = np.bincount(inverse, weights=counts, minlength=len(terms)).round().astype(np.int64)
+        return cls.of(terms, df, sum(p[2] * p[4] for p in parts), sum(p[3] * p[4] for p in parts))
+
+    def changed(self, terms: np.ndarray, df: np.ndarray, n_docs: int, total_length: int, sign: int) -> "CorpusStats":
+        """These statistics with one part added (sign 1) or taken away (-1): a merge of a small
+        sorted table into the large one, linear in the vocabulary, no sort."""
+        rows = _rows_of(self.terms, terms)
+        new_df = self.df.copy()
+        np.add.at(new_df, rows[rows >= 0], sign * np.asarray(df, np.int64)[rows >= 0])
+        fresh = rows < 0
+        all_terms, all_df = self.terms, new_df
+        if fresh.any() and sign > 0:
+            at = np.searchsorted(self.terms, terms[fresh])
+            all_terms, all_df = np.insert(self.terms, at, terms[fresh]), np.insert(new_df, at, df[fresh])
+        return CorpusStats.of(all_terms, all_df, self.n_docs + sign * n_docs, self.total_length + sign * total_length)
+
+    @property
+    def avgdl(self) -> float:
+        return self.total_length / self.n_docs if self.n_docs else 0.0
+
+    def idf(self, keys: np.ndarray, epsilon: float) -> np.ndarray:
+        """Okapi idf of each term key (0 for a term no live chunk holds), floored as rank-bm25 does."""
+        rows = _rows_of(self.terms, keys)
+        df = np.where(rows >= 0, self.df[np.maximum(rows, 0)], 0).astype(np.float64)
+        idf = np.log(self.n_docs - df + 0.5) - np.log(df + 0.5)
+        idf = np.where(idf < 0, epsilon * self.mean_idf, idf)
+        return np.where(rows >= 0, idf, 0.0)
 
     def doc_freq(self, tokens) -> np.ndarray:
-        ids = self.term_ids(tokens)
-        safe = np.maximum(ids, 0)
-        return np.where(ids >= 0, self.indptr[safe + 1] - self.indptr[safe], 0)
+        rows = _rows_of(self.terms, term_keys(tokens))
+        return np.where(rows >= 0, self.df[np.maximum(rows, 0)], 0)
 
 
-def idf_values(doc_freq: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:
-    idf = np.log(n_docs - doc_freq + 0.5) - np.log(doc_freq + 0.5)
-    floor = epsilon * idf.mean() if len(idf) else 0.0
-    return np.where(idf < 0, floor, idf)
+def own_stats(postings: Postings) -> CorpusStats:
+    return CorpusStats.of(postings.terms, postings.doc_freq(), postings.n_docs, int(postings.lengths.sum()))
+
+
+def length_norm(lengths: np.ndarray, stats: CorpusStats, params: BM25Params) -> np.ndarray:
+    """k1 * (1 - b + b * length / avgdl) per chunk: the part of a weight that depends on the chunk."""
+    avgdl = stats.avgdl or 1.0
+    return (params.k1 * (1 - params.b + params.b * lengths.astype(np.float64) / avgdl)).astype(np.float32)
 
 
 class PostingsBuilder:
-    """Collects (chunk, term key) pairs batch by batch, in chunk order, and turns them
-    into a BM25Index. Each batch is reduced to distinct (term, chunk, count) at once,
-    so memory holds postings, not tokens."""
+    """Collects (chunk, term key) pairs batch by batch, in chunk order, and turns them into
+    Postings. Each batch is reduced to distinct (term, chunk, count) at once, so memory holds
+    postings, not tokens."""
 
     def __init__(self):
         self._batches = []   # (batch term keys, term row within batch, chunk id, count)
@@ -75,46 +143,62 @@ class PostingsBuilder:
         owner = np.repeat(np.arange(len(tokenized_docs), dtype=np.int64), [len(t) for t in tokenized_docs])
         self.add(len(tokenized_docs), owner, term_keys(t for tokens in tokenized_docs for t in tokens))
 
-    def build(self, params: BM25Params) -> BM25Index:
+    def build(self) -> Postings:
         if not self._batches:
             self.add_tokens([])
         terms = np.unique(np.concatenate([b[0] for b in self._batches]))
         term_col = np.concatenate([np.searchsorted(terms, b[0]).astype(np.int32)[b[1]] for b in self._batches])
         docs = np.concatenate([b[2] for b in self._batches])
         tf = np.concatenate([b[3] for b in self._batches])
-        lengths = np.concatenate(self._lengths).astype(np.float64)
+        lengths = np.concatenate(self._lengths).astype(np.int32)
         self._batches, self._lengths = [], []
-        doc_freq = np.bincount(term_col, minlength=len(terms)).astype(np.float64)
-        idf = idf_values(doc_freq, self.n_docs, params.epsilon)
-        avgdl = lengths.mean() if self.n_docs else 0.0
-        length_norm = params.k1 * (1 - params.b + params.b * lengths / (avgdl or 1.0))
-        weights = np.empty(len(tf), dtype=np.float32)
-        step = 1 << 24  # in slices: float64 temporaries for every posting at once would need ~10 GB at 1M chunks
-        for a in range(0, len(tf), step):
-            t = tf[a:a + step].astype(np.float64)
-            weights[a:a + step] = idf[term_col[a:a + step]] * t * (params.k1 + 1) / (t + length_norm[docs[a:a + step]])
         # term-major: a linear counting sort (scipy's COO -> CSR), which keeps chunk order within a term
-        by_term = sparse.csr_matrix((weights, (term_col, docs)), shape=(len(terms), max(self.n_docs, 1)))
-        return BM25Index(terms, by_term.indptr.astype(np.int64), by_term.indices.astype(np.int32),
-                         by_term.data.astype(np.float32), self.n_docs, params)
+        by_term = sparse.csr_matrix((tf, (term_col, docs)), shape=(len(terms), max(self.n_docs, 1)))
+        return Postings(terms, by_term.indptr.astype(np.int64), by_term.indices.astype(np.int32),
+                        narrow_counts(by_term.data), lengths)
 
 
-def build_bm25(tokenized_docs: list[list[str]], params: BM25Params = BM25Params()) -> BM25Index:
-    """A BM25Index of already tokenized chunks."""
+def narrow_counts(tf: np.ndarray) -> np.ndarray:
+    """Term counts as uint16, half the disk of int32, unless one exceeds it."""
+    return tf.astype(np.uint16) if not len(tf) or int(tf.max()) <= np.iinfo(np.uint16).max else tf.astype(np.int32)
+
+
+def build_bm25(tokenized_docs: list[list[str]]) -> Postings:
+    """Postings of already tokenized chunks."""
     builder = PostingsBuilder()
     builder.add_tokens(tokenized_docs)
-    return builder.build(params)
+    return builder.build()
 
 
-def score(index: BM25Index, query_tokens: list[str]) -> np.ndarray:
-    """BM25 score of every chunk for the query (unknown tokens score 0)."""
-    scores = np.zeros(index.n_docs, dtype=np.float32)
-    ids = index.term_ids(query_tokens)
-    rows, counts = np.unique(ids[ids >= 0], return_counts=True)
-    for row, count in zip(rows.tolist(), counts.tolist()):
-        a, b = int(index.indptr[row]), int(index.indptr[row + 1])
+def query_terms(query_tokens) -> tuple[np.ndarray, np.ndarray]:
+    """The query's distinct term keys, sorted, and how often each occurs."""
+    return np.unique(term_keys(query_tokens), return_counts=True)
+
+
+def score(postings: Postings, query_tokens, stats: CorpusStats | None = None,
+          params: BM25Params = BM25Params(), norm: np.ndarray | None = None) -> np.ndarray:
+    """BM25 score of each of the segment's chunks for the query, with the statistics of the
+    whole corpus (``stats``; default: the segment alone) and its chunks' ``length_norm``."""
+    stats = own_stats(postings) if stats is None else stats
+    norm = length_norm(postings.lengths, stats, params) if norm is None else norm
+    keys, counts = query_terms(query_tokens)
+    return score_terms(postings, keys, stats.idf(keys, params.epsilon) * counts, params, norm)
+
+
+def score_terms(postings: Postings, keys: np.ndarray, idf_times_count: np.ndarray, params: BM25Params,
+                norm: np.ndarray) -> np.ndarray:
+    """Scores from query term keys and their idf times count (computed once for all segments)."""
+    scores = np.zeros(postings.n_docs, dtype=np.float32)
+    rows = _rows_of(postings.terms, keys)
+    scale = (idf_times_count * (params.k1 + 1)).astype(np.float32)
+    for row, factor in zip(rows.tolist(), scale.tolist()):
+        if row < 0:
+            continue
+        a, b = int(postings.indptr[row]), int(postings.indptr[row + 1])
         try:  # a chunk occurs once in a term's postings, so fancy-index += adds each weight once
-            scores[index.doc_ids[a:b]] += index.weights[a:b] * np.float32(count)
+            docs = postings.doc_ids[a:b]
+            tf = postings.tfs[a:b].astype(np.float32)
+            scores[docs] += np.float32(factor) * tf / (tf + norm[docs])
         except (IndexError, ValueError) as exc:
             raise IndexError_(f"the index is damaged (BM25 postings of term {row}: {exc}); "
                               "rebuild it with: rag index --rebuild") from exc

@@ -1,66 +1,196 @@
-"""The local store's index in memory, and how it is built: BM25 postings over the chunks'
-search text and the chunks' vectors under the plan for their number (rag.stores.plan).
-Saving and loading the index folder: rag/stores/local/folder.py.
+"""The local index: immutable segments (rag/stores/local/segment.py) and the tombstones of
+documents deleted from them, as one commit names them. Adding documents appends a segment
+holding only theirs; replacing one tombstones the old copy; deleting only tombstones.
+BM25 statistics are summed over the live chunks of every segment, so any sequence of
+adds and deletes ranks as a fresh build of the same documents would.
 
-On disk an index is a folder you can read by hand::
+On disk an index is a folder you can read by hand (rag/stores/local/folder.py)::
 
     index/
-      CURRENT                 name of the live build folder (replaced atomically)
-      build-<time>/           manifest.json        format, embedder, settings, vector plan, documents
-                              documents.jsonl      one document a line (+ documents.offsets.npy, origins.npy)
-                              chunks.npy           chunk spans as integer columns (+ sections.json)
-                              bm25_terms.npy       sorted term keys; bm25_indptr/doc_ids/weights.npy postings
-                              vectors.npy          float32 [chunks, dim]; vectors.ivf above 50k chunks
+      CURRENT                 name of the live commit file (replaced atomically)
+      commit-<gen>.json       format, embedder, settings; the segments, each with its tombstones
+      seg-<time>/             manifest.json         the segment's documents and vector plan
+                              documents.jsonl       one document a line (+ documents.offsets.npy, origins*.npy)
+                              chunks.npy            chunk spans as integer columns (+ sections.json)
+                              bm25_terms.npy        sorted term keys; bm25_indptr/doc_ids/tfs/lengths.npy
+                              vectors.npy           float32 [chunks, dim]; vectors.ivf above 50k chunks
       cache/                  embedding cache keyed by (embedder name, text hash)
 
-A build is written into a fresh folder and published by replacing ``CURRENT``,
-so a crash mid-build leaves the previous index usable. Nothing is pickled.
-Loading reads the small arrays and leaves documents, postings and vectors on disk,
-read row by row as queries need them (storage.py), so a million-chunk index
-opens in seconds.
+Loading reads the small arrays and leaves documents, postings and vectors on disk, read
+row by row as queries need them (storage.py), so a million-chunk index opens in seconds.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from rag.embed.base import Embedder
 from rag.embed.cache import EmbeddingCache, embed_chunks
-from rag.ingest.clean import CleanDocument
 from rag.ingest.documents import load_documents
-from rag.ingest.prepare import Prepared, prepare
+from rag.ingest.prepare import Prepared
 from rag.stores.base import BuildReport, IndexSettings
-from rag.stores.local.ann import VectorSearch, build_vector_search
-from rag.stores.local.bm25 import BM25Index, PostingsBuilder
-from rag.stores.local.storage import ChunkTable
-from rag.stores.plan import plan_for
+from rag.stores.local.bm25 import CorpusStats, length_norm
+from rag.stores.local.segment import Segment, build_lexical, build_segment
 from rag.text.normalize import normalize
-from rag.text.tokens import bigram_keys, get_tokenizer
+from rag.text.tokens import get_tokenizer
+
+
+class LiveDocuments(Mapping):
+    """name -> CleanDocument over every segment, tombstoned documents left out."""
+
+    def __init__(self, segments, deleted):
+        self.where = {name: s for s, (seg, gone) in enumerate(zip(segments, deleted))
+                      for name in seg.documents if name not in gone}
+        self._segments = segments
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+    def __iter__(self):
+        return iter(self.where)
+
+    def __contains__(self, name) -> bool:
+        return name in self.where
+
+    def __getitem__(self, name: str):
+        return self._segments[self.where[name]].documents[name]
+
+
+class LiveChunks(Sequence):
+    """The live chunks of every segment in order; ``chunks[i]`` is the i-th live chunk, its
+    ``id`` the index-wide chunk id (which counts tombstoned chunks too)."""
+
+    def __init__(self, index: "Index"):
+        self.index = index
+        self._ids = None
+
+    def ids(self) -> np.ndarray:
+        if self._ids is None:
+            self._ids = np.concatenate([base + (np.arange(len(seg)) if live is None else np.flatnonzero(live))
+                                        for seg, base, live in zip(self.index.segments, self.index.bases,
+                                                                   self.index.live)] or [np.zeros(0, np.int64)])
+        return self._ids
+
+    def __len__(self) -> int:
+        return self.index.live_count
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self.index.chunk(int(g)) for g in self.ids()[i]]
+        return self.index.chunk(int(self.ids()[i]))
+
+    def __iter__(self):
+        for seg, base, live in zip(self.index.segments, self.index.bases, self.index.live):
+            for local in (range(len(seg)) if live is None else np.flatnonzero(live).tolist()):
+                yield dataclasses.replace(seg.chunks[local], id=base + local)
+
+    def ids_of(self, names) -> np.ndarray:
+        """Index-wide ids of the live chunks of the documents ``names``, ascending."""
+        parts = [base + seg.chunks.ids_of(set(names) - gone)
+                 for seg, base, gone in zip(self.index.segments, self.index.bases, self.index.deleted)]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+    def counts_by_doc(self) -> dict[str, int]:
+        counts = {}
+        for seg, gone in zip(self.index.segments, self.index.deleted):
+            counts.update((n, c) for n, c in seg.chunks.counts_by_doc().items() if n not in gone)
+        return counts
 
 
 @dataclass(frozen=True, eq=False)
 class Index:
-    """Everything the local store searches: documents, chunk table, BM25 postings, vectors."""
+    """Everything the local store searches: its segments and their tombstones, and the
+    corpus-wide BM25 statistics of what is live."""
     settings: IndexSettings
     embedder_name: str
     dim: int
-    documents: Mapping[str, CleanDocument]   # a dict after a build, a lazy DocumentStore after loading
-    chunks: ChunkTable
-    bm25: BM25Index
-    vectors: object              # [n_chunks, dim] L2-normalized: an array, or an ArrayFile after loading
-    dense: VectorSearch
+    segments: tuple[Segment, ...]
+    deleted: tuple[frozenset, ...]   # per segment: names of its documents deleted since it was written
+    stats: CorpusStats
     built_at: str = ""
     duplicates: tuple[tuple[str, str], ...] = ()  # (name not indexed, name indexed) of identical files
+    last_merge: str = ""
+    bases: tuple[int, ...] = field(init=False)
+    live: tuple = field(init=False)      # per segment: a bool mask of live chunks, or None when all are
+    norms: tuple = field(init=False)     # per segment: BM25 length norms under the corpus-wide average
+    documents: LiveDocuments = field(init=False)
+    chunks: LiveChunks = field(init=False)
+    live_count: int = field(init=False)
+
+    def __post_init__(self):
+        sizes = [len(s) for s in self.segments]
+        live = tuple(None if not gone else ~np.isin(np.arange(len(s)), s.chunks.ids_of(gone))
+                     for s, gone in zip(self.segments, self.deleted))
+        for name, value in (("bases", tuple(int(b) for b in np.cumsum([0] + sizes)[:-1])), ("live", live),
+                            ("norms", tuple(length_norm(s.postings.lengths, self.stats, self.settings.bm25)
+                                            for s in self.segments)),
+                            ("documents", LiveDocuments(self.segments, self.deleted)),
+                            ("live_count", int(sum(n if m is None else m.sum() for n, m in zip(sizes, live))))):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "chunks", LiveChunks(self))
+
+    def locate(self, chunk_id: int) -> tuple[int, int]:
+        """(segment position, chunk id within it) of an index-wide chunk id."""
+        s = int(np.searchsorted(self.bases, chunk_id, side="right")) - 1
+        return s, chunk_id - self.bases[s]
+
+    def chunk(self, chunk_id: int):
+        s, local = self.locate(chunk_id)
+        return dataclasses.replace(self.segments[s].chunks[local], id=chunk_id)
+
+    def vector(self, chunk_ids: np.ndarray) -> np.ndarray:
+        """The vectors of index-wide chunk ids, in their order."""
+        out = np.empty((len(chunk_ids), self.dim), dtype=np.float32)
+        for s, (seg, base) in enumerate(zip(self.segments, self.bases)):
+            rows = np.flatnonzero((chunk_ids >= base) & (chunk_ids < base + len(seg)))
+            if len(rows):
+                out[rows] = seg.vectors[chunk_ids[rows] - base]
+        return out
 
     def tokenize(self, text: str) -> list[str]:
         return get_tokenizer(self.settings.tokenizer)(normalize(text))
 
 
-# ---------------------------------------------------------------- building
+# ---------------------------------------------------------------- statistics
+
+def segment_part(segment: Segment) -> tuple:
+    p = segment.postings
+    return p.terms, p.doc_freq(), p.n_docs, int(p.lengths.sum()), 1
+
+
+def tombstone_part(segment: Segment, names, settings: IndexSettings) -> tuple:
+    """What the chunks of the documents ``names`` add to the statistics, to take away:
+    their postings, rebuilt from their text exactly as the segment's were."""
+    gone = [segment.chunks[int(i)] for i in segment.chunks.ids_of(set(names))]
+    p = build_lexical(gone, settings)
+    return p.terms, p.doc_freq(), p.n_docs, int(p.lengths.sum()), -1
+
+
+def assemble(settings: IndexSettings, embedder_name: str, dim: int, segments, deleted, **extra) -> Index:
+    """An Index of ``segments`` and their tombstones, its statistics summed from scratch."""
+    segments, deleted = tuple(segments), tuple(frozenset(d) for d in deleted)
+    parts = [segment_part(s) for s in segments] + [tombstone_part(s, d, settings)
+                                                   for s, d in zip(segments, deleted) if d]
+    return Index(settings, embedder_name, dim, segments, deleted, CorpusStats.summed(parts), **extra)
+
+
+def _tombstoned(index: Index, names) -> tuple[tuple[frozenset, ...], CorpusStats]:
+    """Tombstones and statistics after deleting the documents ``names`` (those it holds)."""
+    deleted, stats = list(index.deleted), index.stats
+    for s, seg in enumerate(index.segments):
+        here = {n for n in names if n in seg.documents and n not in deleted[s]}
+        if here:
+            deleted[s] = deleted[s] | here
+            stats = stats.changed(*tombstone_part(seg, here, index.settings))
+    return tuple(deleted), stats
+
+
+# ---------------------------------------------------------------- building and changing
 
 def build_index(paths, embedder: Embedder, settings: IndexSettings = IndexSettings(),
                 cache_dir: Path | None = None, progress=None) -> tuple[Index, BuildReport]:
@@ -72,68 +202,67 @@ def build_index(paths, embedder: Embedder, settings: IndexSettings = IndexSettin
                                 failures=loaded.failures, started=started)
 
 
-def build_lexical(chunks, settings: IndexSettings, batch: int = 20_000) -> BM25Index:
-    """BM25 over the chunks' search text, in batches; the default bigram tokenizer runs
-    vectorized (tokens.bigram_keys), any other tokenizer token by token."""
-    builder, tokenize = PostingsBuilder(), get_tokenizer(settings.tokenizer)
-    for a in range(0, len(chunks), batch):
-        texts = [normalize(c.search_text) for c in chunks[a:a + batch]]
-        if settings.tokenizer == "bigram":
-            builder.add(len(texts), *bigram_keys(texts))
-        else:
-            builder.add_tokens([tokenize(t) for t in texts])
-    return builder.build(settings.bm25)
-
-
-def build_stages(documents, settings: IndexSettings, embedder_name: str, dim: int, vectors_for,
-                 failures=(), flat_below: int | None = None) -> tuple[Index, Prepared, dict, int]:
-    """Clean and chunk, then both searches, each stage timed (seconds). ``vectors_for(prepared)``
-    gives the chunks' vectors and how many were embedded now (``rag bench search`` synthesizes
-    them); ``flat_below`` overrides the exact-search threshold (ann.FLAT_BELOW)."""
-    stages, t0 = {}, time.perf_counter()
-    prepared = prepare(documents, settings.chunking, failures)
-    stages["clean_chunk"], t0 = time.perf_counter() - t0, time.perf_counter()
-    bm25 = build_lexical(prepared.chunks, settings)
-    stages["bm25"], t0 = time.perf_counter() - t0, time.perf_counter()
-    vectors, embedded = vectors_for(prepared)
-    stages["embed"], t0 = time.perf_counter() - t0, time.perf_counter()
-    dense = build_vector_search(vectors, plan_for(len(vectors), flat_below))
-    index = Index(settings, embedder_name, dim, prepared.documents,
-                  ChunkTable.from_chunks(prepared.chunks, prepared.documents), bm25, vectors, dense,
-                  time.strftime("%Y-%m-%dT%H:%M:%S"), prepared.duplicates)
-    stages["vector_index"] = time.perf_counter() - t0
-    return index, prepared, stages, embedded
+def embedded_by(embedder: Embedder, cache_dir: Path | None, progress=None):
+    """``vectors_for`` of build_segment: the chunks' vectors, only those not in the cache embedded."""
+    def vectors_for(prepared: Prepared) -> tuple[np.ndarray, int]:
+        cache = EmbeddingCache(cache_dir, embedder.name, embedder.dim)
+        vectors, embedded = embed_chunks(prepared.chunks, embedder, cache, progress)
+        cache.save()
+        return vectors, embedded
+    return vectors_for
 
 
 def build_from_documents(documents, embedder: Embedder, settings: IndexSettings = IndexSettings(),
                          cache_dir: Path | None = None, progress=None, failures=(),
                          started: float | None = None) -> tuple[Index, BuildReport]:
-    """An index of already loaded documents (see build_index)."""
+    """A one-segment index of already loaded documents (see build_index)."""
     started = time.perf_counter() if started is None else started
-
-    def embed(prepared: Prepared) -> tuple[np.ndarray, int]:
-        cache = EmbeddingCache(cache_dir, embedder.name, embedder.dim)
-        vectors, embedded = embed_chunks(prepared.chunks, embedder, cache, progress)
-        cache.save()
-        return vectors, embedded
-
-    index, prepared, stages, embedded = build_stages(documents, settings, embedder.name, embedder.dim, embed,
-                                                     failures)
+    segment, prepared, stages, embedded = build_segment(documents, settings, embedded_by(embedder, cache_dir, progress),
+                                                        failures)
+    index = assemble(settings, embedder.name, embedder.dim, [segment], [()], built_at=segment.built_at,
+                     duplicates=prepared.duplicates)
     return index, BuildReport(len(prepared.documents), len(prepared.chunks), embedded, prepared.failures,
                               time.perf_counter() - started, prepared.duplicates, stages)
 
 
-def with_documents(index: Index, documents, embedder: Embedder, cache_dir: Path | None = None,
-                  progress=None) -> tuple[Index, BuildReport]:
-    """A new index with ``documents`` added (a same-named document is replaced). Only their
-    chunks are embedded: everything already indexed comes from the embedding cache."""
-    merged = {name: doc.document for name, doc in index.documents.items()}
-    merged.update((doc.name, doc) for doc in documents)
-    return build_from_documents(list(merged.values()), embedder, index.settings, cache_dir, progress)
+def with_segment(index: Index, segment: Segment, duplicates=(), replaces=()) -> Index:
+    """``index`` with ``segment`` appended; the documents it holds, and ``replaces``, are
+    tombstoned where older segments hold them."""
+    deleted, stats = _tombstoned(index, set(segment.documents) | set(replaces))
+    stats = stats.changed(*segment_part(segment)[:4], 1)
+    kept = tuple((a, b) for a, b in index.duplicates if a not in segment.documents)
+    return Index(index.settings, index.embedder_name, index.dim, index.segments + (segment,), deleted + (frozenset(),),
+                 stats, time.strftime("%Y-%m-%dT%H:%M:%S"), kept + tuple(duplicates), index.last_merge)
 
 
-def without_documents(index: Index, names, embedder: Embedder, cache_dir: Path | None = None
-                      ) -> tuple[Index, BuildReport]:
-    """A new index without the documents ``names``; the rest's vectors come from the embedding cache."""
-    kept = [doc.document for name, doc in index.documents.items() if name not in names]
-    return build_from_documents(kept, embedder, index.settings, cache_dir)
+def without_documents(index: Index, names) -> Index:
+    """``index`` with the documents ``names`` tombstoned (a segment left with nothing live is dropped)."""
+    deleted, stats = _tombstoned(index, names)
+    keep = [s for s, seg in enumerate(index.segments) if set(seg.documents) - deleted[s]]
+    return Index(index.settings, index.embedder_name, index.dim, tuple(index.segments[s] for s in keep),
+                 tuple(deleted[s] for s in keep), stats, time.strftime("%Y-%m-%dT%H:%M:%S"),
+                 tuple((a, b) for a, b in index.duplicates if b not in names and a not in names), index.last_merge)
+
+
+def add_documents(index: Index, documents, embedder: Embedder, cache_dir: Path | None = None, progress=None,
+                  failures=()) -> tuple[Index, BuildReport]:
+    """A new index with ``documents`` added in a new segment (a same-named document is
+    replaced); only their chunks are cleaned, chunked, tokenized and embedded."""
+    started = time.perf_counter()
+    documents = list(documents)
+    names = {d.name for d in documents}
+    indexed = {}
+    for s, seg in enumerate(index.segments):   # files other segments hold, unless they are being replaced
+        indexed.update((sha, name) for name, sha in seg.hashes.items() if name not in index.deleted[s] | names)
+    segment, prepared, stages, embedded = build_segment(documents, index.settings,
+                                                        embedded_by(embedder, cache_dir, progress), failures,
+                                                        indexed=indexed)
+    t0 = time.perf_counter()
+    replaced = {name for name, _ in prepared.duplicates}   # now identical to another file: the old copy goes
+    if prepared.documents:
+        new = with_segment(index, segment, prepared.duplicates, replaced)
+    else:
+        new = without_documents(index, replaced) if replaced & set(index.documents) else index
+    stages["statistics"] = time.perf_counter() - t0
+    return new, BuildReport(len(new.documents), new.live_count, embedded, prepared.failures,
+                            time.perf_counter() - started, prepared.duplicates, stages)

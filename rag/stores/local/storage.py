@@ -80,16 +80,17 @@ def load_array(path: Path) -> np.ndarray:
 
 
 def write_documents(folder: Path, documents: Mapping[str, CleanDocument]) -> None:
-    """documents.jsonl, its line offsets, and every document's origin map (int32)."""
-    offsets, origins, origin_offset = [0], [], 0
+    """documents.jsonl, its line offsets, and every document's origin map (int32) in origins.npy,
+    document after document (a document's map is as long as its cleaned text)."""
+    offsets, origins = [0], []
     with open(folder / "documents.jsonl", "wb") as f:
         for doc in documents.values():
-            f.write((json.dumps(document_row(doc, origin_offset), ensure_ascii=False) + "\n").encode("utf-8"))
+            f.write((json.dumps(document_row(doc, origin_apart=True), ensure_ascii=False) + "\n").encode("utf-8"))
             offsets.append(f.tell())
             origins.append(np.asarray(doc.origin, dtype=np.int32))
-            origin_offset += len(doc.origin)
     np.save(folder / "documents.offsets.npy", np.asarray(offsets, dtype=np.int64))
     np.save(folder / "origins.npy", np.concatenate(origins) if origins else np.zeros(0, np.int32))
+    np.save(folder / "origins.starts.npy", np.cumsum([0] + [len(o) for o in origins]).astype(np.int64))
 
 
 class DocumentStore(LazyDocuments):
@@ -98,28 +99,32 @@ class DocumentStore(LazyDocuments):
     def __init__(self, folder: Path, names: list[str]):
         super().__init__(names)
         self._rows = {name: i for i, name in enumerate(names)}
-        self._offsets = load_array(folder / "documents.offsets.npy")
-        self._origins = ArrayFile(folder / "origins.npy")
+        self.offsets = load_array(folder / "documents.offsets.npy")
+        self.origin_starts = load_array(folder / "origins.starts.npy")
+        self.origins = ArrayFile(folder / "origins.npy")
         self._fd = os.open(folder / "documents.jsonl", os.O_RDONLY)
-        if self._offsets.shape != (len(names) + 1,) or os.fstat(self._fd).st_size != self._offsets[-1]:
+        if self.offsets.shape != (len(names) + 1,) or os.fstat(self._fd).st_size != self.offsets[-1]:
             raise ValueError("documents.jsonl does not match its offsets")
+        if self.origin_starts.shape != (len(names) + 1,) or self.origin_starts[-1] != len(self.origins):
+            raise ValueError("origins.npy does not match its starts")
 
     def __del__(self):
         if getattr(self, "_fd", None) is not None:
             os.close(self._fd)
 
+    def raw(self, row: int) -> bytes:
+        """Line ``row`` of documents.jsonl as stored (a merge copies it unparsed)."""
+        start, end = int(self.offsets[row]), int(self.offsets[row + 1])
+        return os.pread(self._fd, end - start, start)
+
     def _load(self, name: str) -> CleanDocument:
         row = self._rows[name]
-        start, end = int(self._offsets[row]), int(self._offsets[row + 1])
         try:
-            return self._parse(json.loads(os.pread(self._fd, end - start, start).decode("utf-8")))
+            origin = self.origins[int(self.origin_starts[row]):int(self.origin_starts[row + 1])].astype(np.int64)
+            return document_from_row(json.loads(self.raw(row).decode("utf-8")), origin)
         except (ValueError, KeyError, TypeError) as exc:
             raise IndexError_(f"the index entry of document '{name}' is damaged ({exc}); "
                               "rebuild it with: rag index --rebuild") from exc
-
-    def _parse(self, row: dict) -> CleanDocument:
-        n = len(row["clean_text"])
-        return document_from_row(row, self._origins[row["origin_offset"]:row["origin_offset"] + n].astype(np.int64))
 
 
 class ChunkTable(Sequence):
