@@ -84,6 +84,7 @@ def test_bench_search_end_to_end_with_the_real_embedder_and_peer(tmp_path, e5_sm
         assert 0.5 <= ours["hit@5"] <= ours["hit@5_any_copy"] and 0.9 <= ours["recall@10"] <= 1
         assert [v["kind"] for v in ours["vector_index"]] == ["flat" if size == "1000" else "ivf-sq8"]
         assert ours["segments"] == ours["optimized"]["segments"] == 1 and ours["build_rss_mb"] > 0
+        assert ours["build_rss_curve"] and max(mb for _, mb in ours["build_rss_curve"]) <= ours["build_rss_mb"]
         assert 0 < ours["add_s"] and 0 < ours["delete_s"] and 30 <= ours["added_chunks"] <= 120
         for theirs in (result["peers"]["langchain"][size], result["peers"]["bm25s_hnsw"][size]):
             # the ratio is rounded to two decimals

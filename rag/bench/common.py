@@ -26,6 +26,36 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_mb() -> float:
+    """This process's resident memory now (VmRSS)."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        return next(int(line.split()[1]) / 1024 for line in f if line.startswith("VmRSS:"))
+
+
+class MemoryCurve:
+    """Samples this process's resident memory every ``every_s`` seconds in a thread, as
+    (seconds since start, MB): how a streamed build's memory grows, or does not."""
+
+    def __init__(self, every_s: float = 2.0):
+        import threading
+        self.every_s, self.points, self._stop = every_s, [], threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        start = time.perf_counter()
+        while not self._stop.is_set():
+            self.points.append((round(time.perf_counter() - start, 1), round(rss_mb())))
+            self._stop.wait(self.every_s)
+
+    def __enter__(self) -> "MemoryCurve":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def in_fresh_process(fn, *args):
     """``fn(*args)`` in a new (spawned) process, so each figure is that stage's own."""
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:

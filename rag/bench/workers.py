@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.bench.common import hit_rates, peak_rss_mb, percentiles, time_asks
+from rag.bench.common import MemoryCurve, hit_rates, peak_rss_mb, percentiles, time_asks
 from rag.bench.corpus import corpus_documents, corpus_plan, load_sources, synthesize_vectors
 from rag.embed.base import DEFAULT_EMBEDDER
 
@@ -52,8 +52,9 @@ def build_worker(work: str, size: int, seed: int, sigma: float, flat_below: int 
 
     t0 = time.perf_counter()
     documents = corpus_documents(sources, corpus_plan(per_source, size, seed), seed)
-    store, report = sync_local(w / f"index-{size}", documents, SynthesizedEmbedder(DEFAULT_EMBEDDER, DIM),
-                               IndexSettings(), vectors_for=synthesized, flat_below=flat_below)
+    with MemoryCurve(every_s=max(1.0, size / 100_000)) as curve:
+        store, report = sync_local(w / f"index-{size}", documents, SynthesizedEmbedder(DEFAULT_EMBEDDER, DIM),
+                                   IndexSettings(), vectors_for=synthesized, flat_below=flat_below)
     total = time.perf_counter() - t0
     stages = {k: round(v, 1) for k, v in report.stage_seconds.items() if k != "embed"}   # synthesized: excluded
     stages["save_and_merge"] = round(total - sum(report.stage_seconds.values()), 1)
@@ -62,7 +63,8 @@ def build_worker(work: str, size: int, seed: int, sigma: float, flat_below: int 
     return {"chunks": report.chunks, "documents": report.documents,
             "build_s": round(total - report.stage_seconds.get("embed", 0.0), 1), "build_stages_s": stages,
             "disk_mb": round(disk / 2**20, 1), "vector_index": [json.loads(p) for p in plans],
-            "segments": len(store.index.segments), "build_rss_mb": round(peak_rss_mb())}
+            "segments": len(store.index.segments), "build_rss_mb": round(peak_rss_mb()),
+            "build_rss_curve": curve.points}
 
 
 def ask_worker(work: str, size: int, search_threads: int | None = None) -> dict:
