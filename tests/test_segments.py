@@ -122,3 +122,26 @@ def test_a_served_index_keeps_answering_through_a_background_merge(tmp_path, ben
     assert answered and len(state.refresh().store.index.segments) == 1 and not index_debris(root)
     assert merge_in_background(state).join() is None   # nothing left to merge: the thread ends at once
     assert sorted(state.refresh().store.documents) == sorted(d.name for d in docs)
+
+
+def test_ivf_segments_pool_their_candidates_and_find_the_exact_neighbours(tmp_path, bench_sample, monkeypatch):
+    """Segments large enough for IVF each propose candidates; the best of all are re-scored
+    once, and the result is (nearly always) the exact nearest neighbours."""
+    import rag.stores.plan
+    from rag.stores.local.store import nearest
+    monkeypatch.setattr(rag.stores.plan, "FLAT_BELOW", 10)
+    docs, questions = bench_sample
+    embedder, keep_all = HashingEmbedder(256), MergePolicy(segments_per_tier=100, floor_chunks=1)
+    store, _ = sync_local(tmp_path / "ix", docs, embedder, IndexSettings(), segment_chunks=100, policy=keep_all)
+    index = store.index
+    assert len(index.segments) >= 3 and all(s.dense.plan.kind == "ivf-sq8" for s in index.segments)
+    everything = index.vector(np.arange(sum(len(s) for s in index.segments)))
+    found = []
+    for q in questions:
+        vector = embedder.embed_queries([q.question])[0].astype(np.float32)
+        ids, cosines = nearest(index, vector, 10)
+        truth = np.argsort(-(everything @ vector), kind="stable")[:10]
+        assert np.allclose(cosines, everything[ids] @ vector, atol=1e-5)   # exact cosines, best first
+        assert (np.diff(cosines) <= 1e-6).all()
+        found.append(len(set(ids.tolist()) & set(truth.tolist())) / 10)
+    assert np.mean(found) >= 0.9, np.mean(found)

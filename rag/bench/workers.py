@@ -131,15 +131,6 @@ def update_worker(work: str, size: int, seed: int) -> dict:
             "merge_rss_mb": round(max(before, peak_rss_mb())), "segments_after_merge": len(merged.index.segments)}
 
 
-def dense_search(index, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(cosines, chunk ids) of the index's dense search over every live segment, best first."""
-    found = [(seg.dense.search(query, k, live), base) for seg, base, live in zip(index.segments, index.bases, index.live)]
-    vals = np.concatenate([v for (v, _), _ in found])
-    ids = np.concatenate([i + base for (_, i), base in found])
-    order = np.lexsort((ids, -vals))[:k]
-    return vals[order], ids[order]
-
-
 def exact_neighbours(vectors, dim: int, queries: np.ndarray, k: int = 10):
     """Flat index over every vector (read in blocks), and each query's exact top-k ids."""
     import faiss
@@ -173,7 +164,9 @@ def dense_recall(index, embedder, questions: list[str]) -> tuple[float, float]:
             t0 = time.perf_counter()
             exact.search(q[None, :], 10)
             times.append((time.perf_counter() - t0) * 1000)
-    return round(recall_at_10(lambda q, k: dense_search(index, q, k), qvecs, truth)[0], 4), percentiles(times)[0]
+    from rag.stores.local.store import nearest
+    search = lambda q, k: nearest(index, q, k)[::-1]   # noqa: E731 (cosines, ids) as recall_at_10 reads them
+    return round(recall_at_10(search, qvecs, truth)[0], 4), percentiles(times)[0]
 
 
 class _AllVectors:

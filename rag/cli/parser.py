@@ -149,7 +149,8 @@ def _bench_parser(sub, common) -> None:
     p.add_argument("--questions", type=int, default=200, help="bench questions asked per size")
     p.add_argument("--peer-questions", type=int, default=50, help="of those, asked of the peer")
     p.add_argument("--peers", default="langchain,bm25s_hnsw",
-                   help="peers to run beside ours: langchain, bm25s_hnsw (comma-separated)")
+                   help="peers to run beside ours: langchain, bm25s_hnsw (comma-separated; NAME:N runs it up to N "
+                        "chunks only)")
     p.add_argument("--no-peer", action="store_true", help="run no peer")
     p.add_argument("--seed", type=int, default=0, help="corpus and question sampling")
     p.add_argument("--flat-below", type=int, default=None,

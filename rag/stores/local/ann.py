@@ -61,25 +61,38 @@ class VectorSearch:
         else:
             ivf.nprobe = plan.probe
 
+    def _params(self, live: np.ndarray | None):
+        if live is None:
+            return None
+        selector = _faiss().IDSelectorBitmap(np.packbits(live, bitorder="little"))
+        return (_faiss().SearchParameters(sel=selector) if self.plan.kind == "flat"
+                else _faiss().SearchParametersIVF(sel=selector, nprobe=self.plan.probe))
+
     def search(self, query: np.ndarray, k: int, live: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(cosines, chunk ids), best first; exact cosines in both plans. ``live``: a bool mask,
         the chunks a search may return (tombstoned ones left out inside faiss, not after)."""
-        params = None
-        if live is not None:
-            selector = _faiss().IDSelectorBitmap(np.packbits(live, bitorder="little"))
-            params = (_faiss().SearchParameters(sel=selector) if self.plan.kind == "flat"
-                      else _faiss().SearchParametersIVF(sel=selector, nprobe=self.plan.probe))
-        with search_threads(self.threads):
-            return self._search(np.ascontiguousarray(query, dtype=np.float32)[None, :], k, params)
-
-    def _search(self, q: np.ndarray, k: int, params) -> tuple[np.ndarray, np.ndarray]:
         if self.plan.kind == "flat":
-            scores, ids = self.flat.search(q, k, params=params)
+            with search_threads(self.threads):
+                scores, ids = self.flat.search(np.ascontiguousarray(query, dtype=np.float32)[None, :], k,
+                                               params=self._params(live))
             keep = ids[0] >= 0
             return scores[0][keep], ids[0][keep].astype(np.int64)
-        _, ids = self.ivf.search(q, max(k, self.plan.rescore), params=params)
-        ids = np.sort(ids[0][ids[0] >= 0]).astype(np.int64)   # sorted rows read the file in order
-        exact = self.vectors[ids] @ q[0]
+        _, ids = self.candidates(query, max(k, self.plan.rescore), live)
+        return self.rescore(query, ids, k)
+
+    def candidates(self, query: np.ndarray, n: int, live: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The IVF's ``n`` best (approximate inner products, chunk ids): what ``rescore`` ranks
+        exactly. Several segments pool theirs and re-score the best of all once."""
+        with search_threads(self.threads):
+            scores, ids = self.ivf.search(np.ascontiguousarray(query, dtype=np.float32)[None, :], n,
+                                          params=self._params(live))
+        keep = ids[0] >= 0
+        return scores[0][keep], ids[0][keep].astype(np.int64)
+
+    def rescore(self, query: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best of ``ids`` by exact cosine, read from the float32 vectors."""
+        ids = np.sort(ids)   # sorted rows read the file in order
+        exact = self.vectors[ids] @ np.asarray(query, dtype=np.float32)
         order = np.argsort(-exact, kind="stable")[:k]
         return exact[order], ids[order]
 

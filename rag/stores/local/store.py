@@ -21,6 +21,37 @@ def _best(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.n
     return ids[order], scores[order]
 
 
+def nearest(index: Index, vector: np.ndarray, pool: int, allowed=None) -> tuple[np.ndarray, np.ndarray]:
+    """(index-wide chunk ids, exact cosines) of the ``pool`` nearest live chunks over every
+    segment (``allowed``: per segment, the local ids a filter allows): exact search in small
+    segments; the approximate candidates of the IVF segments pooled and the best of them
+    re-scored once, as one IVF over everything would (not ``rescore`` per segment)."""
+    segments = list(zip(index.segments, index.bases, index.live))
+    found, approximate = [], []
+    for s, (seg, base, live) in enumerate(segments):
+        if allowed is not None:   # a filter: exact cosines over the allowed chunks
+            if len(allowed[s]):
+                exact = np.asarray(seg.vectors[allowed[s]], dtype=np.float32) @ vector
+                best = top_k(exact, pool)
+                found.append((base + allowed[s][best], exact[best]))
+        elif seg.dense.plan.kind == "flat":
+            vals, local = seg.dense.search(vector, pool, live)
+            found.append((base + local, vals))
+        else:
+            approximate.append((s, *seg.dense.candidates(vector, max(pool, seg.dense.plan.rescore), live)))
+    if approximate:
+        rescore = max(max(pool, segments[s][0].dense.plan.rescore) for s, _, _ in approximate)
+        scores = np.concatenate([v for _, v, _ in approximate])
+        owner = np.concatenate([np.full(len(i), s) for s, _, i in approximate])
+        local = np.concatenate([i for _, _, i in approximate])
+        best = np.argsort(-scores, kind="stable")[:rescore]
+        for s in np.unique(owner[best]).tolist():
+            seg, base = segments[s][0], segments[s][1]
+            vals, ids = seg.dense.rescore(vector, local[best][owner[best] == s], pool)
+            found.append((base + ids, vals))
+    return _best(*map(np.concatenate, zip(*found)), pool)
+
+
 class LocalStore:
     """An Index behind the Store protocol; ``root`` is its folder when it was loaded from one."""
     kind = "local"
@@ -59,18 +90,7 @@ class LocalStore:
             bm25_ids, _ = _best(*map(np.concatenate, zip(*found)), pool)
             clock("bm25_top_k")
         if mode in ("hybrid", "dense"):
-            found = []
-            for s, (seg, base, live, _) in enumerate(segments):
-                if allowed is None:
-                    vals, local = seg.dense.search(query.vector, pool, live)
-                elif len(allowed[s]):
-                    exact = np.asarray(seg.vectors[allowed[s]], dtype=np.float32) @ query.vector
-                    best = top_k(exact, pool)
-                    vals, local = exact[best], allowed[s][best]
-                else:
-                    continue
-                found.append((base + local, vals))
-            dense_ids, dense_vals = _best(*map(np.concatenate, zip(*found)), pool)
+            dense_ids, dense_vals = nearest(index, query.vector, pool, allowed)
             clock("dense")
 
         def bm25_of(ids: np.ndarray) -> np.ndarray:
