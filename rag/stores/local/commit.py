@@ -114,7 +114,7 @@ def sync_local(root: Path, documents, embedder, settings: IndexSettings, rebuild
             index, old = assemble(settings, embedder.name, embedder.dim, [], []), None
         previous = old or {}
         seen, processed, stages, embedded = set(), set(), {}, 0
-        problems, duplicates, written = [], [], []
+        problems, duplicates = [], []
         vectors_for = vectors_for or embedded_by(embedder, root / "cache", progress)
         try:
             for batch in _batches(documents, segment_chunks * settings.chunking.target_chars):
@@ -135,9 +135,9 @@ def sync_local(root: Path, documents, embedder, settings: IndexSettings, rebuild
                     stages[stage] = stages.get(stage, 0.0) + seconds
                 gone = names - set(segment.documents)
                 if prepared.documents:
-                    written.append(write_segment(segment, root, embedder.dim))
-                    del segment, prepared   # memory holds one segment at a time
-                    index = with_segment(index, load_segment(root, written[-1], embedder.dim), replaces=gone)
+                    name = write_segment(segment, root, embedder.dim)
+                    del segment, prepared   # memory holds one segment at a time: the rest is read from disk
+                    index = with_segment(index, load_segment(root, name, embedder.dim), replaces=gone)
                 elif gone & set(index.documents):
                     index = without_documents(index, gone)
             index = without_documents(index, set(index.documents) - seen) if old is not None else index
