@@ -62,6 +62,25 @@ def in_fresh_process(fn, *args):
         return pool.submit(fn, *args).result()
 
 
+def peer_inputs(work, size: int, n_questions: int):
+    """What a peer of ``rag bench search`` is built and asked from: the first ``n_questions``,
+    the live query embedder, and the chunks' search texts, documents and vectors of the index of
+    ``size`` in ``work``."""
+    import json
+    from pathlib import Path
+
+    from rag.embed.base import DEFAULT_EMBEDDER
+    from rag.embed.registry import get_embedder
+    from rag.stores.local.folder import load_index
+    w = Path(work)
+    questions = json.loads((w / "questions.json").read_text(encoding="utf-8"))[:n_questions]
+    embedder = get_embedder(DEFAULT_EMBEDDER)
+    index = load_index(w / f"index-{size}", embedder=embedder)
+    chunks = list(index.chunks)
+    return (questions, embedder, [c.search_text for c in chunks], [c.doc for c in chunks],
+            index.vector(index.chunks.ids()))
+
+
 def percentiles(values) -> tuple[float, float]:
     return round(float(np.percentile(values, 50)), 2), round(float(np.percentile(values, 95)), 2)
 

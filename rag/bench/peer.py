@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from multiprocessing import get_context
-from pathlib import Path
 
 import numpy as np
 
@@ -75,22 +74,12 @@ def build_peer(texts: list[str], names: list[str], vectors: np.ndarray, embedder
 
 def peer_worker(work: str, size: int, n_questions: int) -> dict:
     """Build the LangChain peer over the index of ``size`` and ask it the first ``n_questions``."""
-    import json
-
-    from rag.bench.common import gold_ranks, hit_rates, peak_rss_mb, percentiles
-    from rag.embed.base import DEFAULT_EMBEDDER
-    from rag.embed.registry import get_embedder
-    from rag.stores.local.folder import load_index
-    w = Path(work)
-    questions = json.loads((w / "questions.json").read_text(encoding="utf-8"))[:n_questions]
-    embedder = get_embedder(DEFAULT_EMBEDDER)
-    index = load_index(w / f"index-{size}", embedder=embedder)
-    chunks = list(index.chunks)
-    vectors = index.vector(index.chunks.ids())
+    from rag.bench.common import gold_ranks, hit_rates, peak_rss_mb, peer_inputs, percentiles
+    questions, embedder, texts, names, vectors = peer_inputs(work, size, n_questions)
     t0 = time.perf_counter()
-    retriever = build_peer([c.search_text for c in chunks], [c.doc for c in chunks], vectors, embedder)
+    retriever = build_peer(texts, names, vectors, embedder)
     build_s = time.perf_counter() - t0
-    del chunks, vectors, index
+    del texts, names, vectors
     for q in questions[:3]:
         retriever.invoke(q["question"])
     times, hits = [], []

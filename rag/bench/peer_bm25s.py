@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from multiprocessing import get_context
-from pathlib import Path
 
 import numpy as np
 
@@ -64,22 +63,10 @@ def ask_peer(retriever, hnsw, vectors: np.ndarray, embedder, question: str, pool
 
 def peer_worker(work: str, size: int, n_questions: int) -> dict:
     """Build the bm25s + HNSW peer over the index of ``size``; ask it the first ``n_questions``."""
-    import json
-
-    from rag.bench.common import gold_ranks, hit_rates, peak_rss_mb, percentiles
+    from rag.bench.common import gold_ranks, hit_rates, peak_rss_mb, peer_inputs, percentiles
     from rag.bench.workers import exact_neighbours
-    from rag.embed.base import DEFAULT_EMBEDDER
-    from rag.embed.registry import get_embedder
     from rag.stores.base import FusionSettings
-    from rag.stores.local.folder import load_index
-    w = Path(work)
-    questions = json.loads((w / "questions.json").read_text(encoding="utf-8"))[:n_questions]
-    embedder = get_embedder(DEFAULT_EMBEDDER)
-    index = load_index(w / f"index-{size}", embedder=embedder)
-    chunks = list(index.chunks)
-    texts, names = [c.search_text for c in chunks], [c.doc for c in chunks]
-    vectors = index.vector(index.chunks.ids())
-    del chunks, index
+    questions, embedder, texts, names, vectors = peer_inputs(work, size, n_questions)
     t0 = time.perf_counter()
     retriever, hnsw = build_peer(texts, vectors)
     build_s = time.perf_counter() - t0

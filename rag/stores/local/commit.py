@@ -108,7 +108,7 @@ def sync_local(root: Path, documents, embedder, settings: IndexSettings, rebuild
             _, manifest = read_manifest(root)
             check_compatible(manifest, settings, embedder, root)
             index = load_index(root, embedder)
-            old = {n: s.hashes[n] for s, gone in zip(index.segments, index.deleted) for n in s.hashes if n not in gone}
+            old = index.hashes()
             old.update((name, old.get(first)) for name, first in index.duplicates)
         else:
             index, old = assemble(settings, embedder.name, embedder.dim, [], []), None
@@ -124,8 +124,7 @@ def sync_local(root: Path, documents, embedder, settings: IndexSettings, rebuild
                     continue
                 names = {d.name for d in todo}
                 processed |= names
-                indexed = {s.hashes[n]: n for s, gone in zip(index.segments, index.deleted)
-                           for n in s.hashes if n not in gone and n not in names}
+                indexed = {sha: name for name, sha in index.hashes().items() if name not in names}
                 segment, prepared, times, count = build_segment(todo, settings, vectors_for, flat_below=flat_below,
                                                                 indexed=indexed)
                 problems.extend(prepared.failures)
@@ -157,7 +156,7 @@ def sync_local(root: Path, documents, embedder, settings: IndexSettings, rebuild
         store = merge_local(store, embedder, policy) or store
     except RagError as exc:   # the sync is committed; the next write merges again
         notes = (f"merging segments stopped ({exc}); the index is committed and complete, only less compact",)
-    new = {n: store.index.segments[s].hashes[n] for n, s in store.index.documents.where.items()}
+    new = store.index.hashes()
     new.update((name, new.get(first)) for name, first in store.index.duplicates)
     changes = None if old is None else (sum(n not in previous for n in new),
                                         sum(n in previous and previous[n] != h for n, h in new.items()),

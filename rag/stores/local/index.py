@@ -152,6 +152,10 @@ class Index:
                 out[rows] = seg.vectors[chunk_ids[rows] - base]
         return out
 
+    def hashes(self) -> dict[str, str]:
+        """name -> sha256 of every live document's file, from the segments' manifests (none is read)."""
+        return {name: self.segments[s].hashes[name] for name, s in self.documents.where.items()}
+
     def tokenize(self, text: str) -> list[str]:
         return get_tokenizer(self.settings.tokenizer)(normalize(text))
 
@@ -251,9 +255,7 @@ def add_documents(index: Index, documents, embedder: Embedder, cache_dir: Path |
     started = time.perf_counter()
     documents = list(documents)
     names = {d.name for d in documents}
-    indexed = {}
-    for s, seg in enumerate(index.segments):   # files other segments hold, unless they are being replaced
-        indexed.update((sha, name) for name, sha in seg.hashes.items() if name not in index.deleted[s] | names)
+    indexed = {sha: name for name, sha in index.hashes().items() if name not in names}   # unless being replaced
     segment, prepared, stages, embedded = build_segment(documents, index.settings,
                                                         embedded_by(embedder, cache_dir, progress), failures,
                                                         indexed=indexed)

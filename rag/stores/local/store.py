@@ -124,9 +124,7 @@ class LocalStore:
                            for w in words], dtype=np.float64)
 
     def hashes(self) -> dict[str, str]:
-        """name -> sha256 of every live document's file, from the segments' manifests (no document is read)."""
-        index = self.index
-        return {name: index.segments[s].hashes[name] for name, s in index.documents.where.items()}
+        return self.index.hashes()
 
     def chunk_counts(self) -> dict[str, int]:
         return self.chunks.counts_by_doc()
