@@ -72,3 +72,24 @@ def test_the_words_of_a_question_for_a_post_are_the_holder():
     """担任什么职务 asks for the post: only the name must be found (何政 四川省达州市委常委、政法委书记)."""
     assert analyze("何政担任什么职务?").words == ("何政",)
     assert analyze("达州市2020年执行案件立案数是多少?").words == ("达州市", "2020", "执行", "案件", "立案")
+
+
+@pytest.mark.parametrize("question, words", [
+    # question phrases are no words a passage must hold (何时, 多久, 甚么), and 哪一种 goes whole
+    ("赫魯雪夫的去史達林化於何時開始？", ("赫鲁雪夫", "史达林", "化于", "开始")),
+    ("歐洲的鐵幕維持了多久？", ("欧洲", "铁幕", "维持")),
+    ("哪一種米是印度米的冠軍？", ("印度", "冠军")),
+    ("銀水牛獎代表甚麼榮譽?", ("水牛", "代表", "荣誉")),
+    # a function character jieba glued to a name it does not know is cut off (南竿会 -> 南竿) ...
+    ("現在如果要從北竿去南竿會搭什麼交通工具？", ("如果", "北竿", "南竿", "交通工具")),
+    # ... but not from a two-character word, whose other character may end a name (马赛/罗在)
+    ("马赛罗在上海申花效力了多久？", ("马赛", "罗在", "上海申花", "效力")),
+])
+def test_the_words_coverage_weighs(question, words):
+    assert analyze(question).words == words
+
+
+def test_a_fraction_answers_a_share():
+    share = analyze("541年的大瘟疫消滅了帝國多少比例的人口?")
+    assert share.answer_type == "percentage"
+    assert holds_answer(share, "大瘟疫消灭了帝国三分之一的人口") and not holds_answer(share, "大瘟疫给帝国造成毁灭性的打击")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rag.text.normalize import normalize
 from rag.text.places import gazetteer
-from rag.text.tokens import jieba_words, query_text
+from rag.text.tokens import jieba_words, query_text, word_frequency
 
 ANSWER_TYPES = ("percentage", "date", "amount", "quantity", "person", "place", "organisation", "list", "yesno",
                 "description")
@@ -46,7 +46,7 @@ ANSWER_FORMS = {
     "quantity": re.compile(rf"\d|[{CN_NUMERALS}]+(?:余|多)?(?:{MEASURE_WORDS})|[{CN_NUMERALS}]{{2,}}|第[{CN_NUMERALS}]+|[半数几]+(?:{MEASURE_WORDS})"),
     "amount": re.compile(rf"\d[\d,.]*(?:余|多)?[万亿千百]*(?:元|美元|港元|欧元|英镑|日元)|\d[\d,.]*(?:余|多)?[万亿]"
                          rf"|[{CN_NUMERALS}]+(?:余|多)?[万亿]*元"),
-    "percentage": re.compile(rf"\d|百分之|[{CN_NUMERALS}]+成|[{CN_NUMERALS}]+倍"),
+    "percentage": re.compile(rf"\d|百分之|[{CN_NUMERALS}]+分之|[{CN_NUMERALS}]+成|[{CN_NUMERALS}]+倍"),
     "date": re.compile(rf"\d{{2,4}}\s*年|\d{{1,2}}\s*[月日号]|[{CN_NUMERALS}]+(?:年|月|日)|年代|世纪|[初末中]期|朝|时期|今年|去年|当年"),
 }
 # Words that carry no topic yet occur in no report: left in, they would weigh as absent facts.
@@ -102,6 +102,12 @@ COPULA_BEFORE_QUESTION = re.compile(r"(?:是|为)(?=\s)")
 # 担任什么职务 asks for a post: the answer names the post, not the words 担任 or 职务 (何政 四川省
 # 达州市委常委、政法委书记)
 POST_ASKED = re.compile(r"(?:担任|任|是)?(?:什么|何|哪些)(?:职务|职位|官职)|(?:职务|职位)是什么")
+
+
+# Question phrases beyond those cut from a search (rag.text.tokens.query_text): no passage
+# holds 何时 or 多久, so left in they would weigh as missing words. 哪一种 goes whole: cutting
+# 哪一 alone leaves 种米 of 哪一种米.
+ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间名只天]|何时|何年|何处|何种|何地|为何|多久|甚么")
 
 
 def counted_thing(normalized_question: str) -> str:
@@ -190,8 +196,26 @@ def question_words(normalized_question: str) -> tuple[str, ...]:
     """The question's words (jieba precise mode), unique, without question and filler words.
     Words rather than the BM25 bigrams: a bigram straddling two words ("市建" in "张掖市建成")
     is absent from the answer and would wrongly lower coverage."""
-    words = jieba_words(COPULA_BEFORE_QUESTION.sub("", query_text(POST_ASKED.sub(" ", normalized_question))))
+    asked = ASKING.sub(" ", POST_ASKED.sub(" ", normalized_question))
+    words = [_unglued(w) for w in jieba_words(COPULA_BEFORE_QUESTION.sub("", query_text(asked)))]
     return tuple(dict.fromkeys(w for w in words if (len(w) > 1 or w.isdigit()) and w not in FILLER_WORDS))
+
+
+# jieba's unknown-word model glues a function character to a name it does not know (南竿会 of
+# 去南竿会搭, 和浩汉 of 宏碁和浩汉): no passage holds such a word, so it would count as missing.
+GLUED = "会都于以在和与及是的了为被把将则上中内住边从对向更也还就又"
+
+
+def _unglued(word: str) -> str:
+    """A word jieba made up, without the function character it glued on; any other word as it
+    is. A two-character one stays: its other character is often the end of a name (马赛/罗在)."""
+    if len(word) < 3 or word.isdigit() or word_frequency(word):
+        return word
+    if word[-1] in GLUED:
+        return word[:-1]
+    if word[0] in GLUED:
+        return word[1:]
+    return word
 
 
 def _part_of(word: str, scope_words: set[str]) -> bool:
