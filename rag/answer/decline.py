@@ -8,10 +8,12 @@ without an answer of the asked kind, never compete (rag.answer.extract).
 
 A logistic model over all the signals below was fitted under 5-fold cross-validation on
 held-out kinds of questions (``python3 eval/decline_calibration.py``) and not adopted: it
-declines fewer answerable bench questions (2.3% / 1.7% against 3.0% / 3.7%) and no
+declines fewer answerable bench questions (2.3% / 1.7% against 2.3% / 3.0%) and no
 answerable seed question, but answers a third more of the questions whose answering
-paragraph is missing (59-65% declined against 82-84%; README, Figures). The signals are kept
-on every answer, for that script and for readers of ``--json``.
+paragraph is missing (65% / 59% declined against 82% / 83%; README, Figures). Nor was a rescue
+by the embedder's similarity to the best sentences (``eval/decline_sentence_similarity.py``):
+about one wrong answer per question it rescued. The signals are kept on every answer, for
+those scripts and for readers of ``--json``.
 """
 from __future__ import annotations
 
