@@ -80,7 +80,8 @@ def test_the_words_of_a_question_for_a_post_are_the_holder():
     ("歐洲的鐵幕維持了多久？", ("欧洲", "铁幕", "维持")),
     ("哪一種米是印度米的冠軍？", ("印度", "冠军")),
     ("銀水牛獎代表甚麼榮譽?", ("水牛", "代表", "荣誉")),
-    ("报告中提到的雪亮工程监控探头有多少个?", ("雪亮", "工程", "监控", "探头")),   # the text itself
+    ("报告中提到的雪亮工程监控探头有多少个?", ("雪亮", "工程", "监控", "探头")),   # the text itself ...
+    ("渗透一词在英文中的意思是什么？", ("渗透", "一词", "英文", "意思")),              # ... not 文中 of 英文中
     # a function character jieba glued to a name it does not know is cut off (南竿会 -> 南竿) ...
     ("現在如果要從北竿去南竿會搭什麼交通工具？", ("如果", "北竿", "南竿", "交通工具")),
     # ... but not from a two-character word, whose other character may end a name (马赛/罗在)

@@ -105,11 +105,12 @@ POST_ASKED = re.compile(r"(?:担任|任|是)?(?:什么|何|哪些)(?:职务|职�
 
 
 # Question phrases beyond those cut from a search (rag.text.tokens.query_text): no passage
-# holds 何时 or 多久, nor the words by which a question points at the text itself (报告中提到,
-# 文中提及), so left in they would weigh as missing words. 哪一种 goes whole: cutting 哪一
+# holds 何时 or 多久, nor the words by which a question opens pointing at the text itself
+# (报告中提到, 文中提及; not 文中 of 英文中), so left in they would weigh as missing words. 哪一种 goes whole: cutting 哪一
 # alone leaves 种米 of 哪一种米.
 ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间名只天]|何时|何年|何处|何种|何地|为何|多久|甚么"
-                    r"|(?:文中|本文|上文|报告中|报告里|材料中)(?:所?(?:提及|提到|指出|所述|说))?")
+                    r"|(?:^|(?<=[,，。:：\s]))(?:在|据|根据)?(?:文中|本文|上文|报告中|报告里|材料中)"
+                    r"(?:所?(?:提及|提到|指出|说)|所述)?")
 
 
 def counted_thing(normalized_question: str) -> str:
