@@ -1,8 +1,9 @@
 """What a rescue by the embedder's similarity to the best sentences would trade: the
 questions the coverage rule declines, answered again when the question's cosine to one of
 the scorer's three best candidate sentences reaches a threshold (and the passage covers a
-minimum of it), on answerable bench questions and on the same kind asked without their own
-paragraph (the topic is there, the answer is not).
+minimum of it), on answerable bench questions, on the same kind asked without their own
+paragraph (the topic is there, the answer is not) and on topical negatives (a year or name
+swapped for one the paragraph lacks: eval/decline_calibration.py's).
 
     python3 eval/decline_sentence_similarity.py [--per-set 600] [--removed 300]
 
@@ -20,6 +21,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "eval"))
 
 THRESHOLDS = (0.87, 0.88, 0.89, 0.90, 0.91)
 MIN_COVERAGE = (0.0, 0.2, 0.3)
@@ -43,6 +45,7 @@ def best_sentence_cosines(searcher, question: str) -> tuple[bool, float, float]:
 
 
 def main() -> int:
+    from decline_calibration import topical_negatives
     from rag.answer.retrieve import Searcher
     from rag.embed.cache import shared_cache_dir
     from rag.embed.registry import get_embedder
@@ -69,6 +72,9 @@ def main() -> int:
                                           cache_dir=shared_cache_dir())
         groups[f"{name} answer removed"] = [best_sentence_cosines(Searcher(without, embedder), q.question)
                                             for q in asked]
+        start = args.per_set + args.removed
+        swapped = topical_negatives(questions[start:start + 3 * args.removed], documents, random.Random(0))
+        groups[f"{name} topical negatives"] = [best_sentence_cosines(own, q) for q in swapped[:args.removed]]
         print(f"{name}: {len(documents)} paragraphs", file=sys.stderr, flush=True)
     labels = list(groups)
     print("share declined: rule, then rule with the rescue at cosine >= t and coverage >= c")
