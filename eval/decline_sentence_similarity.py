@@ -29,15 +29,18 @@ MIN_COVERAGE = (0.0, 0.2, 0.3)
 
 def best_sentence_cosines(searcher, question: str) -> tuple[bool, float, float]:
     """(answered by the product, coverage of its best passage, the highest cosine of the
-    question to the scorer's three best candidate sentences; 0 when there are none)."""
+    question to the scorer's three best candidate sentences; 0 when there are none, or when
+    the product answers and no rescue is needed)."""
     from rag.answer.extract import compose, gather_evidence
     from rag.answer.sentences import default_scorer
     retrieval = searcher.search(question, "hybrid", 5)
     answer = compose(searcher, retrieval)
-    evidence = gather_evidence(searcher, retrieval)
     coverage = answer.signals.coverage if answer.signals else 0.0
+    if answer.answered:
+        return True, coverage, 0.0
+    evidence = gather_evidence(searcher, retrieval)
     if not evidence.candidates:
-        return answer.answered, coverage, 0.0
+        return False, coverage, 0.0
     best = np.argsort(-default_scorer().probabilities(evidence.candidates))[:3]
     texts = [searcher.store.documents[c.doc].text[c.start:c.end] for c in (evidence.candidates[i] for i in best)]
     query = searcher.embedder.embed_queries([question])[0]

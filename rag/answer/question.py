@@ -212,7 +212,7 @@ GLUED = "会都于以在和与及是的了为被把将则上中内住边从对�
 def _unglued(word: str) -> str:
     """A word jieba made up, without the function character it glued on; any other word as it
     is. A two-character one stays: its other character is often the end of a name (马赛/罗在)."""
-    if len(word) < 3 or word.isdigit() or word_frequency(word):
+    if len(word) < 3 or word_frequency(word):
         return word
     if word[-1] in GLUED:
         return word[:-1]
