@@ -38,6 +38,55 @@ def test_matches_rank_bm25_on_seed_chunks(hashing_index):
 def test_top_k_orders_best_first_with_stable_ties():
     assert top_k(np.array([0.1, 0.5, 0.5, 0.9]), 3).tolist() == [3, 1, 2]
     assert top_k(np.array([]), 3).tolist() == []
+    # ties at the k-th place: the lowest indices, whatever argpartition picked
+    assert top_k(np.array([1.0] * 50 + [2.0]), 3).tolist() == [50, 0, 1]
+
+
+def test_pruned_best_chunks_equal_scoring_every_posting():
+    """MaxScore over several segments with tombstones gives the exact k best, ties and scores
+    to the bit, and the ids fusion asks for; and it does prune on bench questions."""
+    import pytest
+
+    from rag.ingest.prepare import prepare
+    from rag.ingest.squad import load_squad
+    from rag.stores.base import IndexSettings
+    from rag.stores.local.bm25 import CorpusStats, best_chunks, length_norm, query_terms, score_terms
+    from rag.stores.local.segment import build_lexical
+
+    from helpers import BENCH
+    if not (BENCH / "cmrc2018_dev.json").is_file():
+        pytest.skip("bench sets not found")
+    docs, questions = load_squad(BENCH / "cmrc2018_dev.json")
+    chunks = prepare(docs, IndexSettings().chunking).chunks
+    cuts = [0, len(chunks) // 2, len(chunks) * 5 // 6, len(chunks)]
+    parts = [build_lexical(chunks[a:b], IndexSettings()) for a, b in zip(cuts, cuts[1:])]
+    stats = CorpusStats.summed([(p.terms, p.doc_freq(), p.n_docs, int(p.lengths.sum()), 1) for p in parts])
+    params = BM25Params()
+    rng = np.random.default_rng(0)
+    lives = [None, rng.random(parts[1].n_docs) > 0.2, rng.random(parts[2].n_docs) > 0.5]
+    segments = [(p, length_norm(p.lengths, stats, params), live) for p, live in zip(parts, lives)]
+    pruned = 0
+    for q in questions[::40][:60]:
+        keys, counts = query_terms(bigram_tokens(normalize(q.question)))
+        weights = stats.idf(keys, params.epsilon) * counts
+        full = [score_terms(p, keys, weights, params, norm) for p, norm, _ in segments]
+        for s, live in enumerate(lives):
+            if live is not None:
+                full[s][~live] = -np.inf
+        everything = np.concatenate(full)
+        for k in (10, 50):
+            keep = [rng.choice(p.n_docs, 5, replace=False) for p in parts]
+            keep = [ids if live is None else ids[live[ids]] for ids, live in zip(keep, lives)]
+            found = best_chunks(segments, keys, weights, params, k, keep)
+            ids = np.concatenate([base + local for base, (local, _) in zip(cuts, found)])
+            scores = np.concatenate([sc for _, sc in found])
+            expected = top_k(everything, k)
+            assert ids[top_k(scores, k)].tolist() == expected.tolist()
+            assert np.array_equal(scores[top_k(scores, k)], everything[expected])   # bit for bit
+            for base, (local, sc), wanted, whole in zip(cuts, found, keep, full):
+                assert np.array_equal(sc[np.searchsorted(local, wanted)], whole[wanted])
+            pruned += len(ids) < int(np.isfinite(everything).sum() - (everything == 0).sum())
+    assert pruned > 30   # most questions leave chunks unscored
 
 
 def test_vectorized_build_equals_the_generic_one(hashing_index):

@@ -61,12 +61,16 @@ class VectorSearch:
         else:
             ivf.nprobe = plan.probe
 
-    def _params(self, live: np.ndarray | None):
-        if live is None:
+    def _params(self, live: np.ndarray | None, probe: int | None = None):
+        if live is None and probe is None:
             return None
-        selector = _faiss().IDSelectorBitmap(np.packbits(live, bitorder="little"))
-        return (_faiss().SearchParameters(sel=selector) if self.plan.kind == "flat"
-                else _faiss().SearchParametersIVF(sel=selector, nprobe=self.plan.probe))
+        selector = None if live is None else _faiss().IDSelectorBitmap(np.packbits(live, bitorder="little"))
+        if self.plan.kind == "flat":
+            return _faiss().SearchParameters(sel=selector)
+        params = _faiss().SearchParametersIVF(nprobe=probe or self.plan.probe)
+        if selector is not None:
+            params.sel = selector
+        return params
 
     def search(self, query: np.ndarray, k: int, live: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(cosines, chunk ids), best first; exact cosines in both plans. ``live``: a bool mask,
@@ -80,12 +84,14 @@ class VectorSearch:
         _, ids = self.candidates(query, max(k, self.plan.rescore), live)
         return self.rescore(query, ids, k)
 
-    def candidates(self, query: np.ndarray, n: int, live: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The IVF's ``n`` best (approximate inner products, chunk ids): what ``rescore`` ranks
-        exactly. Several segments pool theirs and re-score the best of all once."""
+    def candidates(self, query: np.ndarray, n: int, live: np.ndarray | None = None,
+                   probe: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The IVF's ``n`` best (approximate inner products, chunk ids) from ``probe`` lists
+        (default: the plan's): what ``rescore`` ranks exactly. Several segments pool theirs
+        and re-score the best of all once."""
         with search_threads(self.threads):
             scores, ids = self.ivf.search(np.ascontiguousarray(query, dtype=np.float32)[None, :], n,
-                                          params=self._params(live))
+                                          params=self._params(live, probe))
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep].astype(np.int64)
 

@@ -11,6 +11,12 @@ single-segment build of the same documents.
 Terms are int64 keys (``tokens.term_key``); ``terms`` is sorted, and term ``t``'s postings
 are ``doc_ids[indptr[t]:indptr[t+1]]`` (ascending) with ``tfs`` alike. A query reads only its
 own terms' postings.
+
+``best_chunks`` finds the exact k best without scoring every posting (MaxScore, Turtle and
+Flood 1995): terms are added heaviest first, and once the weights of the terms left could
+not lift an unscored chunk past the k-th best so far, the light terms' long postings are
+only looked up for the chunks still in the running. Every chunk sums its terms in the same
+order (heaviest first) on either path, so scores are bitwise those of scoring everything.
 """
 from __future__ import annotations
 
@@ -185,30 +191,122 @@ def score(postings: Postings, query_tokens, stats: CorpusStats | None = None,
     return score_terms(postings, keys, stats.idf(keys, params.epsilon) * counts, params, norm)
 
 
+def by_weight(keys: np.ndarray, idf_times_count: np.ndarray, params: BM25Params) -> tuple[np.ndarray, np.ndarray]:
+    """Query term keys heaviest first and their float32 factors idf * count * (k1 + 1): the order
+    every chunk's score is summed in, so that pruned and full scoring agree to the bit."""
+    factors = (idf_times_count * (params.k1 + 1)).astype(np.float32)
+    order = np.argsort(-factors, kind="stable")
+    return keys[order], factors[order]
+
+
+def _postings_of(postings: Postings, row: int) -> tuple[np.ndarray, np.ndarray]:
+    """Term ``row``'s chunk ids and counts (one read of each), checked against the segment."""
+    a, b = int(postings.indptr[row]), int(postings.indptr[row + 1])
+    try:
+        docs, tfs = postings.doc_ids[a:b], postings.tfs[a:b]
+        if len(docs) != b - a or len(tfs) != b - a or (len(docs) and not 0 <= docs[0] <= docs[-1] < postings.n_docs):
+            raise ValueError(f"postings [{a}, {b}) name chunks outside 0..{postings.n_docs - 1} or are cut short")
+    except (IndexError, ValueError) as exc:
+        raise IndexError_(f"the index is damaged (BM25 postings of term {row}: {exc}); "
+                          "rebuild it with: rag index --rebuild") from exc
+    return docs, tfs
+
+
+def _add(scores: np.ndarray, docs: np.ndarray, tf: np.ndarray, factor: float, norm: np.ndarray) -> None:
+    tf = tf.astype(np.float32)   # a chunk occurs once in a term's postings: fancy-index += adds once
+    scores[docs] += np.float32(factor) * tf / (tf + norm[docs])
+
+
 def score_terms(postings: Postings, keys: np.ndarray, idf_times_count: np.ndarray, params: BM25Params,
                 norm: np.ndarray) -> np.ndarray:
-    """Scores from query term keys and their idf times count (computed once for all segments)."""
+    """Every chunk's score from query term keys and their idf times count (computed once for
+    all segments)."""
     scores = np.zeros(postings.n_docs, dtype=np.float32)
-    rows = _rows_of(postings.terms, keys)
-    scale = (idf_times_count * (params.k1 + 1)).astype(np.float32)
-    for row, factor in zip(rows.tolist(), scale.tolist()):
-        if row < 0:
-            continue
-        a, b = int(postings.indptr[row]), int(postings.indptr[row + 1])
-        try:  # a chunk occurs once in a term's postings, so fancy-index += adds each weight once
-            docs = postings.doc_ids[a:b]
-            tf = postings.tfs[a:b].astype(np.float32)
-            scores[docs] += np.float32(factor) * tf / (tf + norm[docs])
-        except (IndexError, ValueError) as exc:
-            raise IndexError_(f"the index is damaged (BM25 postings of term {row}: {exc}); "
-                              "rebuild it with: rag index --rebuild") from exc
+    keys, factors = by_weight(keys, idf_times_count, params)
+    for row, factor in zip(_rows_of(postings.terms, keys).tolist(), factors.tolist()):
+        if row >= 0:
+            _add(scores, *_postings_of(postings, row), factor, norm)
     return scores
 
 
+def _kth(values: np.ndarray, k: int) -> float:
+    return float(np.partition(values, len(values) - k)[len(values) - k]) if len(values) >= k else -np.inf
+
+
+# Chunks of the first postings scored (the heaviest terms': the rarest, the shortest lists) that
+# bound the k-th best score from below: any distinct chunks' k-th best does, and these are where
+# the best are, at a cost of this many chunks per check rather than of every chunk scored.
+LEADERS = 8192
+
+
+def best_chunks(segments, keys: np.ndarray, idf_times_count: np.ndarray, params: BM25Params, k: int,
+                keep=None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per segment, (local chunk ids ascending, their exact scores) of candidates that include
+    every live chunk among the ``k`` best over all segments, ties included, and the ids
+    ``keep[s]`` (chunks whose scores fusion needs). ``segments``: (postings, norm, live mask or
+    None) each. Scores are score_terms's to the bit. The pruning is exact because a term adds
+    less than its factor to any chunk (tf / (tf + norm) < 1)."""
+    keys, factors = by_weight(keys, idf_times_count, params)
+    rows = [_rows_of(p.terms, keys) for p, _, _ in segments]
+    factors = np.where(np.any([r >= 0 for r in rows], axis=0), factors, 0).astype(np.float32)
+    bounded = not len(factors) or factors.min() >= 0   # rank-bm25's idf floor may be negative
+    # what terms t.. can still add to a chunk, with a margin for float32 rounding of the sums
+    rest = np.concatenate([np.cumsum(factors[::-1].astype(np.float64))[::-1], [0.0]]) * (1 + 1e-5)
+    scores = [np.zeros(p.n_docs, dtype=np.float32) for p, _, _ in segments]
+    leaders, room = [[] for _ in segments], LEADERS
+    is_leader = [np.zeros(p.n_docs, bool) for p, _, _ in segments]
+    t = 0
+    while t < len(keys):   # whole postings, heaviest terms first
+        if bounded and rest[t] < rest[0] - rest[t] and \
+                rest[t] < _kth(np.concatenate([sc[i] for sc, piece in zip(scores, leaders) for i in piece]), k):
+            break   # no chunk unscored so far can reach the k-th best any more
+        for s, (postings, norm, live) in enumerate(segments):
+            if rows[s][t] >= 0:
+                docs, tf = _postings_of(postings, int(rows[s][t]))
+                _add(scores[s], docs, tf, factors[t], norm)
+                if room > 0:
+                    piece = docs[:room][~is_leader[s][docs[:room]]]
+                    piece = piece if live is None else piece[live[piece]]
+                    is_leader[s][piece] = True
+                    leaders[s].append(piece)
+                    room -= len(piece)
+        t += 1
+    candidates, kept = [], []
+    for s, (_, _, live) in enumerate(segments):
+        scored = scores[s] > 0
+        if keep is not None:   # fusion's ids, scored or not
+            scored[np.asarray(keep[s], np.int64)] = True
+        ids = np.flatnonzero(scored if live is None else scored & live)
+        candidates.append(ids)
+        kept.append(np.zeros(len(ids), bool) if keep is None else np.isin(ids, keep[s], kind="table"))
+    for t in range(t, len(keys)):   # the light terms, looked up only for the chunks still in the running
+        theta = _kth(np.concatenate([sc[c] for sc, c in zip(scores, candidates)]), k)
+        for s, (postings, norm, _) in enumerate(segments):
+            running = (scores[s][candidates[s]] + rest[t] >= theta) | kept[s]
+            candidates[s], kept[s] = candidates[s][running], kept[s][running]
+            if rows[s][t] < 0 or not len(candidates[s]):
+                continue
+            docs, tf = _postings_of(postings, int(rows[s][t]))
+            ids = candidates[s]
+            if len(ids) * 8 > len(docs):   # most of the postings are wanted: add them all
+                _add(scores[s], docs, tf, factors[t], norm)
+                continue
+            at = np.minimum(np.searchsorted(docs, ids), len(docs) - 1)
+            hit = docs[at] == ids
+            _add(scores[s], ids[hit], tf[at[hit]], factors[t], norm)
+    return [(ids, sc[ids]) for ids, sc in zip(candidates, scores)]
+
+
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k highest scores, best first (ties by lower index)."""
+    """Indices of the k highest scores, best first; ties by lower index, at the k-th place too."""
     k = min(k, len(scores))
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    if k < len(scores):
+        part = np.argpartition(-scores, k - 1)[:k]
+        cut = scores[part].min()   # argpartition keeps any of the chunks tied at the k-th place
+        above = np.flatnonzero(scores > cut)
+        part = np.concatenate([above, np.flatnonzero(scores == cut)[:k - len(above)]])
+    else:
+        part = np.arange(len(scores))
     return part[np.lexsort((part, -scores[part]))]

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from rag.stores.base import Hit, RankQuery, fuse, weighted_tokens, word_weight
-from rag.stores.local.bm25 import query_terms, score_terms, top_k
+from rag.stores.plan import segment_probe
+from rag.stores.local.bm25 import best_chunks, query_terms, score_terms, top_k
 from rag.stores.local.index import Index
 
 
@@ -24,8 +25,9 @@ def _best(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.n
 def nearest(index: Index, vector: np.ndarray, pool: int, allowed=None) -> tuple[np.ndarray, np.ndarray]:
     """(index-wide chunk ids, exact cosines) of the ``pool`` nearest live chunks over every
     segment (``allowed``: per segment, the local ids a filter allows): exact search in small
-    segments; the approximate candidates of the IVF segments pooled and the best of them
-    re-scored once, as one IVF over everything would (not ``rescore`` per segment)."""
+    segments; the approximate candidates of the IVF segments, each probed for its share of
+    the lists one IVF over everything would probe, pooled and the best of them re-scored once,
+    as that one IVF would (not ``rescore`` per segment)."""
     segments = list(zip(index.segments, index.bases, index.live))
     found, approximate = [], []
     for s, (seg, base, live) in enumerate(segments):
@@ -38,7 +40,8 @@ def nearest(index: Index, vector: np.ndarray, pool: int, allowed=None) -> tuple[
             vals, local = seg.dense.search(vector, pool, live)
             found.append((base + local, vals))
         else:
-            approximate.append((s, *seg.dense.candidates(vector, max(pool, seg.dense.plan.rescore), live)))
+            probe = segment_probe(seg.dense.plan, index.live_count)
+            approximate.append((s, *seg.dense.candidates(vector, max(pool, seg.dense.plan.rescore), live, probe)))
     if approximate:
         rescore = max(max(pool, segments[s][0].dense.plan.rescore) for s, _, _ in approximate)
         scores = np.concatenate([v for _, v, _ in approximate])
@@ -50,6 +53,18 @@ def nearest(index: Index, vector: np.ndarray, pool: int, allowed=None) -> tuple[
             vals, ids = seg.dense.rescore(vector, local[best][owner[best] == s], pool)
             found.append((base + ids, vals))
     return _best(*map(np.concatenate, zip(*found)), pool)
+
+
+def _unmatched_too(index: Index, ids: np.ndarray, scores: np.ndarray, pool: int, allowed) -> tuple:
+    """(ids ascending, scores) with live chunks no query term matches added at score 0, lowest
+    ids first, when fewer than ``pool`` are matched: a question of no known word still ranks."""
+    need = pool - int((scores > 0).sum())
+    if need <= 0 or allowed is not None:   # a filter's chunks are all scored already
+        return ids, scores
+    extra = np.setdiff1d(index.chunks.ids()[:need + len(ids)], ids)
+    ids, scores = np.concatenate([ids, extra]), np.concatenate([scores, np.zeros(len(extra), np.float32)])
+    order = np.argsort(ids, kind="stable")
+    return ids[order], scores[order]
 
 
 class LocalStore:
@@ -72,34 +87,34 @@ class LocalStore:
             seg.chunks.ids_of(set(query.documents) - gone) for seg, gone in zip(index.segments, index.deleted)]
         if pool <= 0 or (allowed is not None and not any(len(a) for a in allowed)):
             return []
-        segments = list(zip(index.segments, index.bases, index.live, index.norms))
-        bm25_all = None
-        if mode in ("hybrid", "bm25"):
-            keys, counts = query_terms(query.tokens)
-            weights = index.stats.idf(keys, index.settings.bm25.epsilon) * counts
-            bm25_all, found = [], []
-            for s, (seg, base, live, norm) in enumerate(segments):
-                scores = score_terms(seg.postings, keys, weights, index.settings.bm25, norm)
-                if live is not None:
-                    scores[~live] = -np.inf
-                bm25_all.append(scores)
-                local = top_k(scores, pool) if allowed is None else allowed[s][top_k(scores[allowed[s]], pool)]
-                local = local[np.isfinite(scores[local])]
-                found.append((base + local, scores[local]))
-            clock("bm25")
-            bm25_ids, _ = _best(*map(np.concatenate, zip(*found)), pool)
-            clock("bm25_top_k")
+        dense_ids = dense_vals = None
         if mode in ("hybrid", "dense"):
             dense_ids, dense_vals = nearest(index, query.vector, pool, allowed)
             clock("dense")
+        scored = np.zeros(0, np.int64), np.zeros(0, np.float32)   # (index-wide ids ascending, BM25 scores)
+        if mode in ("hybrid", "bm25"):
+            keys, counts = query_terms(query.tokens)
+            weights = index.stats.idf(keys, index.settings.bm25.epsilon) * counts
+            if allowed is None:   # the exact best pool without scoring every posting, and fusion's ids
+                keep = None if dense_ids is None else [
+                    dense_ids[(dense_ids >= base) & (dense_ids < base + len(seg))] - base
+                    for seg, base in zip(index.segments, index.bases)]
+                parts = best_chunks(list(zip((s.postings for s in index.segments), index.norms, index.live)),
+                                    keys, weights, index.settings.bm25, pool, keep)
+            else:
+                parts = [(np.sort(ids), score_terms(seg.postings, keys, weights, index.settings.bm25, norm)[np.sort(ids)])
+                         for seg, norm, ids in zip(index.segments, index.norms, allowed)]
+            scored = _unmatched_too(index, np.concatenate([base + ids for base, (ids, _) in zip(index.bases, parts)]),
+                                    np.concatenate([scores for _, scores in parts]), pool, allowed)
+            clock("bm25")
+            bm25_ids = scored[0][top_k(scored[1], pool)]   # ids ascending: ties by lower id
+            clock("bm25_top_k")
 
         def bm25_of(ids: np.ndarray) -> np.ndarray:
-            out = np.zeros(len(ids), dtype=np.float32)
-            if bm25_all is not None:
-                where = np.searchsorted(index.bases, ids, side="right") - 1
-                for s in np.unique(where).tolist():
-                    out[where == s] = bm25_all[s][ids[where == s] - index.bases[s]]
-            return out
+            """BM25 scores of ids among those scored (every id ranked is), 0 for the others."""
+            at = np.minimum(np.searchsorted(scored[0], ids), max(len(scored[0]) - 1, 0))
+            hit = scored[0][at] == ids if len(scored[0]) else np.zeros(len(ids), bool)
+            return np.where(hit, scored[1][at] if len(scored[0]) else 0, 0).astype(np.float32)
 
         if mode == "bm25":
             ids, ranking, dense = bm25_ids, bm25_of(bm25_ids), np.zeros(len(bm25_ids))
