@@ -1,6 +1,7 @@
 import math
 
 import numpy as np
+import pytest
 from rank_bm25 import BM25Okapi
 
 from rag.stores.base import BM25Params
@@ -42,10 +43,12 @@ def test_top_k_orders_best_first_with_stable_ties():
     assert top_k(np.array([1.0] * 50 + [2.0]), 3).tolist() == [50, 0, 1]
 
 
-def test_pruned_best_chunks_equal_scoring_every_posting():
+@pytest.mark.parametrize("prune_from", [0, None])
+def test_pruned_best_chunks_equal_scoring_every_posting(monkeypatch, prune_from):
     """MaxScore over several segments with tombstones gives the exact k best, ties and scores
-    to the bit, and the ids fusion asks for; and it does prune on bench questions."""
-    import pytest
+    to the bit, and the ids fusion asks for; and it does prune on bench questions (made to
+    prune at this size; by default it does not, the postings being short)."""
+    from rag.stores.local import bm25
 
     from rag.ingest.prepare import prepare
     from rag.ingest.squad import load_squad
@@ -56,6 +59,8 @@ def test_pruned_best_chunks_equal_scoring_every_posting():
     from helpers import BENCH
     if not (BENCH / "cmrc2018_dev.json").is_file():
         pytest.skip("bench sets not found")
+    if prune_from is not None:
+        monkeypatch.setattr(bm25, "PRUNE_FROM", prune_from)
     docs, questions = load_squad(BENCH / "cmrc2018_dev.json")
     chunks = prepare(docs, IndexSettings().chunking).chunks
     cuts = [0, len(chunks) // 2, len(chunks) * 5 // 6, len(chunks)]
@@ -64,29 +69,28 @@ def test_pruned_best_chunks_equal_scoring_every_posting():
     params = BM25Params()
     rng = np.random.default_rng(0)
     lives = [None, rng.random(parts[1].n_docs) > 0.2, rng.random(parts[2].n_docs) > 0.5]
-    segments = [(p, length_norm(p.lengths, stats, params), live) for p, live in zip(parts, lives)]
+    norm = length_norm(np.concatenate([p.lengths for p in parts]), stats, params)
+    live = np.concatenate([np.ones(p.n_docs, bool) if m is None else m for p, m in zip(parts, lives)])
     pruned = 0
     for q in questions[::40][:60]:
         keys, counts = query_terms(bigram_tokens(normalize(q.question)))
         weights = stats.idf(keys, params.epsilon) * counts
-        full = [score_terms(p, keys, weights, params, norm) for p, norm, _ in segments]
-        for s, live in enumerate(lives):
-            if live is not None:
-                full[s][~live] = -np.inf
-        everything = np.concatenate(full)
+        everything = np.concatenate([score_terms(p, keys, weights, params, norm[a:b])
+                                     for p, a, b in zip(parts, cuts, cuts[1:])])
+        everything[~live] = -np.inf
         for k in (10, 50):
-            keep = [rng.choice(p.n_docs, 5, replace=False) for p in parts]
-            keep = [ids if live is None else ids[live[ids]] for ids, live in zip(keep, lives)]
-            found = best_chunks(segments, keys, weights, params, k, keep)
-            ids = np.concatenate([base + local for base, (local, _) in zip(cuts, found)])
-            scores = np.concatenate([sc for _, sc in found])
+            keep = np.sort(rng.choice(np.flatnonzero(live), 15, replace=False))
+            ids, scores = best_chunks(list(zip(parts, cuts)), norm, live, keys, weights, params, k, keep)
             expected = top_k(everything, k)
             assert ids[top_k(scores, k)].tolist() == expected.tolist()
             assert np.array_equal(scores[top_k(scores, k)], everything[expected])   # bit for bit
-            for base, (local, sc), wanted, whole in zip(cuts, found, keep, full):
-                assert np.array_equal(sc[np.searchsorted(local, wanted)], whole[wanted])
-            pruned += len(ids) < int(np.isfinite(everything).sum() - (everything == 0).sum())
-    assert pruned > 30   # most questions leave chunks unscored
+            assert np.array_equal(scores[np.searchsorted(ids, keep)], everything[keep])
+            assert live[ids].all()
+            pruned += len(ids) < int((everything > 0).sum())
+    if prune_from is None:
+        assert pruned == 0
+    else:
+        assert pruned > 30   # most questions leave chunks unscored
 
 
 def test_vectorized_build_equals_the_generic_one(hashing_index):

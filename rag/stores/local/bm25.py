@@ -237,64 +237,78 @@ def _kth(values: np.ndarray, k: int) -> float:
 # bound the k-th best score from below: any distinct chunks' k-th best does, and these are where
 # the best are, at a cost of this many chunks per check rather than of every chunk scored.
 LEADERS = 8192
+# Below this many postings for a question, scoring them all is as fast as pruning (the checks'
+# fixed costs; measured on the rag bench search corpora: slower at 10k-100k chunks, even at 300k)
+PRUNE_FROM = 500_000
 
 
-def best_chunks(segments, keys: np.ndarray, idf_times_count: np.ndarray, params: BM25Params, k: int,
-                keep=None) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per segment, (local chunk ids ascending, their exact scores) of candidates that include
-    every live chunk among the ``k`` best over all segments, ties included, and the ids
-    ``keep[s]`` (chunks whose scores fusion needs). ``segments``: (postings, norm, live mask or
-    None) each. Scores are score_terms's to the bit. The pruning is exact because a term adds
-    less than its factor to any chunk (tf / (tf + norm) < 1)."""
+def _term_postings(segments, rows, t: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Term ``t``'s postings over every segment, chunk ids index-wide (ascending: segments are
+    in id order), or None where no segment holds it."""
+    parts = [(base, *_postings_of(postings, int(r[t]))) for (postings, base), r in zip(segments, rows) if r[t] >= 0]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        base, docs, tf = parts[0]
+        return (docs if base == 0 else docs.astype(np.int64) + base), tf
+    return (np.concatenate([docs.astype(np.int64) + base for base, docs, _ in parts]),
+            np.concatenate([tf for _, _, tf in parts]))
+
+
+def best_chunks(segments, norm: np.ndarray, live: np.ndarray | None, keys: np.ndarray,
+                idf_times_count: np.ndarray, params: BM25Params, k: int,
+                keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(index-wide chunk ids ascending, their exact scores) of candidates that include every
+    live chunk among the ``k`` best, ties included, and the ids ``keep`` (chunks whose scores
+    fusion needs). ``segments``: (postings, base id) each; ``norm`` and ``live`` (a mask, None
+    when all are live) cover every chunk index-wide. Scores are score_terms's to the bit. The
+    pruning is exact because a term adds less than its factor to any chunk (tf / (tf + norm) < 1)."""
     keys, factors = by_weight(keys, idf_times_count, params)
-    rows = [_rows_of(p.terms, keys) for p, _, _ in segments]
+    rows = [_rows_of(p.terms, keys) for p, _ in segments]
     factors = np.where(np.any([r >= 0 for r in rows], axis=0), factors, 0).astype(np.float32)
-    bounded = not len(factors) or factors.min() >= 0   # rank-bm25's idf floor may be negative
+    lengths = [np.where(r >= 0, p.indptr[np.maximum(r, 0) + 1] - p.indptr[np.maximum(r, 0)], 0)
+               for (p, _), r in zip(segments, rows)]
+    # rank-bm25's idf floor may be negative, and short postings cost less than skipping them
+    prune = (not len(factors) or factors.min() >= 0) and int(np.sum(lengths)) >= PRUNE_FROM
     # what terms t.. can still add to a chunk, with a margin for float32 rounding of the sums
     rest = np.concatenate([np.cumsum(factors[::-1].astype(np.float64))[::-1], [0.0]]) * (1 + 1e-5)
-    scores = [np.zeros(p.n_docs, dtype=np.float32) for p, _, _ in segments]
-    leaders, room = [[] for _ in segments], LEADERS
-    is_leader = [np.zeros(p.n_docs, bool) for p, _, _ in segments]
+    scores = np.zeros(len(norm), dtype=np.float32)
+    leaders, room, is_leader = [], LEADERS if prune else 0, np.zeros(len(norm) if prune else 0, bool)
     t = 0
     while t < len(keys):   # whole postings, heaviest terms first
-        if bounded and rest[t] < rest[0] - rest[t] and \
-                rest[t] < _kth(np.concatenate([sc[i] for sc, piece in zip(scores, leaders) for i in piece]), k):
+        if prune and rest[t] < rest[0] - rest[t] and leaders and \
+                rest[t] < _kth(scores[np.concatenate(leaders)], k):
             break   # no chunk unscored so far can reach the k-th best any more
-        for s, (postings, norm, live) in enumerate(segments):
-            if rows[s][t] >= 0:
-                docs, tf = _postings_of(postings, int(rows[s][t]))
-                _add(scores[s], docs, tf, factors[t], norm)
-                if room > 0:
-                    piece = docs[:room][~is_leader[s][docs[:room]]]
-                    piece = piece if live is None else piece[live[piece]]
-                    is_leader[s][piece] = True
-                    leaders[s].append(piece)
-                    room -= len(piece)
+        postings = _term_postings(segments, rows, t)
+        if postings is not None:
+            docs, tf = postings
+            _add(scores, docs, tf, factors[t], norm)
+            if room > 0:
+                piece = docs[:room][~is_leader[docs[:room]]]
+                piece = piece if live is None else piece[live[piece]]
+                is_leader[piece] = True
+                leaders.append(piece)
+                room -= len(piece)
         t += 1
-    candidates, kept = [], []
-    for s, (_, _, live) in enumerate(segments):
-        scored = scores[s] > 0
-        if keep is not None:   # fusion's ids, scored or not
-            scored[np.asarray(keep[s], np.int64)] = True
-        ids = np.flatnonzero(scored if live is None else scored & live)
-        candidates.append(ids)
-        kept.append(np.zeros(len(ids), bool) if keep is None else np.isin(ids, keep[s], kind="table"))
+    scored = scores > 0
+    if keep is not None:   # fusion's ids, scored or not
+        scored[keep] = True
+    ids = np.flatnonzero(scored if live is None else scored & live)
+    kept = np.zeros(len(ids), bool) if keep is None or t == len(keys) else np.isin(ids, keep, kind="table")
     for t in range(t, len(keys)):   # the light terms, looked up only for the chunks still in the running
-        theta = _kth(np.concatenate([sc[c] for sc, c in zip(scores, candidates)]), k)
-        for s, (postings, norm, _) in enumerate(segments):
-            running = (scores[s][candidates[s]] + rest[t] >= theta) | kept[s]
-            candidates[s], kept[s] = candidates[s][running], kept[s][running]
-            if rows[s][t] < 0 or not len(candidates[s]):
-                continue
-            docs, tf = _postings_of(postings, int(rows[s][t]))
-            ids = candidates[s]
-            if len(ids) * 8 > len(docs):   # most of the postings are wanted: add them all
-                _add(scores[s], docs, tf, factors[t], norm)
-                continue
-            at = np.minimum(np.searchsorted(docs, ids), len(docs) - 1)
-            hit = docs[at] == ids
-            _add(scores[s], ids[hit], tf[at[hit]], factors[t], norm)
-    return [(ids, sc[ids]) for ids, sc in zip(candidates, scores)]
+        running = (scores[ids] + rest[t] >= _kth(scores[ids], k)) | kept
+        ids, kept = ids[running], kept[running]
+        postings = _term_postings(segments, rows, t)
+        if postings is None or not len(ids):
+            continue
+        docs, tf = postings
+        if len(ids) * 8 > len(docs):   # most of the postings are wanted: add them all
+            _add(scores, docs, tf, factors[t], norm)
+            continue
+        at = np.minimum(np.searchsorted(docs, ids), len(docs) - 1)
+        hit = docs[at] == ids
+        _add(scores, ids[hit], tf[at[hit]], factors[t], norm)
+    return ids, scores[ids]
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:

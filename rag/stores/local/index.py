@@ -117,7 +117,9 @@ class Index:
     last_merge: str = ""
     bases: tuple[int, ...] = field(init=False)
     live: tuple = field(init=False)      # per segment: a bool mask of live chunks, or None when all are
-    norms: tuple = field(init=False)     # per segment: BM25 length norms under the corpus-wide average
+    norm: np.ndarray = field(init=False)   # BM25 length norms under the corpus-wide average, index-wide
+    norms: tuple = field(init=False)       # the same per segment (views)
+    live_mask: object = field(init=False)  # index-wide bool mask of live chunks, or None when all are
     documents: LiveDocuments = field(init=False)
     chunks: LiveChunks = field(init=False)
     live_count: int = field(init=False)
@@ -126,9 +128,13 @@ class Index:
         sizes = [len(s) for s in self.segments]
         live = tuple(None if not gone else ~np.isin(np.arange(len(s)), s.chunks.ids_of(gone))
                      for s, gone in zip(self.segments, self.deleted))
-        for name, value in (("bases", tuple(int(b) for b in np.cumsum([0] + sizes)[:-1])), ("live", live),
-                            ("norms", tuple(length_norm(s.postings.lengths, self.stats, self.settings.bm25)
-                                            for s in self.segments)),
+        bases = tuple(int(b) for b in np.cumsum([0] + sizes)[:-1])
+        lengths = [s.postings.lengths for s in self.segments]
+        norm = length_norm(np.concatenate(lengths) if lengths else np.zeros(0, np.int32), self.stats, self.settings.bm25)
+        whole = None if all(m is None for m in live) else np.concatenate(
+            [np.ones(n, bool) if m is None else m for n, m in zip(sizes, live)])
+        for name, value in (("bases", bases), ("live", live), ("norm", norm), ("live_mask", whole),
+                            ("norms", tuple(norm[b:b + n] for b, n in zip(bases, sizes))),
                             ("documents", LiveDocuments(self.segments, self.deleted)),
                             ("live_count", int(sum(n if m is None else m.sum() for n, m in zip(sizes, live))))):
             object.__setattr__(self, name, value)

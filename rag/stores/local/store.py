@@ -96,16 +96,14 @@ class LocalStore:
             keys, counts = query_terms(query.tokens)
             weights = index.stats.idf(keys, index.settings.bm25.epsilon) * counts
             if allowed is None:   # the exact best pool without scoring every posting, and fusion's ids
-                keep = None if dense_ids is None else [
-                    dense_ids[(dense_ids >= base) & (dense_ids < base + len(seg))] - base
-                    for seg, base in zip(index.segments, index.bases)]
-                parts = best_chunks(list(zip((s.postings for s in index.segments), index.norms, index.live)),
-                                    keys, weights, index.settings.bm25, pool, keep)
+                scored = best_chunks(list(zip((s.postings for s in index.segments), index.bases)), index.norm,
+                                     index.live_mask, keys, weights, index.settings.bm25, pool, dense_ids)
             else:
-                parts = [(np.sort(ids), score_terms(seg.postings, keys, weights, index.settings.bm25, norm)[np.sort(ids)])
-                         for seg, norm, ids in zip(index.segments, index.norms, allowed)]
-            scored = _unmatched_too(index, np.concatenate([base + ids for base, (ids, _) in zip(index.bases, parts)]),
-                                    np.concatenate([scores for _, scores in parts]), pool, allowed)
+                allowed = [np.sort(ids) for ids in allowed]
+                scored = (np.concatenate([base + ids for base, ids in zip(index.bases, allowed)]),
+                          np.concatenate([score_terms(seg.postings, keys, weights, index.settings.bm25, norm)[ids]
+                                          for seg, norm, ids in zip(index.segments, index.norms, allowed)]))
+            scored = _unmatched_too(index, *scored, pool, allowed)
             clock("bm25")
             bm25_ids = scored[0][top_k(scored[1], pool)]   # ids ascending: ties by lower id
             clock("bm25_top_k")
