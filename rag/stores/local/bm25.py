@@ -242,19 +242,6 @@ LEADERS = 8192
 PRUNE_FROM = 500_000
 
 
-def _term_postings(segments, rows, t: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Term ``t``'s postings over every segment, chunk ids index-wide (ascending: segments are
-    in id order), or None where no segment holds it."""
-    parts = [(base, *_postings_of(postings, int(r[t]))) for (postings, base), r in zip(segments, rows) if r[t] >= 0]
-    if not parts:
-        return None
-    if len(parts) == 1:
-        base, docs, tf = parts[0]
-        return (docs if base == 0 else docs.astype(np.int64) + base), tf
-    return (np.concatenate([docs.astype(np.int64) + base for base, docs, _ in parts]),
-            np.concatenate([tf for _, _, tf in parts]))
-
-
 def best_chunks(segments, norm: np.ndarray, live: np.ndarray | None, keys: np.ndarray,
                 idf_times_count: np.ndarray, params: BM25Params, k: int,
                 keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -273,22 +260,26 @@ def best_chunks(segments, norm: np.ndarray, live: np.ndarray | None, keys: np.nd
     # what terms t.. can still add to a chunk, with a margin for float32 rounding of the sums
     rest = np.concatenate([np.cumsum(factors[::-1].astype(np.float64))[::-1], [0.0]]) * (1 + 1e-5)
     scores = np.zeros(len(norm), dtype=np.float32)
+    # each segment scores into its slice of the index-wide arrays: views, no copies of postings
+    views = [(postings, base, scores[base:base + postings.n_docs], norm[base:base + postings.n_docs], r)
+             for (postings, base), r in zip(segments, rows)]
     leaders, room, is_leader = [], LEADERS if prune else 0, np.zeros(len(norm) if prune else 0, bool)
     t = 0
     while t < len(keys):   # whole postings, heaviest terms first
         if prune and rest[t] < rest[0] - rest[t] and leaders and \
                 rest[t] < _kth(scores[np.concatenate(leaders)], k):
             break   # no chunk unscored so far can reach the k-th best any more
-        postings = _term_postings(segments, rows, t)
-        if postings is not None:
-            docs, tf = postings
-            _add(scores, docs, tf, factors[t], norm)
-            if room > 0:
-                piece = docs[:room][~is_leader[docs[:room]]]
-                piece = piece if live is None else piece[live[piece]]
-                is_leader[piece] = True
-                leaders.append(piece)
-                room -= len(piece)
+        for postings, base, seg_scores, seg_norm, r in views:
+            if r[t] >= 0:
+                docs, tf = _postings_of(postings, int(r[t]))
+                _add(seg_scores, docs, tf, factors[t], seg_norm)
+                if room > 0:
+                    piece = docs[:room].astype(np.int64) + base
+                    piece = piece[~is_leader[piece]]
+                    piece = piece if live is None else piece[live[piece]]
+                    is_leader[piece] = True
+                    leaders.append(piece)
+                    room -= len(piece)
         t += 1
     scored = scores > 0
     if keep is not None:   # fusion's ids, scored or not
@@ -298,16 +289,17 @@ def best_chunks(segments, norm: np.ndarray, live: np.ndarray | None, keys: np.nd
     for t in range(t, len(keys)):   # the light terms, looked up only for the chunks still in the running
         running = (scores[ids] + rest[t] >= _kth(scores[ids], k)) | kept
         ids, kept = ids[running], kept[running]
-        postings = _term_postings(segments, rows, t)
-        if postings is None or not len(ids):
-            continue
-        docs, tf = postings
-        if len(ids) * 8 > len(docs):   # most of the postings are wanted: add them all
-            _add(scores, docs, tf, factors[t], norm)
-            continue
-        at = np.minimum(np.searchsorted(docs, ids), len(docs) - 1)
-        hit = docs[at] == ids
-        _add(scores, ids[hit], tf[at[hit]], factors[t], norm)
+        for postings, base, seg_scores, seg_norm, r in views:
+            here = ids[np.searchsorted(ids, base):np.searchsorted(ids, base + postings.n_docs)] - base
+            if r[t] < 0 or not len(here):
+                continue
+            docs, tf = _postings_of(postings, int(r[t]))
+            if len(here) * 8 > len(docs):   # most of the postings are wanted: add them all
+                _add(seg_scores, docs, tf, factors[t], seg_norm)
+                continue
+            at = np.minimum(np.searchsorted(docs, here), len(docs) - 1)
+            hit = docs[at] == here
+            _add(seg_scores, here[hit], tf[at[hit]], factors[t], seg_norm)
     return ids, scores[ids]
 
 
