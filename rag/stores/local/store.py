@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from rag.stores.base import Hit, RankQuery, fuse, weighted_tokens, word_weight
-from rag.stores.plan import segment_probe
 from rag.stores.local.bm25 import best_chunks, query_terms, score_terms, top_k
 from rag.stores.local.index import Index
+from rag.stores.plan import segment_probe
 
 
 def _best(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -110,9 +110,10 @@ class LocalStore:
 
         def bm25_of(ids: np.ndarray) -> np.ndarray:
             """BM25 scores of ids among those scored (every id ranked is), 0 for the others."""
-            at = np.minimum(np.searchsorted(scored[0], ids), max(len(scored[0]) - 1, 0))
-            hit = scored[0][at] == ids if len(scored[0]) else np.zeros(len(ids), bool)
-            return np.where(hit, scored[1][at] if len(scored[0]) else 0, 0).astype(np.float32)
+            if not len(scored[0]):
+                return np.zeros(len(ids), np.float32)
+            at = np.minimum(np.searchsorted(scored[0], ids), len(scored[0]) - 1)
+            return np.where(scored[0][at] == ids, scored[1][at], 0).astype(np.float32)
 
         if mode == "bm25":
             ids, ranking, dense = bm25_ids, bm25_of(bm25_ids), np.zeros(len(bm25_ids))
