@@ -5,7 +5,7 @@ k-fold cross-validation grouped by article, and write its weights.
 
 Every bench question is asked of its own set (hybrid, 5 chunks, as ``rag eval`` does); each
 candidate sentence is labelled by whether it contains a gold answer. A logistic model over
-the candidates' features is fitted on the training folds, with the share of the best
+the candidates' features and their pairwise products is fitted on the training folds, with the share of the best
 sentence's probability that a further sentence needs (``extra_ratio``) chosen on the same
 training folds as the one answering most questions without showing more sentences per answer
 than the previous scorer; both are then measured on the held-out fold. The figures printed
@@ -19,6 +19,7 @@ import json
 import sys
 import tempfile
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ SETS = ("cmrc2018_dev", "drcd_dev")
 RATIOS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)   # 1.01: never a second sentence
 PREVIOUS = {"in_context": 1.0, "own": 0.5, "rank": -0.02}   # the scorer before this one: linear, ...
 PREVIOUS_RATIO = 0.8                                        # ... extra sentences at 0.8 of the best score
+PAIR_L2 = 300.0     # penalty on the pairwise products: little curvature where few sentences were fitted (README)
 
 
 def collect(bench_dir: Path, limit: int):
@@ -63,13 +65,26 @@ def _features():
     return FEATURES
 
 
-def fit(rows, l2: float = 1.0) -> tuple[np.ndarray, float]:
-    """A conditional logit: per question, the softmax over its candidates puts as much weight as
-    it can on those holding the answer (standardized features, L2 penalty); then a bias that
-    turns the score into a probability (a logistic fit of the label on it). (weights, bias)."""
-    from scipy.optimize import minimize
+def fit(rows, l2: float = 1.0, ratio: float = 1.01, pair_l2: float = PAIR_L2):
+    """A conditional logit over the features and their pairwise products: per question, the
+    softmax over its candidates puts as much weight as it can on those holding the answer
+    (standardized columns, L2 penalty); then a bias that turns the score into a probability
+    (a logistic fit of the label on it). A SentenceScorer showing extras at ``ratio``."""
+    from rag.answer.sentences import SentenceScorer, interactions
     groups = [(x, y) for _, _, x, y in rows if len(y) and y.any()]
-    x_all = np.vstack([x for x, _ in groups])
+    raw = np.vstack([x for x, _ in groups])
+    feature_mean, feature_scale = raw.mean(axis=0), raw.std(axis=0) + 1e-9
+    n = raw.shape[1]
+    x_all = np.hstack([raw, interactions(raw, feature_mean, feature_scale)])
+    penalty = np.r_[np.full(n, l2), np.full(x_all.shape[1] - n, pair_l2)]
+    weights, bias = _conditional_logit(x_all, groups, penalty)
+    return SentenceScorer(tuple(float(w) for w in weights[:n]), bias, ratio,
+                          tuple(float(m) for m in feature_mean), tuple(float(v) for v in feature_scale),
+                          tuple(float(w) for w in weights[n:]))
+
+
+def _conditional_logit(x_all: np.ndarray, groups, l2) -> tuple[np.ndarray, float]:
+    from scipy.optimize import minimize
     mean, scale = x_all.mean(axis=0), x_all.std(axis=0) + 1e-9
     z = (x_all - mean) / scale
     y_all = np.concatenate([y for _, y in groups])
@@ -82,7 +97,7 @@ def fit(rows, l2: float = 1.0) -> tuple[np.ndarray, float]:
         e = np.exp(s - top[group])
         total = np.add.reduceat(e, bounds[:-1])
         positive = np.add.reduceat(e * y_all, bounds[:-1])
-        value = -np.sum(np.log(positive) - np.log(total)) + 0.5 * l2 * w @ w
+        value = -np.sum(np.log(positive) - np.log(total)) + 0.5 * w @ (l2 * w)
         p_all = e / total[group]
         p_pos = np.where(y_all, e / positive[group], 0.0)
         grad = -(z.T @ (p_pos - p_all)) + l2 * w
@@ -128,6 +143,13 @@ def evaluate(rows, score, ratio: float) -> tuple[float, float, float]:
     return float(np.mean(top)), float(np.mean(hit)), float(np.mean(count))
 
 
+def _readable(fitted: dict) -> str:
+    """The weights file: one key per line, one feature pair per line."""
+    lines = [f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in fitted.items() if k != "pairs"]
+    pairs = ",\n".join(f"  {json.dumps(p, ensure_ascii=False)}" for p in fitted["pairs"])
+    return "{\n" + ",\n".join(lines) + ',\n "pairs": [\n' + pairs + "\n ]\n}\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--folds", type=int, default=5)
@@ -147,11 +169,7 @@ def main() -> int:
     for k in range(args.folds):
         train = [r for r, f in zip(rows, fold_of) if f != k]
         test = [r for r, f in zip(rows, fold_of) if f == k]
-        weights, bias = fit(train)
-
-        def model(x, weights=weights, bias=bias):
-            return 1 / (1 + np.exp(-(x @ weights + bias)))
-
+        model = fit(train).probability
         budget = evaluate(train, previous, PREVIOUS_RATIO)[2]
         ratio = max((r for r in RATIOS if evaluate(train, model, r)[2] <= budget),
                     key=lambda r: evaluate(train, model, r)[1], default=1.01)
@@ -168,21 +186,16 @@ def main() -> int:
         ratios = sorted({r for *_, r in held_out[name]})
         print(f"  {name:<13} n={n:<5} previous {before[0]:.4f} / {before[1]:.4f} / {before[2]:.2f}   "
               f"learned {after[0]:.4f} / {after[1]:.4f} / {after[2]:.2f}   (extra_ratio chosen: {ratios})")
-    weights, bias = fit(rows)
+    scorer = fit(rows)
     budget = evaluate(rows, previous, PREVIOUS_RATIO)[2]
-
-    def model(x):
-        return 1 / (1 + np.exp(-(x @ weights + bias)))
-
-    ratio = max((r for r in RATIOS if evaluate(rows, model, r)[2] <= budget),
-                key=lambda r: evaluate(rows, model, r)[1], default=1.01)
-    fitted = {"features": list(features), "weights": [round(float(w), 4) for w in weights],
-              "bias": round(bias, 4), "extra_ratio": ratio,
-              "fitted_on": f"{', '.join(SETS)} ({len(rows)} questions), eval/fit_sentence_scorer.py"}
-    print("\nfitted on all:", json.dumps(fitted, ensure_ascii=False))
+    ratio = max((r for r in RATIOS if evaluate(rows, scorer.probability, r)[2] <= budget),
+                key=lambda r: evaluate(rows, scorer.probability, r)[1], default=1.01)
+    fitted = dict(replace(scorer, extra_ratio=ratio).to_json(),
+                  fitted_on=f"{', '.join(SETS)} ({len(rows)} questions), eval/fit_sentence_scorer.py")
+    print("\nfitted on all:", json.dumps({k: fitted[k] for k in ("weights", "bias", "extra_ratio")}))
     if args.write:
         from rag.answer.sentences import WEIGHTS_FILE
-        WEIGHTS_FILE.write_text(json.dumps(fitted, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        WEIGHTS_FILE.write_text(_readable(fitted), encoding="utf-8")
         print(f"written to {WEIGHTS_FILE}")
     return 0
 

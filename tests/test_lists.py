@@ -21,3 +21,9 @@ def test_a_run_in_heading_lists_its_paragraphs_sentences(hashing_index):
 def test_a_question_without_a_list_shape_keeps_its_sentences(hashing_index):
     answer = ask(Searcher(*hashing_index), "张掖从严治警有哪些措施?", "bm25")
     assert answer.answered and len(answer.citations) <= 3 and "十個嚴禁" in answer.answer
+
+
+def test_a_how_question_is_answered_by_the_measures(hashing_index):
+    # asked how, answered by the section's measures: its three run-in headings
+    answer = ask(Searcher(*hashing_index), "达州如何构建市域社会治理新格局?")
+    assert all(item in answer.answer for item in ("建设“三个达州”", "实施“八大工程”", "促进“五治融合”"))

@@ -5,7 +5,10 @@ import pytest
 
 from rag.answer.extract import ask
 from rag.answer.retrieve import Searcher
-from rag.answer.sentences import FEATURES, WEIGHTS_FILE, SentenceScorer, default_scorer, sentences_with_lead
+import numpy as np
+
+from rag.answer.sentences import (FEATURES, WEIGHTS_FILE, SentenceScorer, default_scorer, interactions,
+                                 pool_weights, sentences_with_lead)
 from rag.embed.backends import HashingEmbedder
 from rag.stores.local.index import build_index
 
@@ -60,6 +63,43 @@ def test_a_scorer_is_applied_as_given(tmp_path):
     assert answer.answer.startswith("浪花鱼，又称浪花银汉鱼")
 
 
+def test_a_name_every_sentence_repeats_weighs_less_than_the_word_one_holds():
+    pool = ["刘德一，原名刘德益，四川省资阳县人。", "刘德一于1957年考入重庆市川剧院训练班学艺，拜川剧名丑李文杰为师。",
+            "刘德一主演的四川方言电视剧颇受欢迎。"]
+    name, word = pool_weights(["刘德一", "拜"], np.array([2.0, 1.0]), pool)
+    assert word > name > 0   # idf alone weighs the name twice the word
+
+
+def test_pairwise_products_are_weighed_as_stored(tmp_path, monkeypatch):
+    import rag.answer.sentences as sentences
+    rng = np.random.default_rng(0)
+    x = rng.random((5, len(FEATURES)))
+    mean, scale = tuple(x.mean(axis=0)), tuple(x.std(axis=0) + 0.1)
+    pairs = tuple(rng.normal(size=len(FEATURES) * (len(FEATURES) + 1) // 2))
+    scorer = SentenceScorer(tuple(rng.normal(size=len(FEATURES))), -1.0, 0.6, mean, scale, pairs)
+    z = (x - np.asarray(mean)) / np.asarray(scale)
+    quadratic = np.einsum("ni,ij,nj->n", z, np.triu(_upper(pairs, len(FEATURES))), z)
+    expected = 1 / (1 + np.exp(-(x @ np.asarray(scorer.weights) - 1.0 + quadratic)))
+    assert np.allclose(scorer.probability(x), expected)
+    # far outside the fitted range a product stays bounded
+    assert np.abs(interactions(np.full((1, len(FEATURES)), 1e6), mean, scale)).max() <= 9.0
+    # what to_json writes, default_scorer reads back
+    stored = tmp_path / "w.json"
+    stored.write_text(json.dumps(dict(scorer.to_json(), fitted_on="test")))
+    monkeypatch.setattr(sentences, "WEIGHTS_FILE", stored)
+    sentences.default_scorer.cache_clear()
+    try:
+        assert np.allclose(sentences.default_scorer().probability(x), expected, atol=1e-3)
+    finally:
+        sentences.default_scorer.cache_clear()
+
+
+def _upper(values, n):
+    m = np.zeros((n, n))
+    m[np.triu_indices(n)] = values
+    return m
+
+
 def test_weights_for_other_features_are_refused(tmp_path, monkeypatch):
     import rag.answer.sentences as sentences
     stale = tmp_path / "w.json"
@@ -86,3 +126,22 @@ def test_a_count_asked_with_its_word_needs_that_word(tmp_path):
     assert answer.span.text == "2376件"
     # the only count of 件 is the one the question already gives: no figure answers it
     assert not ask(searcher, "化解的2376件矛盾纠纷中有多少件涉及土地?", "bm25").answered
+
+
+def test_a_byline_sharing_nothing_with_the_question_does_not_answer_it(hashing_index):
+    # the section title names 政法委书记; the byline under it names the reporter, not the holder
+    answer = ask(Searcher(*hashing_index), "乐山市委政法委书记是谁?")
+    assert answer.span.text == "廖全军" and "刘任" not in answer.answer.split("[1]")[0]
+
+
+def test_the_table_row_matching_every_word_gives_the_figure():
+    from rag.answer.sentences import FEATURES
+    # the features of two rows of one table (酒泉市2021年民商事案件涉案人数是多少?): every question
+    # word in the right one, 58% in the other; the scorer's products must not turn that round
+    right = dict(in_context=1.0, own=1.0, rank=0.0, retrieval=1.0, line_first=1.0, prev_own=0.58, next_own=0.0,
+                 refers_back=0.0, novelty=0.28, typed_form=1.0, log_length=4.04, beyond_lead=1.0, lead_share=0.58,
+                 bigrams=0.8, pool_share=1.0, pool_rarest=1.0)
+    other = dict(right, in_context=0.58, own=0.58, prev_own=0.0, next_own=1.0, novelty=0.31, log_length=4.03,
+                 beyond_lead=0.0, bigrams=0.5, pool_share=0.45, pool_rarest=0.0)
+    p = default_scorer().probability(np.asarray([[row[f] for f in FEATURES] for row in (right, other)]))
+    assert p[0] > p[1]

@@ -19,6 +19,9 @@ def _span(question, sentence):
     ("调解成功率是多少?", "全县化解矛盾纠纷2376件，调解成功率98%。", "98%"),
     ("2019年荣昌区哪一天召开了政法工作会议?", "2019年3月5日，荣昌区召开政法工作会议。", "2019年3月5日"),
     ("政法队伍建设有哪些措施?", "强化政法队伍建设，开展教育整顿。", None),
+    # 其中一种 is an article, not a figure; asked in its counting word it answers
+    ("浪花鱼的水深是多少?", "浪花鱼为辐鳍鱼纲银汉鱼目浪花鱼科的其中一种。", None),
+    ("浪花鱼科有多少种鱼?", "浪花鱼科仅有一种。", "一种"),
 ])
 def test_the_span_is_the_figure_date_or_name_asked(question, sentence, expected):
     assert _span(question, sentence) == expected

@@ -33,6 +33,7 @@ MAX_SENTENCES = 3
 SHOWN_SPANS = ("quantity", "amount", "percentage", "date", "person")
 ROW_PROBABILITY = 0.5   # eval/cross_report.py: right rows scored 0.72-0.92, wrong ones 0.12-0.64 (one 0.64)
 SENTENCE_POOL = 5          # chunks whose sentences compete
+LIST_TRIES = 3             # a report's best sentences tried for the paragraph or section a list answer comes from
 
 
 @dataclass(frozen=True)
@@ -297,20 +298,19 @@ def _compare(searcher: Searcher, retrieval: Retrieval, scorer, t0: float) -> Ans
 
 def _list_pieces(store, evidence: Evidence, ranked) -> list[tuple[str, str, int, int]]:
     """The items of a list answer (rag.answer.lists), grouped by document: the best sentence's
-    report first, then, for a question naming no place, the next report's (at most MAX_ITEMS)."""
+    report first, then, for a question naming no place, the next report's (at most MAX_ITEMS);
+    in each, the first of its LIST_TRIES best sentences that sits in a list."""
     content = evidence.content
     terms = [t for t, c in zip(evidence.terms, content) if c] if content.any() else evidence.terms
     weights = evidence.weights[content] if content.any() else evidence.weights
     reports = 1 if evidence.analysis.places else 2
-    pieces, seen = [], []
-    for cand in ranked:
-        if len(seen) == reports or len(pieces) >= MAX_ITEMS:
-            break
-        if cand.doc in seen:
-            continue
-        seen.append(cand.doc)
-        items = list_items(store.documents[cand.doc], cand.start, terms, weights)
-        pieces += [(cand.doc, cand.section, s, e) for s, e in items][:MAX_ITEMS - len(pieces)]
+    pieces = []
+    for doc in list(dict.fromkeys(c.doc for c in ranked))[:reports]:
+        for cand in [c for c in ranked if c.doc == doc][:LIST_TRIES]:
+            items = list_items(store.documents[doc], cand.start, terms, weights)
+            if items:
+                pieces += [(doc, cand.section, s, e) for s, e in items][:MAX_ITEMS - len(pieces)]
+                break
     return pieces
 
 

@@ -1,11 +1,12 @@
 """Which sentence answers: every sentence of the retrieved chunks in scope is a candidate,
-described by a few features, and ranked by a logistic scorer whose weights are a small JSON
-file (``sentence_weights.json``) fitted under cross-validation on both bench dev sets by
-``python3 eval/fit_sentence_scorer.py`` (README, Figures).
+described by a few features, and ranked by a logistic scorer over those features and their
+pairwise products, whose weights are a small JSON file (``sentence_weights.json``) fitted
+under cross-validation on both bench dev sets by ``python3 eval/fit_sentence_scorer.py``
+(README, Figures).
 
-The features say how much of the question a sentence and its context cover, where it sits
-(chunk rank, first in its line), whether it holds an answer of the asked kind (a span:
-rag.answer.span), how much it
+The features say how much of the question a sentence and its context cover (also with each
+word weighed by how few retrieved sentences hold it), where it sits (chunk rank, first in its
+line), whether it holds an answer of the asked kind (a span: rag.answer.span), how much it
 says beyond the question's own words, and how much its neighbours cover: the answer often
 sits in the sentence after the one that repeats the question, which refers back to it
 (該線, 这一, 它).
@@ -33,7 +34,8 @@ REFERS_BACK = re.compile(r"^[“「（(]?(该|这|此|其|它|他|她|上述|前
                          r"|本[\u4e00-\u9fff])")
 CONTENT_CHAR = re.compile(r"[\u3400-\u9fff0-9a-zA-Z]")
 FEATURES = ("in_context", "own", "rank", "retrieval", "line_first", "prev_own", "next_own", "refers_back",
-            "novelty", "typed_form", "log_length", "beyond_lead", "lead_share", "bigrams")
+            "novelty", "typed_form", "log_length", "beyond_lead", "lead_share", "bigrams", "pool_share",
+            "pool_rarest")
 
 
 FIGURES = ("quantity", "amount", "percentage", "date")
@@ -72,6 +74,16 @@ def coverage(terms, weights: np.ndarray, normalized_text: str) -> float:
     return float(sum(w for t, w in zip(terms, weights) if t in normalized_text) / total)
 
 
+def pool_weights(terms, weights: np.ndarray, pool: list[str]) -> np.ndarray:
+    """``weights`` times each term's rarity among the sentences of the retrieved chunks: the
+    name every sentence of an article repeats (刘德一) tells them apart less than the word
+    only the answering one holds (拜 … 为师)."""
+    if not terms:
+        return weights
+    df = np.asarray([sum(t in s for s in pool) for t in terms], dtype=np.float64)
+    return weights * np.log((len(pool) + 1) / (df + 0.5))
+
+
 def sentences_with_lead(text: str):
     """(start, end, run-in heading) of each sentence of a chunk: the heading is the first
     sentence of its line when that is short, for the line's other sentences."""
@@ -97,14 +109,24 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring) -> 
     quoted = [normalize(q) for q in QUOTED.findall(analysis.question)]
     asks_place = analysis.answer_type == "place"   # a report about a place answers "where" with its subject
     out = []
-    for rank, hit in enumerate(hits):
+    split = []
+    for hit in hits:
+        spans = sentences_with_lead(hit.chunk.text)
+        split.append((spans, [normalize(hit.chunk.text[s:e]) for s, e, _, _ in spans]))
+    pool = [t for _, texts in split for t in texts]
+    # a lone hit is the best there is: min-max scaling over one score gives it 0
+    retrieval = [float(h.score) for h in hits] if len(hits) > 1 else [1.0] * len(hits)
+    in_pool = {}   # per scoring (one per place-scoped or plain document): the terms' pool weights
+    for rank, (hit, (spans, texts)) in enumerate(zip(hits, split)):
         if not allowed[rank]:
             continue
         chunk, subject = hit.chunk, subjects[hit.chunk.doc]
         terms, weights = scoring[chunk.doc]
+        if id(scoring[chunk.doc]) not in in_pool:
+            local = pool_weights(terms, weights, pool)
+            in_pool[id(scoring[chunk.doc])] = (local, int(np.argmax(local)) if len(local) else -1)
+        local, rarest = in_pool[id(scoring[chunk.doc])]
         heading = normalize(chunk.section)
-        spans = sentences_with_lead(chunk.text)
-        texts = [normalize(chunk.text[s:e]) for s, e, _, _ in spans]
         own = [coverage(terms, weights, t) for t in texts]
         # what the chunk opens with (its heading and first sentence) is its topic; a later
         # sentence about the topic need not repeat it ("本鱼分布于…" after "浪花鱼为…的一种")
@@ -127,36 +149,70 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring) -> 
                 continue   # shares nothing with the question: nothing would show it answers it
             chars = CONTENT_CHAR.findall(sentence)
             novelty = sum(c not in question_chars for c in chars) / len(chars) if chars else 0.0
-            features = (in_context, own[i], float(rank), float(hit.score), float(first),
+            features = (in_context, own[i], float(rank), retrieval[rank], float(first),
                         own[i - 1] if i else 0.0, own[i + 1] if i + 1 < len(own) else 0.0,
                         float(bool(REFERS_BACK.match(sentence))), novelty,
                         float(span is not None or asks_place and bool(subject.places)),
                         math.log1p(len(sentence)),
-                        coverage(*rest, sentence), lead_share, shared_pairs)
+                        coverage(*rest, sentence), lead_share, shared_pairs, coverage(terms, local, sentence),
+                        float(rarest >= 0 and terms[rarest] in sentence))
             out.append(Candidate(chunk.doc, chunk.section, chunk.start + s, chunk.start + e, rank, in_context,
                                  features))
     return out
 
 
+INTERACTION_CLIP = 3.0     # standard deviations: a value far outside the fitted ones (one chunk, one score) stays bounded
+
+
+def interactions(x: np.ndarray, mean, scale) -> np.ndarray:
+    """Products of every pair of standardized features, squares included (upper triangle, row
+    by row): they let the scorer weigh one feature by another (a figure of the asked kind counts
+    for more in a sentence that covers the question)."""
+    z = np.clip((x - np.asarray(mean)) / np.asarray(scale), -INTERACTION_CLIP, INTERACTION_CLIP)
+    i, j = np.triu_indices(x.shape[1])
+    return z[:, i] * z[:, j]
+
+
 @dataclass(frozen=True)
 class SentenceScorer:
-    """A logistic model over FEATURES: the log-odds that a sentence holds the answer."""
+    """A logistic model over FEATURES and their pairwise products: the log-odds that a sentence
+    holds the answer. Without ``pairs`` it is linear."""
     weights: tuple[float, ...]
     bias: float
     extra_ratio: float   # a further sentence is shown when its probability is this share of the best's
+    mean: tuple[float, ...] = ()    # standardization of the features before their products
+    scale: tuple[float, ...] = ()
+    pairs: tuple[float, ...] = ()   # one weight per product, in interactions' order
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        """Of each row of features [n, len(FEATURES)]."""
+        score = x @ np.asarray(self.weights) + self.bias
+        if self.pairs:
+            score = score + interactions(x, self.mean, self.scale) @ np.asarray(self.pairs)
+        return 1 / (1 + np.exp(-score))
 
     def probabilities(self, found: list[Candidate]) -> np.ndarray:
         if not found:
             return np.zeros(0)
-        x = np.asarray([c.features for c in found])
-        return 1 / (1 + np.exp(-(x @ np.asarray(self.weights) + self.bias)))
+        return self.probability(np.asarray([c.features for c in found]))
+
+    def to_json(self) -> dict:
+        i, j = np.triu_indices(len(FEATURES))
+        return {"features": list(FEATURES), "weights": [round(w, 4) for w in self.weights], "bias": round(self.bias, 4),
+                "extra_ratio": self.extra_ratio, "mean": [round(m, 6) for m in self.mean],
+                "scale": [round(v, 6) for v in self.scale],
+                "pairs": [[FEATURES[a], FEATURES[b], round(w, 4)] for a, b, w in zip(i, j, self.pairs)]}
 
 
 @lru_cache(maxsize=1)
 def default_scorer() -> SentenceScorer:
     """The fitted weights shipped with the package."""
     stored = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
-    if tuple(stored["features"]) != FEATURES:
+    i, j = np.triu_indices(len(FEATURES))
+    expected = [[FEATURES[a], FEATURES[b]] for a, b in zip(i, j)]
+    if tuple(stored["features"]) != FEATURES or [p[:2] for p in stored.get("pairs", expected)] != expected:
         raise ValueError(f"{WEIGHTS_FILE} was fitted for features {stored['features']}; refit it with "
                          "python3 eval/fit_sentence_scorer.py")
-    return SentenceScorer(tuple(stored["weights"]), float(stored["bias"]), float(stored["extra_ratio"]))
+    return SentenceScorer(tuple(stored["weights"]), float(stored["bias"]), float(stored["extra_ratio"]),
+                          tuple(stored.get("mean", ())), tuple(stored.get("scale", ())),
+                          tuple(p[2] for p in stored.get("pairs", ())))

@@ -65,6 +65,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | 
         measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
         if measure:   # 多少件 is answered by a number of 件, not by another count in the sentence
             found = [f for f in found if norm[f[0]:f[1]].endswith(measure.group(1))]
+        elif kind == "quantity":   # 其中一种, 一个: an article, not a figure, unless its word is the one counted
+            found = [f for f in found if not (norm[f[0]] == "一" and f[1] - f[0] == 2 and norm[f[0] + 1] not in question)]
     elif kind in NAME_TAGS:
         found = [m.span(1) for m in TITLED_NAME.finditer(norm) if m.group(1) not in question] if kind == "person" else []
         found += [(s, e) for s, e, flag in tagged(norm) if flag in NAME_TAGS[kind] and norm[s:e] not in question]
