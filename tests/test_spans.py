@@ -35,6 +35,12 @@ def test_a_person_question_gets_the_name():
     assert _span("谁担任达州市委政法委书记?", "达州市委常委、政法委书记何政出席会议并讲话。") == "何政"
 
 
+def test_a_byline_names_who_wrote_not_who_holds_the_post():
+    assert _span("乐山市委政法委书记是谁?", "(四川法治报-法治四川新闻客户端记者 刘任)") is None
+    assert _span("乐山市委政法委书记是谁?", "记者近日专访了乐山市委常委、政法委书记廖全军。") == "廖全军"
+    assert _span("这篇报道的记者是谁?", "(四川法治报记者 刘任)") == "刘任"
+
+
 def test_cmrc_metrics_match_the_official_definition():
     assert segments("4.2万余个。") == ["4.2", "万", "余", "个"]
     assert span_em("「981個」", ["981个"]) == 1.0          # punctuation, script and width do not count

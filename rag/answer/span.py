@@ -31,6 +31,8 @@ NAME_TAGS = {"person": ("nr", "nrt", "nrfg"), "place": ("ns",), "organisation": 
 # A name right after a post (政法委书记廖全军): jieba often splits Chinese names (廖 / 全军)
 TITLED_NAME = re.compile(r"(?:书记|副书记|局长|院长|检察长|主任|市长|区长|县长|州长|部长|厅长|主席|委员|政委|队长|所长|庭长"
                          r"|法官|检察官|记者|通讯员|经理|董事长|校长|教授)([\u4e00-\u9fff]{2,3})(?=[，,。、:：；;\s（(）)]|$)")
+BYLINE = re.compile(r"记者|通讯员|作者|撰稿|编辑|摄影")
+BYLINE_BEFORE = re.compile(r"(?:记者|通讯员|作者|撰稿|编辑|摄影)[\s:：]*(?:[\u4e00-\u9fff]{2,3}[\s、，,]+)*$")
 NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿]")
 
 
@@ -70,6 +72,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | 
     elif kind in NAME_TAGS:
         found = [m.span(1) for m in TITLED_NAME.finditer(norm) if m.group(1) not in question] if kind == "person" else []
         found += [(s, e) for s, e, flag in tagged(norm) if flag in NAME_TAGS[kind] and norm[s:e] not in question]
+        if kind == "person" and not BYLINE.search(question):   # who wrote it is no answer to who holds a post
+            found = [f for f in found if not BYLINE_BEFORE.search(norm[:f[0]])]
     else:
         return None
     if not found:
