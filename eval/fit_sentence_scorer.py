@@ -1,7 +1,7 @@
 """Fit the sentence scorer (rag/answer/sentences.py) on both bench dev sets, measured under
 k-fold cross-validation grouped by article, and write its weights.
 
-    python3 eval/fit_sentence_scorer.py [--folds 5] [--limit N] [--write]
+    python3 eval/fit_sentence_scorer.py [--folds 5] [--limit N] [--pair-l2 300] [--write]
 
 Every bench question is asked of its own set (hybrid, 5 chunks, as ``rag eval`` does); each
 candidate sentence is labelled by whether it contains a gold answer. A logistic model over
@@ -156,6 +156,8 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=0, help="questions per set (0: all)")
     parser.add_argument("--bench-dir", default=str(ROOT.parent / "shared" / "bench"))
     parser.add_argument("--write", action="store_true", help="save the weights fitted on all questions")
+    parser.add_argument("--pair-l2", type=float, default=PAIR_L2,
+                        help=f"penalty on the pairwise products (default {PAIR_L2}; 1e9: none in effect)")
     args = parser.parse_args()
     features = _features()
     rows = collect(Path(args.bench_dir), args.limit)
@@ -169,7 +171,7 @@ def main() -> int:
     for k in range(args.folds):
         train = [r for r, f in zip(rows, fold_of) if f != k]
         test = [r for r, f in zip(rows, fold_of) if f == k]
-        model = fit(train).probability
+        model = fit(train, pair_l2=args.pair_l2).probability
         budget = evaluate(train, previous, PREVIOUS_RATIO)[2]
         ratio = max((r for r in RATIOS if evaluate(train, model, r)[2] <= budget),
                     key=lambda r: evaluate(train, model, r)[1], default=1.01)
@@ -186,7 +188,7 @@ def main() -> int:
         ratios = sorted({r for *_, r in held_out[name]})
         print(f"  {name:<13} n={n:<5} previous {before[0]:.4f} / {before[1]:.4f} / {before[2]:.2f}   "
               f"learned {after[0]:.4f} / {after[1]:.4f} / {after[2]:.2f}   (extra_ratio chosen: {ratios})")
-    scorer = fit(rows)
+    scorer = fit(rows, pair_l2=args.pair_l2)
     budget = evaluate(rows, previous, PREVIOUS_RATIO)[2]
     ratio = max((r for r in RATIOS if evaluate(rows, scorer.probability, r)[2] <= budget),
                 key=lambda r: evaluate(rows, scorer.probability, r)[1], default=1.01)

@@ -116,16 +116,13 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring) -> 
     pool = [t for _, texts in split for t in texts]
     # a lone hit is the best there is: min-max scaling over one score gives it 0
     retrieval = [float(h.score) for h in hits] if len(hits) > 1 else [1.0] * len(hits)
-    in_pool = {}   # per scoring (one per place-scoped or plain document): the terms' pool weights
     for rank, (hit, (spans, texts)) in enumerate(zip(hits, split)):
         if not allowed[rank]:
             continue
         chunk, subject = hit.chunk, subjects[hit.chunk.doc]
         terms, weights = scoring[chunk.doc]
-        if id(scoring[chunk.doc]) not in in_pool:
-            local = pool_weights(terms, weights, pool)
-            in_pool[id(scoring[chunk.doc])] = (local, int(np.argmax(local)) if len(local) else -1)
-        local, rarest = in_pool[id(scoring[chunk.doc])]
+        local = pool_weights(terms, weights, pool)
+        rarest = terms[int(np.argmax(local))] if terms else None
         heading = normalize(chunk.section)
         own = [coverage(terms, weights, t) for t in texts]
         # what the chunk opens with (its heading and first sentence) is its topic; a later
@@ -155,7 +152,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring) -> 
                         float(span is not None or asks_place and bool(subject.places)),
                         math.log1p(len(sentence)),
                         coverage(*rest, sentence), lead_share, shared_pairs, coverage(terms, local, sentence),
-                        float(rarest >= 0 and terms[rarest] in sentence))
+                        float(rarest is not None and rarest in sentence))
             out.append(Candidate(chunk.doc, chunk.section, chunk.start + s, chunk.start + e, rank, in_context,
                                  features))
     return out
