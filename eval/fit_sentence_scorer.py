@@ -5,10 +5,10 @@ k-fold cross-validation grouped by article, and write its weights.
 
 Every bench question is asked of its own set (hybrid, 5 chunks, as ``rag eval`` does); each
 candidate sentence is labelled by whether it contains a gold answer. A logistic model over
-the candidates' features and their pairwise products is fitted on the training folds, with the share of the best
-sentence's probability that a further sentence needs (``extra_ratio``) chosen on the same
-training folds as the one answering most questions without showing more sentences per answer
-than the previous scorer; both are then measured on the held-out fold. The figures printed
+the candidates' features and their pairwise products is fitted on the training folds, with
+the share of the best sentence's probability that a further sentence needs (``extra_ratio``)
+chosen on the same training folds as the one answering most questions without showing more
+sentences per answer than the previous scorer; both are then measured on the held-out fold. The figures printed
 are those held-out ones, beside the previous scorer's on the same questions. ``--write``
 saves the weights fitted on all questions to rag/answer/sentence_weights.json.
 """

@@ -31,8 +31,10 @@ NAME_TAGS = {"person": ("nr", "nrt", "nrfg"), "place": ("ns",), "organisation": 
 # A name right after a post (政法委书记廖全军): jieba often splits Chinese names (廖 / 全军)
 TITLED_NAME = re.compile(r"(?:书记|副书记|局长|院长|检察长|主任|市长|区长|县长|州长|部长|厅长|主席|委员|政委|队长|所长|庭长"
                          r"|法官|检察官|记者|通讯员|经理|董事长|校长|教授)([\u4e00-\u9fff]{2,3})(?=[，,。、:：；;\s（(）)]|$)")
-BYLINE = re.compile(r"记者|通讯员|作者|撰稿|编辑|摄影")
-BYLINE_BEFORE = re.compile(r"(?:记者|通讯员|作者|撰稿|编辑|摄影)[\s:：]*(?:[\u4e00-\u9fff]{2,3}[\s、，,]+)*$")
+# Who wrote a report (记者 刘任) is named like a post holder; asked who holds a post, it is no answer
+_BYLINE_WORDS = r"记者|通讯员|作者|撰稿|编辑|摄影"
+BYLINE = re.compile(_BYLINE_WORDS)
+BYLINE_BEFORE = re.compile(rf"(?:{_BYLINE_WORDS})[\s:：]*(?:[\u4e00-\u9fff]{{2,3}}[\s、，,]+)*$")   # names after it
 NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿]")
 
 
