@@ -82,18 +82,26 @@ def ask_worker(work: str, size: int, search_threads: int | None = None) -> dict:
     load_s = time.perf_counter() - t0
     for segment in index.segments:
         segment.dense.threads = search_threads
-    totals, stages, hits = time_asks(Searcher(index, embedder), questions)
-    retrieval = [t - a for t, a in zip(totals, stages["answer"])]   # what the peers do: no answer extraction
+    searcher = Searcher(index, embedder)
+    totals, stages, hits = time_asks(searcher, questions)
+    # the same questions again: postings and vectors then come from the page cache, as in a
+    # server asked all day (this VM keeps little of what was written in its page cache)
+    again = latency(*time_asks(searcher, questions)[:2])
     rss = peak_rss_mb()   # before the recall check below, which loads every vector
     recall, exact_ms = dense_recall(index, embedder, [q["question"] for q in questions])
-    p50, p95 = percentiles(totals)
-    return {"load_s": round(load_s, 2), "ask_ms_p50": p50, "ask_ms_p95": p95, "rss_mb": round(rss),
-            "retrieve_ms_p50": percentiles(retrieval)[0], "retrieve_ms_p95": percentiles(retrieval)[1],
-            "segments": len(index.segments),
-            "stage_ms_p50": {s: percentiles(v)[0] for s, v in stages.items() if s != "total"},
+    return {"load_s": round(load_s, 2), **latency(totals, stages), "rss_mb": round(rss),
             "stage_ms_p95": {s: percentiles(v)[1] for s, v in stages.items() if s != "total"},
-            **hit_rates(hits), "hits": hits,
+            "asked_again": again, "segments": len(index.segments), **hit_rates(hits), "hits": hits,
             "recall@10": recall, "exact_dense_ms_p50": exact_ms}
+
+
+def latency(totals: list[float], stages: dict) -> dict:
+    """Whole-ask and retrieval-only percentiles (what the peers do: no answer extraction), and
+    each stage's median."""
+    retrieval = [t - a for t, a in zip(totals, stages["answer"])]
+    return {"ask_ms_p50": percentiles(totals)[0], "ask_ms_p95": percentiles(totals)[1],
+            "retrieve_ms_p50": percentiles(retrieval)[0], "retrieve_ms_p95": percentiles(retrieval)[1],
+            "stage_ms_p50": {s: percentiles(v)[0] for s, v in stages.items() if s != "total"}}
 
 
 def update_worker(work: str, size: int, seed: int) -> dict:
