@@ -217,13 +217,25 @@ def _add(scores: np.ndarray, docs: np.ndarray, tf: np.ndarray, factor: float, no
     scores[docs] += np.float32(factor) * tf / (tf + norm[docs])
 
 
+def _prefetch(postings: Postings, rows: np.ndarray) -> None:
+    """The postings of every term ``rows`` names (-1: none) asked of the disk at once, before
+    they are read term by term (storage.ArrayFile.prefetch; in-memory arrays need nothing)."""
+    if hasattr(postings.doc_ids, "prefetch"):
+        for row in rows[rows >= 0].tolist():
+            a, b = int(postings.indptr[row]), int(postings.indptr[row + 1])
+            postings.doc_ids.prefetch(a, b)
+            postings.tfs.prefetch(a, b)
+
+
 def score_terms(postings: Postings, keys: np.ndarray, idf_times_count: np.ndarray, params: BM25Params,
                 norm: np.ndarray) -> np.ndarray:
     """Every chunk's score from query term keys and their idf times count (computed once for
     all segments)."""
     scores = np.zeros(postings.n_docs, dtype=np.float32)
     keys, factors = by_weight(keys, idf_times_count, params)
-    for row, factor in zip(_rows_of(postings.terms, keys).tolist(), factors.tolist()):
+    rows = _rows_of(postings.terms, keys)
+    _prefetch(postings, rows)
+    for row, factor in zip(rows.tolist(), factors.tolist()):
         if row >= 0:
             _add(scores, *_postings_of(postings, row), factor, norm)
     return scores
@@ -252,6 +264,8 @@ def best_chunks(segments, norm: np.ndarray, live: np.ndarray | None, keys: np.nd
     pruning is exact because a term adds less than its factor to any chunk (tf / (tf + norm) < 1)."""
     keys, factors = by_weight(keys, idf_times_count, params)
     rows = [_rows_of(p.terms, keys) for p, _ in segments]
+    for (postings, _), r in zip(segments, rows):
+        _prefetch(postings, r)
     factors = np.where(np.any([r >= 0 for r in rows], axis=0), factors, 0).astype(np.float32)
     lengths = [np.where(r >= 0, p.indptr[np.maximum(r, 0) + 1] - p.indptr[np.maximum(r, 0)], 0)
                for (p, _), r in zip(segments, rows)]

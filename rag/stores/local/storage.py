@@ -24,6 +24,9 @@ from rag.ingest.chunking import Chunk
 from rag.ingest.clean import CleanDocument
 from rag.stores.documents import LazyDocuments, document_from_row, document_row
 
+# absent where the OS has no posix_fadvise (macOS, Windows): prefetching is then skipped
+_WILLNEED = getattr(os, "POSIX_FADV_WILLNEED", None)
+
 CHUNK_COLUMNS = ("doc", "paragraph_start", "paragraph_end", "start", "end", "orig_start", "orig_end", "section")
 
 
@@ -55,6 +58,13 @@ class ArrayFile:
         if getattr(self, "_fd", None) is not None:
             os.close(self._fd)
 
+    def prefetch(self, start: int, stop: int) -> None:
+        """Ask the kernel to read rows [start, stop) ahead (POSIX_FADV_WILLNEED): the reads
+        that follow then find them in the page cache instead of waiting on the disk one by one."""
+        if _WILLNEED is not None and stop > start:
+            os.posix_fadvise(self._fd, self._data_start + start * self._row_bytes, (stop - start) * self._row_bytes,
+                             _WILLNEED)
+
     def _read(self, start: int, stop: int) -> np.ndarray:
         count = max(stop - start, 0)
         raw = os.pread(self._fd, count * self._row_bytes, self._data_start + start * self._row_bytes)
@@ -69,6 +79,8 @@ class ArrayFile:
         if isinstance(key, (int, np.integer)):
             return self._read(int(key), int(key) + 1)[0]
         rows = np.asarray(key, dtype=np.int64)
+        for row in rows.tolist():   # scattered rows: every one asked of the disk before any is read
+            self.prefetch(row, row + 1)
         out = np.empty((len(rows),) + self.shape[1:], dtype=self.dtype)
         for i, row in enumerate(rows):
             out[i] = self._read(int(row), int(row) + 1)[0]
