@@ -62,8 +62,11 @@ class ArrayFile:
         """Ask the kernel to read rows [start, stop) ahead (POSIX_FADV_WILLNEED): the reads
         that follow then find them in the page cache instead of waiting on the disk one by one."""
         if _WILLNEED is not None and stop > start:
-            os.posix_fadvise(self._fd, self._data_start + start * self._row_bytes, (stop - start) * self._row_bytes,
-                             _WILLNEED)
+            try:
+                os.posix_fadvise(self._fd, self._data_start + start * self._row_bytes,
+                                 (stop - start) * self._row_bytes, _WILLNEED)
+            except OSError:   # a hint: a file system that refuses it is read as before
+                pass
 
     def _read(self, start: int, stop: int) -> np.ndarray:
         count = max(stop - start, 0)
