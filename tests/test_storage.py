@@ -17,8 +17,8 @@ def test_array_file_reads_like_the_loaded_array(tmp_path):
 
 
 def test_prefetching_asks_the_kernel_for_the_rows_about_to_be_read(tmp_path, monkeypatch):
-    """ArrayFile.prefetch is POSIX_FADV_WILLNEED over the rows' bytes (it halved a cold-cache
-    1M ask, README); BM25 asks it for every query term's postings in each segment, once."""
+    """ArrayFile.prefetch is POSIX_FADV_WILLNEED over the rows' bytes (a cold-cache 1M ask took
+    0.6x the time, README); BM25 asks it for every query term's postings in each segment, once."""
     import os
 
     from rag.stores.local import bm25, storage
