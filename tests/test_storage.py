@@ -13,6 +13,8 @@ def test_array_file_reads_like_the_loaded_array(tmp_path):
     assert f.shape == (20, 3) and len(f) == 20
     assert np.array_equal(f[5:9], data[5:9]) and np.array_equal(f[0:20], data)
     assert np.array_equal(f[[7, 2, 19]], data[[7, 2, 19]]) and np.array_equal(f[3], data[3])
+    for rows in ([3, 3, 4, 9, 8, 0], [], [19]):   # repeated, descending, empty: as numpy indexes
+        assert np.array_equal(f[rows], data[rows])
     assert len(f[25:30]) == 0
 
 
@@ -36,6 +38,9 @@ def test_prefetching_asks_the_kernel_for_the_rows_about_to_be_read(tmp_path, mon
     asked.clear()
     assert np.array_equal(f[[7, 2]], data[[7, 2]])   # scattered rows: each asked before any is read
     assert asked == [(start + 7 * 12, 12, os.POSIX_FADV_WILLNEED), (start + 2 * 12, 12, os.POSIX_FADV_WILLNEED)]
+    asked.clear()
+    assert np.array_equal(f[np.arange(3, 8)], data[3:8])   # consecutive rows: one run, asked and read once
+    assert asked == [(start + 3 * 12, 5 * 12, os.POSIX_FADV_WILLNEED)]
 
     def refused(*_):
         raise OSError(22, "Invalid argument")

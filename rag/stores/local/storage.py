@@ -82,12 +82,13 @@ class ArrayFile:
         if isinstance(key, (int, np.integer)):
             return self._read(int(key), int(key) + 1)[0]
         rows = np.asarray(key, dtype=np.int64)
-        for row in rows.tolist():   # scattered rows: every one asked of the disk before any is read
-            self.prefetch(row, row + 1)
-        out = np.empty((len(rows),) + self.shape[1:], dtype=self.dtype)
-        for i, row in enumerate(rows):
-            out[i] = self._read(int(row), int(row) + 1)[0]
-        return out
+        if not len(rows):
+            return np.empty((0,) + self.shape[1:], dtype=self.dtype)
+        # one read per run of consecutive rows, every run asked of the disk before any is read
+        runs = [(int(run[0]), int(run[-1]) + 1) for run in np.split(rows, np.flatnonzero(np.diff(rows) != 1) + 1)]
+        for start, stop in runs:
+            self.prefetch(start, stop)
+        return np.concatenate([self._read(start, stop) for start, stop in runs])
 
 
 def load_array(path: Path) -> np.ndarray:
