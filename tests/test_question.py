@@ -96,3 +96,19 @@ def test_a_fraction_answers_a_share():
     share = analyze("541年的大瘟疫消滅了帝國多少比例的人口?")
     assert share.answer_type == "percentage"
     assert holds_answer(share, "大瘟疫消灭了帝国三分之一的人口") and not holds_answer(share, "大瘟疫给帝国造成毁灭性的打击")
+
+
+def test_rare_names_are_whom_a_question_is_about():
+    assert analyze("刘德一拜谁为师？").names == ("刘德一",)
+    assert analyze("張三在1963年被任命為什麼職位？").names == ("张三",)        # Traditional, normalized
+    assert analyze("中国第一汽车集团的主营业务有哪些？").names == ()            # a common name is context
+    assert analyze("达州建成了多少个雪亮工程监控探头?").names == ()            # a place asked is scope, not a name
+
+
+def test_a_name_is_held_by_a_passage_that_spells_it_another_way():
+    from rag.answer.decline import names_missing
+    passages = ["大雷克雅维克区包括冰岛首都雷克雅维克及周边七个自治市", "中兴大学学生会主办跨年晚会"]
+    assert names_missing(("雷克雅未克", "中兴大学"), passages) == []
+    assert names_missing(("张三", "刘德一"), passages) == ["张三", "刘德一"]
+    # an article names its subject once and then says 他: its document holds the name (in Traditional here)
+    assert names_missing(("叶乔波", "张三"), ["她共获得十三个世界冠军"], ["葉喬波，前中國女子速度滑冰運動員。"]) == ["张三"]

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from rag.answer.decline import COVERAGE_RULE
 from rag.answer.extract import NOT_FOUND, ask
 from rag.answer.question import analyze
 from rag.answer.retrieve import Searcher
@@ -85,3 +86,17 @@ def test_wrong_place_and_follow_up_sets(e5_searcher, name):
     results = [score_question(e5_searcher, q, "hybrid") for q in questions]
     m = summarize(results, ["hybrid"])["modes"]["hybrid"]
     assert m["scope_errors"] == 0 and m["answer_hit"] == 1.0 and m["decline_recall"] >= 0.9, json.dumps(m)
+
+
+def test_a_person_no_passage_names_gets_no_one_elses_figure(hashing_index):
+    """廖全军 is 乐山's 政法委书记 (001), 何政 达州's (002). Asked what 何政 said of 乐山, the
+    passages cover the question well enough to answer, but none names him: 廖全军's figure
+    (4821个) would be put in 何政's mouth, so it is declined, naming whom the passages lack."""
+    index, embedder = hashing_index
+    searcher = Searcher(index, embedder)
+    own = ask(searcher, "廖全军介绍,乐山市排查整治顽瘴痼疾多少个?")
+    assert own.answered and "4821个" in own.answer and own.signals.name_missing == 0.0
+    other = ask(searcher, "何政介绍,乐山市排查整治顽瘴痼疾多少个?")
+    assert other.signals.coverage >= COVERAGE_RULE   # the coverage rule alone would answer
+    assert not other.answered and other.signals.name_missing == 1.0
+    assert other.notice.startswith("检索到的段落都没有提到何政")

@@ -2,7 +2,10 @@
 
 The decision is the coverage rule: answer when the best passage in scope covers at least
 half of the question's (idf-weighted) content words, or when the embedder is very sure of a
-passage (cosine >= 0.89) that still shares some of them and a sentence that does. Scope and
+passage (cosine >= 0.88) that still shares some of them and a sentence that does; but never
+when the question names someone or something rare (a person, place or body: 刘德一,
+靖江王府) that no passage in scope names: those passages speak of someone else, and their
+figure would be another's (``python3 eval/decline_names.py``, README Figures). Scope and
 the answer's kind act before it: passages outside the asked place or year, and sentences
 without an answer of the asked kind, never compete (rag.answer.extract).
 
@@ -19,8 +22,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from rag.text.normalize import normalize
+
 COVERAGE_RULE = 0.5        # answer when the best passage in scope covers this share of the question ...
-DENSE_CONFIDENT = 0.89     # ... or the embedder is this sure of a passage (a paraphrase) ...
+DENSE_CONFIDENT = 0.88     # ... or the embedder is this sure of a passage (a paraphrase) ...
 DENSE_MIN_COVERAGE = 0.2   # ... that, and the chosen sentence, still share this much of its words
 # Calibration of the coverage rule (eval/decline_calibration.py, before scope existed): every
 # threshold in 0.45-0.55 answered none of the seed set's unanswerable questions and 94.4% of its
@@ -38,6 +43,7 @@ class Signals:
     year_missing: float       # 1 if the question names a year the answering passage does not
     elsewhere: float          # how much better a passage out of scope covered the question
     entities_missing: float   # share of the names, numbers and quoted terms asked about that the passage lacks
+    name_missing: float       # 1 if a rare name asked about (刘德一) is in no passage in scope (names_missing)
     answer_probability: float  # the sentence scorer's probability that its best sentence holds the answer
     candidates: int           # sentences in scope that hold an answer of the asked kind
 
@@ -48,9 +54,26 @@ class Signals:
 FEATURES = tuple(f for f in Signals.__dataclass_fields__ if f != "candidates")
 
 
+def names_missing(names, passages, documents=()) -> list[str]:
+    """The names neither the (normalized) passages nor their documents' texts hold; the
+    documents are read only for a name the passages lack (an article names its subject once,
+    then says 他 or 该校). A name of three characters or more counts as held when one of its
+    character pairs is there: jieba glues or splits unknown names differently in a question
+    and a text (雷克雅未克 and 雷克雅维克, 中兴大学 and 中兴), while a name put in place of the
+    one a passage speaks of shares none."""
+    def held(name: str, texts) -> bool:
+        pairs = [name] if len(name) <= 2 else [name[i:i + 2] for i in range(len(name) - 1)]
+        return any(p in text for p in pairs for text in texts)
+    missing = [n for n in names if not held(n, passages)]
+    if missing:
+        texts = [normalize(t) for t in documents]
+        missing = [n for n in missing if not held(n, texts)]
+    return missing
+
+
 def answers(signals: Signals) -> bool:
     """The coverage rule (module docstring)."""
-    if not signals.candidates:
+    if not signals.candidates or signals.name_missing:
         return False
     if signals.coverage >= COVERAGE_RULE:
         return True

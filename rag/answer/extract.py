@@ -17,7 +17,7 @@ import numpy as np
 
 from rag.answer.cells import TableCite, asked_cell, cell_in_text, row_at, table_cite, with_cell
 from rag.answer.compare import is_comparison, per_place_question, places_to_compare
-from rag.answer.decline import COVERAGE_RULE, DENSE_MIN_COVERAGE, Signals, answers
+from rag.answer.decline import COVERAGE_RULE, DENSE_MIN_COVERAGE, Signals, answers, names_missing
 from rag.answer.lists import MAX_ITEMS, list_items
 from rag.answer.question import QuestionAnalysis, analyze, question_words
 from rag.answer.retrieve import Retrieval, Searcher
@@ -219,7 +219,7 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
     probability = scorer.probabilities(evidence.candidates)
     order = sorted(range(len(evidence.candidates)), key=lambda i: -probability[i])
     ranked = [(float(probability[i]), evidence.candidates[i]) for i in order]
-    signals = _signals(evidence, [c for _, c in ranked], ranked[0][0] if ranked else 0.0)
+    signals = _signals(evidence, [c for _, c in ranked], ranked[0][0] if ranked else 0.0, store.documents)
     chosen, seen = [], set()
     for p, cand in ranked if answers(signals) else ():
         if len(chosen) == MAX_SENTENCES or (chosen and p < scorer.extra_ratio * chosen[0][0]):
@@ -247,7 +247,9 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
     if span:
         parts.insert(0, f"{span.text}。")   # the answer leads with the figure, date or name asked
     notice = ""
-    if not answered and analysis.scoped and evidence.outside >= COVERAGE_RULE:
+    if not answered and signals.name_missing:
+        notice = f"检索到的段落都没有提到{'、'.join(_names_missing(evidence, store.documents))}：它们说的可能是别的人或事。"
+    elif not answered and analysis.scoped and evidence.outside >= COVERAGE_RULE:
         notice = not_found_notice(analysis)   # the fact is there, for another place or year
     elif answered and analysis.places and not store.documents[citations[0].doc].subject.places:
         # a report that says of no place may answer, but never silently as the place asked
@@ -356,9 +358,10 @@ def _known_scope(analysis: QuestionAnalysis, subjects) -> QuestionAnalysis:
                                                 if p in dropped))
 
 
-def _signals(evidence: Evidence, ranked, best_probability: float) -> Signals:
+def _signals(evidence: Evidence, ranked, best_probability: float, documents) -> Signals:
     """What the decision to answer weighs (rag.answer.decline.Signals); ``ranked``: the
-    candidates, best first, the first with ``best_probability`` of holding the answer."""
+    candidates, best first, the first with ``best_probability`` of holding the answer;
+    ``documents``: the store's, by name."""
     analysis, terms, weights, content = evidence.analysis, evidence.terms, evidence.weights, evidence.content
     if ranked:
         top = ranked[0]
@@ -376,8 +379,15 @@ def _signals(evidence: Evidence, ranked, best_probability: float) -> Signals:
     return Signals(evidence.confidence, sentence, float(dense), float(bool(rarest) and rarest in passage),
                    float(place_subject), float(bool(analysis.places and ranked) and not place_subject),
                    float(year_missing), max(0.0, evidence.outside - evidence.confidence),
-                   len(missing) / len(analysis.entities) if analysis.entities else 0.0, best_probability,
-                   len(ranked))
+                   len(missing) / len(analysis.entities) if analysis.entities else 0.0,
+                   float(bool(_names_missing(evidence, documents))), best_probability, len(ranked))
+
+
+def _names_missing(evidence: Evidence, documents) -> list[str]:
+    """The rare names the question asks about that no passage in scope, nor its document, names."""
+    scoped = [i for i, ok in enumerate(evidence.in_scope[:SENTENCE_POOL]) if ok]
+    return names_missing(evidence.analysis.names, [evidence.texts[i] for i in scoped],
+                         (documents[d].text for d in dict.fromkeys(evidence.hits[i].chunk.doc for i in scoped)))
 
 
 def ask(searcher: Searcher, question: str, mode: str = "hybrid", k: int = 5,

@@ -109,8 +109,11 @@ POST_ASKED = re.compile(r"(?:担任|任|是)?(?:什么|何|哪些)(?:职务|职�
 # Question phrases beyond those cut from a search (rag.text.tokens.query_text): no passage
 # holds 何时 or 多久, nor the words by which a question opens pointing at the text itself
 # (报告中提到, 文中提及; not 文中 of 英文中), so left in they would weigh as missing words. 哪一种 goes whole: cutting 哪一
-# alone leaves 种米 of 哪一种米.
-ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间名只天]|何时|何年|何处|何种|何地|为何|多久|甚么"
+# alone leaves 种米 of 哪一种米; so do 什么时候 (the search cuts 什么 and leaves 时候), 西元几年, 有何
+# (有什么), and the 的时候 and 时 that make a year or a moment the time of the question (1912年时,
+# 1947年的时候), which the answering sentence states as 1912年.
+ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间名只天]|何时|何年|何处|何种|何地|为何|有何|多久"
+                    r"|(?:什么|甚么)(?:时候|时间)|甚么|(?:西元|公元)前?几年|的时候|(?<=年)时"
                     r"|(?:^|(?<=[,，。:：\s]))(?:在|据|根据)?(?:文中|本文|上文|报告中|报告里|材料中)"
                     r"(?:所?(?:提及|提到|指出|说)|所述)?")
 
@@ -154,6 +157,7 @@ class QuestionAnalysis:
     terms: tuple[str, ...]            # of those, the content words: without places and years
     entities: tuple[str, ...] = ()    # names, numbers and quoted terms it asks about (normalized)
     counted: str = ""                 # for a count, the thing counted (counted_thing)
+    names: tuple[str, ...] = ()       # of the entities, the rare proper names (rare_names): who or what it is about
 
     @property
     def scoped(self) -> bool:
@@ -169,6 +173,7 @@ def answer_type(normalized_question: str) -> str:
 
 def analyze(question: str) -> QuestionAnalysis:
     """The question's expected answer and the scope it names."""
+    import jieba.posseg as pseg   # lazy: loading jieba's dictionary takes a second
     norm = normalize(question)
     mentions = gazetteer().find(norm, rare_short_forms=True)
     places = tuple(dict.fromkeys(m.place.name for m in mentions))
@@ -180,21 +185,37 @@ def analyze(question: str) -> QuestionAnalysis:
     words = question_words(norm)
     terms = tuple(w for w in words if w not in scope_words and not _part_of(w, scope_words))
     kind = answer_type(norm)
+    tagged = [(w, flag) for w, flag in pseg.lcut(norm)]
     return QuestionAnalysis(question, kind, places, forms, loose, years, organisations, words, terms,
-                            _entities(norm, scope_words), counted_thing(norm) if kind == "quantity" else "")
+                            _entities(norm, tagged, scope_words), counted_thing(norm) if kind == "quantity" else "",
+                            rare_names(tagged, scope_words))
 
 
 QUOTED = re.compile(r'["“「『《]([^"”」』》]{2,20})["”」』》]')
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
-def _entities(norm: str, scope_words: set[str]) -> tuple[str, ...]:
+def _entities(norm: str, tagged, scope_words: set[str]) -> tuple[str, ...]:
     """Names (jieba's person, place, organisation and other proper-noun tags), numbers and
     quoted terms: what a passage must contain to be about the same thing."""
-    import jieba.posseg as pseg
-    found = [w for w, flag in pseg.lcut(norm) if flag in ("nr", "nrt", "ns", "nt", "nz") and len(w) >= 2]
+    found = [w for w, flag in tagged if flag in ("nr", "nrt", "ns", "nt", "nz") and len(w) >= 2]
     found += NUMBER.findall(norm) + QUOTED.findall(norm)
     return tuple(dict.fromkeys(w for w in found if w not in scope_words and not _part_of(w, scope_words)))
+
+
+# A name jieba's dictionary counts at most this often is rare enough to say whom or what a
+# question is about (刘德一, 靖江王府); a common one (中国, 美国) is context a paragraph may omit.
+RARE_NAME_FREQUENCY = 100
+NAME_TAGS = ("nr", "nrt", "nrfg", "ns", "nt")
+
+
+def rare_names(tagged, scope_words: set[str]) -> tuple[str, ...]:
+    """The rare person, place and organisation names of a question (jieba's tags, two
+    characters or more), the places and years of its scope aside: a passage that names none of
+    them is about someone or something else."""
+    return tuple(dict.fromkeys(w for w, flag in tagged if flag in NAME_TAGS and len(w) >= 2
+                               and word_frequency(w) <= RARE_NAME_FREQUENCY and w not in scope_words
+                               and not _part_of(w, scope_words)))
 
 
 def question_words(normalized_question: str) -> tuple[str, ...]:
