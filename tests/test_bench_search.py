@@ -103,3 +103,17 @@ def test_gold_counts_itself_and_its_copies():
     assert gold_ranks("drcd-0001-02", ["drcd-0001-021", "drcd-0001-0"]) == (False, False)
     assert hit_rates([(True, True), (False, True), (False, False), (False, False)]) == \
         {"hit@5": 0.25, "hit@5_any_copy": 0.5}
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not (BENCH / "drcd_dev.json").is_file(), reason="bench sets not found")
+def test_bench_search_builds_the_segments_asked_for(tmp_path, e5_small):
+    """--segment-chunks sizes the streamed build's segments: a 4,000-chunk corpus in segments of
+    about 1,000 is asked over several live segments, then merged into one."""
+    from rag.cli import main
+    code = main(["bench", "search", "--sizes", "4000", "--segment-chunks", "1000", "--sources", "60", "--no-peer",
+                 "--questions", "6", "--out", str(tmp_path)])
+    assert code == 0
+    ours = json.loads((tmp_path / "bench-search.json").read_text())["sizes"]["4000"]
+    assert ours["segments"] >= 3 and ours["optimized"]["segments"] == 1
+    assert ours["ask_ms_p50"] > 0 and ours["hit@5"] >= 0.5

@@ -45,6 +45,11 @@ def test_year_scope():
     assert not scoped("达州2015年侦办恶势力犯罪集团案件多少起?", DAZHOU, "侦办恶势力犯罪集团案件39起")
     assert scoped("达州2015年侦办恶势力犯罪集团案件多少起?", DAZHOU, "2015年侦办恶势力犯罪集团案件12起")
     assert scoped("2015年东德鼓励哪种艺术?", Subject(), "东德官方鼓励社会主义现实主义")   # not a work report
+    # a year before 1900 is scope too, written with its 年 (1200万 is no year)
+    q = "杜老志是1864年10月12日官学生计划的第几批学生？"
+    assert analyze(q).years == (1864,) and analyze("以1200万英镑收购了哪份报纸?").years == ()
+    assert not scoped(q, Subject(), "他是1861年10月12日官学生计划的第一批官学生")
+    assert scoped(q, Subject(), "他是1864年10月12日官学生计划的第一批官学生")
 
 
 def test_a_figure_of_another_city_is_never_the_answer(hashing_index):

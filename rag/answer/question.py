@@ -39,7 +39,9 @@ TYPE_RULES = (
     ("list", re.compile(r"哪些")),
     ("yesno", re.compile(r"是否|是不是|有没有|能否|可否|有无|吗[?？!！。]*$")),
 )
-YEAR = re.compile(r"((?:19|20)\d\d)年?")
+# A year this century or the last, 年 or not (2021, 2021年); an earlier one only with 年 (1864年, not
+# 1200万): an encyclopedic question's 1864年 is scope as a report's 2021年 is.
+YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?!\d)|(?<![\d.])(1[0-8]\d\d)年(?!代)")
 CN_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
 MEASURE_WORDS = ("个|名|家|次|件|起|所|座|条|项|人|位|支|批|倍|种|类|年|天|岁|路|户|场|元|公里|米|平方|亩|公顷|吨|辆|台|套|份"
             "|篇|期|轮|届|处|间|栋|张|只|头|艘|架|块|部|本|首|门|周|月|小时|分钟|秒|字|页|卷|集|层|分|票|枚|颗|株")
@@ -179,7 +181,7 @@ def analyze(question: str) -> QuestionAnalysis:
     places = tuple(dict.fromkeys(m.place.name for m in mentions))
     loose = tuple(dict.fromkeys(m.place.name for m in mentions if not m.full and m.place.level == "county"))
     forms = tuple(dict.fromkeys(question[m.start:m.end] for m in mentions))
-    years = tuple(dict.fromkeys(int(y) for y in YEAR.findall(norm)))
+    years = tuple(dict.fromkeys(int(a or b) for a, b in YEAR.findall(norm)))
     organisations = tuple(dict.fromkeys(m.group(0) for m in ORGANISATIONS.finditer(norm)))
     scope_words = {normalize(f) for f in forms} | {m.place.name for m in mentions} | {str(y) for y in years}
     words = question_words(norm)

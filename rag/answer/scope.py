@@ -14,7 +14,7 @@ from rag.answer.question import QuestionAnalysis
 from rag.ingest.subject import SELF, Subject
 from rag.text.places import SELF_REFERENCE, gazetteer
 
-YEAR_IN_TEXT = re.compile(r"((?:19|20)\d\d)年")
+YEAR_IN_TEXT = re.compile(r"(?<![\d.])(1\d{3}|20\d\d)年")
 
 
 def names_place(normalized_text: str, place: str, subject: Subject = Subject()) -> bool:

@@ -86,11 +86,12 @@ PEERS = ("langchain", "bm25s_hnsw")
 
 def run(bench_dir, sizes=(10_000, 100_000, 1_000_000), questions: int = 200, peer_questions: int = 50,
         peers=PEERS, seed: int = 0, flat_below: int | None = None, sources: int = 0,
-        out: Path | None = None, work: Path | None = None) -> dict:
+        out: Path | None = None, work: Path | None = None, segment_chunks: int | None = None) -> dict:
     """Per size, in fresh processes: build (streamed into segments), ask, add and delete a
     report, merge into one segment and ask again; then each peer in ``peers`` over the same
     chunks and vectors (``name`` or ``name:N``, run up to N chunks only: LangChain's takes
-    ~25 min at 1M). ``out`` gets bench-search.json and .png, ``work`` keeps the corpora."""
+    ~25 min at 1M). ``segment_chunks`` sizes the build's segments (default: ``rag index``'s).
+    ``out`` gets bench-search.json and .png, ``work`` keeps the corpora."""
     from rag.bench import peer, peer_bm25s
     from rag.bench.workers import ask_worker, build_worker, update_worker
     keep = work is not None
@@ -114,7 +115,7 @@ def run(bench_dir, sizes=(10_000, 100_000, 1_000_000), questions: int = 200, pee
     noise = result["noise"]
     try:
         for size in sizes:
-            ours = in_fresh_process(build_worker, str(work), size, seed, noise["sigma"], flat_below)
+            ours = in_fresh_process(build_worker, str(work), size, seed, noise["sigma"], flat_below, segment_chunks)
             print(f"{size}: built {ours['chunks']} chunks in {ours['build_s']} s {ours['build_stages_s']}, "
                   f"{ours['segments']} segments, {ours['disk_mb']} MB, peak RSS {ours['build_rss_mb']} MB",
                   file=sys.stderr, flush=True)

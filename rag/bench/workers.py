@@ -38,11 +38,13 @@ def _work(work: str):
     return w, sources, per_source, np.split(np.load(w / "source_vectors.npy"), np.cumsum(per_source)[:-1])
 
 
-def build_worker(work: str, size: int, seed: int, sigma: float, flat_below: int | None) -> dict:
+def build_worker(work: str, size: int, seed: int, sigma: float, flat_below: int | None,
+                 segment_chunks: int | None = None) -> dict:
     """Build the corpus of ``size`` chunks into an index folder in ``work`` as ``rag index``
-    does, streamed into segments; build time per stage, disk, peak memory, segments."""
+    does, streamed into segments (of about ``segment_chunks``; default ``rag index``'s); build
+    time per stage, disk, peak memory, segments."""
     from rag.stores.base import IndexSettings
-    from rag.stores.local.commit import sync_local
+    from rag.stores.local.commit import SEGMENT_CHUNKS, sync_local
     w, sources, per_source, source_vectors = _work(work)
     rows = {d.name: i for i, d in enumerate(sources)}
     rng = np.random.default_rng(seed + 1)
@@ -54,7 +56,8 @@ def build_worker(work: str, size: int, seed: int, sigma: float, flat_below: int 
     documents = corpus_documents(sources, corpus_plan(per_source, size, seed), seed)
     with MemoryCurve(every_s=max(1.0, size / 100_000)) as curve:
         store, report = sync_local(w / f"index-{size}", documents, SynthesizedEmbedder(DEFAULT_EMBEDDER, DIM),
-                                   IndexSettings(), vectors_for=synthesized, flat_below=flat_below)
+                                   IndexSettings(), vectors_for=synthesized, flat_below=flat_below,
+                                   segment_chunks=segment_chunks or SEGMENT_CHUNKS)
     total = time.perf_counter() - t0
     stages = {k: round(v, 1) for k, v in report.stage_seconds.items() if k != "embed"}   # synthesized: excluded
     stages["save_and_merge"] = round(total - sum(report.stage_seconds.values()), 1)

@@ -279,7 +279,8 @@ def cmd_bench_embed(args) -> int:
 def cmd_bench_search(args) -> int:
     from rag.bench.search import run
     result = run(args.bench_dir, [int(s) for s in _names(args.sizes)], args.questions, args.peer_questions,
-                 () if args.no_peer else _names(args.peers), args.seed, args.flat_below, args.sources, args.out or None, args.work or None)
+                 () if args.no_peer else _names(args.peers), args.seed, args.flat_below, args.sources, args.out or None,
+                 args.work or None, args.segment_chunks)
     return _bench_done(args, result)
 
 

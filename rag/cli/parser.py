@@ -156,6 +156,8 @@ def _bench_parser(sub, common) -> None:
     p.add_argument("--flat-below", type=int, default=None,
                    help="exact vector search below this many chunks (default: the product's)")
     p.add_argument("--sources", type=int, default=0, help="bench paragraphs per set to build corpora from (0 = all)")
+    p.add_argument("--segment-chunks", type=int, default=None,
+                   help="about how many chunks the build puts in a segment (default: rag index's, 100000)")
     p.add_argument("--out", default="", help="folder for bench-search.json and .png")
     p.add_argument("--work", default="", help="keep the built corpora and indexes here")
     p.set_defaults(func=cmd.cmd_bench_search)
