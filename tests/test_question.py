@@ -112,3 +112,13 @@ def test_a_name_is_held_by_a_passage_that_spells_it_another_way():
     assert names_missing(("张三", "刘德一"), passages) == ["张三", "刘德一"]
     # an article names its subject once and then says 他: its document holds the name (in Traditional here)
     assert names_missing(("叶乔波", "张三"), ["她共获得十三个世界冠军"], ["葉喬波，前中國女子速度滑冰運動員。"]) == ["张三"]
+
+
+def test_a_name_jieba_splits_into_characters_is_still_a_word():
+    """红钻鱼 comes out of jieba as 红/钻/鱼: a question made only of such pieces weighed no word
+    and was always declined."""
+    assert analyze("红钻鱼又叫什么？").words == ("红钻鱼",)
+    assert analyze("什么是票王？").words == ("票王",)
+    assert analyze("䲟又叫做什么？").words == ("䲟",)                     # a character beyond the basic block
+    assert analyze("Stam1na是什么？").words == ("stam1na",)               # Latin with digits
+    assert analyze("达州建成了多少个雪亮工程监控探头?").words == ("达州", "建成", "雪亮", "工程", "监控", "探头")

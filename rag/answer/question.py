@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rag.text.normalize import normalize
 from rag.text.places import gazetteer
-from rag.text.tokens import jieba_words, query_text, word_frequency
+from rag.text.tokens import STOP_CHARS, jieba_pieces, jieba_words, query_text, word_frequency
 
 ANSWER_TYPES = ("percentage", "date", "amount", "quantity", "person", "place", "organisation", "list", "yesno",
                 "description")
@@ -224,14 +224,40 @@ def question_words(normalized_question: str) -> tuple[str, ...]:
     """The question's words (jieba precise mode), unique, without question and filler words.
     Words rather than the BM25 bigrams: a bigram straddling two words ("市建" in "张掖市建成")
     is absent from the answer and would wrongly lower coverage."""
-    asked = ASKING.sub(" ", POST_ASKED.sub(" ", normalized_question))
-    words = [_unglued(w) for w in jieba_words(COPULA_BEFORE_QUESTION.sub("", query_text(asked)))]
-    return tuple(dict.fromkeys(w for w in words if (len(w) > 1 or w.isdigit()) and w not in FILLER_WORDS))
+    asked = COPULA_BEFORE_QUESTION.sub("", query_text(ASKING.sub(" ", POST_ASKED.sub(" ", normalized_question))))
+    words = [_unglued(w) for w in jieba_words(asked)]
+    found = tuple(dict.fromkeys(w for w in words if (len(w) > 1 or w.isdigit()) and w not in FILLER_WORDS))
+    return found or _split_name(jieba_pieces(asked))
 
 
 # jieba's unknown-word model glues a function character to a name it does not know (南竿会 of
 # 去南竿会搭, 和浩汉 of 宏碁和浩汉): no passage holds such a word, so it would count as missing.
 GLUED = "会都于以在和与及是的了为被把将则上中内住边从对向更也还就又"
+
+
+# A name jieba does not know may come out as single characters (红/钻/鱼 of 红钻鱼又叫什么, 票/王 of
+# 什么是票王) or as Latin with digits, which the word filter drops (stam1na): a question made only
+# of those would weigh no word, and always be declined.
+LATIN_AND_DIGITS = re.compile(r"(?=[a-z0-9]*[a-z])(?=[a-z0-9]*\d)[a-z0-9]+")   # stam1na, g20
+_FUNCTION_CHARS = set(GLUED) | set("叫称") | STOP_CHARS
+_NAME_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _split_name(pieces: list[str]) -> tuple[str, ...]:
+    """For a question without a word of two characters or more: its Latin-and-digit names
+    (stam1na), its runs of single content characters joined (红钻鱼), else those characters
+    themselves (䲟)."""
+    names = [p for p in pieces if LATIN_AND_DIGITS.fullmatch(p)]
+    runs, run = [], ""
+    for piece in pieces + [" "]:
+        if len(piece) == 1 and _NAME_CHAR.fullmatch(piece) and piece not in _FUNCTION_CHARS:
+            run += piece
+            continue
+        if run:
+            runs.append(run)
+        run = ""
+    joined = [r for r in runs if len(r) > 1]
+    return tuple(dict.fromkeys(names + (joined or runs)))
 
 
 def _unglued(word: str) -> str:

@@ -119,6 +119,11 @@ def word_boundaries(text: str) -> set[int]:
     return offsets
 
 
+def jieba_pieces(text: str) -> list[str]:
+    """Precise mode, every piece kept (punctuation, function characters, mixed Latin and digits)."""
+    return _jieba().lcut(text)
+
+
 def word_frequency(word: str) -> int:
     """How common a word is in jieba's dictionary (0: not in it)."""
     tokenizer = _jieba().dt
