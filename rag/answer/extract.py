@@ -219,7 +219,8 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
     probability = scorer.probabilities(evidence.candidates)
     order = sorted(range(len(evidence.candidates)), key=lambda i: -probability[i])
     ranked = [(float(probability[i]), evidence.candidates[i]) for i in order]
-    signals = _signals(evidence, [c for _, c in ranked], ranked[0][0] if ranked else 0.0, store.documents)
+    missing_names = _names_missing(evidence, store.documents)
+    signals = _signals(evidence, [c for _, c in ranked], ranked[0][0] if ranked else 0.0, missing_names)
     chosen, seen = [], set()
     for p, cand in ranked if answers(signals) else ():
         if len(chosen) == MAX_SENTENCES or (chosen and p < scorer.extra_ratio * chosen[0][0]):
@@ -247,8 +248,8 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
     if span:
         parts.insert(0, f"{span.text}。")   # the answer leads with the figure, date or name asked
     notice = ""
-    if not answered and signals.name_missing:
-        notice = f"检索到的段落都没有提到{'、'.join(_names_missing(evidence, store.documents))}：它们说的可能是别的人或事。"
+    if not answered and missing_names:
+        notice = f"检索到的段落都没有提到{'、'.join(missing_names)}：它们说的可能是别的人或事。"
     elif not answered and analysis.scoped and evidence.outside >= COVERAGE_RULE:
         notice = not_found_notice(analysis)   # the fact is there, for another place or year
     elif answered and analysis.places and not store.documents[citations[0].doc].subject.places:
@@ -358,10 +359,9 @@ def _known_scope(analysis: QuestionAnalysis, subjects) -> QuestionAnalysis:
                                                 if p in dropped))
 
 
-def _signals(evidence: Evidence, ranked, best_probability: float, documents) -> Signals:
-    """What the decision to answer weighs (rag.answer.decline.Signals); ``ranked``: the
-    candidates, best first, the first with ``best_probability`` of holding the answer;
-    ``documents``: the store's, by name."""
+def _signals(evidence: Evidence, ranked, best_probability: float, missing_names) -> Signals:
+    """What the decision to answer weighs (rag.answer.decline.Signals), from ``ranked``, the candidates best
+    first (the first with ``best_probability`` of holding the answer), and the names no passage in scope names."""
     analysis, terms, weights, content = evidence.analysis, evidence.terms, evidence.weights, evidence.content
     if ranked:
         top = ranked[0]
@@ -380,7 +380,7 @@ def _signals(evidence: Evidence, ranked, best_probability: float, documents) -> 
                    float(place_subject), float(bool(analysis.places and ranked) and not place_subject),
                    float(year_missing), max(0.0, evidence.outside - evidence.confidence),
                    len(missing) / len(analysis.entities) if analysis.entities else 0.0,
-                   float(bool(_names_missing(evidence, documents))), best_probability, len(ranked))
+                   float(bool(missing_names)), best_probability, len(ranked))
 
 
 def _names_missing(evidence: Evidence, documents) -> list[str]:

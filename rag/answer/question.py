@@ -159,7 +159,7 @@ class QuestionAnalysis:
     terms: tuple[str, ...]            # of those, the content words: without places and years
     entities: tuple[str, ...] = ()    # names, numbers and quoted terms it asks about (normalized)
     counted: str = ""                 # for a count, the thing counted (counted_thing)
-    names: tuple[str, ...] = ()       # of the entities, the rare proper names (rare_names): who or what it is about
+    names: tuple[str, ...] = ()       # its rare person, place and body names (rare_names): whom or what it is about
 
     @property
     def scoped(self) -> bool:
