@@ -68,6 +68,36 @@ def topical_negatives(questions, documents, rng: random.Random) -> list[str]:
     return out
 
 
+def held_out_groups(bench_dir: Path, n: int, embedder, seeds):
+    """Per bench set, each group as (label, searcher, questions, their gold answers): ``n``
+    answerable questions asked of their set, ``n`` others asked of the seed reports (``seeds``),
+    up to ``n`` topical negatives, and ``n`` asked without their own paragraph; disjoint, drawn
+    with a fixed seed, so every script reading them gets the same questions."""
+    from rag.answer.retrieve import Searcher
+    from rag.embed.cache import shared_cache_dir
+    from rag.ingest.squad import load_squad
+    from rag.stores.base import IndexSettings
+    from rag.stores.local.index import build_from_documents
+    rng = random.Random(0)
+    for name in ("cmrc2018_dev", "drcd_dev"):
+        documents, questions = load_squad(bench_dir / f"{name}.json")
+        rng.shuffle(questions)
+        own = Searcher(build_from_documents(documents, embedder, IndexSettings(), cache_dir=shared_cache_dir())[0],
+                       embedder)
+        yield f"{name} answerable", own, [q.question for q in questions[:n]], [q.answers for q in questions[:n]]
+        yield (f"{name} out of scope (asked of the seeds)", seeds, [q.question for q in questions[n:2 * n]],
+               [()] * len(questions[n:2 * n]))
+        negatives = topical_negatives(questions[2 * n:5 * n], documents, rng)[:n]
+        yield f"{name} topical negatives", own, negatives, [()] * len(negatives)
+        removed = questions[5 * n:][:n]
+        gone = {q.doc for q in removed}
+        without = build_from_documents([d for d in documents if d.name not in gone], embedder, IndexSettings(),
+                                       cache_dir=shared_cache_dir())[0]
+        yield f"{name} answer removed", Searcher(without, embedder), [q.question for q in removed], [()] * len(removed)
+        print(f"{name}: {len(documents)} paragraphs; {n} answerable, {n} out of scope, {len(negatives)} topical "
+              f"negatives, {len(removed)} asked without their paragraph", file=sys.stderr, flush=True)
+
+
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> tuple[np.ndarray, float]:
     """Logistic regression by Newton's method with an L2 penalty on the weights (not the bias)."""
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
@@ -111,9 +141,7 @@ def main() -> int:
     from rag.embed.cache import shared_cache_dir
     from rag.embed.registry import get_embedder
     from rag.evaluate.questions import load_jsonl_questions
-    from rag.ingest.squad import load_squad
-    from rag.stores.base import IndexSettings
-    from rag.stores.local.index import build_from_documents, build_index
+    from rag.stores.local.index import build_index
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-set", type=int, default=400, help="questions per bench set for each group")
@@ -124,27 +152,10 @@ def main() -> int:
     parser.add_argument("--bench-dir", default=str(ROOT.parent / "shared" / "bench"))
     args = parser.parse_args()
     embedder = get_embedder("e5-small")
-    rng = random.Random(0)
     seeds = Searcher(build_index([ROOT / "seeds"], embedder, cache_dir=shared_cache_dir())[0], embedder)
     groups = {}   # name -> (signals, qualifies, label)
-    for name in ("cmrc2018_dev", "drcd_dev"):
-        documents, questions = load_squad(Path(args.bench_dir) / f"{name}.json")
-        rng.shuffle(questions)
-        n = args.per_set
-        index, _ = build_from_documents(documents, embedder, IndexSettings(), cache_dir=shared_cache_dir())
-        own = Searcher(index, embedder)
-        groups[f"{name} answerable"] = (*signals_of(own, [q.question for q in questions[:n]]), 1)
-        groups[f"{name} out of scope (asked of the seeds)"] = (*signals_of(seeds, [q.question for q in questions[n:2 * n]]), 0)
-        negatives = topical_negatives(questions[2 * n:5 * n], documents, rng)[:n]
-        groups[f"{name} topical negatives"] = (*signals_of(own, negatives), 0)
-        removed_pool = questions[5 * n:]
-        removed = {q.doc for q in removed_pool[:n]}
-        kept = [d for d in documents if d.name not in removed]
-        without, _ = build_from_documents(kept, embedder, IndexSettings(), cache_dir=shared_cache_dir())
-        asked = [q.question for q in removed_pool[:n]]
-        groups[f"{name} answer removed"] = (*signals_of(Searcher(without, embedder), asked), 0)
-        print(f"{name}: {len(documents)} paragraphs; {n} answerable, {n} out of scope, {len(negatives)} topical "
-              f"negatives, {len(asked)} asked without their paragraph", file=sys.stderr, flush=True)
+    for label, searcher, questions, golds in held_out_groups(Path(args.bench_dir), args.per_set, embedder, seeds):
+        groups[label] = (*signals_of(searcher, questions), int(any(golds)))
     signals = [s for g in groups.values() for s in g[0]]
     x = matrix(signals)
     qualifies = np.concatenate([g[1] for g in groups.values()])

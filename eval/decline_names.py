@@ -3,10 +3,10 @@ check (rag.answer.decline.names_missing) and at several dense thresholds.
 
     python3 eval/decline_names.py [--per-set 600] [--dense 0.86,0.87,0.88,0.89]
 
-The groups are those of eval/decline_calibration.py, built the same way from each bench set:
-answerable questions asked of their set, topical negatives (a year or name swapped for one
-the paragraph lacks) and questions asked without their own paragraph; then the seed question
-sets (eval/questions/). Each question is answered once with declining switched off, so every
+The groups are those of eval/decline_calibration.py (``held_out_groups``: answerable
+questions asked of their set, others asked of the seed reports, topical negatives, a year or
+name swapped for one the paragraph lacks, and questions asked without their own paragraph),
+and the seed question sets (eval/questions/). Each question is answered once with declining switched off, so every
 variant of the rule is applied to the same signals and the same answer. Printed per variant:
 the share declined, and for answerable questions also answer_hit (a gold answer in the answer
 shown; declined counts as a miss).
@@ -14,7 +14,6 @@ shown; declined counts as a miss).
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +25,7 @@ sys.path.insert(0, str(ROOT / "eval"))
 
 def asked(searcher, questions, golds, previous=None) -> list[tuple]:
     """(signals, answer text, gold answers) per question, answered whatever the rule says."""
-    import rag.answer.extract as extract
+    from rag.answer import extract
     from rag.answer.conversation import rewrite
     rule, extract.answers = extract.answers, lambda s: s.candidates > 0
     try:
@@ -41,7 +40,7 @@ def asked(searcher, questions, golds, previous=None) -> list[tuple]:
 
 def shares(rows, dense: float, names: bool) -> tuple[float, float | None]:
     """(share declined, answer_hit or None when no question is answerable) under one variant."""
-    import rag.answer.decline as decline
+    from rag.answer import decline
     from rag.evaluate.scoring import contains_any
     kept, decline.DENSE_CONFIDENT = decline.DENSE_CONFIDENT, dense
     try:
@@ -56,14 +55,13 @@ def shares(rows, dense: float, names: bool) -> tuple[float, float | None]:
 
 
 def main() -> int:
-    from decline_calibration import topical_negatives
+    from decline_calibration import held_out_groups
+
     from rag.answer.retrieve import Searcher
     from rag.embed.cache import shared_cache_dir
     from rag.embed.registry import get_embedder
     from rag.evaluate.questions import load_jsonl_questions
-    from rag.ingest.squad import load_squad
-    from rag.stores.base import IndexSettings
-    from rag.stores.local.index import build_from_documents, build_index
+    from rag.stores.local.index import build_index
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-set", type=int, default=600, help="questions per bench set for each group")
@@ -71,7 +69,6 @@ def main() -> int:
     parser.add_argument("--bench-dir", default=str(ROOT.parent / "shared" / "bench"))
     args = parser.parse_args()
     embedder = get_embedder("e5-small")
-    rng = random.Random(0)   # eval/decline_calibration.py's draw, so its groups are these
     groups = {}
     seeds = Searcher(build_index([ROOT / "seeds"], embedder, cache_dir=shared_cache_dir())[0], embedder)
     for name in ("seeds", "wrong_place", "follow_ups", "topical_negatives"):
@@ -79,23 +76,8 @@ def main() -> int:
         rows = asked(seeds, [q.question for q in qs], [q.answers for q in qs], [q.previous for q in qs])
         groups[f"seeds: {name} answerable"] = [r for r in rows if r[2]]
         groups[f"seeds: {name} unanswerable"] = [r for r in rows if not r[2]]
-    n = args.per_set
-    for name in ("cmrc2018_dev", "drcd_dev"):
-        documents, questions = load_squad(Path(args.bench_dir) / f"{name}.json")
-        rng.shuffle(questions)
-        own = Searcher(build_from_documents(documents, embedder, IndexSettings(), cache_dir=shared_cache_dir())[0],
-                       embedder)
-        groups[f"{name} answerable"] = asked(own, [q.question for q in questions[:n]], [q.answers for q in questions[:n]])
-        negatives = topical_negatives(questions[2 * n:5 * n], documents, rng)[:n]
-        groups[f"{name} topical negatives"] = asked(own, negatives, [()] * len(negatives))
-        removed_pool = questions[5 * n:][:n]
-        removed = {q.doc for q in removed_pool}
-        without = build_from_documents([d for d in documents if d.name not in removed], embedder, IndexSettings(),
-                                       cache_dir=shared_cache_dir())[0]
-        groups[f"{name} answer removed"] = asked(Searcher(without, embedder), [q.question for q in removed_pool],
-                                                 [()] * len(removed_pool))
-        print(f"{name}: {n} answerable, {len(negatives)} topical negatives, {len(removed_pool)} without their "
-              "paragraph", file=sys.stderr, flush=True)
+    for label, searcher, questions, golds in held_out_groups(Path(args.bench_dir), args.per_set, embedder, seeds):
+        groups[label] = asked(searcher, questions, golds)
     variants = [(float(d), False) for d in args.dense.split(",")] + [(float(d), True) for d in args.dense.split(",")]
     print("| questions | n | " + " | ".join(f"dense {d}{' + names' if k else ''}" for d, k in variants) + " |")
     print("|---|---|" + "---|" * len(variants))
