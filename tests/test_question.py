@@ -23,6 +23,18 @@ def test_answer_type_and_places(question, kind, places):
     assert (analysis.answer_type, analysis.places) == (kind, places)
 
 
+@pytest.mark.parametrize("question, kind", [
+    ("拜占庭帝國幾乎所有食物都喜歡加入什麼油調味?", "description"),          # 几乎: almost
+    ("北京20幾所高等院校的學生在哪裡舉行遊行集會?", "place"),               # 二十几: twenty-odd
+    ("東羅馬哪位皇帝發動了幾次規模巨大的戰役?", "person"),                 # 几次 beside 哪位: a few
+    ("王守仁對外宣稱領導幾萬大軍?", "quantity"),                          # 几万 of no money
+    ("陳誠在學校中僅花費多少時間即畢業?", "quantity"),                    # time spent, not money
+    ("达州为科技支撑体系一共花了多少钱?", "amount"),
+])
+def test_a_few_and_almost_ask_nothing(question, kind):
+    assert analyze(question).answer_type == kind
+
+
 def test_scope_words_are_not_content_terms():
     analysis = analyze("2021年达州市的常住人口是多少?")
     assert analysis.years == (2021,) and analysis.places == ("达州市",) and analysis.terms == ("常住人口",)
@@ -103,6 +115,10 @@ def test_rare_names_are_whom_a_question_is_about():
     assert analyze("張三在1963年被任命為什麼職位？").names == ("张三",)        # Traditional, normalized
     assert analyze("中国第一汽车集团的主营业务有哪些？").names == ()            # a common name is context
     assert analyze("达州建成了多少个雪亮工程监控探头?").names == ()            # a place asked is scope, not a name
+    # pieces of the question jieba tags as names are none; the surname 何 is one
+    assert analyze("清初增為內地十八省，後增為幾省?").names == ()
+    assert analyze("鄭成功一度採取強攻，但因何原因作罷?").names == ()
+    assert analyze("何政是哪一年开始担任达州市委政法委书记的?").names == ("何政",)
 
 
 def test_a_name_is_held_by_a_passage_that_spells_it_another_way():

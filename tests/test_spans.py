@@ -22,6 +22,11 @@ def _span(question, sentence):
     # 其中一种 is an article, not a figure; asked in its counting word it answers
     ("浪花鱼的水深是多少?", "浪花鱼为辐鳍鱼纲银汉鱼目浪花鱼科的其中一种。", None),
     ("浪花鱼科有多少种鱼?", "浪花鱼科仅有一种。", "一种"),
+    # a share as a fraction, a lunar date, silver in taels (but not the 两 of 一万两千)
+    ("大瘟疫消滅了帝國多少比例的人口?", "这场瘟疫消灭了帝国三分之一的人口。", "三分之一"),
+    ("平安在哪一天趁虛攻入北平?", "七月初十，平安趁虚攻入北平。", "七月初十"),
+    ("清廷必須賠償英國多少銀兩?", "条约规定清廷赔偿英国四百万两白银。", "四百万两"),
+    ("清廷共赔偿了多少钱?", "一万两千人参加，赔款共计一百万元。", "一百万元"),
 ])
 def test_the_span_is_the_figure_date_or_name_asked(question, sentence, expected):
     assert _span(question, sentence) == expected

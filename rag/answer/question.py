@@ -24,7 +24,7 @@ TYPE_RULES = (
                         r"|(公元|西元|民国|[于在从到自至])几年"
                         r"|(日期|年份|时间)是|(始于|建于|成立于|开始于)何")),
     ("amount", re.compile(rf"多少(钱|元|万元|亿元|资金|经费)|(金额|资金|经费|费用|投入|投资|花了|花费|拖欠|欠薪|工资|罚款|赔偿"
-                          rf"|讨回|追回|挽回|收入|产值|总值|gdp){_NEAR}(多少|几)|(多少|几){_NEAR}(元|万|亿)")),
+                          rf"|讨回|追回|挽回|收入|产值|总值|gdp){_NEAR}(多少|几)(?!时间|天|年|个?月|小时|分钟|秒|久)|(多少|几){_NEAR}元")),
     ("quantity", re.compile(r"多少|第几|几(个|名|家|次|件|起|所|座|条|项|人|位|支|批|万|千|百|十|倍|种|类|年|天|岁)"
                             r"|多大|多长|多高|多远|多久|多重|几")),
     ("person", re.compile(r"谁|哪位|何人|什么人|哪个人|姓名|叫什么名字|名字叫")),
@@ -45,11 +45,13 @@ YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?!\d)|(?<![\d.])(1[0-8]\d\d)年(?!
 CN_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
 MEASURE_WORDS = ("个|名|家|次|件|起|所|座|条|项|人|位|支|批|倍|种|类|年|天|岁|路|户|场|元|公里|米|平方|亩|公顷|吨|辆|台|套|份"
             "|篇|期|轮|届|处|间|栋|张|只|头|艘|架|块|部|本|首|门|周|月|小时|分钟|秒|字|页|卷|集|层|分|票|枚|颗|株")
+# Silver counted in taels (四百万两): 两 after a magnitude, not the two of 一万两千
+TAELS = r"(?<=[\d十百千万亿])两(?![\d零〇一二两三四五六七八九十百千万亿])"
 # What a sentence must hold to answer a question of each kind; kinds not listed need nothing.
 ANSWER_FORMS = {
     "quantity": re.compile(rf"\d|[{CN_NUMERALS}]+(?:余|多)?(?:{MEASURE_WORDS})|[{CN_NUMERALS}]{{2,}}|第[{CN_NUMERALS}]+|[半数几]+(?:{MEASURE_WORDS})"),
-    "amount": re.compile(rf"\d[\d,.]*(?:余|多)?[万亿千百]*(?:元|美元|港元|欧元|英镑|日元)|\d[\d,.]*(?:余|多)?[万亿]"
-                         rf"|[{CN_NUMERALS}]+(?:余|多)?[万亿]*元"),
+    "amount": re.compile(rf"\d[\d,.]*(?:余|多)?[万亿千百]*(?:元|美元|港元|欧元|英镑|日元|{TAELS})|\d[\d,.]*(?:余|多)?[万亿]"
+                         rf"|[{CN_NUMERALS}]+(?:余|多)?[万亿]*(?:元|{TAELS})"),
     "percentage": re.compile(rf"\d|百分之|[{CN_NUMERALS}]+分之|[{CN_NUMERALS}]+成|[{CN_NUMERALS}]+倍"),
     "date": re.compile(rf"\d{{2,4}}\s*年|\d{{1,2}}\s*[月日号]|[{CN_NUMERALS}]+(?:年|月|日)|年代|世纪|[初末中]期|朝|时期|今年|去年|当年"),
 }
@@ -114,7 +116,7 @@ POST_ASKED = re.compile(r"(?:担任|任|是)?(?:什么|何|哪些)(?:职务|职�
 # alone leaves 种米 of 哪一种米; so do 什么时候 (the search cuts 什么 and leaves 时候), 西元几年, 有何
 # (有什么), and the 的时候 and 时 that make a year or a moment the time of the question (1912年时,
 # 1947年的时候), which the answering sentence states as 1912年.
-ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间名只天]|何时|何年|何处|何种|何地|为何|有何|多久"
+ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间名只天]|何时|何年|何处|何种|何地|为何|有何|因?何(?=原因)|多久"
                     r"|(?:什么|甚么)(?:时候|时间)|甚么|(?:西元|公元)前?几年|的时候|(?<=年)时"
                     r"|(?:^|(?<=[,，。:：\s]))(?:在|据|根据)?(?:文中|本文|上文|报告中|报告里|材料中)"
                     r"(?:所?(?:提及|提到|指出|说)|所述)?")
@@ -166,9 +168,18 @@ class QuestionAnalysis:
         return bool(self.places or self.years)
 
 
+# 几 that asks nothing: 几乎 (almost), 二十几 (twenty-odd), 好几 (several); and beside another
+# question word it says "a few" (哪位皇帝发动了几次战役, 几千年来……哪位学者), so that word is what is asked.
+NOT_ASKED_FEW = re.compile(r"几乎|(?<=[\d十百千万好])几")
+OTHER_QUESTION_WORD = re.compile(r"谁|哪|什么|甚么|何|多少")
+
+
 def answer_type(normalized_question: str) -> str:
+    asked = NOT_ASKED_FEW.sub("", normalized_question)
+    if "几" in asked and OTHER_QUESTION_WORD.search(asked):
+        asked = asked.replace("几", "")
     for kind, rule in TYPE_RULES:
-        if rule.search(normalized_question):
+        if rule.search(asked):
             return kind
     return "description"
 
@@ -209,15 +220,17 @@ def _entities(norm: str, tagged, scope_words: set[str]) -> tuple[str, ...]:
 # question is about (刘德一, 靖江王府); a common one (中国, 美国) is context a paragraph may omit.
 RARE_NAME_FREQUENCY = 100
 NAME_TAGS = ("nr", "nrt", "nrfg", "ns", "nt")
+# jieba tags pieces of the question itself as names (几省 of 后增为几省, 何原因 of 因何原因作罢)
+NOT_A_NAME = re.compile(r"[几哪谁啥]|什么|^何(?:原因|种|时|处|地|人)")
 
 
 def rare_names(tagged, scope_words: set[str]) -> tuple[str, ...]:
     """The rare person, place and organisation names of a question (jieba's tags, two
     characters or more), the places and years of its scope aside: a passage that names none of
     them is about someone or something else."""
-    return tuple(dict.fromkeys(w for w, flag in tagged if flag in NAME_TAGS and len(w) >= 2
-                               and word_frequency(w) <= RARE_NAME_FREQUENCY and w not in scope_words
-                               and not _part_of(w, scope_words)))
+    names = (_unglued(w) for w, flag in tagged if flag in NAME_TAGS and not NOT_A_NAME.search(w))
+    return tuple(dict.fromkeys(w for w in names if len(w) >= 2 and word_frequency(w) <= RARE_NAME_FREQUENCY
+                               and w not in scope_words and not _part_of(w, scope_words)))
 
 
 def question_words(normalized_question: str) -> tuple[str, ...]:

@@ -12,17 +12,17 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.answer.question import CN_NUMERALS, MEASURE_WORDS, ASKED_MEASURE, QuestionAnalysis
+from rag.answer.question import CN_NUMERALS, MEASURE_WORDS, ASKED_MEASURE, TAELS, QuestionAnalysis
 from rag.text.normalize import normalize
 
 _NUM = rf"(?:\d[\d,，]*(?:\.\d+)?|[{CN_NUMERALS}]+)"
 _ABOUT = r"(?:约|近|超过|逾|达|共|累计)?"
 _SCALE = r"(?:余|多)?[万亿千百]*(?:余|多)?"
 SPAN_FORMS = {
-    "amount": re.compile(rf"{_NUM}{_SCALE}(?:元|美元|港元|欧元|英镑|日元|人民币)"),
-    "percentage": re.compile(rf"{_NUM}\s*(?:%|％|个百分点)|百分之[{CN_NUMERALS}\d.]+|[{CN_NUMERALS}]成"),
+    "amount": re.compile(rf"{_NUM}{_SCALE}(?:元|美元|港元|欧元|英镑|日元|人民币|{TAELS})"),
+    "percentage": re.compile(rf"{_NUM}\s*(?:%|％|个百分点)|[{CN_NUMERALS}\d]*分之[{CN_NUMERALS}\d.]+|[{CN_NUMERALS}]成"),
     "date": re.compile(rf"(?:公元前?|西元前?)?\d{{1,4}}\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?)?"
-                       rf"|\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?|[{CN_NUMERALS}]+年(?:[{CN_NUMERALS}]+月)?"
+                       rf"|\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?|[{CN_NUMERALS}]+年(?:[{CN_NUMERALS}]+月)?|[{CN_NUMERALS}]+月(?:初?[{CN_NUMERALS}]+[日号]?)?"
                        rf"|\d{{1,2}}\s*世纪(?:\d{{1,2}}年代)?|[{CN_NUMERALS}]+世纪|\d{{2,4}}\s*年代"),
     "quantity": re.compile(rf"{_NUM}{_SCALE}(?:{MEASURE_WORDS}|公里|公尺|平方公里|公分|米|%|万|亿)?"),
 }
