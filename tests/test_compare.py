@@ -7,6 +7,7 @@ from rag.answer.retrieve import Searcher
 def test_comparison_questions_are_recognised():
     assert is_comparison("各地分别化解了多少件矛盾纠纷?") and is_comparison("哪个城市建成的雪亮工程监控探头最多?")
     assert not is_comparison("张掖市建成了多少个四级综治中心?")
+    assert not is_comparison("拜占庭帝國在飲食上比較特別的是，幾乎所有食物都喜歡加入什麼油調味?")   # 比较: rather
     assert per_place_question("各地分别化解了多少件矛盾纠纷?", "张掖") == "张掖化解了多少件矛盾纠纷?"
     assert per_place_question("哪个城市建成的雪亮工程监控探头最多?", "达州") == "达州建成的雪亮工程监控探头最多?"
 

@@ -30,9 +30,18 @@ def test_answer_type_and_places(question, kind, places):
     ("王守仁對外宣稱領導幾萬大軍?", "quantity"),                          # 几万 of no money
     ("陳誠在學校中僅花費多少時間即畢業?", "quantity"),                    # time spent, not money
     ("达州为科技支撑体系一共花了多少钱?", "amount"),
+    ("马特·理查德·史东从科罗拉多大学获得了什么学位？", "description"),   # 多大 of 科罗拉多大学
 ])
 def test_a_few_and_almost_ask_nothing(question, kind):
     assert analyze(question).answer_type == kind
+
+
+def test_a_place_or_year_in_a_title_is_no_scope():
+    treaty = analyze("在《中英天津條約》的內容中，清廷必須賠償英國多少銀兩?")
+    assert treaty.places == () and "天津" in treaty.words
+    album = analyze("索尼音樂在哪一年推出《1997芳蹤乍現台北演唱實錄》?")
+    assert album.years == () and album.places == ()
+    assert analyze("2021年乐山平安建设群众满意度在全省排第几?").years == (2021,)
 
 
 def test_scope_words_are_not_content_terms():

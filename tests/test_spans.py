@@ -27,6 +27,10 @@ def _span(question, sentence):
     ("平安在哪一天趁虛攻入北平?", "七月初十，平安趁虚攻入北平。", "七月初十"),
     ("清廷必須賠償英國多少銀兩?", "条约规定清廷赔偿英国四百万两白银。", "四百万两"),
     ("清廷共赔偿了多少钱?", "一万两千人参加，赔款共计一百万元。", "一百万元"),
+    # a rank answers a rank asked, and only then
+    ("在私立學校中排名第幾?", "2005年的排名中，学校在私立学校中名列第四。", "第四"),
+    ("石山麟在富豪榜上排名多少？", "他在2001年福布斯富豪榜上排名第33位。", "第33位"),
+    ("达州建成了多少个雪亮工程监控探头?", "建成第二批监控探头4.2万余个。", "4.2万余个"),
 ])
 def test_the_span_is_the_figure_date_or_name_asked(question, sentence, expected):
     assert _span(question, sentence) == expected

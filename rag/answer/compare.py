@@ -12,8 +12,9 @@ import re
 
 from rag.text.normalize import normalize
 
-# not 分别 alone: "甲和乙分别位于哪里" asks about two things, not about every report
-COMPARISON = re.compile(r"各地|各市|各区|各县|各城市|各个(?:地方|城市)|对比|比较|哪个(?:地方|城市|市|区|县|地区)"
+# not 分别 alone: "甲和乙分别位于哪里" asks about two things, not about every report; nor 比较 alone,
+# which mostly means "rather" (比较特别的是)
+COMPARISON = re.compile(r"各地|各市|各区|各县|各城市|各个(?:地方|城市)|对比|比较一下|哪个(?:地方|城市|市|区|县|地区)"
                         r".{0,12}(?:最多|最少|最高|最低|更多|更少|最大|最小|最早)|哪里.{0,8}最(?:多|少|高|低)")
 ACROSS = re.compile(r"^(?:请问)?(?:各地|各市|各区|各县|各城市|各个(?:地方|城市))(?:的)?|各地|各市|各区|各县|分别")
 MAX_PLACES = 8

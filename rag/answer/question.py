@@ -26,7 +26,7 @@ TYPE_RULES = (
     ("amount", re.compile(rf"多少(钱|元|万元|亿元|资金|经费)|(金额|资金|经费|费用|投入|投资|花了|花费|拖欠|欠薪|工资|罚款|赔偿"
                           rf"|讨回|追回|挽回|收入|产值|总值|gdp){_NEAR}(多少|几)(?!时间|天|年|个?月|小时|分钟|秒|久)|(多少|几){_NEAR}元")),
     ("quantity", re.compile(r"多少|第几|几(个|名|家|次|件|起|所|座|条|项|人|位|支|批|万|千|百|十|倍|种|类|年|天|岁)"
-                            r"|多大|多长|多高|多远|多久|多重|几")),
+                            r"|多大(?!学)|多长|多高|多远|多久|多重(?!国籍|身份)|几")),   # not 科罗拉多大学
     ("person", re.compile(r"谁|哪位|何人|什么人|哪个人|姓名|叫什么名字|名字叫")),
     ("place", re.compile(r"哪里|哪儿|何地|何处|什么地方|哪个(省|市|县|区|国家|城市|地区|地方)|在哪|位于")),
     ("list", re.compile(r"(有|包括|包含|涉及)哪些|哪些(措施|做法|举措|方面|工作|内容|经验|成效|成绩|问题|机制|方式|手段)"
@@ -188,11 +188,13 @@ def analyze(question: str) -> QuestionAnalysis:
     """The question's expected answer and the scope it names."""
     import jieba.posseg as pseg   # lazy: loading jieba's dictionary takes a second
     norm = normalize(question)
-    mentions = gazetteer().find(norm, rare_short_forms=True)
+    # a place or year inside a title (《中英天津条约》, 《1997芳踪乍现台北演唱实录》) names no scope
+    scope_text = TITLE.sub(lambda m: " " * len(m.group()), norm)
+    mentions = gazetteer().find(scope_text, rare_short_forms=True)
     places = tuple(dict.fromkeys(m.place.name for m in mentions))
     loose = tuple(dict.fromkeys(m.place.name for m in mentions if not m.full and m.place.level == "county"))
     forms = tuple(dict.fromkeys(question[m.start:m.end] for m in mentions))
-    years = tuple(dict.fromkeys(int(a or b) for a, b in YEAR.findall(norm)))
+    years = tuple(dict.fromkeys(int(a or b) for a, b in YEAR.findall(scope_text)))
     organisations = tuple(dict.fromkeys(m.group(0) for m in ORGANISATIONS.finditer(norm)))
     scope_words = {normalize(f) for f in forms} | {m.place.name for m in mentions} | {str(y) for y in years}
     words = question_words(norm)
@@ -205,6 +207,7 @@ def analyze(question: str) -> QuestionAnalysis:
 
 
 QUOTED = re.compile(r'["“「『《]([^"”」』》]{2,20})["”」』》]')
+TITLE = re.compile(r"[《<][^《》<>]{1,40}[》>]")   # normalized text writes 《》 as <>
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 

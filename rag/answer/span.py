@@ -24,8 +24,9 @@ SPAN_FORMS = {
     "date": re.compile(rf"(?:公元前?|西元前?)?\d{{1,4}}\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?)?"
                        rf"|\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?|[{CN_NUMERALS}]+年(?:[{CN_NUMERALS}]+月)?|[{CN_NUMERALS}]+月(?:初?[{CN_NUMERALS}]+[日号]?)?"
                        rf"|\d{{1,2}}\s*世纪(?:\d{{1,2}}年代)?|[{CN_NUMERALS}]+世纪|\d{{2,4}}\s*年代"),
-    "quantity": re.compile(rf"{_NUM}{_SCALE}(?:{MEASURE_WORDS}|公里|公尺|平方公里|公分|米|%|万|亿)?"),
+    "quantity": re.compile(rf"第?{_NUM}{_SCALE}(?:{MEASURE_WORDS}|公里|公尺|平方公里|公分|米|%|万|亿)?"),
 }
+RANK_ASKED = re.compile(r"第(?:几|多少)|排名|排第|名列|位列|位居")
 COUNT_ASKED = re.compile(r"多少(?:余|多)?(?:个|名|件|起|家|所|座|条|项|次|户|场|辆|台|套|处|位)")
 NAME_TAGS = {"person": ("nr", "nrt", "nrfg"), "place": ("ns",), "organisation": ("nt",)}
 # A name right after a post (政法委书记廖全军): jieba often splits Chinese names (廖 / 全军)
@@ -64,8 +65,9 @@ def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | 
         found = [(s, e - len(norm[s:e]) + len(norm[s:e].rstrip("，, "))) for s, e in found]
         if kind == "quantity":   # a count has digits or a measure word (not 四 of 四级) ...
             counts = COUNT_ASKED.search(question)   # ... and a count of things (多少个) is no sum of money
-            found = [f for f in found if (re.search(r"\d", norm[f[0]:f[1]]) or re.search(rf"(?:{MEASURE_WORDS})$",
-                     norm[f[0]:f[1]])) and not (counts and "元" in norm[f[0]:f[1] + 1])]
+            rank = bool(RANK_ASKED.search(question))  # ... and a rank (第四) answers only a rank asked
+            found = [f for f in found if (rank or norm[f[0]] != "第") and (rank or re.search(r"\d", norm[f[0]:f[1]])
+                     or re.search(rf"(?:{MEASURE_WORDS})$", norm[f[0]:f[1]])) and not (counts and "元" in norm[f[0]:f[1] + 1])]
         measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
         if measure:   # 多少件 is answered by a number of 件, not by another count in the sentence
             found = [f for f in found if norm[f[0]:f[1]].endswith(measure.group(1))]
