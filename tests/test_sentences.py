@@ -7,7 +7,7 @@ import pytest
 from rag.answer.extract import ask
 from rag.answer.retrieve import Searcher
 from rag.answer.sentences import (FEATURES, WEIGHTS_FILE, SentenceScorer, default_scorer, interactions,
-                                 pool_weights, sentences_with_lead)
+                                 pool_weights, sentences_with_lead, with_antecedent)
 from rag.embed.backends import HashingEmbedder
 from rag.stores.local.index import build_index
 
@@ -146,3 +146,26 @@ def test_the_table_row_matching_every_word_gives_the_figure():
                  beyond_lead=0.0, bigrams=0.5, pool_share=0.45, pool_rarest=0.0)
     p = default_scorer().probability(np.asarray([[row[f] for f in FEATURES] for row in (right, other)]))
     assert p[0] > p[1]
+
+
+LIN = "林则徐于1839年到达广州。他下令在虎门销毁鸦片，震惊中外。\n本院审结案件1200件。\n"
+
+
+def _start_of(text, sentence, taken=frozenset()):
+    start = text.index(sentence)
+    return text[with_antecedent(text, start, start + len(sentence), taken, "d"):start + len(sentence)]
+
+
+def test_a_sentence_pointing_back_is_shown_with_the_one_before():
+    assert _start_of(LIN, "他下令在虎门销毁鸦片，震惊中外。") == "林则徐于1839年到达广州。他下令在虎门销毁鸦片，震惊中外。"
+    assert _start_of(LIN, "林则徐于1839年到达广州。") == "林则徐于1839年到达广州。"   # nothing before it
+    assert _start_of(LIN, "本院审结案件1200件。") == "本院审结案件1200件。"   # the report's own body; a new line
+    # the sentence before is cited already: not twice
+    assert _start_of(LIN, "他下令在虎门销毁鸦片，震惊中外。", {("d", 0)}) == "他下令在虎门销毁鸦片，震惊中外。"
+
+
+def test_who_a_pronoun_is_comes_with_the_answer(tmp_path):
+    answer = ask(_searcher(tmp_path, LIN), "谁下令在虎门销毁鸦片?", "bm25")
+    assert answer.answered and answer.answer.split("[1]")[0].endswith("林则徐于1839年到达广州。他下令在虎门销毁鸦片，震惊中外。")
+    assert answer.span and answer.span.text == "林则徐"   # the answer leads with whom 他 is
+

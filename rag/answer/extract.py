@@ -1,11 +1,10 @@
 """Extractive answers: the sentences of the retrieved chunks that answer the question, each
 cited with its source paragraph, led by the exact figure, date or name, or a decline.
 
-Only sentences within the scope the question names (rag.answer.scope) that hold an answer
-of the asked kind compete; the fitted scorer of rag.answer.sentences ranks them; whether to
-answer at all is the rule of rag.answer.decline over coverage, similarity and scope
-signals. List questions get the items of the matching part of a report (rag.answer.lists),
-questions across reports one row per place (rag.answer.compare).
+Only sentences in the scope asked (rag.answer.scope) that hold an answer of the asked kind compete,
+ranked by the fitted scorer (rag.answer.sentences; one pointing back is shown with the sentence
+before it); whether to answer at all is rag.answer.decline's rule. Lists get a report's matching
+items (rag.answer.lists), questions across reports one row per place (rag.answer.compare).
 """
 from __future__ import annotations
 
@@ -22,7 +21,7 @@ from rag.answer.lists import MAX_ITEMS, list_items
 from rag.answer.question import QuestionAnalysis, analyze, question_words
 from rag.answer.retrieve import Retrieval, Searcher
 from rag.answer.scope import in_scope, not_found_notice
-from rag.answer.sentences import SentenceScorer, candidates, coverage, default_scorer
+from rag.answer.sentences import SentenceScorer, candidates, coverage, default_scorer, with_antecedent
 from rag.answer.span import answer_span
 from rag.ingest.clean import CleanDocument
 from rag.stores.base import Hit
@@ -229,7 +228,8 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
             seen.add((cand.doc, cand.start))
             chosen.append((p, cand))
 
-    pieces = [(cand.doc, cand.section, cand.start, cand.end) for _, cand in chosen]
+    pieces = [(c.doc, c.section, with_antecedent(store.documents[c.doc].text, c.start, c.end, seen, c.doc), c.end)
+              for _, c in chosen]
     if chosen and analysis.answer_type == "list":
         pieces = _list_pieces(store, evidence, [c for _, c in ranked]) or pieces
     citations, parts = [], []

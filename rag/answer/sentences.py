@@ -33,6 +33,10 @@ RUN_IN_HEADING = 24        # a paragraph's first sentence up to this long heads 
 REFERS_BACK = re.compile(r"^[“「（(]?(该|这|此|其|它|他|她|上述|前者|后者|当时|同年|次年|随后|之后|此后|因此|所以|但|而"
                          r"|本[\u4e00-\u9fff])")
 CONTENT_CHAR = re.compile(r"[\u3400-\u9fff0-9a-zA-Z]")
+# A sentence opening with a pronoun or demonstrative (他准许穆斯林……, 在这里它们效率最高) needs the
+# sentence before it to say whom or what it speaks of: both are shown, as one citation. Not 本院 or
+# 本市: a report's self-reference is its subject, which the citation names.
+POINTS_BACK = re.compile(r"^[“「（(]?[在于从对据]?(?:该|这|此|其|它|他|她|上述)")
 FEATURES = ("in_context", "own", "rank", "retrieval", "line_first", "prev_own", "next_own", "refers_back",
             "novelty", "typed_form", "log_length", "beyond_lead", "lead_share", "bigrams", "pool_share",
             "pool_rarest")
@@ -213,3 +217,16 @@ def default_scorer() -> SentenceScorer:
     return SentenceScorer(tuple(stored["weights"]), float(stored["bias"]), float(stored["extra_ratio"]),
                           tuple(stored.get("mean", ())), tuple(stored.get("scale", ())),
                           tuple(p[2] for p in stored.get("pairs", ())))
+
+
+def with_antecedent(text: str, start: int, end: int, taken=frozenset(), doc: str = "") -> int:
+    """Where a cited sentence ``text[start:end]`` of document ``doc`` should start: at the
+    sentence before it in its line when it points back (POINTS_BACK) and that sentence is not
+    cited already (``taken``: (document, start) of every cited sentence); else at ``start``."""
+    if not POINTS_BACK.match(normalize(text[start:end])):
+        return start
+    line_start = text.rfind("\n", 0, start) + 1
+    before = [(s, e) for s, e in sentence_spans(text[line_start:start]) if text[line_start + s:line_start + e].strip()]
+    if not before or (doc, line_start + before[-1][0]) in taken:
+        return start
+    return line_start + before[-1][0]
