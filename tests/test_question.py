@@ -31,6 +31,7 @@ def test_answer_type_and_places(question, kind, places):
     ("陳誠在學校中僅花費多少時間即畢業?", "quantity"),                    # time spent, not money
     ("达州为科技支撑体系一共花了多少钱?", "amount"),
     ("马特·理查德·史东从科罗拉多大学获得了什么学位？", "description"),   # 多大 of 科罗拉多大学
+    ("何政担任政法委书记几年了?", "quantity"),                            # the surname 何 asks nothing
 ])
 def test_a_few_and_almost_ask_nothing(question, kind):
     assert analyze(question).answer_type == kind

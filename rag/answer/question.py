@@ -171,7 +171,7 @@ class QuestionAnalysis:
 # 几 that asks nothing: 几乎 (almost), 二十几 (twenty-odd), 好几 (several); and beside another
 # question word it says "a few" (哪位皇帝发动了几次战役, 几千年来……哪位学者), so that word is what is asked.
 NOT_ASKED_FEW = re.compile(r"几乎|(?<=[\d十百千万好])几")
-OTHER_QUESTION_WORD = re.compile(r"谁|哪|什么|甚么|何|多少")
+OTHER_QUESTION_WORD = re.compile(r"谁|哪|什么|甚么|何(?:时|地|处|人|种|年)|为何|因何|多少")   # not the 何 of 何政
 
 
 def answer_type(normalized_question: str) -> str:
