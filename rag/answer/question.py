@@ -46,7 +46,7 @@ CN_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
 MEASURE_WORDS = ("个|名|家|次|件|起|所|座|条|项|人|位|支|批|倍|种|类|年|天|岁|路|户|场|元|公里|米|平方|亩|公顷|吨|辆|台|套|份"
             "|篇|期|轮|届|处|间|栋|张|只|头|艘|架|块|部|本|首|门|周|月|小时|分钟|秒|字|页|卷|集|层|分|票|枚|颗|株")
 # Silver counted in taels (四百万两): 两 after a magnitude, not the two of 一万两千
-TAELS = r"(?<=[\d十百千万亿])两(?![\d零〇一二两三四五六七八九十百千万亿])"
+TAELS = rf"(?<=[\d十百千万亿])两(?![\d{CN_NUMERALS}])"
 # What a sentence must hold to answer a question of each kind; kinds not listed need nothing.
 ANSWER_FORMS = {
     "quantity": re.compile(rf"\d|[{CN_NUMERALS}]+(?:余|多)?(?:{MEASURE_WORDS})|[{CN_NUMERALS}]{{2,}}|第[{CN_NUMERALS}]+|[半数几]+(?:{MEASURE_WORDS})"),

@@ -66,8 +66,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | 
         if kind == "quantity":   # a count has digits or a measure word (not 四 of 四级) ...
             counts = COUNT_ASKED.search(question)   # ... and a count of things (多少个) is no sum of money
             rank = bool(RANK_ASKED.search(question))  # ... and a rank (第四) answers only a rank asked
-            found = [f for f in found if (rank or norm[f[0]] != "第") and (rank or re.search(r"\d", norm[f[0]:f[1]])
-                     or re.search(rf"(?:{MEASURE_WORDS})$", norm[f[0]:f[1]])) and not (counts and "元" in norm[f[0]:f[1] + 1])]
+            found = [f for f in found if (rank or norm[f[0]] != "第" and (re.search(r"\d", norm[f[0]:f[1]])
+                     or re.search(rf"(?:{MEASURE_WORDS})$", norm[f[0]:f[1]]))) and not (counts and "元" in norm[f[0]:f[1] + 1])]
         measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
         if measure:   # 多少件 is answered by a number of 件, not by another count in the sentence
             found = [f for f in found if norm[f[0]:f[1]].endswith(measure.group(1))]
