@@ -141,7 +141,7 @@ def test_the_table_row_matching_every_word_gives_the_figure():
     # word in the right one, 58% in the other; the scorer's products must not turn that round
     right = dict(in_context=1.0, own=1.0, rank=0.0, retrieval=1.0, line_first=1.0, prev_own=0.58, next_own=0.0,
                  refers_back=0.0, novelty=0.28, typed_form=1.0, log_length=4.04, beyond_lead=1.0, lead_share=0.58,
-                 bigrams=0.8, pool_share=1.0, pool_rarest=1.0)
+                 bigrams=0.8, pool_share=1.0, pool_rarest=1.0, unretrieved=0.0)
     other = dict(right, in_context=0.58, own=0.58, prev_own=0.0, next_own=1.0, novelty=0.31, log_length=4.03,
                  beyond_lead=0.0, bigrams=0.5, pool_share=0.45, pool_rarest=0.0)
     p = default_scorer().probability(np.asarray([[row[f] for f in FEATURES] for row in (right, other)]))
@@ -169,3 +169,63 @@ def test_who_a_pronoun_is_comes_with_the_answer(tmp_path):
     assert answer.answered and answer.answer.split("[1]")[0].endswith("林则徐于1839年到达广州。他下令在虎门销毁鸦片，震惊中外。")
     assert answer.span and answer.span.text == "林则徐"   # the answer leads with whom 他 is
 
+
+LONG_FISH = ("浪花鱼，又称浪花银汉鱼，为辐鳍鱼纲银汉鱼目浪花鱼科的其中一种。本鱼分布于西北太平洋，包括日本及台湾水域。"
+             "本鱼体延长而侧扁，头部较小，眼大，口小而斜，体背部青绿色，腹部银白色，体侧有一条银色纵带。"
+             "背鳍两个，分离，第一背鳍具鳍棘数枚，第二背鳍与臀鳍相对，尾鳍叉形，胸鳍位置较高。"
+             "鳞片为圆鳞，易脱落，侧线不明显，鳃耙细长而密，适于滤食微小的浮游生物。"
+             "雌鱼产卵于海藻之上，卵具缠络丝，孵化期约为十日，仔鱼孵出后即营浮游生活。"
+             "本鱼栖息于沿岸碎波带，常成群活动于水体表层，以浮游动物为食，体长可达10公分。"
+             "本鱼为小型鱼类，无食用价值，偶见于水族馆展示，渔民捕获后多作为饵料使用。\n"
+             "浪花鱼的分类地位曾有争议，后经研究确认其独立成科。\n")
+
+
+def _chunks(tmp_path, text):
+    from rag.ingest.documents import load_documents
+    from rag.ingest.prepare import prepare
+    from rag.stores.local.index import IndexSettings
+    (tmp_path / "浪花鱼.txt").write_text(text, encoding="utf-8")
+    prepared = prepare(load_documents([tmp_path / "浪花鱼.txt"]).documents, IndexSettings().chunking)
+    return prepared.documents["浪花鱼.txt"], prepared.chunks
+
+
+def _hit(chunk):
+    from rag.stores.base import Hit
+    return Hit(chunk, 1.0, 1.0, 0.0)
+
+
+def test_the_best_chunk_grows_to_whole_sentences_of_its_paragraph(tmp_path):
+    from rag.answer.sentences import PARAGRAPH_REACH, widened
+    doc, chunks = _chunks(tmp_path, LONG_FISH)
+    first = chunks[0]
+    assert "栖息于沿岸碎波带" not in first.text      # the answer is in the paragraph's next chunk
+    grown = widened(_hit(first), doc, [_hit(first)]).chunk
+    paragraph = doc.paragraphs[first.paragraph_start - 1]
+    assert grown.start == first.start and first.end < grown.end <= min(paragraph.end, first.end + PARAGRAPH_REACH)
+    assert grown.text == doc.text[grown.start:grown.end] and grown.text.endswith("。")
+    assert "栖息于沿岸碎波带" in grown.text and "分类地位" not in grown.text   # not into the next paragraph
+    assert (grown.orig_start, grown.orig_end) == doc.original_span(grown.start, grown.end)
+
+
+def test_growing_stops_at_another_retrieved_chunk_of_the_document(tmp_path):
+    from rag.answer.sentences import widened
+    doc, chunks = _chunks(tmp_path, LONG_FISH)
+    first, neighbour = chunks[0], next(c for c in chunks[1:] if c.start > chunks[0].start)
+    hits = [_hit(first), _hit(neighbour)]
+    grown = widened(hits[0], doc, hits).chunk
+    assert grown.end <= max(neighbour.start, first.end)   # the neighbour's sentences are its own candidates
+
+
+def test_the_answer_in_the_next_chunk_of_the_found_paragraph_is_a_candidate(tmp_path):
+    from rag.answer.question import analyze
+    from rag.answer.sentences import candidates
+    doc, chunks = _chunks(tmp_path, LONG_FISH)
+    analysis = analyze("浪花鱼栖息在哪里?")
+    terms = list(analysis.words)
+    scoring = {doc.document.name: (terms, np.ones(len(terms)))}
+    args = (analysis, [_hit(chunks[0])], {doc.document.name: doc.subject}, [True], scoring)
+    assert not any("栖息" in doc.text[c.start:c.end] for c in candidates(*args))
+    found = [c for c in candidates(*args, {doc.document.name: doc}) if "栖息" in doc.text[c.start:c.end]]
+    assert len(found) == 1 and found[0].features[FEATURES.index("unretrieved")] == 1.0
+    assert all(c.features[FEATURES.index("unretrieved")] == 0.0
+               for c in candidates(*args, {doc.document.name: doc}) if c.start < chunks[0].end)

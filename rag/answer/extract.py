@@ -194,7 +194,7 @@ def gather_evidence(searcher: Searcher, retrieval: Retrieval) -> Evidence:
     # in a report about the asked place, sentences compete on what else they say
     scoring = {doc: content_terms if analysis.places and subject.places and content.any() else (terms, weights)
                for doc, subject in subjects.items()}
-    found = candidates(analysis, hits[:SENTENCE_POOL], subjects, in_scope_hits, scoring)
+    found = candidates(analysis, hits[:SENTENCE_POOL], subjects, in_scope_hits, scoring, store.documents)
     return Evidence(analysis, terms, weights, content, hits, texts, subjects, in_scope_hits, chunk_cov,
                     chunk_cov[best] if best is not None else 0.0,
                     max((c for c, ok in zip(chunk_cov, in_scope_hits) if not ok), default=0.0), found)

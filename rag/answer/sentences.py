@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from rag.ingest.chunking import sentence_spans
 from rag.text.normalize import normalize
 
 WEIGHTS_FILE = Path(__file__).with_name("sentence_weights.json")
+PARAGRAPH_REACH = 400      # characters the best chunk in scope grows by, either side, within its paragraphs
 RUN_IN_HEADING = 24        # a paragraph's first sentence up to this long heads the rest ("强化科技支撑体系。")
 PRONOUNS = "该|这|此|其|它|他|她|上述"
 REFERS_BACK = re.compile(rf"^[“「（(]?({PRONOUNS}|前者|后者|当时|同年|次年|随后|之后|此后|因此|所以|但|而"
@@ -40,7 +41,7 @@ CONTENT_CHAR = re.compile(r"[\u3400-\u9fff0-9a-zA-Z]")
 POINTS_BACK = re.compile(rf"^[“「（(]?[在于从对据]?(?:{PRONOUNS})")
 FEATURES = ("in_context", "own", "rank", "retrieval", "line_first", "prev_own", "next_own", "refers_back",
             "novelty", "typed_form", "log_length", "beyond_lead", "lead_share", "bigrams", "pool_share",
-            "pool_rarest")
+            "pool_rarest", "unretrieved")
 
 
 FIGURES = ("quantity", "amount", "percentage", "date")
@@ -101,10 +102,36 @@ def sentences_with_lead(text: str):
     return out
 
 
-def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring) -> list[Candidate]:
+def widened(hit, doc, hits):
+    """``hit`` with its chunk grown to the whole sentences of its paragraphs up to
+    PARAGRAPH_REACH characters either side, short of the other retrieved chunks of ``doc``:
+    an article is found by the sentence naming its subject (浪花鱼为…的一种) while the answer
+    sits in the paragraph's next chunk (本鱼栖息于…), which other articles' chunks outranked."""
+    chunk = hit.chunk
+    first, last = doc.paragraphs[chunk.paragraph_start - 1], doc.paragraphs[chunk.paragraph_end - 1]
+    others = [h.chunk for h in hits if h.chunk.doc == chunk.doc and h.chunk.id != chunk.id]
+    floor = max([first.start, chunk.start - PARAGRAPH_REACH]
+                + [min(c.end, chunk.start) for c in others if c.start < chunk.start])
+    ceiling = min([last.end, chunk.end + PARAGRAPH_REACH]
+                  + [max(c.start, chunk.end) for c in others if c.end > chunk.end])
+    start = next((s for s, _ in sentence_spans(doc.text, first.start, chunk.start) if s >= floor), chunk.start)
+    end = max((e for _, e in sentence_spans(doc.text, chunk.end, last.end) if e <= ceiling), default=chunk.end)
+    if (start, end) == (chunk.start, chunk.end):
+        return hit
+    orig_start, orig_end = doc.original_span(start, end)
+    return replace(hit, chunk=replace(chunk, start=start, end=end, orig_start=orig_start, orig_end=orig_end,
+                                      text=doc.text[start:end]))
+
+
+def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, documents=None) -> list[Candidate]:
     """Every sentence of ``hits`` whose chunk is ``allowed`` (in scope), that names no other
     scope and can hold an answer of the asked kind, with its features. ``scoring`` is
-    (terms, weights) per document: what coverage counts there."""
+    (terms, weights) per document: what coverage counts there. With ``documents`` (name ->
+    cleaned document) the first chunk allowed is widened to its paragraph (``widened``)."""
+    hits, retrieved = list(hits), [(h.chunk.start, h.chunk.end) for h in hits]
+    best = next((i for i, ok in enumerate(allowed[:len(hits)]) if ok), None)
+    if documents is not None and best is not None:
+        hits[best] = widened(hits[best], documents[hits[best].chunk.doc], hits)
     question_chars = set(CONTENT_CHAR.findall(normalize(analysis.question)))
     # character pairs of the question's words: they match where word segmentation differs
     pairs = {w[i:i + 2] for w in analysis.words for i in range(len(w) - 1)}
@@ -157,7 +184,8 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring) -> 
                         float(span is not None or asks_place and bool(subject.places)),
                         math.log1p(len(sentence)),
                         coverage(*rest, sentence), lead_share, shared_pairs, coverage(terms, local, sentence),
-                        float(rarest is not None and rarest in sentence))
+                        float(rarest is not None and rarest in sentence),
+                        float(not retrieved[rank][0] <= chunk.start + s < retrieved[rank][1]))
             out.append(Candidate(chunk.doc, chunk.section, chunk.start + s, chunk.start + e, rank, in_context,
                                  features))
     return out
