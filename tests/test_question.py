@@ -148,3 +148,15 @@ def test_a_name_jieba_splits_into_characters_is_still_a_word():
     assert analyze("䲟又叫做什么？").words == ("䲟",)                     # a character beyond the basic block
     assert analyze("Stam1na是什么？").words == ("stam1na",)               # Latin with digits
     assert analyze("达州建成了多少个雪亮工程监控探头?").words == ("达州", "建成", "雪亮", "工程", "监控", "探头")
+
+
+@pytest.mark.parametrize("question, around", [
+    ("浪花鱼栖息在哪里?", ("浪花鱼栖息在", "")),
+    ("达州建成了多少个“雪亮工程”监控探头?", ("达州建成了", "个雪亮工程监控探头")),
+    ("何政是哪一年开始担任达州市委政法委书记的?", ("何政是", "开始担任达州市委政法委书记的")),   # 何 of 何政 asks nothing
+    ("寧王的本名是?", ("宁王的本名", "")),                                                # no question word: asked at the end
+])
+def test_what_surrounds_the_question_word(question, around):
+    from rag.answer.question import around_asked
+    from rag.text.normalize import normalize
+    assert around_asked(normalize(question)) == around

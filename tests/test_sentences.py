@@ -139,9 +139,10 @@ def test_a_byline_sharing_nothing_with_the_question_does_not_answer_it(e5_search
 def test_the_table_row_matching_every_word_gives_the_figure():
     # the features of two rows of one table (酒泉市2021年民商事案件涉案人数是多少?): every question
     # word in the right one, 58% in the other; the scorer's products must not turn that round
+    # (both hold 涉案人数 before the question word)
     right = dict(in_context=1.0, own=1.0, rank=0.0, retrieval=1.0, line_first=1.0, prev_own=0.58, next_own=0.0,
                  refers_back=0.0, novelty=0.28, typed_form=1.0, log_length=4.04, beyond_lead=1.0, lead_share=0.58,
-                 bigrams=0.8, pool_share=1.0, pool_rarest=1.0, unretrieved=0.0)
+                 bigrams=0.8, pool_share=1.0, pool_rarest=1.0, unretrieved=0.0, slot_before=4 / 6, slot_after=0.0)
     other = dict(right, in_context=0.58, own=0.58, prev_own=0.0, next_own=1.0, novelty=0.31, log_length=4.03,
                  beyond_lead=0.0, bigrams=0.5, pool_share=0.45, pool_rarest=0.0)
     p = default_scorer().probability(np.asarray([[row[f] for f in FEATURES] for row in (right, other)]))
@@ -229,3 +230,14 @@ def test_the_answer_in_the_next_chunk_of_the_found_paragraph_is_a_candidate(tmp_
     assert len(found) == 1 and found[0].features[FEATURES.index("unretrieved")] == 1.0
     assert all(c.features[FEATURES.index("unretrieved")] == 0.0
                for c in candidates(*args, {doc.document.name: doc}) if c.start < chunks[0].end)
+
+
+def test_the_sentence_holding_the_words_around_the_question_word_fills_its_slot():
+    from rag.answer.question import around_asked
+    from rag.answer.sentences import SLOT_REACH, slot_match
+    around = around_asked("浪花鱼栖息在哪里?")
+    assert slot_match(around, "本鱼栖息于沿岸碎波带") == (3 / SLOT_REACH, 0.0)   # 鱼栖息 (在 is 于 here)
+    assert slot_match(around, "本鱼分布于西北太平洋") == (0.0, 0.0)
+    around = around_asked("达州建成了多少个监控探头?")
+    assert slot_match(around, "全市建成了监控探头4.2万余个") == (3 / SLOT_REACH, 1 / SLOT_REACH)   # 建成了; 个 alone
+    assert slot_match(around, "建成4.2万余个监控探头") == (2 / SLOT_REACH, 5 / SLOT_REACH)   # 建成 (了 dropped); 个监控探头

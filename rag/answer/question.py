@@ -174,6 +174,22 @@ NOT_ASKED_FEW = re.compile(r"几乎|(?<=[\d十百千万好])几")
 OTHER_QUESTION_WORD = re.compile(r"谁|哪|什么|甚么|何(?:时|地|处|人|种|年)|为何|因何|多少")   # not the 何 of 何政
 
 
+# Where a question asks: its question word, or the end of one ending on 是 (宁王的本名是?). The
+# answering sentence usually holds the question's wording either side of that slot, with the
+# answer in it (栖息于沿岸碎波带 for 栖息在哪里; 主打歌《光辉岁月》 for 主打歌叫什么).
+QUESTION_WORD = re.compile(r"为什么|为何|因何|怎么样|怎么|怎样|如何|什么|甚么|谁|多少|几|何(?:时|地|处|种|年|人)"
+                           r"|哪一?[个位种年天里儿些座条家所本项类件支场份首间名只国部]?")
+ASKED_AT_END = re.compile(r"(?:是|为|叫|指|有)?[?？。!！\s]*$")
+
+
+def around_asked(normalized_question: str) -> tuple[str, str]:
+    """The question's letters, digits and characters before and after what it asks."""
+    found = QUESTION_WORD.search(normalized_question)
+    start, end = (found.start(), found.end()) if found else (ASKED_AT_END.search(normalized_question).start(),) * 2
+    return ("".join(CONTENT.findall(normalized_question[:start])),
+            "".join(CONTENT.findall(normalized_question[end:])) if found else "")
+
+
 def answer_type(normalized_question: str) -> str:
     asked = NOT_ASKED_FEW.sub("", normalized_question)
     if "几" in asked and OTHER_QUESTION_WORD.search(asked):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer.question import CALENDAR_ASKED, QUOTED, QuestionAnalysis, holds_answer
+from rag.answer.question import CALENDAR_ASKED, QUOTED, QuestionAnalysis, around_asked, holds_answer
 from rag.answer.scope import in_scope
 from rag.answer.span import answer_span
 from rag.ingest.chunking import sentence_spans
@@ -41,10 +41,32 @@ CONTENT_CHAR = re.compile(r"[\u3400-\u9fff0-9a-zA-Z]")
 POINTS_BACK = re.compile(rf"^[“「（(]?[在于从对据]?(?:{PRONOUNS})")
 FEATURES = ("in_context", "own", "rank", "retrieval", "line_first", "prev_own", "next_own", "refers_back",
             "novelty", "typed_form", "log_length", "beyond_lead", "lead_share", "bigrams", "pool_share",
-            "pool_rarest", "unretrieved")
+            "pool_rarest", "unretrieved", "slot_before", "slot_after")
 
 
 FIGURES = ("quantity", "amount", "percentage", "date")
+SLOT_REACH = 6             # characters either side of the question word that slot_match counts
+SLOT_GLUE = "在是的为了于有被把将与和及就也都又还所之其"   # 栖息在 is 栖息于 in the answer: matched without them
+
+
+def _run(piece: str, sentence: str, backwards: bool) -> int:
+    """How many characters of ``piece``, from its end (``backwards``) or its start, the
+    sentence holds as one run, up to SLOT_REACH."""
+    held = 0
+    for k in range(1, min(SLOT_REACH, len(piece)) + 1):
+        if (piece[-k:] if backwards else piece[:k]) not in sentence:
+            break
+        held = k
+    return held
+
+
+def slot_match(around: tuple[str, str], sentence: str) -> tuple[float, float]:
+    """The share of SLOT_REACH characters right before and right after the question word
+    (rag.answer.question.around_asked) that a normalized sentence holds: the sentence that
+    answers puts the answer where the question word was (栖息于沿岸碎波带 for 栖息在哪里)."""
+    before, after = around
+    held_before = max(_run(before, sentence, True), _run(before.rstrip(SLOT_GLUE), sentence, True))
+    return held_before / SLOT_REACH, _run(after.lstrip(SLOT_GLUE), sentence, False) / SLOT_REACH
 
 
 def _states_about(quoted: list[str], context: str) -> bool:
@@ -140,6 +162,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
                                                   or bool(CALENDAR_ASKED.search(normalize(analysis.question))))
     quoted = [normalize(q) for q in QUOTED.findall(analysis.question)]
     asks_place = analysis.answer_type == "place"   # a report about a place answers "where" with its subject
+    around = around_asked(normalize(analysis.question))
     out = []
     split = []
     for hit in hits:
@@ -185,7 +208,8 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
                         math.log1p(len(sentence)),
                         coverage(*rest, sentence), lead_share, shared_pairs, coverage(terms, local, sentence),
                         float(rarest is not None and rarest in sentence),
-                        float(not retrieved[rank][0] <= chunk.start + s < retrieved[rank][1]))
+                        float(not retrieved[rank][0] <= chunk.start + s < retrieved[rank][1]),
+                        *slot_match(around, sentence))
             out.append(Candidate(chunk.doc, chunk.section, chunk.start + s, chunk.start + e, rank, in_context,
                                  features))
     return out
