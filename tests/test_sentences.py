@@ -241,3 +241,70 @@ def test_the_sentence_holding_the_words_around_the_question_word_fills_its_slot(
     around = around_asked("达州建成了多少个监控探头?")
     assert slot_match(around, "全市建成了监控探头4.2万余个") == (3 / SLOT_REACH, 1 / SLOT_REACH)   # 建成了; 个 alone
     assert slot_match(around, "建成4.2万余个监控探头") == (2 / SLOT_REACH, 5 / SLOT_REACH)   # 建成 (了 dropped); 个监控探头
+
+
+class _ReadsFor:
+    """A fake embedder whose passage vectors say how close a sentence is to the question by
+    whether it holds ``word`` (the question's vector is [1, 0])."""
+
+    def __init__(self, word, name="e5-small"):
+        self.word, self.name, self.read = word, name, []
+
+    def embed_passages(self, texts):
+        self.read.append(list(texts))
+        return np.asarray([[0.9, 0.44] if self.word in t else [0.5, 0.87] for t in texts])
+
+
+def _two_close(tmp_path):
+    """Two candidates of one document and a scorer ranking the first a little above the second."""
+    from rag.answer.sentences import Candidate, SecondLook
+    doc = _chunks(tmp_path, "司马繇是司马伷的儿子。晋惠帝起兵讨伐司马颖时，司马繇力劝司马颖投降。\n")[0]
+    first = next(s for s in range(len(doc.text)) if doc.text[s:].startswith("晋惠帝"))
+    found = [Candidate(doc.document.name, "", first, len(doc.text.rstrip()), 0, 0.5, (1.0,)),
+             Candidate(doc.document.name, "", 0, first, 0, 0.5, (0.8,))]
+    look = SecondLook(("e5-small",), 0.7, 20.0)
+    scorer = SentenceScorer((1.0,), 0.0, 0.6, second_look=look)
+    return scorer, found, {doc.document.name: doc}
+
+
+def test_the_second_look_reorders_two_close_sentences_by_the_embedders_cosine(tmp_path, monkeypatch):
+    import rag.answer.sentences as sentences
+    monkeypatch.setattr(sentences, "FEATURES", ("only",))
+    scorer, found, documents = _two_close(tmp_path)
+    assert [c for _, c in scorer.ranked(found)] == found        # no embedder: the scorer's order
+    embedder = _ReadsFor("儿子")
+    ranked = scorer.ranked(found, documents, embedder, np.asarray([1.0, 0.0]))
+    assert [c for _, c in ranked] == found[::-1]                  # the sentence saying whose son he is first
+    assert embedder.read == [["晋惠帝起兵讨伐司马颖时，司马繇力劝司马颖投降。", "司马繇是司马伷的儿子。"]]
+
+
+@pytest.mark.parametrize("why", ["another model", "bm25 mode", "far apart"])
+def test_the_second_look_reads_nothing_unless_two_sentences_are_close_for_its_model(tmp_path, monkeypatch, why):
+    from dataclasses import replace
+
+    import rag.answer.sentences as sentences
+    monkeypatch.setattr(sentences, "FEATURES", ("only",))
+    scorer, found, documents = _two_close(tmp_path)
+    embedder = _ReadsFor("儿子", name="sentence-transformers:BAAI/bge-small-zh-v1.5" if why == "another model"
+                         else "e5-small")
+    if why == "far apart":
+        found[1] = replace(found[1], features=(-3.0,))
+    ranked = scorer.ranked(found, documents, embedder, None if why == "bm25 mode" else np.asarray([1.0, 0.0]))
+    assert [c for _, c in ranked] == found and embedder.read == []
+
+
+def test_the_shipped_second_look_is_fitted_for_the_default_model():
+    look = default_scorer().second_look
+    assert look is not None and "e5-small" in look.embedders and 0 < look.ratio < 1 and look.weight > 0
+
+
+@pytest.mark.model
+def test_the_shipped_second_look_with_the_real_model_puts_whose_son_first(e5_small, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    import rag.answer.sentences as sentences
+    monkeypatch.setattr(sentences, "FEATURES", ("only",))
+    scorer, found, documents = _two_close(tmp_path)
+    scorer = replace(scorer, second_look=default_scorer().second_look)
+    ranked = scorer.ranked(found, documents, e5_small, e5_small.embed_queries(["司马繇是谁的儿子？"])[0])
+    assert [c for _, c in ranked] == found[::-1]

@@ -215,9 +215,7 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
     evidence = gather_evidence(searcher, retrieval)
     analysis, subjects = evidence.analysis, evidence.subjects
     scorer = scorer or default_scorer()
-    probability = scorer.probabilities(evidence.candidates)
-    order = sorted(range(len(evidence.candidates)), key=lambda i: -probability[i])
-    ranked = [(float(probability[i]), evidence.candidates[i]) for i in order]
+    ranked = scorer.ranked(evidence.candidates, store.documents, searcher.embedder, retrieval.query_vector)
     missing_names = _names_missing(evidence, store.documents)
     signals = _signals(evidence, [c for _, c in ranked], ranked[0][0] if ranked else 0.0, missing_names)
     chosen, seen = [], set()

@@ -31,6 +31,7 @@ class Retrieval:
     query_tokens: tuple[str, ...]
     timings_ms: dict = field(default_factory=dict)
     only: frozenset[str] | None = None   # the documents it was restricted to (None: all)
+    query_vector: np.ndarray | None = field(default=None, compare=False, repr=False)   # None in bm25 mode
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ class Searcher:
             clock("embed_query")
         hits = self.store.rank(RankQuery(query, tuple(tokens), qvec, mode, k, max(k, self.fusion.candidates),
                                          self.fusion.dense_weight, only), clock)
-        return Retrieval(question, mode, tuple(hits), tuple(tokens), timings, only)
+        return Retrieval(question, mode, tuple(hits), tuple(tokens), timings, only, qvec)
 
 
 class _Clock:

@@ -228,15 +228,39 @@ def interactions(x: np.ndarray, mean, scale) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class SecondLook:
+    """When the scorer's two best sentences are close (the second's probability at least
+    ``ratio`` of the first's), the embedder reads both, and the one whose log-probability plus
+    ``weight`` times its cosine to the question is higher goes first: the cosine finds
+    琅邪王司马伷三子 for 司马繇是谁的儿子, which shares no word with it beyond the name. Only for
+    the embedders it was fitted for: another model's cosines lie on another scale."""
+    embedders: tuple[str, ...]
+    ratio: float
+    weight: float
+
+    def close(self, best: float, second: float) -> bool:
+        return second >= self.ratio * best
+
+    def prefers_second(self, probabilities, cosines) -> bool:
+        first, second = (math.log(max(p, 1e-12)) + self.weight * float(c) for p, c in zip(probabilities, cosines))
+        return second > first
+
+    def to_json(self) -> dict:
+        return {"embedders": list(self.embedders), "ratio": self.ratio, "weight": round(self.weight, 4)}
+
+
+@dataclass(frozen=True)
 class SentenceScorer:
     """A logistic model over FEATURES and their pairwise products: the log-odds that a sentence
-    holds the answer. Without ``pairs`` it is linear."""
+    holds the answer. Without ``pairs`` it is linear; without ``second_look`` the embedder
+    never reads a candidate."""
     weights: tuple[float, ...]
     bias: float
     extra_ratio: float   # a further sentence is shown when its probability is this share of the best's
     mean: tuple[float, ...] = ()    # standardization of the features before their products
     scale: tuple[float, ...] = ()
     pairs: tuple[float, ...] = ()   # one weight per product, in interactions' order
+    second_look: SecondLook | None = None
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """Of each row of features [n, len(FEATURES)]."""
@@ -250,11 +274,27 @@ class SentenceScorer:
             return np.zeros(0)
         return self.probability(np.asarray([c.features for c in found]))
 
+    def ranked(self, found: list[Candidate], documents=None, embedder=None, query_vector=None) -> list:
+        """(probability, candidate) pairs, best first; the two best after the second look when
+        ``embedder`` is one it was fitted for and the question's vector is given (``documents``:
+        name -> cleaned document, whose text the embedder reads)."""
+        probability = self.probabilities(found)
+        out = [(float(probability[i]), found[i]) for i in sorted(range(len(found)), key=lambda i: -probability[i])]
+        look = self.second_look
+        if look is None or query_vector is None or embedder is None or embedder.name not in look.embedders \
+                or len(out) < 2 or not look.close(out[0][0], out[1][0]):
+            return out
+        texts = [documents[c.doc].text[c.start:c.end] for _, c in out[:2]]
+        if look.prefers_second([p for p, _ in out[:2]], embedder.embed_passages(texts) @ query_vector):
+            out[0], out[1] = out[1], out[0]
+        return out
+
     def to_json(self) -> dict:
         i, j = np.triu_indices(len(FEATURES))
         return {"features": list(FEATURES), "weights": [round(w, 4) for w in self.weights], "bias": round(self.bias, 4),
                 "extra_ratio": self.extra_ratio, "mean": [round(m, 6) for m in self.mean],
                 "scale": [round(v, 6) for v in self.scale],
+                **({"second_look": self.second_look.to_json()} if self.second_look else {}),
                 "pairs": [[FEATURES[a], FEATURES[b], round(w, 4)] for a, b, w in zip(i, j, self.pairs)]}
 
 
@@ -267,9 +307,12 @@ def default_scorer() -> SentenceScorer:
     if tuple(stored["features"]) != FEATURES or [p[:2] for p in stored.get("pairs", expected)] != expected:
         raise ValueError(f"{WEIGHTS_FILE} was fitted for features {stored['features']}; refit it with "
                          "python3 eval/fit_sentence_scorer.py")
+    look = stored.get("second_look")
     return SentenceScorer(tuple(stored["weights"]), float(stored["bias"]), float(stored["extra_ratio"]),
                           tuple(stored.get("mean", ())), tuple(stored.get("scale", ())),
-                          tuple(p[2] for p in stored.get("pairs", ())))
+                          tuple(p[2] for p in stored.get("pairs", ())),
+                          SecondLook(tuple(look["embedders"]), float(look["ratio"]), float(look["weight"]))
+                          if look else None)
 
 
 def with_antecedent(text: str, start: int, end: int, taken=frozenset(), doc: str = "") -> int:

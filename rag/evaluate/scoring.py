@@ -4,13 +4,13 @@ Pure functions; question files are read in questions.py, reports written in repo
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from rag.answer.conversation import rewrite
 from rag.answer.extract import compose
-from rag.answer.retrieve import Retrieval, Searcher, check_question
+from rag.answer.retrieve import Searcher, check_question
 from rag.answer.scope import names_place
 from rag.errors import ConfigError, QueryError
 from rag.evaluate.questions import EvalQuestion
@@ -77,8 +77,8 @@ def _score(searcher: Searcher, q: EvalQuestion, mode: str, llm) -> QuestionResul
     base_mode = mode.removesuffix("+llm")
     asked = rewrite(check_question(q.question), q.previous)
     retrieval = searcher.search(asked, base_mode, k=RETRIEVE_CHUNKS)
-    answer = compose(searcher, Retrieval(retrieval.question, base_mode, retrieval.hits[:ANSWER_CHUNKS],
-                                         retrieval.query_tokens, dict(retrieval.timings_ms)))
+    answer = compose(searcher, replace(retrieval, hits=retrieval.hits[:ANSWER_CHUNKS],
+                                       timings_ms=dict(retrieval.timings_ms)))
     if mode.endswith("+llm"):
         from rag.answer.generate import generate_from
         answer = generate_from(searcher, llm, answer)
