@@ -31,6 +31,10 @@ def _span(question, sentence):
     ("在私立學校中排名第幾?", "2005年的排名中，学校在私立学校中名列第四。", "第四"),
     ("石山麟在富豪榜上排名多少？", "他在2001年福布斯富豪榜上排名第33位。", "第33位"),
     ("达州建成了多少个雪亮工程监控探头?", "建成第二批监控探头4.2万余个。", "4.2万余个"),
+    # a count in numerals with a magnitude, a sum in another currency, one sum written in two scales
+    ("包圍熱蘭遮城的鄭軍預估大約不到多少?", "驻守于大员的军力预估不到三千，遂使荷兰军重新燃起反扑的希望。", "三千"),
+    ("全市有多少级综治中心?", "建成市、县、乡、村四级综治中心。", None),
+    ("加国政府通过多少经费来挹注此计划？", "加国政府通过4亿5000万加元的经费来挹注此计划。", "4亿5000万加元"),
 ])
 def test_the_span_is_the_figure_date_or_name_asked(question, sentence, expected):
     assert _span(question, sentence) == expected

@@ -47,11 +47,13 @@ MEASURE_WORDS = ("个|名|家|次|件|起|所|座|条|项|人|位|支|批|倍|�
             "|篇|期|轮|届|处|间|栋|张|只|头|艘|架|块|部|本|首|门|周|月|小时|分钟|秒|字|页|卷|集|层|分|票|枚|颗|株")
 # Silver counted in taels (四百万两): 两 after a magnitude, not the two of 一万两千
 TAELS = rf"(?<=[\d十百千万亿])两(?![\d{CN_NUMERALS}])"
+# Money as the bench articles write it too (4亿5000万加元, 三千万新台币), not only 元
+CURRENCIES = "元|美元|港元|欧元|英镑|日元|加元|澳元|新台币|台币|卢布|韩元|法郎|马克|卢比|比索|里拉|泰铢"
 # What a sentence must hold to answer a question of each kind; kinds not listed need nothing.
 ANSWER_FORMS = {
     "quantity": re.compile(rf"\d|[{CN_NUMERALS}]+(?:余|多)?(?:{MEASURE_WORDS})|[{CN_NUMERALS}]{{2,}}|第[{CN_NUMERALS}]+|[半数几]+(?:{MEASURE_WORDS})"),
-    "amount": re.compile(rf"\d[\d,.]*(?:余|多)?[万亿千百]*(?:元|美元|港元|欧元|英镑|日元|{TAELS})|\d[\d,.]*(?:余|多)?[万亿]"
-                         rf"|[{CN_NUMERALS}]+(?:余|多)?[万亿]*(?:元|{TAELS})"),
+    "amount": re.compile(rf"\d[\d,.]*(?:余|多)?[万亿千百]*(?:{CURRENCIES}|{TAELS})|\d[\d,.]*(?:余|多)?[万亿]"
+                         rf"|[{CN_NUMERALS}]+(?:余|多)?[万亿]*(?:{CURRENCIES}|{TAELS})"),
     "percentage": re.compile(rf"\d|百分之|[{CN_NUMERALS}]+分之|[{CN_NUMERALS}]+成|[{CN_NUMERALS}]+倍"),
     "date": re.compile(rf"\d{{2,4}}\s*年|\d{{1,2}}\s*[月日号]|[{CN_NUMERALS}]+(?:年|月|日)|年代|世纪|[初末中]期|朝|时期|今年|去年|当年"),
 }

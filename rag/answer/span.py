@@ -12,14 +12,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.answer.question import CN_NUMERALS, MEASURE_WORDS, ASKED_MEASURE, TAELS, QuestionAnalysis
+from rag.answer.question import CN_NUMERALS, CURRENCIES, MEASURE_WORDS, ASKED_MEASURE, TAELS, QuestionAnalysis
 from rag.text.normalize import normalize
 
 _NUM = rf"(?:\d[\d,，]*(?:\.\d+)?|[{CN_NUMERALS}]+)"
 _ABOUT = r"(?:约|近|超过|逾|达|共|累计)?"
 _SCALE = r"(?:余|多)?[万亿千百]*(?:余|多)?"
 SPAN_FORMS = {
-    "amount": re.compile(rf"{_NUM}{_SCALE}(?:元|美元|港元|欧元|英镑|日元|人民币|{TAELS})"),
+    # 4亿5000万加元 is one sum: 5000万加元 alone would be a wrong figure
+    "amount": re.compile(rf"{_NUM}(?:[亿万]\d[\d,，]*(?:\.\d+)?)*{_SCALE}(?:{CURRENCIES}|人民币|{TAELS})"),
     "percentage": re.compile(rf"{_NUM}\s*(?:%|％|个百分点)|[{CN_NUMERALS}\d]*分之[{CN_NUMERALS}\d.]+|[{CN_NUMERALS}]成"),
     "date": re.compile(rf"(?:公元前?|西元前?)?\d{{1,4}}\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?)?"
                        rf"|\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?|[{CN_NUMERALS}]+年(?:[{CN_NUMERALS}]+月)?|[{CN_NUMERALS}]+月(?:初?[{CN_NUMERALS}]+[日号]?)?"
@@ -27,6 +28,8 @@ SPAN_FORMS = {
     "quantity": re.compile(rf"第?{_NUM}{_SCALE}(?:{MEASURE_WORDS}|公里|公尺|平方公里|公分|米|%|万|亿)?"),
 }
 RANK_ASKED = re.compile(r"第(?:几|多少)|排名|排第|名列|位列|位居")
+# A count in numerals alone is one with a magnitude (四十万, 三千, 二十二), not a lone 四 of 四级
+SPELLED_COUNT = re.compile(r"[一二两三四五六七八九十][百千万亿]|[二三四五六七八九]十")
 COUNT_ASKED = re.compile(r"多少(?:余|多)?(?:个|名|件|起|家|所|座|条|项|次|户|场|辆|台|套|处|位)")
 NAME_TAGS = {"person": ("nr", "nrt", "nrfg"), "place": ("ns",), "organisation": ("nt",)}
 # A name right after a post (政法委书记廖全军): jieba often splits Chinese names (廖 / 全军)
@@ -67,7 +70,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | 
             counts = COUNT_ASKED.search(question)   # ... and a count of things (多少个) is no sum of money
             rank = bool(RANK_ASKED.search(question))  # ... and a rank (第四) answers only a rank asked
             found = [f for f in found if (rank or norm[f[0]] != "第" and (re.search(r"\d", norm[f[0]:f[1]])
-                     or re.search(rf"(?:{MEASURE_WORDS})$", norm[f[0]:f[1]]))) and not (counts and "元" in norm[f[0]:f[1] + 1])]
+                     or re.search(rf"(?:{MEASURE_WORDS})$", norm[f[0]:f[1]]) or SPELLED_COUNT.search(norm[f[0]:f[1]])))
+                     and not (counts and "元" in norm[f[0]:f[1] + 1])]
         measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
         if measure:   # 多少件 is answered by a number of 件, not by another count in the sentence
             found = [f for f in found if norm[f[0]:f[1]].endswith(measure.group(1))]
