@@ -50,7 +50,7 @@ def collect(bench_dir: Path, limit: int):
     from rag.ingest.chunking import ChunkSettings
     from rag.stores.base import FusionSettings, StoreSpec
 
-    rows, reads, searcher = [], [], None
+    rows, reads = [], []
     for name in SETS:
         questions, documents = load_question_set(bench_dir / f"{name}.json")
         questions = questions[:limit] if limit else questions
@@ -174,8 +174,8 @@ def looked_orders(rows, reads, score, weight: float, vectors) -> list[np.ndarray
     for (_, _, x, y), (texts, query_vector) in zip(rows, reads):
         s = score(x) if len(y) else np.zeros(0)
         order = np.argsort(-s, kind="stable")
-        if len(order) > 1 and look.close(s[order[0]], s[order[1]]) and look.prefers_second(
-                s[order[:2]], vectors([texts[order[0]], texts[order[1]]]) @ query_vector):
+        if len(order) > 1 and look.puts_second_first(s[order[:2]], lambda: vectors([texts[i] for i in order[:2]])
+                                                     @ query_vector):
             order[[0, 1]] = order[[1, 0]]
         orders.append(order)
     return orders

@@ -245,6 +245,11 @@ class SecondLook:
         first, second = (math.log(max(p, 1e-12)) + self.weight * float(c) for p, c in zip(probabilities, cosines))
         return second > first
 
+    def puts_second_first(self, probabilities, read) -> bool:
+        """Whether the second of the two best candidates (``probabilities``, best first) goes
+        first; ``read()`` gives their cosines to the question, asked only when the two are close."""
+        return self.close(*probabilities) and self.prefers_second(probabilities, read())
+
     def to_json(self) -> dict:
         return {"embedders": list(self.embedders), "ratio": self.ratio, "weight": round(self.weight, 4)}
 
@@ -282,10 +287,10 @@ class SentenceScorer:
         out = [(float(probability[i]), found[i]) for i in sorted(range(len(found)), key=lambda i: -probability[i])]
         look = self.second_look
         if look is None or query_vector is None or embedder is None or embedder.name not in look.embedders \
-                or len(out) < 2 or not look.close(out[0][0], out[1][0]):
+                or len(out) < 2:
             return out
         texts = [documents[c.doc].text[c.start:c.end] for _, c in out[:2]]
-        if look.prefers_second([p for p, _ in out[:2]], embedder.embed_passages(texts) @ query_vector):
+        if look.puts_second_first([p for p, _ in out[:2]], lambda: embedder.embed_passages(texts) @ query_vector):
             out[0], out[1] = out[1], out[0]
         return out
 
