@@ -267,9 +267,7 @@ def _two_close(tmp_path):
     return scorer, found, {doc.document.name: doc}
 
 
-def test_the_second_look_reorders_two_close_sentences_by_the_embedders_cosine(tmp_path, monkeypatch):
-    import rag.answer.sentences as sentences
-    monkeypatch.setattr(sentences, "FEATURES", ("only",))
+def test_the_second_look_reorders_two_close_sentences_by_the_embedders_cosine(tmp_path):
     scorer, found, documents = _two_close(tmp_path)
     assert [c for _, c in scorer.ranked(found)] == found        # no embedder: the scorer's order
     embedder = _ReadsFor("儿子")
@@ -279,11 +277,9 @@ def test_the_second_look_reorders_two_close_sentences_by_the_embedders_cosine(tm
 
 
 @pytest.mark.parametrize("why", ["another model", "bm25 mode", "far apart"])
-def test_the_second_look_reads_nothing_unless_two_sentences_are_close_for_its_model(tmp_path, monkeypatch, why):
+def test_the_second_look_reads_nothing_unless_two_sentences_are_close_for_its_model(tmp_path, why):
     from dataclasses import replace
 
-    import rag.answer.sentences as sentences
-    monkeypatch.setattr(sentences, "FEATURES", ("only",))
     scorer, found, documents = _two_close(tmp_path)
     embedder = _ReadsFor("儿子", name="sentence-transformers:BAAI/bge-small-zh-v1.5" if why == "another model"
                          else "e5-small")
@@ -299,11 +295,9 @@ def test_the_shipped_second_look_is_fitted_for_the_default_model():
 
 
 @pytest.mark.model
-def test_the_shipped_second_look_with_the_real_model_puts_whose_son_first(e5_small, tmp_path, monkeypatch):
+def test_the_shipped_second_look_with_the_real_model_puts_whose_son_first(e5_small, tmp_path):
     from dataclasses import replace
 
-    import rag.answer.sentences as sentences
-    monkeypatch.setattr(sentences, "FEATURES", ("only",))
     scorer, found, documents = _two_close(tmp_path)
     scorer = replace(scorer, second_look=default_scorer().second_look)
     ranked = scorer.ranked(found, documents, e5_small, e5_small.embed_queries(["司马繇是谁的儿子？"])[0])
