@@ -73,6 +73,21 @@ def test_onnx_runtime_and_torch_give_the_same_vectors_in_any_batch(e5_small):
 
 
 @pytest.mark.model
+def test_the_default_graph_has_each_layer_fused_and_int8_quantizes_the_fused_attention(e5_model_dir):
+    import onnx
+
+    from rag.embed.e5_convert import ensure_int8, ffn_output_matmuls
+    fused = [n.op_type for n in onnx.load(str(e5_model_dir / "onnx" / "model.onnx")).graph.node]
+    assert fused.count("Attention") == 12 and fused.count("SkipLayerNormalization") == 24 \
+        and "EmbedLayerNormalization" in fused
+    int8 = ensure_int8(e5_model_dir)
+    quantized = [n.op_type for n in onnx.load(str(int8)).graph.node]
+    assert quantized.count("QAttention") == 12
+    # the feed-forward outputs, whose inputs after GELU have the widest range, stay fp32
+    assert len(ffn_output_matmuls(int8)) == 12
+
+
+@pytest.mark.model
 def test_int8_variant_stays_close_to_fp32_and_an_index_tells_them_apart(e5_small, tmp_path):
     from rag.cli import main
     from rag.errors import IndexMismatchError
