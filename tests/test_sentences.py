@@ -243,6 +243,21 @@ def test_the_sentence_holding_the_words_around_the_question_word_fills_its_slot(
     assert slot_match(around, "建成4.2万余个监控探头") == (2 / SLOT_REACH, 5 / SLOT_REACH)   # 建成 (了 dropped); 个监控探头
 
 
+
+def test_a_sentence_sharing_only_the_words_around_the_question_word_is_a_candidate(tmp_path):
+    # 卒于 is two single characters to jieba, so no word of the question is in the answer
+    from rag.answer.question import analyze
+    from rag.answer.sentences import candidates
+    doc, chunks = _chunks(tmp_path, "硕塞是清朝宗室，皇太极第五子，崇德年间封为承泽郡王，后来随多铎出征喀尔喀并戍守大同。"
+                                    "卒于顺治十一年十二月初五，子博果铎袭爵。顺治八年，博果铎随军出征。\n")
+    analysis = analyze("硕塞卒于哪一年?")
+    scoring = {doc.document.name: (list(analysis.words), np.ones(len(analysis.words)))}
+    found = [doc.text[c.start:c.end] for c in candidates(analysis, [_hit(chunks[0])], {doc.document.name: doc.subject},
+                                                         [True], scoring)]
+    assert any(t.startswith("卒于顺治十一年") for t in found)
+    assert not any(t.startswith("顺治八年") for t in found)   # a date, but neither a word of the question nor 卒于
+
+
 class _ReadsFor:
     """A fake embedder whose passage vectors say how close a sentence is to the question by
     whether it holds ``word`` (the question's vector is [1, 0])."""

@@ -46,6 +46,7 @@ FEATURES = ("in_context", "own", "rank", "retrieval", "line_first", "prev_own", 
 
 FIGURES = ("quantity", "amount", "percentage", "date")
 SLOT_REACH = 6             # characters either side of the question word that slot_match counts
+SLOT_MIN = 2               # characters of them that admit a sentence sharing no word with the question
 SLOT_GLUE = "在是的为了于有被把将与和及就也都又还所之其"   # 栖息在 is 栖息于 in the answer: matched without them
 
 
@@ -197,8 +198,11 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
                 continue   # a figure asked for needs a figure the question does not hold, stated of what it asks
             in_context = coverage(terms, weights, f"{heading}\n{normalize(lead)}\n{sentence}")
             shared_pairs = sum(p in sentence for p in pairs) / len(pairs) if pairs else 0.0
-            if not in_context and not shared_pairs:
-                continue   # shares nothing with the question: nothing would show it answers it
+            slots = slot_match(around, sentence)
+            if not in_context and not shared_pairs and max(slots) * SLOT_REACH < SLOT_MIN:
+                # shares nothing with the question, not even the characters around what it asks
+                # (卒于 of 卒于哪年, a single-character word): nothing would show it answers it
+                continue
             chars = CONTENT_CHAR.findall(sentence)
             novelty = sum(c not in question_chars for c in chars) / len(chars) if chars else 0.0
             features = (in_context, own[i], float(rank), retrieval[rank], float(first),
@@ -209,7 +213,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
                         coverage(*rest, sentence), lead_share, shared_pairs, coverage(terms, local, sentence),
                         float(rarest is not None and rarest in sentence),
                         float(not retrieved[rank][0] <= chunk.start + s < retrieved[rank][1]),
-                        *slot_match(around, sentence))
+                        *slots)
             out.append(Candidate(chunk.doc, chunk.section, chunk.start + s, chunk.start + e, rank, in_context,
                                  features))
     return out
