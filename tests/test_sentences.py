@@ -165,6 +165,14 @@ def test_a_sentence_pointing_back_is_shown_with_the_one_before():
     assert _start_of(LIN, "他下令在虎门销毁鸦片，震惊中外。", {("d", 0)}) == "他下令在虎门销毁鸦片，震惊中外。"
 
 
+def test_a_sentence_without_its_subject_is_shown_with_the_one_before():
+    text = "粤语是汉语的一种方言。又被称为广东话、广州话、唐话。\n"
+    assert _start_of(text, "又被称为广东话、广州话、唐话。") == "粤语是汉语的一种方言。又被称为广东话、广州话、唐话。"
+    text = "秦惠文王更元九年，张仪筑江州城。是为史载重庆建城之始。\n"
+    assert _start_of(text, "是为史载重庆建城之始。") == text.strip()
+    assert _start_of("阿拉伯半岛在西亚。也门位于阿拉伯半岛南端。", "也门位于阿拉伯半岛南端。") == "也门位于阿拉伯半岛南端。"   # a name
+
+
 def test_who_a_pronoun_is_comes_with_the_answer(tmp_path):
     answer = ask(_searcher(tmp_path, LIN), "谁下令在虎门销毁鸦片?", "bm25")
     assert answer.answered and answer.answer.split("[1]")[0].endswith("林则徐于1839年到达广州。他下令在虎门销毁鸦片，震惊中外。")

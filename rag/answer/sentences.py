@@ -35,10 +35,11 @@ PRONOUNS = "该|这|此|其|它|他|她|上述"
 REFERS_BACK = re.compile(rf"^[“「（(]?({PRONOUNS}|前者|后者|当时|同年|次年|随后|之后|此后|因此|所以|但|而"
                          r"|本[\u4e00-\u9fff])")
 CONTENT_CHAR = re.compile(r"[\u3400-\u9fff0-9a-zA-Z]")
-# A sentence opening with a pronoun or demonstrative (他准许穆斯林……, 在这里它们效率最高) needs the
-# sentence before it to say whom or what it speaks of: both are shown, as one citation. Not 本院 or
-# 本市: a report's self-reference is its subject, which the citation names.
-POINTS_BACK = re.compile(rf"^[“「（(]?[在于从对据]?(?:{PRONOUNS})")
+# A sentence opening with a pronoun or demonstrative (他准许穆斯林……, 在这里它们效率最高), or
+# without its subject (又被称为广东话、唐话; 是为史载重庆建城之始), needs the sentence before it to
+# say whom or what it speaks of: both are shown, as one citation. Not 本院 or 本市: a report's
+# self-reference is its subject, which the citation names.
+POINTS_BACK = re.compile(rf"^[“「（(]?(?:[在于从对据]?(?:{PRONOUNS})|又|亦(?!庄)|也(?!门)|是为)")   # not 亦庄, 也门
 FEATURES = ("in_context", "own", "rank", "retrieval", "line_first", "prev_own", "next_own", "refers_back",
             "novelty", "typed_form", "log_length", "beyond_lead", "lead_share", "bigrams", "pool_share",
             "pool_rarest", "unretrieved", "slot_before", "slot_after")
