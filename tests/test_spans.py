@@ -35,6 +35,8 @@ def _span(question, sentence):
     ("包圍熱蘭遮城的鄭軍預估大約不到多少?", "驻守于大员的军力预估不到三千，遂使荷兰军重新燃起反扑的希望。", "三千"),
     ("全市有多少级综治中心?", "建成市、县、乡、村四级综治中心。", None),
     ("加国政府通过多少经费来挹注此计划？", "加国政府通过4亿5000万加元的经费来挹注此计划。", "4亿5000万加元"),
+    # a count of things is no sum of money, in any currency
+    ("共有多少个会员?", "每名会员的会费为300英镑。", None),
 ])
 def test_the_span_is_the_figure_date_or_name_asked(question, sentence, expected):
     assert _span(question, sentence) == expected

@@ -156,15 +156,16 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
     best = next((i for i, ok in enumerate(allowed[:len(hits)]) if ok), None)
     if documents is not None and best is not None:
         hits[best] = widened(hits[best], documents[hits[best].chunk.doc], hits)
-    question_chars = set(CONTENT_CHAR.findall(normalize(analysis.question)))
+    question = normalize(analysis.question)
+    question_chars = set(CONTENT_CHAR.findall(question))
     # character pairs of the question's words: they match where word segmentation differs
     pairs = {w[i:i + 2] for w in analysis.words for i in range(len(w) - 1)}
     listing = analysis.answer_type == "list"
     figure = analysis.answer_type in FIGURES and (analysis.answer_type != "date"
-                                                  or bool(CALENDAR_ASKED.search(normalize(analysis.question))))
+                                                  or bool(CALENDAR_ASKED.search(question)))
     quoted = [normalize(q) for q in QUOTED.findall(analysis.question)]
     asks_place = analysis.answer_type == "place"   # a report about a place answers "where" with its subject
-    around = around_asked(normalize(analysis.question))
+    around = around_asked(question)
     out = []
     split = []
     for hit in hits:

@@ -30,6 +30,7 @@ SPAN_FORMS = {
 RANK_ASKED = re.compile(r"第(?:几|多少)|排名|排第|名列|位列|位居")
 # A count in numerals alone is one with a magnitude (四十万, 三千, 二十二), not a lone 四 of 四级
 SPELLED_COUNT = re.compile(r"[一二两三四五六七八九十][百千万亿]|[二三四五六七八九]十")
+MONEY = re.compile(CURRENCIES)   # in a figure or right after it (300英镑): a sum, never a count
 COUNT_ASKED = re.compile(r"多少(?:余|多)?(?:个|名|件|起|家|所|座|条|项|次|户|场|辆|台|套|处|位)")
 NAME_TAGS = {"person": ("nr", "nrt", "nrfg"), "place": ("ns",), "organisation": ("nt",)}
 # A name right after a post (政法委书记廖全军): jieba often splits Chinese names (廖 / 全军)
@@ -71,7 +72,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | 
             rank = bool(RANK_ASKED.search(question))  # ... and a rank (第四) answers only a rank asked
             found = [f for f in found if (rank or norm[f[0]] != "第" and (re.search(r"\d", norm[f[0]:f[1]])
                      or re.search(rf"(?:{MEASURE_WORDS})$", norm[f[0]:f[1]]) or SPELLED_COUNT.search(norm[f[0]:f[1]])))
-                     and not (counts and "元" in norm[f[0]:f[1] + 1])]
+                     and not (counts and (MONEY.search(norm, f[0], f[1]) or MONEY.match(norm, f[1])))]
         measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
         if measure:   # 多少件 is answered by a number of 件, not by another count in the sentence
             found = [f for f in found if norm[f[0]:f[1]].endswith(measure.group(1))]
