@@ -65,9 +65,9 @@ def measure(work: str, bench_dir: str, size: int, sigma: float, seed: int, n_que
     segment, prepared, _, _ = build_segment(docs, IndexSettings(), synthesized)
     index = assemble(IndexSettings(), embedder.name, embedder.dim, [segment], [()])
     figures = {"chunks": len(prepared.chunks), "local": timed(Searcher(index, embedder), questions)}
-    cache = EmbeddingCache(work / f"cache-{size}", embedder.name, embedder.dim)
+    cache = EmbeddingCache(work / f"cache-{size}", embedder)
     for i, chunk in enumerate(prepared.chunks):
-        cache.vectors[EmbeddingCache.key(embedder.name, chunk.search_text)] = np.asarray(segment.vectors[i])
+        cache.vectors[EmbeddingCache.key(cache.source, chunk.search_text)] = np.asarray(segment.vectors[i])
     cache.save()
     t0 = time.perf_counter()
     spec = parse_store(f"milvus:{work / f'milvus-{size}.db'}", "")

@@ -97,6 +97,8 @@ def test_int8_variant_stays_close_to_fp32_and_an_index_tells_them_apart(e5_small
     texts = parity_sentences()
     cos = np.sum(e5_small.embed_passages(texts) * int8.embed_passages(texts), axis=1)
     assert int8.name == "e5-small-int8" and int8.dim == e5_small.dim
+    # cached vectors are kept per graph: the int8 graph's are never another graph's (rag.embed.cache)
+    assert int8.revision.endswith("-fused/model_int8.onnx") and e5_small.revision.endswith("-fused/model.onnx")
     assert cos.mean() >= 0.99 and cos.min() >= 0.97
     assert main(["index", str(SEEDS), "--index", str(tmp_path / "ix"), "--embedder", "e5-small-int8"]) == 0
     with pytest.raises(IndexMismatchError, match="e5-small-int8"):

@@ -83,6 +83,35 @@ def test_embedding_cache_makes_rebuilds_free(tmp_path):
     assert second.embedded == 0 and embedder.calls == first.chunks
 
 
+
+def test_a_model_rebuilt_under_the_same_name_embeds_again(tmp_path):
+    # e5-small-int8 was quantized again from a fused graph: its cached vectors were another model's
+    embedder = CountingEmbedder()
+    _, first = build_index([SEEDS], embedder, cache_dir=tmp_path)
+    embedder.revision = "model-fused/model_int8.onnx"
+    _, rebuilt = build_index([SEEDS], embedder, cache_dir=tmp_path)
+    _, again = build_index([SEEDS], embedder, cache_dir=tmp_path)
+    assert rebuilt.embedded == first.chunks and again.embedded == 0
+    assert embedder.calls == 2 * first.chunks
+
+
+def test_an_index_records_the_embedders_revision_and_refuses_another(tmp_path):
+    from rag.cli import main
+    embedder = HashingEmbedder(64)
+    embedder.revision = "model-fused/model_int8.onnx"
+    index, _ = build_index([SEEDS], embedder)
+    save_index(index, tmp_path)
+    assert read_manifest(tmp_path)[1]["embedder"] == {"name": "hashing:64", "dim": 64,
+                                                      "revision": "model-fused/model_int8.onnx"}
+    assert load_index(tmp_path, embedder=embedder).embedder_revision == "model-fused/model_int8.onnx"
+    rebuilt = HashingEmbedder(64)
+    rebuilt.revision = "model-unfused/model_int8.onnx"
+    with pytest.raises(IndexMismatchError, match="model-unfused/model_int8.onnx"):
+        load_index(tmp_path, embedder=rebuilt)
+    # the revision survives adds and deletes (one commit after another)
+    assert main(["remove", "000_e33b01bdb0cac963.txt", "--index", str(tmp_path)]) == 0
+    assert read_manifest(tmp_path)[1]["embedder"]["revision"] == "model-fused/model_int8.onnx"
+
 def test_large_indexes_get_an_approximate_vector_index_recorded_in_the_manifest(tmp_path, hashing_index,
                                                                                 monkeypatch):
     import rag.stores.plan

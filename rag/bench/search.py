@@ -39,7 +39,7 @@ def _source_vectors(sources, embedder, settings):
     prepared = prepare(sources, settings.chunking)
     print(f"source corpus: {len(prepared.documents)} paragraphs, {len(prepared.chunks)} chunks "
           "(embedding those not cached yet)", file=sys.stderr, flush=True)
-    cache = EmbeddingCache(shared_cache_dir(), embedder.name, embedder.dim)
+    cache = EmbeddingCache(shared_cache_dir(), embedder)
     vectors, embedded = embed_chunks(prepared.chunks, embedder, cache, progress=True)
     cache.save()
     return prepared, vectors, embedded

@@ -129,10 +129,11 @@ class OnnxEmbedder:
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = os.cpu_count() or 1
-        self._session = ort.InferenceSession(str(model_file or folder / "onnx" / "model.onnx"), options,
-                                             providers=["CPUExecutionProvider"])
+        model_file = model_file or folder / "onnx" / "model.onnx"
+        self._session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         self.dim = int(self._session.get_outputs()[0].shape[-1])
         self.name, self.batch_size = name, batch_size
+        self.revision = f"{folder.name}/{model_file.name}"   # the converted folder names how it was built
 
     def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
         ids = [e.ids for e in self._tokenizer.encode_batch([prompt + t for t in texts])]

@@ -15,10 +15,19 @@ class Embedder(Protocol):
     """Turns questions and passages into L2-normalized vectors of ``dim`` floats."""
     name: str   # recorded in the index; a different name means re-embedding
     dim: int
+    # optional ``revision``: which graph or weights the name runs now (a name may be rebuilt by a
+    # new release: e5-small-int8 before and after its layers were fused); see vector_source
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def vector_source(embedder) -> str:
+    """What made an embedder's vectors: its name, and its revision when it has one. Cached
+    vectors are kept under it, so a model rebuilt under the same name embeds again."""
+    revision = getattr(embedder, "revision", "")
+    return f"{embedder.name}@{revision}" if revision else embedder.name
 
 
 def l2_normalize(x: np.ndarray) -> np.ndarray:

@@ -1,5 +1,6 @@
-"""The embedding cache: vectors keyed by (embedder name, text hash), so re-indexing embeds
-only new or changed text."""
+"""The embedding cache: vectors keyed by (what made them, text hash), so re-indexing embeds
+only new or changed text. What made them is the embedder's name and revision
+(rag.embed.base.vector_source): a cached vector is never mixed with a rebuilt model's."""
 from __future__ import annotations
 
 import hashlib
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embed.base import Embedder, embed_in_batches
+from rag.embed.base import Embedder, embed_in_batches, vector_source
 from rag.errors import storage_error
 from rag.paths import embedding_cache_dir
 
@@ -19,14 +20,16 @@ def shared_cache_dir() -> Path:
 
 
 class EmbeddingCache:
-    """Vectors keyed by sha256(embedder name, text); two .npy files per embedder."""
+    """Vectors keyed by sha256(vector source, text); two .npy files per vector source."""
 
-    def __init__(self, folder: Path | None, embedder_name: str, dim: int):
+    def __init__(self, folder: Path | None, embedder: Embedder):
         self.vectors: dict[str, np.ndarray] = {}
         self.paths = None
+        self.source = vector_source(embedder)
+        dim = embedder.dim
         if folder is None:
             return
-        slug = hashlib.sha256(embedder_name.encode()).hexdigest()[:16]
+        slug = hashlib.sha256(self.source.encode()).hexdigest()[:16]
         self.paths = (folder / f"{slug}.keys.npy", folder / f"{slug}.vectors.npy")
         try:
             keys = np.load(self.paths[0], allow_pickle=False)
@@ -37,8 +40,8 @@ class EmbeddingCache:
             pass  # no cache yet, or a damaged one: embed again
 
     @staticmethod
-    def key(embedder_name: str, text: str) -> str:
-        return hashlib.sha256(f"{embedder_name}\0{text}".encode()).hexdigest()
+    def key(source: str, text: str) -> str:
+        return hashlib.sha256(f"{source}\0{text}".encode()).hexdigest()
 
     def save(self) -> None:
         if self.paths is None or not self.vectors:
@@ -57,7 +60,7 @@ class EmbeddingCache:
 
 
 def embed_chunks(chunks, embedder: Embedder, cache: EmbeddingCache, progress=None) -> tuple[np.ndarray, int]:
-    keys = [EmbeddingCache.key(embedder.name, c.search_text) for c in chunks]
+    keys = [EmbeddingCache.key(cache.source, c.search_text) for c in chunks]
     missing = sorted({k: i for i, k in enumerate(keys) if k not in cache.vectors}.values())
     if missing:
         fresh = embed_in_batches(embedder.embed_passages, [chunks[i].search_text for i in missing],

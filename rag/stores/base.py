@@ -141,9 +141,15 @@ def records_embedder(manifest: dict) -> bool:
 def embedder_problems(manifest: dict, embedder) -> list[str]:
     """Why ``embedder`` cannot search a store whose manifest names another one ([] if it can)."""
     built = manifest["embedder"]
-    if embedder is None or (built["name"], built["dim"]) == (embedder.name, embedder.dim):
+    if embedder is None:
         return []
-    return [f"embedder {built['name']} (dim {built['dim']}) vs requested {embedder.name} (dim {embedder.dim})"]
+    if (built["name"], built["dim"]) != (embedder.name, embedder.dim):
+        return [f"embedder {built['name']} (dim {built['dim']}) vs requested {embedder.name} (dim {embedder.dim})"]
+    # the same name rebuilt by a newer release (a store written before revisions were recorded has none)
+    built_revision, revision = built.get("revision", ""), getattr(embedder, "revision", "")
+    if built_revision and revision and built_revision != revision:
+        return [f"embedder {built['name']} as {built_revision} vs this installation's {revision}"]
+    return []
 
 
 # ---------------------------------------------------------------- shared maths

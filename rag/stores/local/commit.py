@@ -111,7 +111,8 @@ def sync_local(root: Path, documents, embedder, settings: IndexSettings, rebuild
             old = index.hashes()
             old.update((name, old.get(first)) for name, first in index.duplicates)
         else:
-            index, old = assemble(settings, embedder.name, embedder.dim, [], []), None
+            index, old = assemble(settings, embedder.name, embedder.dim, [], [],
+                                  embedder_revision=getattr(embedder, "revision", "")), None
         previous = old or {}
         seen, processed, stages, embedded = set(), set(), {}, 0
         problems, duplicates = [], []
@@ -142,7 +143,8 @@ def sync_local(root: Path, documents, embedder, settings: IndexSettings, rebuild
             index = without_documents(index, set(index.documents) - seen) if old is not None else index
             kept = tuple((a, b) for a, b in index.duplicates if a in seen and a not in processed and b in index.documents)
             index = Index(index.settings, index.embedder_name, index.dim, index.segments, index.deleted, index.stats,
-                          time.strftime("%Y-%m-%dT%H:%M:%S"), kept + tuple(duplicates), index.last_merge)
+                          time.strftime("%Y-%m-%dT%H:%M:%S"), kept + tuple(duplicates), index.last_merge,
+                          index.embedder_revision)
             if not index.documents:
                 raise NothingToIndexError([*failures, *problems], f"{root} was left unchanged")
             index = save_index(index, root)
@@ -223,7 +225,8 @@ def _merge_once(snapshot: LocalStore, positions, embedder, wait_s: float) -> Loc
                     segments.append(seg)
                     deleted.append(gone)
             new = Index(latest.settings, latest.embedder_name, latest.dim, tuple(segments), tuple(deleted),
-                        latest.stats, latest.built_at, latest.duplicates, time.strftime("%Y-%m-%dT%H:%M:%S"))
+                        latest.stats, latest.built_at, latest.duplicates, time.strftime("%Y-%m-%dT%H:%M:%S"),
+                        latest.embedder_revision)
             publish(new, root)
             committed = True
             remove_unpublished(root)

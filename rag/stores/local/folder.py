@@ -97,7 +97,8 @@ def commit_manifest(index: Index, generation: int) -> dict:
     return {
         "format_version": FORMAT_VERSION, "generation": generation,
         "built_at": index.built_at, "last_merge": index.last_merge,
-        "embedder": {"name": index.embedder_name, "dim": index.dim},
+        "embedder": {"name": index.embedder_name, "dim": index.dim,
+                     **({"revision": index.embedder_revision} if index.embedder_revision else {})},
         "chunking": asdict(index.settings.chunking), "tokenizer": index.settings.tokenizer,
         "bm25": asdict(index.settings.bm25),
         "segments": [{"name": s.name, "chunks": len(s), "deleted": sorted(gone)}
@@ -344,7 +345,8 @@ def _load_commit(root: Path, embedder: Embedder | None, settings: IndexSettings 
     return assemble(settings_from_manifest(manifest), manifest["embedder"]["name"], dim, segments,
                     [entry["deleted"] for entry in manifest["segments"]], built_at=str(manifest.get("built_at", "")),
                     duplicates=tuple(duplicates.items()) if isinstance(duplicates, dict) else (),
-                    last_merge=str(manifest.get("last_merge", "")))
+                    last_merge=str(manifest.get("last_merge", "")),
+                    embedder_revision=str(manifest["embedder"].get("revision", "")))
 
 
 def load_segment(root: Path, name: str, dim: int | None = None) -> Segment:

@@ -14,7 +14,7 @@ On disk an index is a folder you can read by hand (rag/stores/local/folder.py)::
                               chunks.npy            chunk spans as integer columns (+ sections.json)
                               bm25_terms.npy        sorted term keys; bm25_indptr/doc_ids/tfs/lengths.npy
                               vectors.npy           float32 [chunks, dim]; vectors.ivf above 50k chunks
-      cache/                  embedding cache keyed by (embedder name, text hash)
+      cache/                  embedding cache keyed by (embedder name and revision, text hash)
 
 Loading reads the small arrays and leaves documents, postings and vectors on disk, read
 row by row as queries need them (storage.py), so a million-chunk index opens in seconds.
@@ -115,6 +115,7 @@ class Index:
     built_at: str = ""
     duplicates: tuple[tuple[str, str], ...] = ()  # (name not indexed, name indexed) of identical files
     last_merge: str = ""
+    embedder_revision: str = ""      # which graph or weights of the embedder made the vectors (vector_source)
     bases: tuple[int, ...] = field(init=False)
     live: tuple = field(init=False)      # per segment: a bool mask of live chunks, or None when all are
     norm: np.ndarray = field(init=False)   # BM25 length norms under the corpus-wide average, index-wide
@@ -215,7 +216,7 @@ def build_index(paths, embedder: Embedder, settings: IndexSettings = IndexSettin
 def embedded_by(embedder: Embedder, cache_dir: Path | None, progress=None):
     """``vectors_for`` of build_segment: the chunks' vectors, only those not in the cache embedded."""
     def vectors_for(prepared: Prepared) -> tuple[np.ndarray, int]:
-        cache = EmbeddingCache(cache_dir, embedder.name, embedder.dim)
+        cache = EmbeddingCache(cache_dir, embedder)
         vectors, embedded = embed_chunks(prepared.chunks, embedder, cache, progress)
         cache.save()
         return vectors, embedded
@@ -230,7 +231,7 @@ def build_from_documents(documents, embedder: Embedder, settings: IndexSettings 
     segment, prepared, stages, embedded = build_segment(documents, settings, embedded_by(embedder, cache_dir, progress),
                                                         failures)
     index = assemble(settings, embedder.name, embedder.dim, [segment], [()], built_at=segment.built_at,
-                     duplicates=prepared.duplicates)
+                     duplicates=prepared.duplicates, embedder_revision=getattr(embedder, "revision", ""))
     return index, BuildReport(len(prepared.documents), len(prepared.chunks), embedded, prepared.failures,
                               time.perf_counter() - started, prepared.duplicates, stages)
 
@@ -242,7 +243,8 @@ def with_segment(index: Index, segment: Segment, duplicates=(), replaces=()) -> 
     stats = stats.changed(*segment_part(segment)[:4], 1)
     kept = tuple((a, b) for a, b in index.duplicates if a not in segment.documents)
     return Index(index.settings, index.embedder_name, index.dim, index.segments + (segment,), deleted + (frozenset(),),
-                 stats, time.strftime("%Y-%m-%dT%H:%M:%S"), kept + tuple(duplicates), index.last_merge)
+                 stats, time.strftime("%Y-%m-%dT%H:%M:%S"), kept + tuple(duplicates), index.last_merge,
+                 index.embedder_revision)
 
 
 def without_documents(index: Index, names) -> Index:
@@ -251,7 +253,8 @@ def without_documents(index: Index, names) -> Index:
     keep = [s for s, seg in enumerate(index.segments) if set(seg.documents) - deleted[s]]
     return Index(index.settings, index.embedder_name, index.dim, tuple(index.segments[s] for s in keep),
                  tuple(deleted[s] for s in keep), stats, time.strftime("%Y-%m-%dT%H:%M:%S"),
-                 tuple((a, b) for a, b in index.duplicates if b not in names and a not in names), index.last_merge)
+                 tuple((a, b) for a, b in index.duplicates if b not in names and a not in names), index.last_merge,
+                 index.embedder_revision)
 
 
 def add_documents(index: Index, documents, embedder: Embedder, cache_dir: Path | None = None, progress=None,

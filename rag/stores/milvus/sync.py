@@ -47,9 +47,11 @@ DOCUMENT_PART = 16_000         # characters of document JSON per row (<= 4 bytes
 INSERT_BATCH = 1000
 
 
-def _manifest(embedder_name: str, dim: int, settings: IndexSettings, plan: VectorPlan) -> dict:
+def _manifest(embedder, settings: IndexSettings, plan: VectorPlan) -> dict:
+    revision = getattr(embedder, "revision", "")
     return {"format": FORMAT, "format_version": FORMAT_VERSION,
-            "embedder": {"name": embedder_name, "dim": dim}, "chunking": asdict(settings.chunking),
+            "embedder": {"name": embedder.name, "dim": embedder.dim, **({"revision": revision} if revision else {})},
+            "chunking": asdict(settings.chunking),
             "tokenizer": settings.tokenizer, "analyzer": ANALYZER, "bm25": {"k1": settings.bm25.k1, "b": settings.bm25.b},
             "vector_index": plan.to_json()}
 
@@ -145,7 +147,7 @@ def sync_milvus(spec: StoreSpec, documents, embedder, settings: IndexSettings, c
             manifest = read_manifest(client, spec)
             check_manifest(manifest, spec, embedder, settings)
         else:
-            manifest = _manifest(embedder.name, embedder.dim, settings, plan_for(0))
+            manifest = _manifest(embedder, settings, plan_for(0))
             _create(client, spec, embedder.dim, manifest)
     store = MilvusStore(client, spec, manifest)
     old = store.documents.hashes
@@ -154,7 +156,7 @@ def sync_milvus(spec: StoreSpec, documents, embedder, settings: IndexSettings, c
     added = [n for n in prepared.documents if n not in old]
     removed = [n for n in old if n not in prepared.documents and n not in aliases] if remove_missing else []
     new_chunks = [c for c in prepared.chunks if c.doc in set(added) | set(changed)]
-    cache = EmbeddingCache(cache_dir, embedder.name, embedder.dim)
+    cache = EmbeddingCache(cache_dir, embedder)
     vectors, embedded = embed_chunks(new_chunks, embedder, cache, progress) if new_chunks else (np.zeros((0, embedder.dim), np.float32), 0)
     cache.save()
     # A document's rows in the documents collection go in last, as its commit mark: rows of a
