@@ -142,9 +142,10 @@ def test_the_table_row_matching_every_word_gives_the_figure():
     # (both hold 涉案人数 before the question word)
     right = dict(in_context=1.0, own=1.0, rank=0.0, retrieval=1.0, line_first=1.0, prev_own=0.58, next_own=0.0,
                  refers_back=0.0, novelty=0.28, typed_form=1.0, log_length=4.04, beyond_lead=1.0, lead_share=0.58,
-                 bigrams=0.8, pool_share=1.0, pool_rarest=1.0, unretrieved=0.0, slot_before=4 / 6, slot_after=0.0)
+                 bigrams=0.8, pool_share=1.0, pool_rarest=1.0, unretrieved=0.0, slot_before=4 / 6, slot_after=0.0,
+                 cue=0.0, content_chars=1.0)
     other = dict(right, in_context=0.58, own=0.58, prev_own=0.0, next_own=1.0, novelty=0.31, log_length=4.03,
-                 beyond_lead=0.0, bigrams=0.5, pool_share=0.45, pool_rarest=0.0)
+                 beyond_lead=0.0, bigrams=0.5, pool_share=0.45, pool_rarest=0.0, content_chars=0.6)
     p = default_scorer().probability(np.asarray([[row[f] for f in FEATURES] for row in (right, other)]))
     assert p[0] > p[1]
 
@@ -325,3 +326,38 @@ def test_the_shipped_second_look_with_the_real_model_puts_whose_son_first(e5_sma
     scorer = replace(scorer, second_look=default_scorer().second_look)
     ranked = scorer.ranked(found, documents, e5_small, e5_small.embed_queries(["司马繇是谁的儿子？"])[0])
     assert [c for _, c in ranked] == found[::-1]
+
+
+def _features_of(tmp_path, text, question):
+    """Each candidate sentence of ``text`` for ``question``, with its features by name."""
+    from rag.answer.question import analyze
+    from rag.answer.sentences import candidates
+    doc, chunks = _chunks(tmp_path, text)
+    analysis = analyze(question)
+    scoring = {doc.document.name: (list(analysis.words), np.ones(len(analysis.words)))}
+    found = candidates(analysis, [_hit(chunks[0])], {doc.document.name: doc.subject}, [True], scoring)
+    return {doc.text[c.start:c.end]: dict(zip(FEATURES, c.features)) for c in found}
+
+
+def test_a_reason_asked_for_is_a_cue_only_in_the_sentence_giving_one(tmp_path):
+    from rag.answer.sentences import asked_cue
+    features = _features_of(tmp_path, "目前独立成科的凤头鹦鹉会降为亚科层级。这是因为一些史前的鹦形目化石揭示了一些"
+                                      "比凤头鹦鹉有更多特性的品种。\n", "凤头鹦鹉为什么被降级为亚科?")
+    assert features["这是因为一些史前的鹦形目化石揭示了一些比凤头鹦鹉有更多特性的品种。"]["cue"] == 1.0
+    assert features["目前独立成科的凤头鹦鹉会降为亚科层级。"]["cue"] == 0.0
+    assert asked_cue("什么是地质层断裂?").search("地质层断裂是指由于地壳断裂而引起的陆地板块的上下运动")
+    assert asked_cue("凤头鹦鹉有多重?") is None   # a figure asked: no cue of its kind
+
+
+def test_the_characters_of_what_is_asked_about_count_where_words_differ(tmp_path):
+    from rag.answer.question import lone_characters
+    assert lone_characters("谁杀了司马晏?") == ("杀", "晏")        # words leave them out: 司马 only
+    features = _features_of(tmp_path, "司马晏，字平度，晋武帝司马炎之子。永嘉之乱，司马晏被刘曜所杀。\n", "谁杀了司马晏?")
+    assert features["永嘉之乱，司马晏被刘曜所杀。"]["content_chars"] == 1.0     # 司 马 杀 晏
+    assert features["司马晏，字平度，晋武帝司马炎之子。"]["content_chars"] == 0.75
+    # 胞弟 holds no word 弟弟 but its character
+    features = _features_of(tmp_path, "张世昌，中国足球运动员。胞弟是红花餐厅的社长。\n", "张世昌的弟弟叫什么名字?")
+    assert features["胞弟是红花餐厅的社长。"]["own"] == 0.0 and features["胞弟是红花餐厅的社长。"]["content_chars"] == 0.25
+    # the frame of the question (担任什么职务) is not what it asks about: 职务犯罪 shares nothing of it
+    features = _features_of(tmp_path, "何政，达州市委常委、政法委书记。查处职务犯罪案件63件。\n", "何政担任什么职务?")
+    assert features["查处职务犯罪案件63件。"]["content_chars"] == 0.0

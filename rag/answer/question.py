@@ -254,14 +254,26 @@ def rare_names(tagged, scope_words: set[str]) -> tuple[str, ...]:
                                and w not in scope_words and not _part_of(w, scope_words)))
 
 
+def _asked(normalized_question: str) -> str:
+    """The question without its question phrase, post asked and copula before it."""
+    return COPULA_BEFORE_QUESTION.sub("", query_text(ASKING.sub(" ", POST_ASKED.sub(" ", normalized_question))))
+
+
 def question_words(normalized_question: str) -> tuple[str, ...]:
     """The question's words (jieba precise mode), unique, without question and filler words.
     Words rather than the BM25 bigrams: a bigram straddling two words ("市建" in "张掖市建成")
     is absent from the answer and would wrongly lower coverage."""
-    asked = COPULA_BEFORE_QUESTION.sub("", query_text(ASKING.sub(" ", POST_ASKED.sub(" ", normalized_question))))
+    asked = _asked(normalized_question)
     words = [_unglued(w) for w in jieba_words(asked)]
     found = tuple(dict.fromkeys(w for w in words if (len(w) > 1 or w.isdigit()) and w not in FILLER_WORDS))
     return found or _split_name(jieba_pieces(asked))
+
+
+def lone_characters(normalized_question: str) -> tuple[str, ...]:
+    """The one-character words question_words leaves out (杀 of 谁杀了司马晏, 卒 of 卒于哪一年):
+    too common to weigh as words, yet often what the answering sentence says."""
+    return tuple(dict.fromkeys(w for w in jieba_words(_asked(normalized_question))
+                               if len(w) == 1 and not w.isdigit() and w not in _FUNCTION_CHARS))
 
 
 # jieba's unknown-word model glues a function character to a name it does not know (南竿会 of

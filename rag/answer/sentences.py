@@ -5,11 +5,13 @@ under cross-validation on both bench dev sets by ``python3 eval/fit_sentence_sco
 (README, Figures).
 
 The features say how much of the question a sentence and its context cover (also with each
-word weighed by how few retrieved sentences hold it), where it sits (chunk rank, first in its
-line), whether it holds an answer of the asked kind (a span: rag.answer.span), how much it
-says beyond the question's own words, and how much its neighbours cover: the answer often
-sits in the sentence after the one that repeats the question, which refers back to it
-(該線, 这一, 它).
+word weighed by how few retrieved sentences hold it, and by the characters of the words and
+one-character words asked about: 胞弟 for 弟弟, 杀 of 谁杀了司马晏), where it
+sits (chunk rank, first in its line), whether it holds an answer of the asked kind (a span:
+rag.answer.span) or what that kind of question is answered with (因为 for 为什么, 是指 for
+什么是: ASKED_CUES), how much it says beyond the question's own words, and how much its
+neighbours cover: the answer often sits in the sentence after the one that repeats the
+question, which refers back to it (該線, 这一, 它).
 """
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer.question import CALENDAR_ASKED, QUOTED, QuestionAnalysis, around_asked, holds_answer
+from rag.answer.question import (CALENDAR_ASKED, QUOTED, QuestionAnalysis, around_asked, holds_answer,
+                                  lone_characters)
 from rag.answer.scope import in_scope
 from rag.answer.span import answer_span
 from rag.ingest.chunking import sentence_spans
@@ -42,13 +45,26 @@ CONTENT_CHAR = re.compile(r"[\u3400-\u9fff0-9a-zA-Z]")
 POINTS_BACK = re.compile(rf"^[“「（(]?(?:[在于从对据]?(?:{PRONOUNS})|又|亦(?!庄)|也(?!门)|是为)")   # not 亦庄, 也门
 FEATURES = ("in_context", "own", "rank", "retrieval", "line_first", "prev_own", "next_own", "refers_back",
             "novelty", "typed_form", "log_length", "beyond_lead", "lead_share", "bigrams", "pool_share",
-            "pool_rarest", "unretrieved", "slot_before", "slot_after")
+            "pool_rarest", "unretrieved", "slot_before", "slot_after", "cue", "content_chars")
 
 
 FIGURES = ("quantity", "amount", "percentage", "date")
 SLOT_REACH = 6             # characters either side of the question word that slot_match counts
 SLOT_MIN = 2               # characters of them that admit a sentence sharing no word with the question
 SLOT_GLUE = "在是的为了于有被把将与和及就也都又还所之其"   # 栖息在 is 栖息于 in the answer: matched without them
+# What a sentence answering a kind of question tends to say, whatever its words: a reason
+# (因为, 由于), a definition (是指, 泛指), a means (通过, 采用), a location (位于, 地处).
+ASKED_CUES = ((re.compile(r"为什么|为何|何故|缘何|原因|为甚么"),
+               re.compile(r"因为|由于|原因|所以|因此|因而|为了|以致|导致|缘故|鉴于|起因")),
+              (re.compile(r"什么是|是什么意思|指什么|指的是什么|的定义|什么叫"),
+               re.compile(r"是指|指的是|泛指|意为|意思是|是一种|是一个|是一门|是一类|又称|称为|即")),
+              (re.compile(r"如何|怎么|怎样|什么方式|什么方法|何种方式|何种方法"),
+               re.compile(r"通过|采用|利用|借助|经由|方法|方式|手段|途径|依靠")),
+              (re.compile(r"哪里|何处|何地|什么地方|哪个地方|在哪"),
+               re.compile(r"位于|坐落|地处|分布于|分布在|境内|以东|以西|以南|以北|附近|一带|之间")))
+# characters that say nothing of a question's content: the question words and the commonest function characters
+ASKING_CHARS = set("的了是在和与及或什么哪里谁几多少为何如怎样个吗呢么一有这那其之也被把将对于从到")
+
 
 
 def _run(piece: str, sentence: str, backwards: bool) -> int:
@@ -69,6 +85,11 @@ def slot_match(around: tuple[str, str], sentence: str) -> tuple[float, float]:
     before, after = around
     held_before = max(_run(before, sentence, True), _run(before.rstrip(SLOT_GLUE), sentence, True))
     return held_before / SLOT_REACH, _run(after.lstrip(SLOT_GLUE), sentence, False) / SLOT_REACH
+
+
+def asked_cue(question: str):
+    """The cue pattern of the kind of question asked (ASKED_CUES), or None."""
+    return next((cue for asks, cue in ASKED_CUES if asks.search(question)), None)
 
 
 def _states_about(quoted: list[str], context: str) -> bool:
@@ -166,6 +187,10 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
     quoted = [normalize(q) for q in QUOTED.findall(analysis.question)]
     asks_place = analysis.answer_type == "place"   # a report about a place answers "where" with its subject
     around = around_asked(question)
+    cue = asked_cue(question)
+    # the characters of what the question asks about (its words and one-character words, not
+    # its frame: 担任什么职务): they match where words differ (胞弟 for 弟弟, 始于 for 开始)
+    content_chars = {c for w in (*analysis.words, *lone_characters(question)) for c in w if c not in ASKING_CHARS}
     out = []
     split = []
     for hit in hits:
@@ -215,7 +240,8 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
                         coverage(*rest, sentence), lead_share, shared_pairs, coverage(terms, local, sentence),
                         float(rarest is not None and rarest in sentence),
                         float(not retrieved[rank][0] <= chunk.start + s < retrieved[rank][1]),
-                        *slots)
+                        *slots, float(bool(cue and cue.search(sentence))),
+                        sum(c in sentence for c in content_chars) / len(content_chars) if content_chars else 0.0)
             out.append(Candidate(chunk.doc, chunk.section, chunk.start + s, chunk.start + e, rank, in_context,
                                  features))
     return out
