@@ -66,7 +66,6 @@ ASKED_CUES = ((re.compile(r"为什么|为何|何故|缘何|原因|为甚么"),
 ASKING_CHARS = set("的了是在和与及或什么哪里谁几多少为何如怎样个吗呢么一有这那其之也被把将对于从到")
 
 
-
 def _run(piece: str, sentence: str, backwards: bool) -> int:
     """How many characters of ``piece``, from its end (``backwards``) or its start, the
     sentence holds as one run, up to SLOT_REACH."""
