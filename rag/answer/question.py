@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.text.normalize import normalize
 from rag.text.places import gazetteer
@@ -254,17 +255,21 @@ def rare_names(tagged, scope_words: set[str]) -> tuple[str, ...]:
                                and w not in scope_words and not _part_of(w, scope_words)))
 
 
-def _asked(normalized_question: str) -> str:
-    """The question without its question phrase, post asked and copula before it."""
-    return COPULA_BEFORE_QUESTION.sub("", query_text(ASKING.sub(" ", POST_ASKED.sub(" ", normalized_question))))
+@lru_cache(maxsize=1024)
+def _asked_words(normalized_question: str) -> tuple[str, tuple[str, ...]]:
+    """The question without its question phrase, post asked and copula before it, and its
+    jieba words: segmented once for question_words and lone_characters (analysis, then
+    sentence choice, ask for both)."""
+    asked = COPULA_BEFORE_QUESTION.sub("", query_text(ASKING.sub(" ", POST_ASKED.sub(" ", normalized_question))))
+    return asked, tuple(jieba_words(asked))
 
 
 def question_words(normalized_question: str) -> tuple[str, ...]:
     """The question's words (jieba precise mode), unique, without question and filler words.
     Words rather than the BM25 bigrams: a bigram straddling two words ("市建" in "张掖市建成")
     is absent from the answer and would wrongly lower coverage."""
-    asked = _asked(normalized_question)
-    words = [_unglued(w) for w in jieba_words(asked)]
+    asked, segmented = _asked_words(normalized_question)
+    words = [_unglued(w) for w in segmented]
     found = tuple(dict.fromkeys(w for w in words if (len(w) > 1 or w.isdigit()) and w not in FILLER_WORDS))
     return found or _split_name(jieba_pieces(asked))
 
@@ -272,7 +277,7 @@ def question_words(normalized_question: str) -> tuple[str, ...]:
 def lone_characters(normalized_question: str) -> tuple[str, ...]:
     """The one-character words question_words leaves out (杀 of 谁杀了司马晏, 卒 of 卒于哪一年):
     too common to weigh as words, yet often what the answering sentence says."""
-    return tuple(dict.fromkeys(w for w in jieba_words(_asked(normalized_question))
+    return tuple(dict.fromkeys(w for w in _asked_words(normalized_question)[1]
                                if len(w) == 1 and not w.isdigit() and w not in _FUNCTION_CHARS))
 
 

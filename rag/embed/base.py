@@ -23,10 +23,15 @@ class Embedder(Protocol):
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+def revision_of(embedder) -> str:
+    """Which graph or weights the embedder's name runs now ("" for one without a revision)."""
+    return getattr(embedder, "revision", "")
+
+
 def vector_source(embedder) -> str:
     """What made an embedder's vectors: its name, and its revision when it has one. Cached
     vectors are kept under it, so a model rebuilt under the same name embeds again."""
-    revision = getattr(embedder, "revision", "")
+    revision = revision_of(embedder)
     return f"{embedder.name}@{revision}" if revision else embedder.name
 
 

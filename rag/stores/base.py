@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from rag.embed.base import revision_of
 from rag.errors import DocumentError
 from rag.ingest.chunking import Chunk, ChunkSettings
 from rag.ingest.clean import CleanDocument
@@ -146,7 +147,7 @@ def embedder_problems(manifest: dict, embedder) -> list[str]:
     if (built["name"], built["dim"]) != (embedder.name, embedder.dim):
         return [f"embedder {built['name']} (dim {built['dim']}) vs requested {embedder.name} (dim {embedder.dim})"]
     # the same name rebuilt by a newer release (a store written before revisions were recorded has none)
-    built_revision, revision = built.get("revision", ""), getattr(embedder, "revision", "")
+    built_revision, revision = built.get("revision", ""), revision_of(embedder)
     if built_revision and revision and built_revision != revision:
         return [f"embedder {built['name']} as {built_revision} vs this installation's {revision}"]
     return []

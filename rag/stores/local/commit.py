@@ -8,6 +8,7 @@ import shutil
 import time
 from pathlib import Path
 
+from rag.embed.base import revision_of
 from rag.errors import NothingToIndexError, RagError, storage_error
 from rag.stores.base import BuildReport, IndexSettings
 from rag.stores.local.folder import (
@@ -112,7 +113,7 @@ def sync_local(root: Path, documents, embedder, settings: IndexSettings, rebuild
             old.update((name, old.get(first)) for name, first in index.duplicates)
         else:
             index, old = assemble(settings, embedder.name, embedder.dim, [], [],
-                                  embedder_revision=getattr(embedder, "revision", "")), None
+                                  embedder_revision=revision_of(embedder)), None
         previous = old or {}
         seen, processed, stages, embedded = set(), set(), {}, 0
         problems, duplicates = [], []

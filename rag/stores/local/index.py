@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embed.base import Embedder
+from rag.embed.base import Embedder, revision_of
 from rag.embed.cache import EmbeddingCache, embed_chunks
 from rag.ingest.documents import load_documents
 from rag.ingest.prepare import Prepared
@@ -231,7 +231,7 @@ def build_from_documents(documents, embedder: Embedder, settings: IndexSettings 
     segment, prepared, stages, embedded = build_segment(documents, settings, embedded_by(embedder, cache_dir, progress),
                                                         failures)
     index = assemble(settings, embedder.name, embedder.dim, [segment], [()], built_at=segment.built_at,
-                     duplicates=prepared.duplicates, embedder_revision=getattr(embedder, "revision", ""))
+                     duplicates=prepared.duplicates, embedder_revision=revision_of(embedder))
     return index, BuildReport(len(prepared.documents), len(prepared.chunks), embedded, prepared.failures,
                               time.perf_counter() - started, prepared.duplicates, stages)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.embed.base import revision_of
 from rag.embed.cache import EmbeddingCache, embed_chunks
 from rag.errors import IndexError_, NothingToIndexError
 from rag.ingest.chunking import Chunk
@@ -48,7 +49,7 @@ INSERT_BATCH = 1000
 
 
 def _manifest(embedder, settings: IndexSettings, plan: VectorPlan) -> dict:
-    revision = getattr(embedder, "revision", "")
+    revision = revision_of(embedder)
     return {"format": FORMAT, "format_version": FORMAT_VERSION,
             "embedder": {"name": embedder.name, "dim": embedder.dim, **({"revision": revision} if revision else {})},
             "chunking": asdict(settings.chunking),
