@@ -139,7 +139,8 @@ def test_a_byline_sharing_nothing_with_the_question_does_not_answer_it(e5_search
 def test_the_table_row_matching_every_word_gives_the_figure():
     # the features of two rows of one table (酒泉市2021年民商事案件涉案人数是多少?): every question
     # word in the right one, 58% in the other; the scorer's products must not turn that round
-    # (both hold 涉案人数 before the question word)
+    # (both hold 涉案人数 before the question word; cue and content_chars set by hand: none of the
+    # kinds with a cue, every asked character in the right row and most in the other)
     right = dict(in_context=1.0, own=1.0, rank=0.0, retrieval=1.0, line_first=1.0, prev_own=0.58, next_own=0.0,
                  refers_back=0.0, novelty=0.28, typed_form=1.0, log_length=4.04, beyond_lead=1.0, lead_share=0.58,
                  bigrams=0.8, pool_share=1.0, pool_rarest=1.0, unretrieved=0.0, slot_before=4 / 6, slot_after=0.0,
