@@ -128,3 +128,40 @@ def test_any_sentence_transformers_model_from_a_folder(monkeypatch):
 def test_unloadable_model_is_a_clear_error(tmp_path):
     with pytest.raises(EmbedderError, match="cannot load sentence-transformers model"):
         get_embedder(f"sentence-transformers:{tmp_path / 'no-such-model'}")
+
+
+def test_two_indexers_saving_the_cache_at_once_leave_one_whole_cache(tmp_path, monkeypatch):
+    """Two `rag` processes share ~/.cache/rag-reports/embeddings: one saving while the other
+    renames its file in must neither fail nor pair one's keys with the other's vectors."""
+    import os
+
+    from rag.embed.cache import EmbeddingCache
+    embedder = HashingEmbedder(8)
+    mine, theirs = EmbeddingCache(tmp_path, embedder), EmbeddingCache(tmp_path, embedder)
+    mine.vectors = {"雪亮": np.full(8, 1.0, np.float32), "平安": np.full(8, 2.0, np.float32)}
+    theirs.vectors = {"平安": np.full(8, 3.0, np.float32), "雪亮": np.full(8, 4.0, np.float32)}
+    rename = os.replace
+
+    def they_save_first(src, dst):
+        monkeypatch.setattr(os, "replace", rename)
+        theirs.save()
+        rename(src, dst)
+
+    monkeypatch.setattr(os, "replace", they_save_first)
+    mine.save()
+    loaded = EmbeddingCache(tmp_path, embedder).vectors
+    assert {k: float(v[0]) for k, v in loaded.items()} == {"雪亮": 1.0, "平安": 2.0}   # the last whole file
+    assert [p.name for p in tmp_path.iterdir()] == [f"{mine.path.name}"]              # no temporary left
+
+
+def test_a_cache_kept_as_two_files_by_an_older_release_is_read_then_replaced(tmp_path):
+    from rag.embed.cache import EmbeddingCache
+    embedder = HashingEmbedder(8)
+    slug = EmbeddingCache(tmp_path, embedder).path.stem
+    np.save(tmp_path / f"{slug}.keys.npy", np.array(["雪亮"]))
+    np.save(tmp_path / f"{slug}.vectors.npy", np.full((1, 8), 5.0, np.float32))
+    cache = EmbeddingCache(tmp_path, embedder)
+    assert float(cache.vectors["雪亮"][0]) == 5.0
+    cache.save()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{slug}.npz"]
+    assert float(EmbeddingCache(tmp_path, embedder).vectors["雪亮"][0]) == 5.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -20,23 +21,24 @@ def shared_cache_dir() -> Path:
 
 
 class EmbeddingCache:
-    """Vectors keyed by sha256(vector source, text); two .npy files per vector source."""
+    """Vectors keyed by sha256(vector source, text); one .npz file (keys and vectors together)
+    per vector source, so two processes indexing at once never pair one's keys with the other's
+    vectors: each replaces the file whole, and the last to save wins (the other's new vectors
+    are embedded again when next needed)."""
 
     def __init__(self, folder: Path | None, embedder: Embedder):
         self.vectors: dict[str, np.ndarray] = {}
-        self.paths = None
+        self.path = None
         self.source = vector_source(embedder)
-        dim = embedder.dim
         if folder is None:
             return
         slug = hashlib.sha256(self.source.encode()).hexdigest()[:16]
-        self.paths = (folder / f"{slug}.keys.npy", folder / f"{slug}.vectors.npy")
+        self.path = folder / f"{slug}.npz"
         try:
-            keys = np.load(self.paths[0], allow_pickle=False)
-            vecs = np.load(self.paths[1], allow_pickle=False)
-            if vecs.ndim == 2 and vecs.shape == (len(keys), dim):
+            keys, vecs = _read_saved(self.path)
+            if vecs.ndim == 2 and vecs.shape == (len(keys), embedder.dim):
                 self.vectors = dict(zip(keys.tolist(), vecs))
-        except (OSError, ValueError):
+        except (OSError, ValueError, KeyError):
             pass  # no cache yet, or a damaged one: embed again
 
     @staticmethod
@@ -44,19 +46,40 @@ class EmbeddingCache:
         return hashlib.sha256(f"{source}\0{text}".encode()).hexdigest()
 
     def save(self) -> None:
-        if self.paths is None or not self.vectors:
+        if self.path is None or not self.vectors:
             return
-        self.paths[0].parent.mkdir(parents=True, exist_ok=True)
-        keys = np.array(list(self.vectors.keys()))
-        vecs = np.stack(list(self.vectors.values())).astype(np.float32)
-        for path, array in zip(self.paths, (keys, vecs)):
-            tmp = path.with_suffix(".tmp.npy")
-            try:
-                np.save(tmp, array, allow_pickle=False)
-                os.replace(tmp, path)
-            except OSError as exc:   # never a partial file: the cache is read whole or not at all
-                tmp.unlink(missing_ok=True)
-                raise storage_error(exc, f"the embedding cache in {path.parent}", "nothing was indexed") from exc
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            # a name of its own: another process saving beside this one never renames it away
+            handle, tmp = tempfile.mkstemp(dir=folder, prefix=self.path.stem, suffix=".tmp.npz")
+        except OSError as exc:
+            raise storage_error(exc, f"the embedding cache in {folder}", "nothing was indexed") from exc
+        tmp = Path(tmp)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                np.savez(out, keys=np.array(list(self.vectors)),
+                         vectors=np.stack(list(self.vectors.values())).astype(np.float32))
+            os.replace(tmp, self.path)
+        except OSError as exc:   # never a partial file: the cache is read whole or not at all
+            tmp.unlink(missing_ok=True)
+            raise storage_error(exc, f"the embedding cache in {folder}", "nothing was indexed") from exc
+        for old in _older_files(self.path):
+            old.unlink(missing_ok=True)
+
+
+def _older_files(path: Path) -> tuple[Path, Path]:
+    """The two .npy files (keys, vectors) releases before 2026-12-06 kept instead of ``path``."""
+    return path.with_suffix(".keys.npy"), path.with_suffix(".vectors.npy")
+
+
+def _read_saved(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, vectors) from the cache file, or from the older pair (read once, then replaced)."""
+    if path.exists():
+        with np.load(path, allow_pickle=False) as saved:
+            return saved["keys"], saved["vectors"]
+    keys, vectors = _older_files(path)
+    return np.load(keys, allow_pickle=False), np.load(vectors, allow_pickle=False)
 
 
 def embed_chunks(chunks, embedder: Embedder, cache: EmbeddingCache, progress=None) -> tuple[np.ndarray, int]:
