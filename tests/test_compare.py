@@ -9,7 +9,11 @@ def test_comparison_questions_are_recognised():
     assert not is_comparison("张掖市建成了多少个四级综治中心?")
     assert not is_comparison("拜占庭帝國在飲食上比較特別的是，幾乎所有食物都喜歡加入什麼油調味?")   # 比较: rather
     assert per_place_question("各地分别化解了多少件矛盾纠纷?", "张掖") == "张掖化解了多少件矛盾纠纷?"
-    assert per_place_question("哪个城市建成的雪亮工程监控探头最多?", "达州") == "达州建成的雪亮工程监控探头最多?"
+    # which has the most is asked as each one's figure
+    assert per_place_question("哪个城市建成的雪亮工程监控探头最多?", "达州") == "达州建成的雪亮工程监控探头有多少?"
+    assert per_place_question("哪个城市的命案破案率最高?", "荣昌") == "荣昌的命案破案率是多少?"
+    assert per_place_question("哪個城市的命案破案率最高?", "荣昌") == "荣昌的命案破案率是多少?"      # Traditional
+    assert per_place_question("各地分別化解了多少件矛盾糾紛?", "张掖") == "张掖化解了多少件矛盾糾紛?"
 
 
 def test_every_place_gets_its_own_row_or_not_mentioned(hashing_index):

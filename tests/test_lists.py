@@ -27,3 +27,33 @@ def test_a_how_question_is_answered_by_the_measures(hashing_index):
     # asked how, answered by the section's measures: its three run-in headings
     answer = ask(Searcher(*hashing_index), "达州如何构建市域社会治理新格局?")
     assert all(item in answer.answer for item in ("建设“三个达州”", "实施“八大工程”", "促进“五治融合”"))
+
+
+def test_a_question_naming_no_place_is_listed_by_the_report_whose_paragraph_it_heads(hashing_index):
+    """The issue's case: asked with no place, 张掖's best sentence (若干措施) sits in no list,
+    and 达州's paragraph headed 强化政法队伍建设 is the sixth chunk retrieved, not the fifth."""
+    answer = ask(Searcher(*hashing_index), "政法队伍建设有哪些措施?", "bm25")
+    assert {c.doc for c in answer.citations} == {DAZHOU} and len(answer.citations) == 5
+    assert "组建政法系统专家人才库53人。" in answer.answer
+
+
+def test_reports_share_a_list_answers_five_items_in_turn():
+    import numpy as np
+
+    from rag.answer.lists import list_answer
+    from rag.ingest.clean import clean
+    from rag.ingest.documents import Document
+
+    def report(name, heading, measures):
+        text = f"{heading}。" + "".join(f"{m}。" for m in measures) + "\n"
+        return clean(Document(name, name, "近年来工作回顾\n" + text, "utf-8", name))
+
+    documents = {"达州.txt": report("达州.txt", "强化政法队伍建设", ["组建专家人才库53人", "开办政法大讲堂2期", "培训网格员800人", "配齐乡镇政法委员"]),
+                 "乐山.txt": report("乐山.txt", "加强政法队伍建设", ["开展教育整顿", "选树先进典型12个", "完善考评机制"]),
+                 "张掖.txt": report("张掖.txt", "关心关爱干警", ["研究制定若干措施"])}
+    offset = {name: doc.text.index("。") + 1 for name, doc in documents.items()}
+    anchors = [("张掖.txt", "", offset["张掖.txt"]), ("达州.txt", "", offset["达州.txt"]), ("乐山.txt", "", offset["乐山.txt"])]
+    items = list_answer(documents, anchors, ["政法队伍", "建设"], np.array([2.0, 1.0]), 2)
+    assert [doc for doc, _, _, _ in items] == ["达州.txt"] * 3 + ["乐山.txt"] * 2   # 张掖's lone remark gives way
+    one = list_answer(documents, anchors, ["政法队伍", "建设"], np.array([2.0, 1.0]), 1)
+    assert [doc for doc, _, _, _ in one] == ["达州.txt"] * 4                             # one report: all of its list

@@ -114,6 +114,16 @@ def test_the_words_coverage_weighs(question, words):
     assert analyze(question).words == words
 
 
+def test_a_rate_asked_by_name_is_answered_by_that_rate():
+    rate = analyze("荣昌区的矛盾纠纷化解率是多少?")
+    assert rate.answer_type == "percentage"
+    assert holds_answer(rate, "矛盾纠纷化解率达98.5%")
+    assert not holds_answer(rate, "区综调室累计办理案件8152件,结案率达100%")   # another rate
+    assert not holds_answer(rate, "“民主法治村”创建面达100%")                     # no rate of it at all
+    assert holds_answer(rate, "成功化解矛盾纠纷,调解成功占98%")                    # its stem, no other rate
+    assert holds_answer(analyze("出生人口的比率是多少?"), "新生儿中男孩占51%")      # 的比率 names no rate
+
+
 def test_a_fraction_answers_a_share():
     share = analyze("541年的大瘟疫消滅了帝國多少比例的人口?")
     assert share.answer_type == "percentage"

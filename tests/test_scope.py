@@ -64,6 +64,14 @@ def test_a_figure_of_another_city_is_never_the_answer(hashing_index):
     assert elsewhere.answer == NOT_FOUND and elsewhere.notice.startswith("深圳市的报告中没有找到")
 
 
+
+def test_a_rate_the_report_does_not_give_is_declined_not_answered_with_another(hashing_index):
+    # 荣昌's report gives 结案率达100% and 破案率 100%, no 化解率
+    answer = ask(Searcher(*hashing_index), "荣昌区的矛盾纠纷化解率是多少?")
+    assert not answer.answered and answer.notice.startswith("荣昌区的报告中没有找到“化解率”")
+    assert "100%" in ask(Searcher(*hashing_index), "荣昌的命案破案率是多少?").answer
+
+
 def test_an_unscoped_question_says_whose_figure_it_gives(hashing_index):
     index, embedder = hashing_index
     answer = ask(Searcher(index, embedder), "排查整治顽瘴痼疾多少个?")

@@ -25,11 +25,29 @@ def is_comparison(question: str) -> bool:
     return bool(COMPARISON.search(normalize(question)))
 
 
+WHICH_PLACE = re.compile(r"^(?:哪个(?:地方|城市|市|区|县|地区)|哪里)")
+# which place has the most is answered by each place's figure: 最多 asks 有多少 of each
+SUPERLATIVE = ((re.compile(r"(?:最|更)(?:多|少)(?=[?？。]?$)"), "有多少"),
+               (re.compile(r"最(?:高|低|大|小)(?=[?？。]?$)"), "是多少"),
+               (re.compile(r"最早(?=[?？。]?$)"), "是什么时候"))
+
+
 def per_place_question(question: str, place_form: str) -> str:
-    """"各地分别建成了多少个综治中心?" for 张掖 -> "张掖建成了多少个综治中心?"."""
-    plain = ACROSS.sub("", question).strip()
-    plain = re.sub(r"^(?:哪个(?:地方|城市|市|区|县|地区)|哪里)", "", plain)
+    """"各地分别建成了多少个综治中心?" for 张掖 -> "张掖建成了多少个综治中心?";
+    "哪个城市的命案破案率最高?" for 荣昌 -> "荣昌的命案破案率是多少?" (Traditional too: the words
+    are found in the normalized question, whose offsets are the question's)."""
+    plain = _replaced(ACROSS, question).strip()
+    if WHICH_PLACE.match(normalize(plain)):
+        plain = _replaced(WHICH_PLACE, plain)
+        for superlative, asked in SUPERLATIVE:
+            plain = _replaced(superlative, plain, asked)
     return f"{place_form}{plain}"
+
+
+def _replaced(pattern: re.Pattern, text: str, replacement: str = "") -> str:
+    while match := pattern.search(normalize(text)):
+        text = text[:match.start()] + replacement + text[match.end():]
+    return text
 
 
 def places_to_compare(store, hits) -> list[tuple[str, str]]:

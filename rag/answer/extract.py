@@ -17,7 +17,7 @@ import numpy as np
 from rag.answer.cells import TableCite, asked_cell, cell_in_text, row_at, table_cite, with_cell
 from rag.answer.compare import is_comparison, per_place_question, places_to_compare
 from rag.answer.decline import COVERAGE_RULE, DENSE_MIN_COVERAGE, Signals, answers, names_missing
-from rag.answer.lists import MAX_ITEMS, list_items
+from rag.answer.lists import LIST_REPORTS, list_answer
 from rag.answer.question import QuestionAnalysis, analyze, question_words
 from rag.answer.retrieve import Retrieval, Searcher
 from rag.answer.scope import in_scope, not_found_notice
@@ -32,7 +32,7 @@ MAX_SENTENCES = 3
 SHOWN_SPANS = ("quantity", "amount", "percentage", "date", "person")
 ROW_PROBABILITY = 0.5   # eval/cross_report.py: right rows scored 0.72-0.92, wrong ones 0.12-0.64 (one 0.64)
 SENTENCE_POOL = 5          # chunks whose sentences compete
-LIST_TRIES = 3             # a report's best sentences tried for the paragraph or section a list answer comes from
+LIST_CHUNKS = 10           # chunks a list answer's reports are looked for in when no place is named
 
 
 @dataclass(frozen=True)
@@ -229,7 +229,7 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
     pieces = [(c.doc, c.section, with_antecedent(store.documents[c.doc].text, c.start, c.end, seen, c.doc), c.end)
               for _, c in chosen]
     if chosen and analysis.answer_type == "list":
-        pieces = _list_pieces(store, evidence, [c for _, c in ranked]) or pieces
+        pieces = _list_pieces(searcher, retrieval, evidence, [c for _, c in ranked]) or pieces
     citations, parts = [], []
     for n, (doc_name, section, start, end) in enumerate(pieces, 1):
         doc = store.documents[doc_name]
@@ -297,22 +297,20 @@ def _compare(searcher: Searcher, retrieval: Retrieval, scorer, t0: float) -> Ans
                   analysis=analysis, signals=surest, rows=tuple(rows) if citations else ())
 
 
-def _list_pieces(store, evidence: Evidence, ranked) -> list[tuple[str, str, int, int]]:
-    """The items of a list answer (rag.answer.lists), grouped by document: the best sentence's
-    report first, then, for a question naming no place, the next report's (at most MAX_ITEMS);
-    in each, the first of its LIST_TRIES best sentences that sits in a list."""
+def _list_pieces(searcher: Searcher, retrieval: Retrieval, evidence: Evidence, ranked) -> list[tuple[str, str, int, int]]:
+    """The items of a list answer (rag.answer.lists.list_answer): from the best sentences'
+    reports, and for a question naming no place also from the reports of the LIST_CHUNKS best
+    chunks (one report's passages can fill the five, another's list be the sixth)."""
     content = evidence.content
     terms = [t for t, c in zip(evidence.terms, content) if c] if content.any() else evidence.terms
     weights = evidence.weights[content] if content.any() else evidence.weights
-    reports = 1 if evidence.analysis.places else 2
-    pieces = []
-    for doc in list(dict.fromkeys(c.doc for c in ranked))[:reports]:
-        for cand in [c for c in ranked if c.doc == doc][:LIST_TRIES]:
-            items = list_items(store.documents[doc], cand.start, terms, weights)
-            if items:
-                pieces += [(doc, cand.section, s, e) for s, e in items][:MAX_ITEMS - len(pieces)]
-                break
-    return pieces
+    anchors = [(c.doc, c.section, c.start) for c in ranked]
+    if not evidence.analysis.places:
+        wide = searcher.search(retrieval.question, retrieval.mode, max(LIST_CHUNKS, len(retrieval.hits)),
+                               query_vector=retrieval.query_vector, only=retrieval.only)
+        anchors += [(h.chunk.doc, h.chunk.section, h.chunk.start) for h in wide.hits]
+    return list_answer(searcher.store.documents, anchors, terms, weights,
+                       1 if evidence.analysis.places else LIST_REPORTS)
 
 
 def _span(analysis: QuestionAnalysis, doc: CleanDocument, citation: Citation) -> Span | None:

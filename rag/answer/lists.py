@@ -7,6 +7,11 @@ whose paragraphs each open with one ("强化科技支撑体系。", "强化政�
 question's words are in the run-in heading of the paragraph holding the best sentence, its
 sentences are the items; when they are in the section heading above it, the run-in headings
 of the section's paragraphs are. Otherwise the answer stays as sentence choice made it.
+
+A question naming no place is answered from up to LIST_REPORTS reports, each with its share of
+the MAX_ITEMS items: the reports whose passages sit in a list, in the order retrieval found them,
+so a report whose best sentence is a lone remark (张掖's 若干措施) gives way to the next one
+whose paragraph is headed by what was asked (达州's 强化政法队伍建设).
 """
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from rag.ingest.clean import CleanDocument
 from rag.text.normalize import normalize
 
 MAX_ITEMS = 5
+LIST_REPORTS = 2   # reports a list answer is drawn from when the question names no place
+LIST_TRIES = 3     # a report's passages tried for the paragraph or section a list comes from
 # what a list question asks for, not what it is about: a heading never says 措施
 LIST_WORDS = frozenset({"措施", "做法", "举措", "方面", "工作", "内容", "经验", "成效", "成绩", "方式", "手段", "机制",
                         "包括", "主要", "哪些", "采取", "开展", "推出", "实施", "如何", "怎样"})
@@ -58,3 +65,25 @@ def list_items(doc: CleanDocument, offset: int, terms, weights) -> list[tuple[in
         if lead:
             items.append((p.start + lead[0], p.start + lead[1]))
     return items if len(items) >= 2 else []
+
+
+def list_answer(documents, anchors, terms, weights, reports: int) -> list[tuple[str, str, int, int]]:
+    """(doc, section, start, end) of the items of a list answer, grouped by report: ``anchors``
+    are (doc, section, offset) of passages, best first; the first LIST_TRIES of each report are
+    tried, and the first ``reports`` reports that sit in a list share MAX_ITEMS items in turn."""
+    found, tried = {}, {}
+    for doc, section, offset in anchors:
+        if doc in found or tried.get(doc, 0) == LIST_TRIES:
+            continue
+        tried[doc] = tried.get(doc, 0) + 1
+        items = list_items(documents[doc], offset, terms, weights)
+        if items:
+            found[doc] = [(doc, section, a, b) for a, b in items]
+            if len(found) == reports:
+                break
+    shares = dict.fromkeys(found, 0)
+    while sum(shares.values()) < MAX_ITEMS and any(shares[d] < len(found[d]) for d in found):
+        for doc in found:
+            if shares[doc] < len(found[doc]) and sum(shares.values()) < MAX_ITEMS:
+                shares[doc] += 1
+    return [item for doc in found for item in found[doc][:shares[doc]]]

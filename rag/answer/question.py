@@ -77,6 +77,9 @@ ASKED_MEASURE = re.compile(rf"(?:多少|几)(?:余|多)?({COUNTERS})")
 # place (何政 四川省达州市委常委) does not say it.
 ORIGIN_ASKED = re.compile(r"哪里人|哪儿人|何地人|何处人|籍贯|出生地|老家在")
 ORIGIN_STATED = re.compile(r"籍贯|原籍|祖籍|出生|生于|人[,，。、;；()（）]|人$|人士")
+# a rate asked by its name (化解率, 破案率) is answered by a sentence naming it, or one naming its
+# stem (化解) and no other rate
+RATE_ASKED = re.compile(r"[^\W\d_的之]{2}率")
 
 
 def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool:
@@ -91,6 +94,10 @@ def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool
     form = ANSWER_FORMS.get(kind)
     if form is None or not form.search(normalized_sentence):
         return form is None
+    rate = RATE_ASKED.search(question) if kind == "percentage" else None
+    if rate and rate.group(0) not in normalized_sentence:
+        # 结案率达100% is another rate than the 化解率 asked, 创建面达100% none; 化解…98% may be it
+        return rate.group(0)[:2] in normalized_sentence and not RATE_ASKED.search(normalized_sentence)
     measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
     if measure and measure.group(1) != "个":
         return bool(re.search(rf"(?:\d|[{CN_NUMERALS}])\s*(?:余|多)?[万亿千百]*\s*{measure.group(1)}", normalized_sentence))
