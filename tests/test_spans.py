@@ -37,6 +37,13 @@ def _span(question, sentence):
     ("加国政府通过多少经费来挹注此计划？", "加国政府通过4亿5000万加元的经费来挹注此计划。", "4亿5000万加元"),
     # a count of things is no sum of money, in any currency
     ("共有多少个会员?", "每名会员的会费为300英镑。", None),
+    # the figure written before the thing asked counts it, not the one nearer the verb after it
+    ("达州有多少个派出所所长进入同级党组织班子?", "全市101名派出所所长、335名社区民(辅)警进入同级党组织班子。", "101名"),
+    ("荣昌划分了多少个网格?", "全区共划分网格1761个,实现城区169个网格“数字化”管理全覆盖。", "1761个"),
+    ("张掖化解了多少件矛盾纠纷?", "全市共摸排各類矛盾糾紛4156件、化解4082件,化解率達到98%以上。", "4082件"),
+    ("达州侦办了多少起恶势力犯罪集团案件?", "侦办黑社会性质组织案件10起,恶势力犯罪集团案件39起,恶势力团伙案件36起。", "39起"),
+    # ... a preference only: 35.2% before ",保单" is no count of 户, the count of 户 answers
+    ("越南保险2006年共有多少户保单持有人？", "2006年的市占率为35.2%，保单持有人共2,020万户；", "2,020万户"),
 ])
 def test_the_span_is_the_figure_date_or_name_asked(question, sentence, expected):
     assert _span(question, sentence) == expected
