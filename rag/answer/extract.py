@@ -297,7 +297,8 @@ def _compare(searcher: Searcher, retrieval: Retrieval, scorer, t0: float) -> Ans
                   analysis=analysis, signals=surest, rows=tuple(rows) if citations else ())
 
 
-def _list_pieces(searcher: Searcher, retrieval: Retrieval, evidence: Evidence, ranked) -> list[tuple[str, str, int, int]]:
+def _list_pieces(searcher: Searcher, retrieval: Retrieval, evidence: Evidence,
+                 ranked) -> list[tuple[str, str, int, int]]:
     """The items of a list answer (rag.answer.lists.list_answer): from the best sentences'
     reports, and for a question naming no place also from the reports of the LIST_CHUNKS best
     chunks (one report's passages can fill the five, another's list be the sixth)."""
