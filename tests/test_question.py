@@ -116,7 +116,7 @@ def test_the_words_coverage_weighs(question, words):
 
 def test_a_rate_asked_by_name_is_answered_by_that_rate():
     rate = analyze("荣昌区的矛盾纠纷化解率是多少?")
-    assert rate.answer_type == "percentage"
+    assert rate.answer_type == "percentage" and rate.rate == "化解率"
     assert holds_answer(rate, "矛盾纠纷化解率达98.5%")
     assert not holds_answer(rate, "区综调室累计办理案件8152件,结案率达100%")   # another rate
     assert not holds_answer(rate, "“民主法治村”创建面达100%")                     # no rate of it at all

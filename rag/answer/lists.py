@@ -15,6 +15,8 @@ whose paragraph is headed by what was asked (达州's 强化政法队伍建设).
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from rag.answer.sentences import RUN_IN_HEADING, coverage
 from rag.ingest.chunking import sentence_spans
 from rag.ingest.clean import CleanDocument
@@ -71,19 +73,16 @@ def list_answer(documents, anchors, terms, weights, reports: int) -> list[tuple[
     """(doc, section, start, end) of the items of a list answer, grouped by report: ``anchors``
     are (doc, section, offset) of passages, best first; the first LIST_TRIES of each report are
     tried, and the first ``reports`` reports that sit in a list share MAX_ITEMS items in turn."""
-    found, tried = {}, {}
+    found, tried = {}, Counter()
     for doc, section, offset in anchors:
-        if doc in found or tried.get(doc, 0) == LIST_TRIES:
+        if doc in found or tried[doc] == LIST_TRIES:
             continue
-        tried[doc] = tried.get(doc, 0) + 1
+        tried[doc] += 1
         items = list_items(documents[doc], offset, terms, weights)
         if items:
             found[doc] = [(doc, section, a, b) for a, b in items]
             if len(found) == reports:
                 break
-    shares = dict.fromkeys(found, 0)
-    while sum(shares.values()) < MAX_ITEMS and any(shares[d] < len(found[d]) for d in found):
-        for doc in found:
-            if shares[doc] < len(found[doc]) and sum(shares.values()) < MAX_ITEMS:
-                shares[doc] += 1
-    return [item for doc in found for item in found[doc][:shares[doc]]]
+    # one item per report in turn: its k-th item is the k-th round's
+    turns = Counter([doc for k in range(MAX_ITEMS) for doc in found if k < len(found[doc])][:MAX_ITEMS])
+    return [item for doc in found for item in found[doc][:turns[doc]]]

@@ -94,10 +94,10 @@ def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool
     form = ANSWER_FORMS.get(kind)
     if form is None or not form.search(normalized_sentence):
         return form is None
-    rate = RATE_ASKED.search(question) if kind == "percentage" else None
-    if rate and rate.group(0) not in normalized_sentence:
+    rate = analysis.rate
+    if rate and rate not in normalized_sentence:
         # 结案率达100% is another rate than the 化解率 asked, 创建面达100% none; 化解…98% may be it
-        return rate.group(0)[:2] in normalized_sentence and not RATE_ASKED.search(normalized_sentence)
+        return rate[:2] in normalized_sentence and not RATE_ASKED.search(normalized_sentence)
     measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
     if measure and measure.group(1) != "个":
         return bool(re.search(rf"(?:\d|[{CN_NUMERALS}])\s*(?:余|多)?[万亿千百]*\s*{measure.group(1)}", normalized_sentence))
@@ -186,6 +186,9 @@ class QuestionAnalysis:
     entities: tuple[str, ...] = ()    # names, numbers and quoted terms it asks about (normalized)
     counted: str = ""                 # for a count, the thing counted (counted_thing)
     names: tuple[str, ...] = ()       # its rare person, place and body names (rare_names): whom or what it is about
+    rate: str = ""                    # for a percentage, the rate it names (化解率 of 矛盾纠纷化解率是多少)
+    count_verb: str = ""              # for a count, the verb before its question phrase (化解 of 化解了多少件)
+    count_words: tuple[str, ...] = ()  # ... and the words after it (矛盾, 纠纷): count_phrase
 
     @property
     def scoped(self) -> bool:
@@ -241,9 +244,11 @@ def analyze(question: str) -> QuestionAnalysis:
     terms = tuple(w for w in words if w not in scope_words and not _part_of(w, scope_words))
     kind = answer_type(norm)
     tagged = [(w, flag) for w, flag in pseg.lcut(norm)]
+    rate = RATE_ASKED.search(norm) if kind == "percentage" else None
+    verb, counted_words = count_phrase(norm) if kind == "quantity" else ("", ())
     return QuestionAnalysis(question, kind, places, forms, loose, years, organisations, words, terms,
                             _entities(norm, tagged, scope_words), counted_thing(norm) if kind == "quantity" else "",
-                            rare_names(tagged, scope_words))
+                            rare_names(tagged, scope_words), rate.group(0) if rate else "", verb, counted_words)
 
 
 QUOTED = re.compile(r'["“「『《]([^"”」』》]{2,20})["”」』》]')

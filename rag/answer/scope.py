@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.question import RATE_ASKED, QuestionAnalysis
+from rag.answer.question import QuestionAnalysis
 from rag.ingest.subject import SELF, Subject
-from rag.text.normalize import normalize
 from rag.text.places import SELF_REFERENCE, gazetteer
 
 YEAR_IN_TEXT = re.compile(r"(?<![\d.])(1\d{3}|20\d\d)年")
@@ -69,7 +68,6 @@ def not_found_notice(analysis: QuestionAnalysis) -> str:
     """The specific decline: 张掖市的报告中没有找到“雪亮工程、监控探头”的相关内容。"""
     topic = "、".join(analysis.terms[:4])
     where = f"{scope_phrase(analysis)}的报告中" if analysis.places else f"{scope_phrase(analysis)}的资料中"
-    rate = RATE_ASKED.search(normalize(analysis.question)) if analysis.answer_type == "percentage" else None
-    found = (f"“{analysis.counted}”的数量" if analysis.counted else f"“{rate.group(0)}”" if rate
+    found = (f"“{analysis.counted}”的数量" if analysis.counted else f"“{analysis.rate}”" if analysis.rate
              else f"“{topic}”的相关内容" if topic else "答案")
     return f"{where}没有找到{found}；以下是其他报告中相近的段落，仅供参考。"

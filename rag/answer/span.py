@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.answer.question import (CN_NUMERALS, CURRENCIES, MEASURE_WORDS, ASKED_MEASURE, TAELS, QuestionAnalysis,
-                                 count_phrase)
+from rag.answer.question import CN_NUMERALS, CURRENCIES, MEASURE_WORDS, ASKED_MEASURE, TAELS, QuestionAnalysis
 from rag.text.normalize import normalize
 
 _NUM = rf"(?:\d[\d,，]*(?:\.\d+)?|[{CN_NUMERALS}]+)"
@@ -99,8 +98,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | 
         elif kind == "quantity":   # 其中一种, 一个: an article, not a figure, unless its word is the one counted
             found = [f for f in found if not (norm[f[0]] == "一" and f[1] - f[0] == 2 and norm[f[0] + 1] not in question)]
         if kind == "quantity" and found:   # a figure written against the count asked is preferred
-            verb, words = count_phrase(question)
-            closeness = [_against(norm, f, verb, words) for f in found]
+            closeness = [_against(norm, f, analysis.count_verb, analysis.count_words) for f in found]
             if max(closeness) > (0, 0):
                 found = [f for f, c in zip(found, closeness) if c == max(closeness)]
     elif kind in NAME_TAGS:

@@ -48,21 +48,19 @@ class EmbeddingCache:
     def save(self) -> None:
         if self.path is None or not self.vectors:
             return
-        folder = self.path.parent
-        try:
+        folder, tmp = self.path.parent, None
+        try:   # never a partial file: the cache is read whole or not at all
             folder.mkdir(parents=True, exist_ok=True)
             # a name of its own: another process saving beside this one never renames it away
-            handle, tmp = tempfile.mkstemp(dir=folder, prefix=self.path.stem, suffix=".tmp.npz")
-        except OSError as exc:
-            raise storage_error(exc, f"the embedding cache in {folder}", "nothing was indexed") from exc
-        tmp = Path(tmp)
-        try:
+            handle, name = tempfile.mkstemp(dir=folder, prefix=self.path.stem, suffix=".tmp.npz")
+            tmp = Path(name)
             with os.fdopen(handle, "wb") as out:
                 np.savez(out, keys=np.array(list(self.vectors)),
                          vectors=np.stack(list(self.vectors.values())).astype(np.float32))
             os.replace(tmp, self.path)
-        except OSError as exc:   # never a partial file: the cache is read whole or not at all
-            tmp.unlink(missing_ok=True)
+        except OSError as exc:
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
             raise storage_error(exc, f"the embedding cache in {folder}", "nothing was indexed") from exc
         for old in _older_files(self.path):
             old.unlink(missing_ok=True)

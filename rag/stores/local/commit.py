@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from rag.embed.base import revision_of
@@ -26,7 +27,7 @@ from rag.stores.local.folder import (
     save_index,
     write_segment,
 )
-from rag.stores.local.index import Index, add_documents, assemble, embedded_by, with_segment, without_documents
+from rag.stores.local.index import add_documents, assemble, embedded_by, with_segment, without_documents
 from rag.stores.local.merge import MergePolicy, find_merge, merge_into
 from rag.stores.local.segment import build_segment
 from rag.stores.local.store import LocalStore
@@ -143,9 +144,7 @@ def sync_local(root: Path, documents, embedder, settings: IndexSettings, rebuild
                     index = without_documents(index, gone)
             index = without_documents(index, set(index.documents) - seen) if old is not None else index
             kept = tuple((a, b) for a, b in index.duplicates if a in seen and a not in processed and b in index.documents)
-            index = Index(index.settings, index.embedder_name, index.dim, index.segments, index.deleted, index.stats,
-                          time.strftime("%Y-%m-%dT%H:%M:%S"), kept + tuple(duplicates), index.last_merge,
-                          index.embedder_revision)
+            index = replace(index, built_at=time.strftime("%Y-%m-%dT%H:%M:%S"), duplicates=kept + tuple(duplicates))
             if not index.documents:
                 raise NothingToIndexError([*failures, *problems], f"{root} was left unchanged")
             index = save_index(index, root)
@@ -225,9 +224,8 @@ def _merge_once(snapshot: LocalStore, positions, embedder, wait_s: float) -> Loc
                 elif seg.name not in names:
                     segments.append(seg)
                     deleted.append(gone)
-            new = Index(latest.settings, latest.embedder_name, latest.dim, tuple(segments), tuple(deleted),
-                        latest.stats, latest.built_at, latest.duplicates, time.strftime("%Y-%m-%dT%H:%M:%S"),
-                        latest.embedder_revision)
+            new = replace(latest, segments=tuple(segments), deleted=tuple(deleted),
+                          last_merge=time.strftime("%Y-%m-%dT%H:%M:%S"))
             publish(new, root)
             committed = True
             remove_unpublished(root)

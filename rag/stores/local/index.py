@@ -242,19 +242,19 @@ def with_segment(index: Index, segment: Segment, duplicates=(), replaces=()) -> 
     deleted, stats = _tombstoned(index, set(segment.documents) | set(replaces))
     stats = stats.changed(*segment_part(segment)[:4], 1)
     kept = tuple((a, b) for a, b in index.duplicates if a not in segment.documents)
-    return Index(index.settings, index.embedder_name, index.dim, index.segments + (segment,), deleted + (frozenset(),),
-                 stats, time.strftime("%Y-%m-%dT%H:%M:%S"), kept + tuple(duplicates), index.last_merge,
-                 index.embedder_revision)
+    return dataclasses.replace(index, segments=index.segments + (segment,), deleted=deleted + (frozenset(),),
+                               stats=stats, built_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+                               duplicates=kept + tuple(duplicates))
 
 
 def without_documents(index: Index, names) -> Index:
     """``index`` with the documents ``names`` tombstoned (a segment left with nothing live is dropped)."""
     deleted, stats = _tombstoned(index, names)
     keep = [s for s, seg in enumerate(index.segments) if set(seg.documents) - deleted[s]]
-    return Index(index.settings, index.embedder_name, index.dim, tuple(index.segments[s] for s in keep),
-                 tuple(deleted[s] for s in keep), stats, time.strftime("%Y-%m-%dT%H:%M:%S"),
-                 tuple((a, b) for a, b in index.duplicates if b not in names and a not in names), index.last_merge,
-                 index.embedder_revision)
+    return dataclasses.replace(index, segments=tuple(index.segments[s] for s in keep),
+                               deleted=tuple(deleted[s] for s in keep), stats=stats,
+                               built_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+                               duplicates=tuple((a, b) for a, b in index.duplicates if b not in names and a not in names))
 
 
 def add_documents(index: Index, documents, embedder: Embedder, cache_dir: Path | None = None, progress=None,
