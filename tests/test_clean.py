@@ -49,6 +49,7 @@ def test_headings_and_title():
     assert is_heading("一、编制任务书，构建市域社会治理新格局")
     assert not is_heading("扩大法治宣传覆盖面。坚持以“法律七进”为载体和抓手。")
     assert not is_heading("何政 四川省达州市委常委、政法委书记")   # a byline states who holds a post: text
+    assert not is_heading("——专访乐山市委常委、政法委书记廖全军")   # so does an interview's subtitle
     doc = Document("t.txt", "t.txt", "网上有害信息举报\n激情奏响社会治理“五部曲”\n正文第一句。第二句。\n", "utf-8", "0")
     cleaned = clean(doc)
     assert cleaned.title == "激情奏响社会治理“五部曲”"

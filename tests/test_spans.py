@@ -44,6 +44,28 @@ def _span(question, sentence):
     ("达州侦办了多少起恶势力犯罪集团案件?", "侦办黑社会性质组织案件10起,恶势力犯罪集团案件39起,恶势力团伙案件36起。", "39起"),
     # ... a preference only: 35.2% before ",保单" is no count of 户, the count of 户 answers
     ("越南保险2006年共有多少户保单持有人？", "2006年的市占率为35.2%，保单持有人共2,020万户；", "2,020万户"),
+    # a report's marks inside the phrase counted: quotes, brackets, the enumeration comma
+    ("荣昌处置了多少件医闹事件?", "有效化解群体性事件72件、果断处置“医闹”事件12件。", "12件"),
+    ("乐山有多少个县市区建立了平安建设协调机制?",
+     "组建专项组10个、工作专班N个,推动11个县(市、区)全覆盖建立平安建设协调机制。", "11个"),
+    # people counted by 名 or 人, cases by 件 or 起; the very counter asked first when nothing else tells
+    ("荣昌有多少名政法干警获得法学专业本科以上文凭?", "全区864名政法干警中获得法学专业本科以上文凭的409人,通过司法考试171人。", "409人"),
+    ("荣昌果断处置了多少起医闹事件?", "有效化解群体性事件72件、果断处置“医闹”事件12件。", "12件"),
+    ("达州九类涉恶案件有多少件?", "侦办黑社会性质组织案件10起,恶势力团伙案件36起,九类涉恶案件943件。", "943件"),
+    # a count of cases and people is one figure; a two-character counter and a bound belong to it
+    ("达州批捕侵害未成年人案件多少件多少人?", "开展专项行动,批捕24件36人,起诉19件22人。", "24件36人"),
+    ("张掖政法系统开展专题学习多少场次?", "全市政法系統累計開展專題學習100余場次、研討交流36場次。", "100余場次"),
+    ("“十二五”期间荣昌连续多少个月无到市重复集访?", "全区连续83个月无到市重复集访和到市进京非访;", "83个月"),
+    ("张掖社区戒毒社区康复执行率是多少?", "重新犯罪率始終控制在0.2%以內,社區戒毒社區康復執行率達到99%以上。", "99%以上"),
+    # figures after as many subjects, one for one
+    ("张掖治安案件发案数同比下降了多少?", "上半年,全市刑事案件立案數、治安案件發案數同比下降3.3%和9.7%。", "9.7%"),
+    ("张掖刑事案件立案数同比下降了多少?", "上半年,全市刑事案件立案數、治安案件發案數同比下降3.3%和9.7%。", "3.3%"),
+    ("荣昌审查起诉案件办结平均用时减少了多少天?",
+     "审查起诉案件、侦查监督案件办结平均用时比去年同期分别减少12.33天、0.64天,均无错案。", "12.33天"),
+    # the figure where the question asks (保持在…以上), in the piece of the sentence naming what it asks
+    ("荣昌群众安全感保持在多少以上?", "连续5年群众安全感、群众满意度、执法司法公信力保持在90%以上;", "90%以上"),
+    ("乐山市法学会配备了几名事业编制?", "增设配备10名事业编制的市综治中心和配备6名事业编制的市法学会,配齐政法委员。", "6名"),
+    ("2021年乐山平安建设群众满意度同比上升了几位?", "2021年,乐山平安建设群众满意度排名居全省第6名,同比上升5位。", "5位"),
 ])
 def test_the_span_is_the_figure_date_or_name_asked(question, sentence, expected):
     assert _span(question, sentence) == expected
@@ -61,6 +83,14 @@ def test_a_byline_names_who_wrote_not_who_holds_the_post():
     assert _span("乐山市委政法委书记是谁?", "(四川法治报-法治四川新闻客户端记者 刘任)") is None
     assert _span("乐山市委政法委书记是谁?", "记者近日专访了乐山市委常委、政法委书记廖全军。") == "廖全军"
     assert _span("这篇报道的记者是谁?", "(四川法治报记者 刘任)") == "刘任"
+    assert _span("这篇报道的记者是谁?", "(四川法治报-法治四川新闻客户端记者 刘任)") == "刘任"
+    assert _span("乐山记者专访的文章作者是谁?", "四川法治报记者近日专访了乐山市委常委、政法委书记廖全军。") is None
+
+
+def test_no_name_inside_a_slogan_and_no_helper_word_after_a_post():
+    assert _span("帮助民工讨回拖欠工资的检察官叫什么名字?",
+                 "“多亏了潘朗检察官的帮助,我们才能要回拖欠的工资。”李大姐在潘朗的建议和帮助下要回了工资。") == "潘朗"
+    assert _span("这一工作思路是谁提出的?", "围绕“讲政治、抓发展、惠民生、保安全”工作总思路开展行动。") is None
 
 
 def test_cmrc_metrics_match_the_official_definition():

@@ -20,7 +20,7 @@ _NEAR = r"[^,，。?？]{0,6}"
 # First match wins, so the narrower kinds come first: 几月 is a date, 多少万元 an amount.
 TYPE_RULES = (
     ("percentage", re.compile(rf"百分之几|(百分比|占比|比例|比重|率(?!先|领)){_NEAR}(多少|几)|(多少|几){_NEAR}(%|个百分点|比例)"
-                              rf"|(同比|环比){_NEAR}(增长|下降|上升|减少|提高)了?(多少|几)")),
+                              rf"|(同比|环比){_NEAR}(增长|下降|上升|减少|提高)了?(多少|几)(?![个名位件起人次所家项条座场])")),
     ("date", re.compile(r"哪一?年|哪一?天|哪一?月|何年|何时|什么时候|什么时间|几月|几号|几日|哪个(时候|时期|年代|朝代)"
                         r"|(公元|西元|民国|[于在从到自至])几年"
                         r"|(日期|年份|时间)是|(始于|建于|成立于|开始于)何")),
@@ -28,7 +28,10 @@ TYPE_RULES = (
                           rf"|讨回|追回|挽回|收入|产值|总值|gdp){_NEAR}(多少|几)(?!时间|天|年|个?月|小时|分钟|秒|久)|(多少|几){_NEAR}元")),
     ("quantity", re.compile(r"多少|第几|几(个|名|家|次|件|起|所|座|条|项|人|位|支|批|万|千|百|十|倍|种|类|年|天|岁)"
                             r"|多大(?!学)|多长|多高|多远|多久|多重(?!国籍|身份)|几")),   # not 科罗拉多大学
-    ("person", re.compile(r"谁|哪位|何人|什么人|哪个人|姓名|叫什么名字|名字叫")),
+    # 叫什么名字 asks for a person's name after a word for a person (检察官, 父亲, 主角); an app,
+    # a song or a school is named too, and the answer is no person's name (“海棠心悦”App)
+    ("person", re.compile(r"谁|哪位|何人|什么人|哪个人|姓名|(?:[人者员官长师手士父母亲哥姐弟妹儿妻夫帝王]|主角|女性|男性"
+                          r"|女子|男子|原来|本来|真实|真正)的?(?:名字叫|叫什么名字|名字是)")),
     ("place", re.compile(r"哪里|哪儿|何地|何处|什么地方|哪个(省|市|县|区|国家|城市|地区|地方)|在哪|位于")),
     ("list", re.compile(r"(有|包括|包含|涉及)哪些|哪些(措施|做法|举措|方面|工作|内容|经验|成效|成绩|问题|机制|方式|手段)"
                         r"|(采取|开展|推出|实施|推行)了?(什么|哪些)|主要(有|是)什么|做了哪些|有什么(措施|做法|举措)"
@@ -44,8 +47,10 @@ TYPE_RULES = (
 # 1200万): an encyclopedic question's 1864年 is scope as a report's 2021年 is.
 YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?!\d)|(?<![\d.])(1[0-8]\d\d)年(?!代)")
 CN_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
-MEASURE_WORDS = ("个|名|家|次|件|起|所|座|条|项|人|位|支|批|倍|种|类|年|天|岁|路|户|场|元|公里|米|平方|亩|公顷|吨|辆|台|套|份"
-            "|篇|期|轮|届|处|间|栋|张|只|头|艘|架|块|部|本|首|门|周|月|小时|分钟|秒|字|页|卷|集|层|分|票|枚|颗|株")
+# two-character counters first: 1200人次 is one figure, not 1200人 and 次
+MEASURE_WORDS = ("人次|场次|架次|批次|车次|户次|件次|个月|个|名|家|次|件|起|所|座|条|项|人|位|支|批|倍|种|类|年|天|岁|路"
+                 "|户|场|元|公里|米|平方|亩|公顷|吨|辆|台|套|份|篇|期|轮|届|处|间|栋|张|只|头|艘|架|块|部|本|首|门|周|月"
+                 "|小时|分钟|秒|字|页|卷|集|层|分|票|枚|颗|株")
 # Silver counted in taels (四百万两): 两 after a magnitude, not the two of 一万两千
 TAELS = rf"(?<=[\d十百千万亿])两(?![\d{CN_NUMERALS}])"
 # Money as the bench articles write it too (4亿5000万加元, 三千万新台币), not only 元
@@ -59,7 +64,7 @@ ANSWER_FORMS = {
     "date": re.compile(rf"\d{{2,4}}\s*年|\d{{1,2}}\s*[月日号]|[{CN_NUMERALS}]+(?:年|月|日)|年代|世纪|[初末中]期|朝|时期|今年|去年|当年"),
 }
 # Words that carry no topic yet occur in no report: left in, they would weigh as absent facts.
-FILLER_WORDS = frozenset({"一共", "总共", "到底", "究竟", "大概", "大约", "左右", "目前", "现在", "一下", "具体", "请问"})
+FILLER_WORDS = frozenset({"一共", "总共", "共有", "共计", "到底", "究竟", "大概", "大约", "左右", "目前", "现在", "一下", "具体", "请问"})
 
 
 # A date question needs a date-like answer only when it asks for a year, month or day; "什么时候"
@@ -70,7 +75,15 @@ CALENDAR_ASKED = re.compile(r"哪一?年|几年|何年|哪一?月|几月|几号|
 # A count asked with a counting word (多少件, 几名) is answered by a number with that word.
 # Not 个 (it goes with anything) nor 人, 年, 倍 … (人口达2,790,000 answers 多少人).
 COUNTERS = "件|起|名|所|座|条|项|家|次|户|场|辆|台|套|篇|处|间|栋|张|艘|架|部|本|首|门|路|支|批|届|期|轮"
-ASKED_MEASURE = re.compile(rf"(?:多少|几)(?:余|多)?({COUNTERS})")
+ASKED_MEASURE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?({COUNTERS})")   # not 第几名: a rank
+# Counters that count the same things: people by 名, 人 or 位 (多少名干警 → 409人); cases and
+# incidents by 件 or 起 (多少起医闹事件 → 事件12件)
+SAME_COUNT = {"名": "名人位", "起": "起件", "件": "件起"}
+
+
+def counted_by(measure: str) -> str:
+    """A character class of the counters that answer a count asked with ``measure``."""
+    return f"[{SAME_COUNT.get(measure, measure)}]"
 
 
 # Where someone is from is stated as such (湖南长沙人, 生于, 籍贯); a byline naming a post in a
@@ -100,7 +113,8 @@ def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool
         return rate[:2] in normalized_sentence and not RATE_ASKED.search(normalized_sentence)
     measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
     if measure and measure.group(1) != "个":
-        return bool(re.search(rf"(?:\d|[{CN_NUMERALS}])\s*(?:余|多)?[万亿千百]*\s*{measure.group(1)}", normalized_sentence))
+        return bool(re.search(rf"(?:\d|[{CN_NUMERALS}])\s*(?:余|多)?[万亿千百]*\s*{counted_by(measure.group(1))}",
+                              normalized_sentence))
     return True
 
 
@@ -126,10 +140,12 @@ POST_ASKED = re.compile(r"(?:担任|任|是)?(?:什么|何|哪些)(?:职务|职�
 # alone leaves 种米 of 哪一种米; so do 什么时候 (the search cuts 什么 and leaves 时候), 西元几年, 有何
 # (有什么), and the 的时候 and 时 that make a year or a moment the time of the question (1912年时,
 # 1947年的时候), which the answering sentence states as 1912年.
-ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间名只天]|何时|何年|何处|何种|何地|为何|有何|因?何(?=原因)|多久"
+ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间名只天]|何时|何年|何处|何种|何地|(?<!任)何人|为何|有何|因?何(?=原因)|多久"
                     r"|(?:什么|甚么)(?:时候|时间)|甚么|(?:西元|公元)前?几年|的时候|(?<=年)时"
                     r"|(?:^|(?<=[,，。:：\s]))(?:在|据|根据)?(?:文中|本文|上文|报告中|报告里|材料中)"
-                    r"(?:所?(?:提及|提到|指出|说)|所述)?")
+                    r"(?:所?(?:提及|提到|指出|说)|所述)?"
+                    # the kind of figure asked (救助金额是多少, 探头的数量有多少): the passage states the figure
+                    r"|的?(?:金额|数额|总额|数量|数目|总数|总量|人数|次数|件数|个数)(?=(?:是|为|有|达|一共|总共|共)*(?:多少|几))")
 
 
 def counted_thing(normalized_question: str) -> str:
@@ -144,8 +160,8 @@ def counted_thing(normalized_question: str) -> str:
         return last if len(last) >= 2 else ""
     if normalized_question[:m.start()].endswith(("了", "过")):
         return ""   # 增长了多少, 变化了多少: a magnitude of the verb, no thing counted
-    before = [w for w in jieba_words(COPULA_BEFORE_QUESTION.sub("", normalized_question[:m.start()] + " "))
-              if CONTENT.search(w)]
+    before = [_uncounted(w, normalized_question)
+              for w in jieba_words(COPULA_BEFORE_QUESTION.sub("", normalized_question[:m.start()] + " ")) if CONTENT.search(w)]
     last = before[-1] if before else ""
     if len(last) == 1 and len(before) > 1 and not before[-2].isdigit() and not NOT_COUNTED.match(last):
         # 立案/数: the count of 立案数
@@ -162,9 +178,11 @@ def count_phrase(normalized_question: str) -> tuple[str, tuple[str, ...]]:
         return "", ()
     words = tuple(w for w in jieba_words(m.group(1)) if CONTENT.search(w) and not w.isdigit())
     lead = normalized_question[:m.start()]
-    before = [w for w in jieba_words(lead) if len(w) >= 2 and CONTENT.search(w)]
+    before = [w for w in (_uncounted(w, normalized_question) for w in jieba_words(lead)) if len(w) >= 2 and CONTENT.search(w)]
     verb = before[-1] if before and re.search(rf"{re.escape(before[-1])}[了过]?$", lead) \
         and not NOT_COUNTED.match(before[-1]) else ""
+    if not words:   # the thing counted is named before the question phrase: 九类涉恶案件有多少件
+        words = tuple(w for w in before if not NOT_COUNTED.match(w) and not w.isdigit())
     return verb, words
 
 
@@ -303,7 +321,7 @@ def question_words(normalized_question: str) -> tuple[str, ...]:
     Words rather than the BM25 bigrams: a bigram straddling two words ("市建" in "张掖市建成")
     is absent from the answer and would wrongly lower coverage."""
     asked, segmented = _asked_words(normalized_question)
-    words = [_unglued(w) for w in segmented]
+    words = [_uncounted(_unglued(w), normalized_question) for w in segmented]
     found = tuple(dict.fromkeys(w for w in words if (len(w) > 1 or w.isdigit()) and w not in FILLER_WORDS))
     return found or _split_name(jieba_pieces(asked))
 
@@ -354,6 +372,17 @@ def _unglued(word: str) -> str:
         return word[:-1]
     if word[0] in GLUED:
         return word[1:]
+    return word
+
+
+def _uncounted(word: str, normalized_question: str) -> str:
+    """A word jieba made up of the counter asked and the word after it (起医闹 of 多少起医闹事件,
+    支镇 of 几支镇街), without the counter: the passage writes 医闹."""
+    if len(word) >= 2 and word[0] in COUNTERS and not word_frequency(word) \
+            and re.search(rf"(?:多少|几)(?:余|多)?{re.escape(word)}", normalized_question):
+        return word[1:]
+    if len(word) == 2 and word[1] == "有" and not word_frequency(word):
+        return word[0]   # 区有 of 荣昌区有多少名…, 群有 of 微信群有多少个: 有 glued to a word's last character
     return word
 
 

@@ -12,20 +12,22 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.answer.question import CN_NUMERALS, CURRENCIES, MEASURE_WORDS, ASKED_MEASURE, TAELS, QuestionAnalysis
+from rag.answer.question import (ASKED_MEASURE, CN_NUMERALS, CURRENCIES, MEASURE_WORDS, TAELS, QuestionAnalysis,
+                                  around_asked, counted_by)
 from rag.text.normalize import normalize
 
 _NUM = rf"(?:\d[\d,，]*(?:\.\d+)?|[{CN_NUMERALS}]+)"
 _ABOUT = r"(?:约|近|超过|逾|达|共|累计)?"
 _SCALE = r"(?:余|多)?[万亿千百]*(?:余|多)?"
+_BOUND = r"(?:以上|以下|以内)?"   # 达到99%以上 is not 99%: the bound is part of the figure
 SPAN_FORMS = {
     # 4亿5000万加元 is one sum: 5000万加元 alone would be a wrong figure
     "amount": re.compile(rf"{_NUM}(?:[亿万]\d[\d,，]*(?:\.\d+)?)*{_SCALE}(?:{CURRENCIES}|人民币|{TAELS})"),
-    "percentage": re.compile(rf"{_NUM}\s*(?:%|％|个百分点)|[{CN_NUMERALS}\d]*分之[{CN_NUMERALS}\d.]+|[{CN_NUMERALS}]成"),
+    "percentage": re.compile(rf"{_NUM}\s*(?:%|％|个百分点){_BOUND}|[{CN_NUMERALS}\d]*分之[{CN_NUMERALS}\d.]+|[{CN_NUMERALS}]成"),
     "date": re.compile(rf"(?:公元前?|西元前?)?\d{{1,4}}\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?)?"
                        rf"|\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?|[{CN_NUMERALS}]+年(?:[{CN_NUMERALS}]+月)?|[{CN_NUMERALS}]+月(?:初?[{CN_NUMERALS}]+[日号]?)?"
                        rf"|\d{{1,2}}\s*世纪(?:\d{{1,2}}年代)?|[{CN_NUMERALS}]+世纪|\d{{2,4}}\s*年代"),
-    "quantity": re.compile(rf"第?{_NUM}{_SCALE}(?:{MEASURE_WORDS}|公里|公尺|平方公里|公分|米|%|万|亿)?"),
+    "quantity": re.compile(rf"第?{_NUM}{_SCALE}(?:(?:{MEASURE_WORDS}|公里|公尺|平方公里|公分|米|%|万|亿){_BOUND})?"),
 }
 RANK_ASKED = re.compile(r"第(?:几|多少)|排名|排第|名列|位列|位居")
 # A count in numerals alone is one with a magnitude (四十万, 三千, 二十二), not a lone 四 of 四级
@@ -35,11 +37,12 @@ COUNT_ASKED = re.compile(r"多少(?:余|多)?(?:个|名|件|起|家|所|座|条|
 NAME_TAGS = {"person": ("nr", "nrt", "nrfg"), "place": ("ns",), "organisation": ("nt",)}
 # A name right after a post (政法委书记廖全军): jieba often splits Chinese names (廖 / 全军)
 TITLED_NAME = re.compile(r"(?:书记|副书记|局长|院长|检察长|主任|市长|区长|县长|州长|部长|厅长|主席|委员|政委|队长|所长|庭长"
-                         r"|法官|检察官|记者|通讯员|经理|董事长|校长|教授)([\u4e00-\u9fff]{2,3})(?=[，,。、:：；;\s（(）)]|$)")
+                         r"|法官|检察官|记者|通讯员|经理|董事长|校长|教授)\s?(?![的了和与及在等是])([\u4e00-\u9fff]{2,3})(?=[，,。、:：；;\s（(）)]|$)")
 # Who wrote a report (记者 刘任) is named like a post holder; asked who holds a post, it is no answer
 _BYLINE_WORDS = r"记者|通讯员|作者|撰稿|编辑|摄影"
 BYLINE = re.compile(_BYLINE_WORDS)
 BYLINE_BEFORE = re.compile(rf"(?:{_BYLINE_WORDS})[\s:：]*(?:[\u4e00-\u9fff]{{2,3}}[\s、，,]+)*$")   # names after it
+QUOTED_TEXT = re.compile(r'"[^"]*"|<[^<>]*>')   # normalized text writes “” as "" and 《》 as <>
 NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿]")
 
 
@@ -56,6 +59,16 @@ def tagged(normalized_sentence: str) -> tuple[tuple[int, int, str], ...]:
     return tuple(out)
 
 
+# Marks a report writes inside a phrase (处置“医闹”事件12件, 11个县(市、区)): normalized quotes,
+# brackets and the enumeration comma
+_MARKS = r"[\"'<>()\[\]、]*"
+
+
+def _loose(phrase: str) -> str:
+    """A pattern for ``phrase`` that lets _MARKS stand between its characters."""
+    return _MARKS.join(re.escape(c) for c in phrase)
+
+
 def _against(norm: str, figure: tuple[int, int], verb: str, words: tuple[str, ...]) -> tuple[int, int]:
     """How a figure is written against the count asked: (1 if the verb asked comes right before it
     or its noun, the characters of the counted words touching it). 化解4082件 answers 化解了多少件
@@ -64,15 +77,58 @@ def _against(norm: str, figure: tuple[int, int], verb: str, words: tuple[str, ..
     before, after = norm[:figure[0]], norm[figure[1]:]
     touching, lead = 0, before
     for k in range(len(words), 0, -1):
-        if re.match(rf"[\u4e00-\u9fff]?{re.escape(''.join(words[:k]))}", after):
+        if re.match(rf"{_MARKS}[\u4e00-\u9fff]?{_MARKS}{_loose(''.join(words[:k]))}", after):
             touching = len("".join(words[:k]))
             break
     for k in range(len(words), 0, -1):
-        ending = re.search(rf"{re.escape(''.join(words[-k:]))}[\u4e00-\u9fff]?$", before)
+        ending = re.search(rf"{_loose(''.join(words[-k:]))}{_MARKS}[\u4e00-\u9fff]?$", before)
         if ending:
             touching, lead = max(touching, len("".join(words[-k:]))), before[:ending.start()]
             break
-    return int(bool(verb) and bool(re.search(rf"{re.escape(verb)}[\u4e00-\u9fff]?$", lead))), touching
+    return int(bool(verb) and bool(re.search(rf"{re.escape(verb)}[\u4e00-\u9fff]?{_MARKS}$", lead))), touching
+
+
+# A count written right after another (批捕24件36人): cases and people, one answer
+_COUNT_AFTER = re.compile(rf"\d[\d,]*(?:\.\d+)?(?:余|多)?[万亿千百]*(?:{MEASURE_WORDS})")
+# Figures that follow one another joined only by these (3.3%和9.7%) ...
+_JOINED = re.compile(r"\s*(?:和|与|及|、|,|，)\s*")
+# ... after subjects joined the same way (刑事案件立案数、治安案件发案数同比下降3.3%和9.7%)
+_CONJUNCTION = re.compile(r"、|和|与|及")
+_CLAUSE_END = re.compile(r"[,，;；。:：!！?？]")
+
+
+_PIECE = re.compile(r"(?:(?!和|及|与)[^,，;；。、!！?？])+")   # 配备10名…的市综治中心 | 和 | 配备6名…的市法学会
+
+
+def _slot_before(normalized_question: str) -> str:
+    """The two characters right before what the question asks (保持在 of 保持在多少以上 → 持在), as a
+    figure answering it would follow them; "" when they are no words."""
+    before = re.sub(r"[了过]$", "", around_asked(normalized_question)[0])
+    return before[-2:] if len(before) >= 2 else ""
+
+
+def _respective(norm: str, found: list[tuple[int, int]], terms: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Of figures that follow subjects one for one, the one whose subject the question names:
+    9.7% for 治安案件发案数同比下降了多少 in 刑事案件立案数、治安案件发案数同比下降3.3%和9.7%.
+    ``found`` as it is when no run of figures has as many subjects, or none is named the most."""
+    for i, first in enumerate(found):
+        run = [first]
+        for nxt in found[i + 1:]:
+            if not _JOINED.fullmatch(norm[run[-1][1]:nxt[0]]):
+                break
+            run.append(nxt)
+        if len(run) < 2:
+            continue
+        clause_start = max((m.end() for m in _CLAUSE_END.finditer(norm, 0, first[0])), default=0)
+        subjects = _CONJUNCTION.split(norm[clause_start:first[0]])
+        if len(subjects) != len(run):
+            return found
+        # the last subject runs on into what all share (治安案件发案数同比下降): cut it to the others' length
+        subjects[-1] = subjects[-1][:max(len(x) for x in subjects[:-1])]
+        named = [sum(len(t) for t in terms if t in subject) for subject in subjects]
+        best = max(named)
+        return [run[named.index(best)]] if best and named.count(best) == 1 else found
+    return found
 
 
 def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | None:
@@ -90,27 +146,48 @@ def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | 
             counts = COUNT_ASKED.search(question)   # ... and a count of things (多少个) is no sum of money
             rank = bool(RANK_ASKED.search(question))  # ... and a rank (第四) answers only a rank asked
             found = [f for f in found if (rank or norm[f[0]] != "第" and (re.search(r"\d", norm[f[0]:f[1]])
-                     or re.search(rf"(?:{MEASURE_WORDS})$", norm[f[0]:f[1]]) or SPELLED_COUNT.search(norm[f[0]:f[1]])))
+                     or re.search(rf"(?:{MEASURE_WORDS}){_BOUND}$", norm[f[0]:f[1]]) or SPELLED_COUNT.search(norm[f[0]:f[1]])))
                      and not (counts and (MONEY.search(norm, f[0], f[1]) or MONEY.match(norm, f[1])))]
         measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
-        if measure:   # 多少件 is answered by a number of 件, not by another count in the sentence
-            found = [f for f in found if norm[f[0]:f[1]].endswith(measure.group(1))]
+        if measure:   # 多少件 is answered by a number of 件 (or 起), not by another count in the sentence
+            found = [f for f in found if re.search(rf"{counted_by(measure.group(1))}次?{_BOUND}$", norm[f[0]:f[1]])]
         elif kind == "quantity":   # 其中一种, 一个: an article, not a figure, unless its word is the one counted
             found = [f for f in found if not (norm[f[0]] == "一" and f[1] - f[0] == 2 and norm[f[0] + 1] not in question)]
-        if kind == "quantity" and found:   # a figure written against the count asked is preferred
-            closeness = [_against(norm, f, analysis.count_verb, analysis.count_words) for f in found]
-            if max(closeness) > (0, 0):
+        found = _respective(norm, found, analysis.terms) if kind != "date" else found
+        if found:   # a figure written against the count asked, or where the question asks, is preferred
+            slot = _slot_before(question)
+            closeness = [(*(_against(norm, f, analysis.count_verb, analysis.count_words) if kind == "quantity"
+                            else (0, 0)), int(bool(slot) and norm[:f[0]].endswith(slot))) for f in found]
+            if max(closeness) > (0, 0, 0):
                 found = [f for f, c in zip(found, closeness) if c == max(closeness)]
+            elif measure:   # else the very counter asked: 943件 before 10起 for 多少件
+                found = [f for f in found if re.search(rf"{measure.group(1)}次?{_BOUND}$", norm[f[0]:f[1]])] or found
     elif kind in NAME_TAGS:
         found = [m.span(1) for m in TITLED_NAME.finditer(norm) if m.group(1) not in question] if kind == "person" else []
-        found += [(s, e) for s, e, flag in tagged(norm) if flag in NAME_TAGS[kind] and norm[s:e] not in question]
-        if kind == "person" and not BYLINE.search(question):   # who wrote it is no answer to who holds a post
-            found = [f for f in found if not BYLINE_BEFORE.search(norm[:f[0]])]
+        quoted = [m.span() for m in QUOTED_TEXT.finditer(norm)]   # a word of a slogan or title (“惠民生”) is no name
+        found += [(s, e) for s, e, flag in tagged(norm) if flag in NAME_TAGS[kind] and norm[s:e] not in question
+                  and not any(a < s and e < b and norm[a + 1:b - 1] != norm[s:e] for a, b in quoted)]
+        if kind == "person":   # who wrote it (记者 刘任) answers who wrote it, never who holds a post
+            by = [f for f in found if BYLINE_BEFORE.search(norm[:f[0]])]
+            if BYLINE.search(question):   # ... and is not one named by a post (政法委书记廖全军)
+                posts = [m.span(1) for m in TITLED_NAME.finditer(norm) if not BYLINE_BEFORE.search(norm[:m.start(1)])]
+                found = by or [f for f in found if not any(a <= f[0] < b for a, b in posts)]
+            else:
+                found = [f for f in found if f not in by]
     else:
         return None
     if not found:
         return None
     anchors = [m.start() for t in analysis.terms for m in re.finditer(re.escape(t), norm)]
     if not anchors:
-        return found[0]
-    return min(found, key=lambda f: min(abs(f[0] - a) for a in anchors))
+        start, end = found[0]
+    else:   # the one in the piece of the sentence naming most of the question, then the nearest
+        pieces = [(m.start(), m.end()) for m in _PIECE.finditer(norm)]
+        named = [sum(len(t) for t in analysis.terms if t in norm[a:b]) for a, b in pieces]
+        def held(f):
+            return next((n for (a, b), n in zip(pieces, named) if a <= f[0] < b), 0)
+        start, end = min(found, key=lambda f: (-held(f), min(abs(f[0] - a) for a in anchors)))
+    joined = _COUNT_AFTER.match(norm, end) if kind == "quantity" else None
+    if joined and re.search(rf"(?:{MEASURE_WORDS})$", norm[start:end]):
+        end = joined.end()
+    return start, end

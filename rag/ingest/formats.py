@@ -177,8 +177,10 @@ def extract_pdf(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Extracted:
 # an author's byline, 何政 四川省达州市委常委、政法委书记: a statement of who holds which post, so
 # text that answers (担任什么职务), not a heading over the paragraphs below it
 # (OCR may drop the space after the name; the post then names its place or body)
-BYLINE = re.compile(r"^[\u4e00-\u9fff]{2,4}(?:\s+\S*|[\u4e00-\u9fff]*[省市县区縣區委][\u4e00-\u9fff、]*)"
-                    r"(?:书记|主任|局长|院长|检察长|厅长|部长|市长|区长|县长|委员|常委|書記|局長|院長|檢察長|廳長|市長|區長|縣長|委員)$")
+# ... and an interview's subtitle, ——专访乐山市委常委、政法委书记廖全军, the same statement
+_POSTS = r"(?:书记|主任|局长|院长|检察长|厅长|部长|市长|区长|县长|委员|常委|書記|局長|院長|檢察長|廳長|市長|區長|縣長|委員)"
+BYLINE = re.compile(rf"^[\u4e00-\u9fff]{{2,4}}(?:\s+\S*|[\u4e00-\u9fff]*[省市县区縣區委][\u4e00-\u9fff、]*){_POSTS}$"
+                    rf"|^[—－\-\s]*(?:专访|專訪|访谈|訪談|对话|對話)[\u4e00-\u9fff、]*{_POSTS}[\u4e00-\u9fff]{{2,3}}$")
 
 
 def _heading_shape(paragraph: str) -> bool:
