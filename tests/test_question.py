@@ -91,6 +91,9 @@ def test_accuracy_on_the_labelled_set():
     ("达州组建的政法系统专家人才库有多少人?", ""),
     ("张掖刑事案件立案数同比变化了多少?", ""),          # a magnitude of the verb: nothing counted
     ("达州群众服务微信群有多少个?", "微信群"),           # 微信/群有: the 有 jieba glued on is no part of it
+    ("达州有多少个村实现了雪亮工程全覆盖?", "村"),        # what the counted things did is not what is counted
+    ("达州有多少名社区民辅警进入同级党组织班子?", "民辅警"),
+    ("荣昌区有多少个智慧安防小区?", "小区"),             # 安防 before the last word describes it
 ])
 def test_the_thing_a_count_asks_about(question, thing):
     from rag.text.normalize import normalize

@@ -6,8 +6,8 @@ import pytest
 
 from rag.answer.extract import ask
 from rag.answer.retrieve import Searcher
-from rag.answer.sentences import (FEATURES, WEIGHTS_FILE, SentenceScorer, default_scorer, interactions,
-                                 pool_weights, sentences_with_lead, with_antecedent)
+from rag.answer.sentences import (FEATURES, WEIGHTS_FILE, SentenceScorer, _states_about, default_scorer,
+                                 interactions, pool_weights, sentences_with_lead, with_antecedent)
 from rag.embed.backends import HashingEmbedder
 from rag.stores.local.index import build_index
 
@@ -362,3 +362,9 @@ def test_the_characters_of_what_is_asked_about_count_where_words_differ(tmp_path
     # the frame of the question (担任什么职务) is not what it asks about: 职务犯罪 shares nothing of it
     features = _features_of(tmp_path, "何政，达州市委常委、政法委书记。查处职务犯罪案件63件。\n", "何政担任什么职务?")
     assert features["查处职务犯罪案件63件。"]["content_chars"] == 0.0
+
+
+def test_a_figure_is_stated_of_the_thing_asked_however_the_report_marks_it():
+    assert _states_about(["民辅警"], "全市101名派出所所长、335名社区民(辅)警进入同级党组织班子。")
+    assert _states_about(["县市区"], "推动11个县(市、区)全覆盖建立平安建设协调机制。")
+    assert not _states_about(["微信群"], "实现“群众一句话诉求、社区五分钟响应、问题一小时办结”闭合循环。")

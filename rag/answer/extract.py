@@ -321,7 +321,7 @@ def _span(analysis: QuestionAnalysis, doc: CleanDocument, citation: Citation) ->
     if analysis.answer_type not in SHOWN_SPANS or "哪些" in normalize(analysis.question):
         return None
     a, b = citation.sentence
-    found = answer_span(analysis, citation.text[a:b])
+    found = answer_span(analysis, citation.text[a:b], bool(doc.subject.body))
     if found is None:
         return None
     start, end = a + found[0], a + found[1]

@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from rag.text.normalize import normalize
 from rag.text.places import gazetteer
-from rag.text.tokens import STOP_CHARS, jieba_pieces, jieba_words, query_text, word_frequency
+from rag.answer.glued import FUNCTION_CHARS, split_name, unglued
+from rag.text.tokens import jieba_pieces, jieba_words, query_text, word_frequency
 
 ANSWER_TYPES = ("percentage", "date", "amount", "quantity", "person", "place", "organisation", "list", "yesno",
                 "description")
@@ -148,20 +149,29 @@ ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间�
                     r"|的?(?:金额|数额|总额|数量|数目|总数|总量|人数|次数|件数|个数)(?=(?:是|为|有|达|一共|总共|共)*(?:多少|几))")
 
 
+COUNTED_PLACES = set("村县乡镇区市省")   # one character, yet what is counted: 多少个村
+
+
 def counted_thing(normalized_question: str) -> str:
-    """The thing a count asks about, by its last word: 探头 in 多少个雪亮工程监控探头 and in
-    监控探头多少个, 网格员 in 多少名网格员; "" when the question does not name one."""
+    """The thing a count asks about, by its last word before a verb: 探头 in 多少个雪亮工程监控探头
+    and in 监控探头多少个, 网格员 in 多少名网格员, 村 in 多少个村实现了…全覆盖; "" when the
+    question does not name one."""
+    import jieba.posseg as pseg
     m = COUNT_PHRASE.search(normalized_question)
     if not m:
         return ""
-    after = [w for w in jieba_words(m.group(1)) if CONTENT.search(w)]
+    tagged = [(w, flag) for w, flag in pseg.lcut(m.group(1)) if CONTENT.search(w) and w not in ("多少", "几", "了")]
+    # a verb with words after it is what the counted things did (进入同级党组织班子); one before
+    # the last word only describes it (监控探头, 安防小区)
+    verb = next((i for i, (_, flag) in enumerate(tagged) if flag == "v" and 0 < i < len(tagged) - 2), len(tagged))
+    after = [w for w, _ in tagged[:verb]]
     if after and not NOT_COUNTED.match("".join(after)):
         last = after[-1] if len(after[-1]) >= 2 or len(after) == 1 else after[-2] + after[-1]
-        return last if len(last) >= 2 else ""
+        return last if len(last) >= 2 or last in COUNTED_PLACES else ""
     if normalized_question[:m.start()].endswith(("了", "过")):
         return ""   # 增长了多少, 变化了多少: a magnitude of the verb, no thing counted
-    before = [_uncounted(w, normalized_question)
-              for w in jieba_words(COPULA_BEFORE_QUESTION.sub("", normalized_question[:m.start()] + " ")) if CONTENT.search(w)]
+    lead = COPULA_BEFORE_QUESTION.sub("", normalized_question[:m.start()] + " ")
+    before = [_uncounted(w, normalized_question) for w in jieba_words(lead) if CONTENT.search(w)]
     last = before[-1] if before else ""
     if len(last) == 1 and len(before) > 1 and not before[-2].isdigit() and not NOT_COUNTED.match(last):
         # 立案/数: the count of 立案数
@@ -178,7 +188,8 @@ def count_phrase(normalized_question: str) -> tuple[str, tuple[str, ...]]:
         return "", ()
     words = tuple(w for w in jieba_words(m.group(1)) if CONTENT.search(w) and not w.isdigit())
     lead = normalized_question[:m.start()]
-    before = [w for w in (_uncounted(w, normalized_question) for w in jieba_words(lead)) if len(w) >= 2 and CONTENT.search(w)]
+    before = [w for w in (_uncounted(w, normalized_question) for w in jieba_words(lead))
+              if len(w) >= 2 and CONTENT.search(w)]
     verb = before[-1] if before and re.search(rf"{re.escape(before[-1])}[了过]?$", lead) \
         and not NOT_COUNTED.match(before[-1]) else ""
     if not words:   # the thing counted is named before the question phrase: 九类涉恶案件有多少件
@@ -301,7 +312,7 @@ def rare_names(tagged, scope_words: set[str]) -> tuple[str, ...]:
     names, before = [], ""
     for word, flag in tagged:
         if flag in NAME_TAGS and not NOT_A_NAME.search(word) and not NOT_BEFORE_A_NAME.search(before):
-            names.append(_unglued(word))
+            names.append(unglued(word))
         before += word
     return tuple(dict.fromkeys(w for w in names if len(w) >= 2 and word_frequency(w) <= RARE_NAME_FREQUENCY
                                and w not in scope_words and not _part_of(w, scope_words)))
@@ -321,58 +332,16 @@ def question_words(normalized_question: str) -> tuple[str, ...]:
     Words rather than the BM25 bigrams: a bigram straddling two words ("市建" in "张掖市建成")
     is absent from the answer and would wrongly lower coverage."""
     asked, segmented = _asked_words(normalized_question)
-    words = [_uncounted(_unglued(w), normalized_question) for w in segmented]
+    words = [_uncounted(unglued(w), normalized_question) for w in segmented]
     found = tuple(dict.fromkeys(w for w in words if (len(w) > 1 or w.isdigit()) and w not in FILLER_WORDS))
-    return found or _split_name(jieba_pieces(asked))
+    return found or split_name(jieba_pieces(asked))
 
 
 def lone_characters(normalized_question: str) -> tuple[str, ...]:
     """The one-character words question_words leaves out (杀 of 谁杀了司马晏, 卒 of 卒于哪一年):
     too common to weigh as words, yet often what the answering sentence says."""
     return tuple(dict.fromkeys(w for w in _asked_words(normalized_question)[1]
-                               if len(w) == 1 and not w.isdigit() and w not in _FUNCTION_CHARS))
-
-
-# jieba's unknown-word model glues a function character to a name it does not know (南竿会 of
-# 去南竿会搭, 和浩汉 of 宏碁和浩汉): no passage holds such a word, so it would count as missing.
-GLUED = "会都于以在和与及是的了为被把将则上中内住边从对向更也还就又"
-
-
-# A name jieba does not know may come out as single characters (红/钻/鱼 of 红钻鱼又叫什么, 票/王 of
-# 什么是票王) or as Latin with digits, which the word filter drops (stam1na): a question made only
-# of those would weigh no word, and always be declined.
-LATIN_AND_DIGITS = re.compile(r"(?=[a-z0-9]*[a-z])(?=[a-z0-9]*\d)[a-z0-9]+")   # stam1na, g20
-_FUNCTION_CHARS = set(GLUED) | set("叫称") | STOP_CHARS
-_NAME_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-def _split_name(pieces: list[str]) -> tuple[str, ...]:
-    """For a question without a word of two characters or more: its Latin-and-digit names
-    (stam1na), its runs of single content characters joined (红钻鱼), else those characters
-    themselves (䲟)."""
-    names = [p for p in pieces if LATIN_AND_DIGITS.fullmatch(p)]
-    runs, run = [], ""
-    for piece in pieces + [" "]:
-        if len(piece) == 1 and _NAME_CHAR.fullmatch(piece) and piece not in _FUNCTION_CHARS:
-            run += piece
-            continue
-        if run:
-            runs.append(run)
-        run = ""
-    joined = [r for r in runs if len(r) > 1]
-    return tuple(dict.fromkeys(names + (joined or runs)))
-
-
-def _unglued(word: str) -> str:
-    """A word jieba made up, without the function character it glued on; any other word as it
-    is. A two-character one stays: its other character is often the end of a name (马赛/罗在)."""
-    if len(word) < 3 or word_frequency(word):
-        return word
-    if word[-1] in GLUED:
-        return word[:-1]
-    if word[0] in GLUED:
-        return word[1:]
-    return word
+                               if len(w) == 1 and not w.isdigit() and w not in FUNCTION_CHARS))
 
 
 def _uncounted(word: str, normalized_question: str) -> str:

@@ -27,7 +27,7 @@ import numpy as np
 from rag.answer.question import (CALENDAR_ASKED, QUOTED, QuestionAnalysis, around_asked, holds_answer,
                                   lone_characters)
 from rag.answer.scope import in_scope
-from rag.answer.span import answer_span
+from rag.answer.span import answer_span, loose
 from rag.ingest.chunking import sentence_spans
 from rag.text.normalize import normalize
 
@@ -95,7 +95,7 @@ def _states_about(quoted: list[str], context: str) -> bool:
     """A figure is stated of the quoted thing asked about (“八大工程”) when the sentence, its
     headings or the sentence before it name it. Held only in work reports, which repeat their
     programme names; an encyclopedic text refers back to its subject (该仪器, 它)."""
-    return all(q in context for q in quoted)
+    return all(re.search(loose(q), context) for q in quoted)   # 民辅警 is written 民(辅)警
 
 
 def _counted(analysis: QuestionAnalysis) -> list[str]:
@@ -218,7 +218,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
                 continue
             if listing and first and len(spans) > i + 1 and spans[i + 1][2]:
                 continue   # a run-in heading ("实施“八大工程”。") names the list; the sentences after it are its items
-            span = answer_span(analysis, sentence)
+            span = answer_span(analysis, sentence, report=bool(subject.body))
             context = f"{heading}\n{lead}\n{texts[i - 1] if i else ''}\n{sentence}"
             if figure and (span is None or subject.body and not _states_about(quoted + _counted(analysis), context)):
                 continue   # a figure asked for needs a figure the question does not hold, stated of what it asks

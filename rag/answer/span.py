@@ -42,6 +42,8 @@ TITLED_NAME = re.compile(r"(?:书记|副书记|局长|院长|检察长|主任|�
 _BYLINE_WORDS = r"记者|通讯员|作者|撰稿|编辑|摄影"
 BYLINE = re.compile(_BYLINE_WORDS)
 BYLINE_BEFORE = re.compile(rf"(?:{_BYLINE_WORDS})[\s:：]*(?:[\u4e00-\u9fff]{{2,3}}[\s、，,]+)*$")   # names after it
+NAMING_NUMERAL = re.compile(r"[一二两三四五六七八九十](?:项|期|个|条|类|种|级|大|支|批|张|部)(?=[\u4e00-\u9fff])")
+QUOTED_NAME = 10   # characters with the quotes: a programme's name (“十个严禁”), not a quoted goal
 QUOTED_TEXT = re.compile(r'"[^"]*"|<[^<>]*>')   # normalized text writes “” as "" and 《》 as <>
 NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿]")
 
@@ -64,7 +66,7 @@ def tagged(normalized_sentence: str) -> tuple[tuple[int, int, str], ...]:
 _MARKS = r"[\"'<>()\[\]、]*"
 
 
-def _loose(phrase: str) -> str:
+def loose(phrase: str) -> str:
     """A pattern for ``phrase`` that lets _MARKS stand between its characters."""
     return _MARKS.join(re.escape(c) for c in phrase)
 
@@ -77,11 +79,11 @@ def _against(norm: str, figure: tuple[int, int], verb: str, words: tuple[str, ..
     before, after = norm[:figure[0]], norm[figure[1]:]
     touching, lead = 0, before
     for k in range(len(words), 0, -1):
-        if re.match(rf"{_MARKS}[\u4e00-\u9fff]?{_MARKS}{_loose(''.join(words[:k]))}", after):
+        if re.match(rf"{_MARKS}[\u4e00-\u9fff]?{_MARKS}{loose(''.join(words[:k]))}", after):
             touching = len("".join(words[:k]))
             break
     for k in range(len(words), 0, -1):
-        ending = re.search(rf"{_loose(''.join(words[-k:]))}{_MARKS}[\u4e00-\u9fff]?$", before)
+        ending = re.search(rf"{loose(''.join(words[-k:]))}{_MARKS}[\u4e00-\u9fff]?$", before)
         if ending:
             touching, lead = max(touching, len("".join(words[-k:]))), before[:ending.start()]
             break
@@ -97,7 +99,29 @@ _CONJUNCTION = re.compile(r"、|和|与|及")
 _CLAUSE_END = re.compile(r"[,，;；。:：!！?？]")
 
 
-_PIECE = re.compile(r"(?:(?!和|及|与)[^,，;；。、!！?？])+")   # 配备10名…的市综治中心 | 和 | 配备6名…的市法学会
+_CLAUSE = re.compile(r"(?:(?!和|及|与)[^,，;；。!！?？])+")
+
+
+def _counts_another(norm: str, end: int, analysis: QuestionAnalysis) -> bool:
+    """A report writes a count before what it counts (25个防控体系建设项目): a figure followed by
+    words naming neither the thing asked about nor the count's other words counts something else."""
+    if not analysis.counted or not re.match(r"[\u4e00-\u9fff]", norm[end:end + 1]) \
+            or not _noun_next(norm[end:end + NEXT_WORD]):
+        return False
+    clause = re.match(r"[^,，;；。!！?？]*", norm[end:]).group()
+    return not any(re.search(loose(w), clause) for w in (analysis.counted, *analysis.count_words) if len(w) >= 2)
+
+
+NEXT_WORD = 8
+
+
+@lru_cache(maxsize=8192)
+def _noun_next(text: str) -> bool:
+    """Whether ``text`` opens with a noun (防控体系, 县), not a conjunction or verb (并配备)."""
+    import jieba.posseg as pseg
+    words = pseg.lcut(text)
+    flag = words[0].flag if words else ""
+    return flag.startswith("n") or flag in ("vn", "j", "zg")
 
 
 def _slot_before(normalized_question: str) -> str:
@@ -131,9 +155,10 @@ def _respective(norm: str, found: list[tuple[int, int]], terms: tuple[str, ...])
     return found
 
 
-def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | None:
+def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False) -> tuple[int, int] | None:
     """(start, end) of the answer within ``sentence``, or None when its kind has no span
-    or the sentence holds none."""
+    or the sentence holds none. In a work ``report`` a count spelled in a numeral below ten
+    names something (中央八项规定, 二期建设, 十大乱象): its counts are written in digits."""
     norm = normalize(sentence)
     question = normalize(analysis.question)
     kind = analysis.answer_type
@@ -142,11 +167,17 @@ def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | 
                  if norm[m.start():m.end()].strip("，, ") and norm[m.start():m.end()] not in question
                  and re.search(r"\d|[一二三四五六七八九十两百千万亿]", norm[m.start():m.end()])]
         found = [(s, e - len(norm[s:e]) + len(norm[s:e].rstrip("，, "))) for s, e in found]
+        if kind == "quantity":   # a figure in a name or a formula counts nothing (“十个严禁”, “1+12+N”)
+            quoted = [m.span() for m in QUOTED_TEXT.finditer(norm) if m.end() - m.start() <= QUOTED_NAME]
+            found = [(s, e) for s, e in found if "+" not in norm[max(s - 1, 0):e + 1]
+                     and not any(a < s and e < b for a, b in quoted)
+                     and not (report and (NAMING_NUMERAL.match(norm, s) or _counts_another(norm, e, analysis)))]
         if kind == "quantity":   # a count has digits or a measure word (not 四 of 四级) ...
             counts = COUNT_ASKED.search(question)   # ... and a count of things (多少个) is no sum of money
             rank = bool(RANK_ASKED.search(question))  # ... and a rank (第四) answers only a rank asked
             found = [f for f in found if (rank or norm[f[0]] != "第" and (re.search(r"\d", norm[f[0]:f[1]])
-                     or re.search(rf"(?:{MEASURE_WORDS}){_BOUND}$", norm[f[0]:f[1]]) or SPELLED_COUNT.search(norm[f[0]:f[1]])))
+                     or re.search(rf"(?:{MEASURE_WORDS}){_BOUND}$", norm[f[0]:f[1]])
+                     or SPELLED_COUNT.search(norm[f[0]:f[1]])))
                      and not (counts and (MONEY.search(norm, f[0], f[1]) or MONEY.match(norm, f[1])))]
         measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
         if measure:   # 多少件 is answered by a number of 件 (or 起), not by another count in the sentence
@@ -178,15 +209,18 @@ def answer_span(analysis: QuestionAnalysis, sentence: str) -> tuple[int, int] | 
         return None
     if not found:
         return None
-    anchors = [m.start() for t in analysis.terms for m in re.finditer(re.escape(t), norm)]
-    if not anchors:
-        start, end = found[0]
-    else:   # the one in the piece of the sentence naming most of the question, then the nearest
-        pieces = [(m.start(), m.end()) for m in _PIECE.finditer(norm)]
-        named = [sum(len(t) for t in analysis.terms if t in norm[a:b]) for a, b in pieces]
-        def held(f):
-            return next((n for (a, b), n in zip(pieces, named) if a <= f[0] < b), 0)
-        start, end = min(found, key=lambda f: (-held(f), min(abs(f[0] - a) for a in anchors)))
+    # the one in the clause naming the question's words the sentence names once (法学会 tells 配备6名
+    # 事业编制的市法学会 from 配备10名事业编制的市综治中心; 配备, 事业编制 come twice), then the nearest them
+    named = [[m.start() for m in re.finditer(re.escape(t), norm)] for t in analysis.terms]
+    once = [(at[0], len(t)) for t, at in zip(analysis.terms, named) if len(at) == 1]
+    anchors = [a for a, _ in once] or [a for at in named for a in at]
+    clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(norm)]
+
+    def named_in_clause(f):
+        a, b = next((c for c in clauses if c[0] <= f[0] < c[1]), (f[0], f[1]))
+        return sum(n for at, n in once if a <= at < b)
+    start, end = min(found, key=lambda f: (-named_in_clause(f), min(abs(f[0] - a) for a in anchors))) \
+        if anchors else found[0]
     joined = _COUNT_AFTER.match(norm, end) if kind == "quantity" else None
     if joined and re.search(rf"(?:{MEASURE_WORDS})$", norm[start:end]):
         end = joined.end()
