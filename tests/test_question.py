@@ -94,6 +94,7 @@ def test_accuracy_on_the_labelled_set():
     ("达州有多少个村实现了雪亮工程全覆盖?", "村"),        # what the counted things did is not what is counted
     ("达州有多少名社区民辅警进入同级党组织班子?", "民辅警"),
     ("荣昌区有多少个智慧安防小区?", "小区"),             # 安防 before the last word describes it
+    ("荣昌的网格有多少?", "网格"),                       # the 有 before the question phrase is no thing
 ])
 def test_the_thing_a_count_asks_about(question, thing):
     from rag.text.normalize import normalize

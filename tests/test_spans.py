@@ -114,8 +114,12 @@ def test_in_a_report_a_figure_in_a_name_or_before_another_thing_counts_nothing()
     assert _report_span("张掖排查整治顽瘴痼疾多少个?", "认真贯彻落实中央八项规定及其实施细则,常态化开展顽瘴痼疾整治。") is None
     assert _report_span("乐山建成了多少个综治中心?", "构建“1+12+N”社会心理服务体系,推动四级综治中心规范化建设。") is None
     assert _report_span("荣昌区有多少个智慧安防小区?", "继续推进25个防控体系建设项目实施,推进“三无小区”综合治理。") is None
+    assert _report_span("达州的网格有多少?", "开办“达州政法大讲堂”2期,不断加强网格员培训。") is None
+    assert _report_span("张掖的网格有多少?", "建成市、县、乡、村四级综治中心981个,试点推行网格化治理模式。") is None
     # ... while a count of what is asked, or one a verb follows, stays
     assert _report_span("荣昌建立了几支镇街专职消防队?", "建立镇街专职消防队8支并配备13台消防车。") == "8支"
+    assert _report_span("荣昌的网格有多少?", "全区共划分网格1761个,实现城区169个网格数字化管理。") == "1761个"
+    assert _report_span("荣昌审结了多少件案件?", "审判机关受理各类案件44752件,审结42381件,结案率达94.7%。") == "42381件"
     assert _report_span("乐山有多少个县市区建立了平安建设协调机制?", "推动11个县(市、区)全覆盖建立平安建设协调机制。") == "11个"
     assert _report_span("张掖连续几年被评为平安甘肃建设优秀市州?", "连续四年被省委、省政府评为“平安甘肃建设优秀市州”。") == "四年"
     assert _report_span("达州的经济总量要冲刺多少?", "为达州“经济总量冲刺4000亿、城市规模建设双300,争创全省经济副中心”提供良好的社会环境。") \

@@ -168,10 +168,12 @@ def counted_thing(normalized_question: str) -> str:
     if after and not NOT_COUNTED.match("".join(after)):
         last = after[-1] if len(after[-1]) >= 2 or len(after) == 1 else after[-2] + after[-1]
         return last if len(last) >= 2 or last in COUNTED_PLACES else ""
-    if normalized_question[:m.start()].endswith(("了", "过")):
-        return ""   # 增长了多少, 变化了多少: a magnitude of the verb, no thing counted
+    if normalized_question[:m.start()].endswith(("了", "过")) or re.match(r"(?:多少|几)(?:余|多)?[人名位]", m.group()):
+        return ""   # 增长了多少, 变化了多少: a magnitude of the verb; 人才库有多少人: people, not the 库
     lead = COPULA_BEFORE_QUESTION.sub("", normalized_question[:m.start()] + " ")
     before = [_uncounted(w, normalized_question) for w in jieba_words(lead) if CONTENT.search(w)]
+    while before and NOT_COUNTED.match(before[-1]):
+        before.pop()   # 网格 of 网格有多少
     last = before[-1] if before else ""
     if len(last) == 1 and len(before) > 1 and not before[-2].isdigit() and not NOT_COUNTED.match(last):
         # 立案/数: the count of 立案数

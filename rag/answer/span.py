@@ -102,25 +102,34 @@ _CLAUSE_END = re.compile(r"[,，;；。:：!！?？]")
 _CLAUSE = re.compile(r"(?:(?!和|及|与)[^,，;；。!！?？])+")
 
 
-def _counts_another(norm: str, end: int, analysis: QuestionAnalysis) -> bool:
-    """A report writes a count before what it counts (25个防控体系建设项目): a figure followed by
-    words naming neither the thing asked about nor the count's other words counts something else."""
-    if not analysis.counted or not re.match(r"[\u4e00-\u9fff]", norm[end:end + 1]) \
-            or not _noun_next(norm[end:end + NEXT_WORD]):
+def _counts_another(norm: str, figure: tuple[int, int], analysis: QuestionAnalysis) -> bool:
+    """A report writes a count right against what it counts, before it (25个防控体系建设项目) or
+    after it (四级综治中心981个, “政法大讲堂”2期): a figure against a noun, with neither that side
+    nor the words after it naming the thing asked about or the count's other words, counts
+    something else."""
+    scope = [normalize(p) for p in (*analysis.places, *analysis.place_forms)]
+    asked = [w for w in (analysis.counted, *analysis.count_words) if len(w) >= 2 and not any(w in p for p in scope)] \
+        if analysis.counted else []
+    if not asked:
         return False
-    clause = re.match(r"[^,，;；。!！?？]*", norm[end:]).group()
-    return not any(re.search(loose(w), clause) for w in (analysis.counted, *analysis.count_words) if len(w) >= 2)
+    after = re.match(r"[^,，;；。!！?？]*", norm[figure[1]:]).group()
+    before = re.sub(rf"{_MARKS}$", "", re.search(rf"[^,，;；。!！?？、]{{0,{NEXT_WORD}}}$", norm[:figure[0]]).group())
+    if any(re.search(loose(w), text) for w in asked for text in (after, before)):
+        return False
+    return bool(re.match(r"[\u4e00-\u9fff]", after)) and _noun_at(after[:NEXT_WORD], 0) \
+        or bool(re.search(r"[\u4e00-\u9fff]$", before)) and _noun_at(before, -1)
 
 
 NEXT_WORD = 8
 
 
 @lru_cache(maxsize=8192)
-def _noun_next(text: str) -> bool:
-    """Whether ``text`` opens with a noun (防控体系, 县), not a conjunction or verb (并配备)."""
+def _noun_at(text: str, index: int) -> bool:
+    """Whether ``text``'s first (0) or last (-1) word is a noun (防控体系, 县, 讲堂), not a verb,
+    conjunction or adverb (并配备, 审结, 连续)."""
     import jieba.posseg as pseg
     words = pseg.lcut(text)
-    flag = words[0].flag if words else ""
+    flag = words[index].flag if words else ""
     return flag.startswith("n") or flag in ("vn", "j", "zg")
 
 
@@ -171,7 +180,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False)
             quoted = [m.span() for m in QUOTED_TEXT.finditer(norm) if m.end() - m.start() <= QUOTED_NAME]
             found = [(s, e) for s, e in found if "+" not in norm[max(s - 1, 0):e + 1]
                      and not any(a < s and e < b for a, b in quoted)
-                     and not (report and (NAMING_NUMERAL.match(norm, s) or _counts_another(norm, e, analysis)))]
+                     and not (report and (NAMING_NUMERAL.match(norm, s) or _counts_another(norm, (s, e), analysis)))]
         if kind == "quantity":   # a count has digits or a measure word (not 四 of 四级) ...
             counts = COUNT_ASKED.search(question)   # ... and a count of things (多少个) is no sum of money
             rank = bool(RANK_ASKED.search(question))  # ... and a rank (第四) answers only a rank asked
