@@ -57,3 +57,11 @@ def test_reports_share_a_list_answers_five_items_in_turn():
     assert [doc for doc, _, _, _ in items] == ["达州.txt"] * 3 + ["乐山.txt"] * 2   # 张掖's lone remark gives way
     one = list_answer(documents, anchors, ["政法队伍", "建设"], np.array([2.0, 1.0]), 1)
     assert [doc for doc, _, _, _ in one] == ["达州.txt"] * 4                             # one report: all of its list
+
+
+def test_a_paragraph_announcing_what_it_counts_off_lists_the_counted(hashing_index):
+    # 为做好…“后半篇”文章,我们将… then 一是突出政治建警。… 二是…: the items are their run-in headings
+    answer = ask(Searcher(*hashing_index), "乐山政法队伍教育整顿后半篇文章有哪些部署?", "bm25")
+    assert answer.answer == "一是突出政治建警。[1]二是突出制度管警。[2]三是突出能力强警。[3]四是突出从严治警。[4]"
+    # an interviewer's question is never an item or an answer
+    assert "?" not in answer.answer and "？" not in answer.answer

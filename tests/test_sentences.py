@@ -368,3 +368,8 @@ def test_a_figure_is_stated_of_the_thing_asked_however_the_report_marks_it():
     assert _states_about(["民辅警"], "全市101名派出所所长、335名社区民(辅)警进入同级党组织班子。")
     assert _states_about(["县市区"], "推动11个县(市、区)全覆盖建立平安建设协调机制。")
     assert not _states_about(["微信群"], "实现“群众一句话诉求、社区五分钟响应、问题一小时办结”闭合循环。")
+
+
+def test_an_interviewers_question_is_no_answer(hashing_index):
+    answer = ask(Searcher(*hashing_index), "乐山在政法队伍教育整顿中形成了什么重要经验?", "bm25")
+    assert answer.answered and "记者:" not in answer.answer and "?" not in answer.answer

@@ -15,6 +15,7 @@ whose paragraph is headed by what was asked (达州's 强化政法队伍建设).
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from rag.answer.sentences import RUN_IN_HEADING, coverage
@@ -27,8 +28,10 @@ LIST_REPORTS = 2   # reports a list answer is drawn from when the question names
 LIST_TRIES = 3     # a report's passages tried for the paragraph or section a list comes from
 # what a list question asks for, not what it is about: a heading never says 措施
 LIST_WORDS = frozenset({"措施", "做法", "举措", "方面", "工作", "内容", "经验", "成效", "成绩", "方式", "手段", "机制",
-                        "包括", "主要", "哪些", "采取", "开展", "推出", "实施", "如何", "怎样"})
+                        "包括", "主要", "哪些", "采取", "开展", "推出", "实施", "如何", "怎样", "部署", "打算", "安排",
+                        "计划"})
 MATCHED = 0.5   # share of the question's (idf-weighted) content words a heading must hold
+ENUMERATED = re.compile(r"\s*(?:[一二三四五六七八九十]+是|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)")
 
 
 def _lead(text: str) -> tuple[int, int] | None:
@@ -53,6 +56,9 @@ def list_items(doc: CleanDocument, offset: int, terms, weights) -> list[tuple[in
     if lead and coverage(terms, weights, normalize(text[lead[0]:lead[1]])) >= MATCHED:
         spans = sentence_spans(text)[1:MAX_ITEMS + 1]
         return [(para.start + s, para.start + e) for s, e in spans]
+    items = _enumerated(doc, at, terms, weights)
+    if items:
+        return items
     first = at
     while first > 0 and not doc.paragraphs[first - 1].heading:
         first -= 1
@@ -66,6 +72,27 @@ def list_items(doc: CleanDocument, offset: int, terms, weights) -> list[tuple[in
         lead = _lead(doc.text[p.start:p.end])
         if lead:
             items.append((p.start + lead[0], p.start + lead[1]))
+    return items if len(items) >= 2 else []
+
+
+def _enumerated(doc: CleanDocument, at: int, terms, weights) -> list[tuple[int, int]]:
+    """The third shape: a paragraph announcing what follows (为做好…“后半篇”文章,我们将…) and
+    paragraphs counting it off (一是突出政治建警。…, 二是…): their run-in headings."""
+    paragraphs = doc.paragraphs
+    def text(i):
+        return doc.text[paragraphs[i].start:paragraphs[i].end]
+    intro = at
+    while intro > 0 and ENUMERATED.match(text(intro)) and not paragraphs[intro - 1].heading:
+        intro -= 1
+    # a paragraph says much: it announces the list only if it names every word asked about
+    if ENUMERATED.match(text(intro)) or coverage(terms, weights, normalize(text(intro))) < 1.0:
+        return []
+    items = []
+    for i in range(intro + 1, len(paragraphs)):
+        if paragraphs[i].heading or not ENUMERATED.match(text(i)) or len(items) == MAX_ITEMS:
+            break
+        first = _lead(text(i)) or sentence_spans(text(i))[0]
+        items.append((paragraphs[i].start + first[0], paragraphs[i].start + first[1]))
     return items if len(items) >= 2 else []
 
 
