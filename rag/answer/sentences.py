@@ -215,7 +215,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
         lead_share = 1.0 - (rest[1].sum() / weights.sum() if weights.sum() > 0 else 0.0)
         for i, ((s, e, lead, first), sentence) in enumerate(zip(spans, texts)):
             if not (in_scope(analysis, subject, sentence) and holds_answer(analysis, sentence)) \
-                    or sentence.rstrip().endswith("?"):   # an interviewer's question answers nothing
+                    or subject.body and sentence.rstrip().endswith("?"):   # an interviewer's question answers nothing
                 continue
             if listing and first and len(spans) > i + 1 and spans[i + 1][2]:
                 continue   # a run-in heading ("实施“八大工程”。") names the list; the sentences after it are its items
