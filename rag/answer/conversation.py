@@ -16,7 +16,7 @@ FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|而|其中|它|他们|她们
 SHORT_QUESTION = 8  # characters; shorter questions rarely stand alone
 OPENER = re.compile(r"^(那么|那|还有|另外|而|至于)\s*")
 SOFT_OPENER = re.compile(r"^(那么|那|而|至于)\s*")     # dropped when the topic goes in front
-TRAILER = re.compile(r"(的情况|情况|的)?(又)?(怎么样|如何)?呢?[?？!！。\s]*$")
+TRAILER = re.compile(r"(的情况|情况|的)?(又|也)?(是)?(多少|怎么样|如何)?呢?[?？!！。\s]*$")   # 荣昌区又是多少?
 DEMONSTRATIVE = re.compile(r"这个|这一|这些|那个|该|此|上述")   # 这个数字 -> <topic>的数字
 PRONOUN = re.compile(r"它们|它|其(?!中|他|它|余|实)")           # 它 -> <topic>
 # What a question asks for, cut from the previous question to leave its topic.
