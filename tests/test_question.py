@@ -19,6 +19,7 @@ CASES = [("张掖建成了多少个雪亮工程监控探头?", "quantity", ("张
          ("2021年乐山平安建设群众满意度同比上升了几位?", "quantity", ("乐山市",)),
          # a name asked of a person, and of a thing (an app's name is no person's)
          ("帮助民工讨回拖欠工资的检察官叫什么名字?", "person", ()), ("邵伯温的父亲名字叫什么?", "person", ()),
+         ("乐山市政法委书记叫什么名字?", "person", ("乐山市",)),
          ("乐山的社会心理服务App叫什么名字?", "description", ("乐山市",)),
          ("宝山镇内的全日制初级中学叫什么名字?", "description", ())]
 
