@@ -367,6 +367,7 @@ def test_the_characters_of_what_is_asked_about_count_where_words_differ(tmp_path
 def test_a_figure_is_stated_of_the_thing_asked_however_the_report_marks_it():
     assert _states_about(["民辅警"], "全市101名派出所所长、335名社区民(辅)警进入同级党组织班子。")
     assert _states_about(["县市区"], "推动11个县(市、区)全覆盖建立平安建设协调机制。")
+    assert _states_about(["民警"], "全市101名派出所所长、335名社区民(辅)警进入同级党组织班子。")
     assert not _states_about(["微信群"], "实现“群众一句话诉求、社区五分钟响应、问题一小时办结”闭合循环。")
 
 

@@ -66,9 +66,13 @@ def tagged(normalized_sentence: str) -> tuple[tuple[int, int, str], ...]:
 _MARKS = r"[\"'<>()\[\]、]*"
 
 
+_INSERTED = r"(?:\([^()]{1,3}\))?"   # 民(辅)警: a bracketed word inside a phrase
+
+
 def loose(phrase: str) -> str:
-    """A pattern for ``phrase`` that lets _MARKS stand between its characters."""
-    return _MARKS.join(re.escape(c) for c in phrase)
+    """A pattern for ``phrase`` that lets _MARKS, or a short bracketed insertion, stand between
+    its characters."""
+    return f"{_MARKS}{_INSERTED}{_MARKS}".join(re.escape(c) for c in phrase)
 
 
 def _against(norm: str, figure: tuple[int, int], verb: str, words: tuple[str, ...]) -> tuple[int, int]:
