@@ -374,3 +374,11 @@ def test_a_figure_is_stated_of_the_thing_asked_however_the_report_marks_it():
 def test_an_interviewers_question_is_no_answer(hashing_index):
     answer = ask(Searcher(*hashing_index), "乐山在政法队伍教育整顿中形成了什么重要经验?", "bm25")
     assert answer.answered and "记者:" not in answer.answer and "?" not in answer.answer
+
+
+def test_a_five_year_plans_period_dates_a_question_and_is_no_thing_counted(hashing_index):
+    # “十二五”期间 heads the report's list of records; the record asked sits three lines below it
+    answer = ask(Searcher(*hashing_index), "“十二五”期间荣昌连续多少年群众安全感保持在90%以上?", "bm25")
+    assert answer.answered and answer.span and answer.span.text == "5年"
+    # ... while a report that never names the period asked does not answer for it
+    assert not ask(Searcher(*hashing_index), "荣昌“十三五”期间化解了多少件矛盾纠纷?", "bm25").answered

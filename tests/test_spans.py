@@ -126,3 +126,9 @@ def test_in_a_report_a_figure_in_a_name_or_before_another_thing_counts_nothing()
         == "4000亿"
     # an encyclopedic article writes its counts in numerals (两个儿子)
     assert _span("他有几个儿子?", "他有两个儿子。") == "两个"
+
+
+def test_a_length_of_time_answers_only_a_question_about_time():
+    sentence = "连续5年群众安全感、群众满意度、执法司法公信力保持在90%以上;"
+    assert _span("荣昌的群众满意度是多少?", sentence) == "90%以上"
+    assert _span("荣昌连续多少年群众满意度保持在90%以上?", sentence) == "5年"

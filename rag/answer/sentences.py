@@ -91,6 +91,9 @@ def asked_cue(question: str):
     return next((cue for asks, cue in ASKED_CUES if asks.search(question)), None)
 
 
+PLAN_PERIOD = re.compile(r"[一二三四五六七八九十]+五")
+
+
 def _states_about(quoted: list[str], context: str) -> bool:
     """A figure is stated of the quoted thing asked about (“八大工程”) when the sentence, its
     headings or the sentence before it name it. Held only in work reports, which repeat their
@@ -183,7 +186,11 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
     listing = analysis.answer_type == "list"
     figure = analysis.answer_type in FIGURES and (analysis.answer_type != "date"
                                                   or bool(CALENDAR_ASKED.search(question)))
+    # a five-year plan's period (“十二五”期间) dates the question: the report must cover it, not the
+    # sentence's neighbours name it (the report's list of records opens with it)
     quoted = [normalize(q) for q in QUOTED.findall(analysis.question)]
+    periods = [q for q in quoted if PLAN_PERIOD.fullmatch(q)]
+    quoted = [q for q in quoted if q not in periods]
     asks_place = analysis.answer_type == "place"   # a report about a place answers "where" with its subject
     around = around_asked(question)
     cue = asked_cue(question)
@@ -221,7 +228,9 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
                 continue   # a run-in heading ("实施“八大工程”。") names the list; the sentences after it are its items
             span = answer_span(analysis, sentence, report=bool(subject.body))
             context = f"{heading}\n{lead}\n{texts[i - 1] if i else ''}\n{sentence}"
-            if figure and (span is None or subject.body and not _states_about(quoted + _counted(analysis), context)):
+            if figure and (span is None or subject.body and not _states_about(quoted + _counted(analysis), context)
+                           or periods and not _states_about(periods, normalize(documents[chunk.doc].text)
+                                                            if documents else context)):
                 continue   # a figure asked for needs a figure the question does not hold, stated of what it asks
             in_context = coverage(terms, weights, f"{heading}\n{normalize(lead)}\n{sentence}")
             shared_pairs = sum(p in sentence for p in pairs) / len(pairs) if pairs else 0.0

@@ -95,6 +95,9 @@ def _against(norm: str, figure: tuple[int, int], verb: str, words: tuple[str, ..
 
 
 # A count written right after another (批捕24件36人): cases and people, one answer
+# A length of time answers only a question about time (多少年, 多久, 用时, 任期, 年龄)
+TIME_ASKED = re.compile(r"(?:多少|几)个?(?:年|月|天|日|小时|分钟|秒|周|岁)|多久|多长|时间|时长|用时|期|年龄|岁|龄|寿命")
+TIME_UNIT = re.compile(r"(?:年|个月|天|日|小时|分钟|秒|周|岁)(?:以上|以下|以内)?$")
 _COUNT_AFTER = re.compile(rf"\d[\d,]*(?:\.\d+)?(?:余|多)?[万亿千百]*(?:{MEASURE_WORDS})")
 # Figures that follow one another joined only by these (3.3%和9.7%) ...
 _JOINED = re.compile(r"\s*(?:和|与|及|、|,|，)\s*")
@@ -197,6 +200,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False)
             found = [f for f in found if re.search(rf"{counted_by(measure.group(1))}次?{_BOUND}$", norm[f[0]:f[1]])]
         elif kind == "quantity":   # 其中一种, 一个: an article, not a figure, unless its word is the one counted
             found = [f for f in found if not (norm[f[0]] == "一" and f[1] - f[0] == 2 and norm[f[0] + 1] not in question)]
+            if not TIME_ASKED.search(question):   # 群众满意度是多少: 90%以上, not the 连续5年 before it
+                found = [f for f in found if not TIME_UNIT.search(norm, f[0], f[1])] or found
         found = _respective(norm, found, analysis.terms) if kind != "date" else found
         if found:   # a figure written against the count asked, or where the question asks, is preferred
             slot = _slot_before(question)
