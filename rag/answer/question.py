@@ -320,12 +320,19 @@ def rare_names(tagged, scope_words: set[str]) -> tuple[str, ...]:
                                and w not in scope_words and not _part_of(w, scope_words)))
 
 
+# Reports write the body 政法委 (政法委书记何政); asked by its full name, 政法委员会 would weigh as a
+# missing word. The short form is part of the full one, so a passage writing either holds it.
+SHORT_FORMS = {"政法委员会": "政法委"}
+
+
 @lru_cache(maxsize=1024)
 def _asked_words(normalized_question: str) -> tuple[str, tuple[str, ...]]:
     """The question without its question phrase, post asked and copula before it, and its
     jieba words: segmented once for question_words and lone_characters (analysis, then
     sentence choice, ask for both)."""
     asked = COPULA_BEFORE_QUESTION.sub("", query_text(ASKING.sub(" ", POST_ASKED.sub(" ", normalized_question))))
+    for full, short in SHORT_FORMS.items():
+        asked = asked.replace(full, short)
     return asked, tuple(jieba_words(asked))
 
 
