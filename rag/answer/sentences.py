@@ -191,6 +191,8 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
     quoted = [normalize(q) for q in QUOTED.findall(analysis.question)]
     periods = [q for q in quoted if PLAN_PERIOD.fullmatch(q)]
     quoted = [q for q in quoted if q not in periods]
+    covers_periods = {doc: _states_about(periods, normalize(documents[doc].text))
+                      for doc in {h.chunk.doc for h in hits}} if periods and documents is not None else {}
     asks_place = analysis.answer_type == "place"   # a report about a place answers "where" with its subject
     around = around_asked(question)
     cue = asked_cue(question)
@@ -229,8 +231,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
             span = answer_span(analysis, sentence, report=bool(subject.body))
             context = f"{heading}\n{lead}\n{texts[i - 1] if i else ''}\n{sentence}"
             if figure and (span is None or subject.body and not _states_about(quoted + _counted(analysis), context)
-                           or periods and not _states_about(periods, normalize(documents[chunk.doc].text)
-                                                            if documents else context)):
+                           or periods and not covers_periods.get(chunk.doc, _states_about(periods, context))):
                 continue   # a figure asked for needs a figure the question does not hold, stated of what it asks
             in_context = coverage(terms, weights, f"{heading}\n{normalize(lead)}\n{sentence}")
             shared_pairs = sum(p in sentence for p in pairs) / len(pairs) if pairs else 0.0

@@ -94,19 +94,17 @@ def _against(norm: str, figure: tuple[int, int], verb: str, words: tuple[str, ..
     return int(bool(verb) and bool(re.search(rf"{re.escape(verb)}[\u4e00-\u9fff]?{_MARKS}$", lead))), touching
 
 
-# A count written right after another (批捕24件36人): cases and people, one answer
 # A length of time answers only a question about time (多少年, 多久, 用时, 任期, 年龄)
 TIME_ASKED = re.compile(r"(?:多少|几)个?(?:年|月|天|日|小时|分钟|秒|周|岁)|多久|多长|时间|时长|用时|期|年龄|岁|龄|寿命")
 TIME_UNIT = re.compile(r"(?:年|个月|天|日|小时|分钟|秒|周|岁)(?:以上|以下|以内)?$")
+# A count written right after another (批捕24件36人): cases and people, one answer
 _COUNT_AFTER = re.compile(rf"\d[\d,]*(?:\.\d+)?(?:余|多)?[万亿千百]*(?:{MEASURE_WORDS})")
 # Figures that follow one another joined only by these (3.3%和9.7%) ...
 _JOINED = re.compile(r"\s*(?:和|与|及|、|,|，)\s*")
 # ... after subjects joined the same way (刑事案件立案数、治安案件发案数同比下降3.3%和9.7%)
 _CONJUNCTION = re.compile(r"、|和|与|及")
 _CLAUSE_END = re.compile(r"[,，;；。:：!！?？]")
-
-
-_CLAUSE = re.compile(r"(?:(?!和|及|与)[^,，;；。!！?？])+")
+_CLAUSE = re.compile(r"(?:(?!和|及|与)[^,，;；。!！?？])+")   # a clause, split at 和/及/与 too
 
 
 def _counts_another(norm: str, figure: tuple[int, int], analysis: QuestionAnalysis) -> bool:
