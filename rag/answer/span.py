@@ -64,8 +64,6 @@ def tagged(normalized_sentence: str) -> tuple[tuple[int, int, str], ...]:
 # Marks a report writes inside a phrase (处置“医闹”事件12件, 11个县(市、区)): normalized quotes,
 # brackets and the enumeration comma
 _MARKS = r"[\"'<>()\[\]、]*"
-
-
 _INSERTED = r"(?:\([^()]{1,3}\))?"   # 民(辅)警: a bracketed word inside a phrase
 
 
