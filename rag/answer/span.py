@@ -105,19 +105,27 @@ _CLAUSE_END = re.compile(r"[,，;；。:：!！?？]")
 _CLAUSE = re.compile(r"(?:(?!和|及|与)[^,，;；。!！?？])+")   # a clause, split at 和/及/与 too
 
 
-def _counts_another(norm: str, figure: tuple[int, int], analysis: QuestionAnalysis) -> bool:
+@lru_cache(maxsize=1024)
+def _counted_patterns(analysis: QuestionAnalysis) -> tuple[re.Pattern, ...]:
+    """The thing a count asks about and the count's other words, the place asked left out, as
+    loose patterns: made once per question, not once per figure of every candidate sentence."""
+    if not analysis.counted:
+        return ()
+    scope = [normalize(p) for p in (*analysis.places, *analysis.place_forms)]
+    return tuple(re.compile(loose(w)) for w in (analysis.counted, *analysis.count_words)
+                 if len(w) >= 2 and not any(w in p for p in scope))
+
+
+def _counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern, ...]) -> bool:
     """A report writes a count right against what it counts, before it (25个防控体系建设项目) or
     after it (四级综治中心981个, “政法大讲堂”2期): a figure against a noun, with neither that side
-    nor the words after it naming the thing asked about or the count's other words, counts
-    something else."""
-    scope = [normalize(p) for p in (*analysis.places, *analysis.place_forms)]
-    asked = [w for w in (analysis.counted, *analysis.count_words) if len(w) >= 2 and not any(w in p for p in scope)] \
-        if analysis.counted else []
+    nor the words after it naming the thing asked about or the count's other words (``asked``,
+    _counted_patterns), counts something else."""
     if not asked:
         return False
     after = re.match(r"[^,，;；。!！?？]*", norm[figure[1]:]).group()
     before = re.sub(rf"{_MARKS}$", "", re.search(rf"[^,，;；。!！?？、]{{0,{NEXT_WORD}}}$", norm[:figure[0]]).group())
-    if any(re.search(loose(w), text) for w in asked for text in (after, before)):
+    if any(pattern.search(text) for pattern in asked for text in (after, before)):
         return False
     return bool(re.match(r"[\u4e00-\u9fff]", after)) and _noun_at(after[:NEXT_WORD], 0) \
         or bool(re.search(r"[\u4e00-\u9fff]$", before)) and _noun_at(before, -1)
@@ -183,7 +191,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False)
             quoted = [m.span() for m in QUOTED_TEXT.finditer(norm) if m.end() - m.start() <= QUOTED_NAME]
             found = [(s, e) for s, e in found if "+" not in norm[max(s - 1, 0):e + 1]
                      and not any(a < s and e < b for a, b in quoted)
-                     and not (report and (NAMING_NUMERAL.match(norm, s) or _counts_another(norm, (s, e), analysis)))]
+                     and not (report and (NAMING_NUMERAL.match(norm, s)
+                                          or _counts_another(norm, (s, e), _counted_patterns(analysis))))]
         if kind == "quantity":   # a count has digits or a measure word (not 四 of 四级) ...
             counts = COUNT_ASKED.search(question)   # ... and a count of things (多少个) is no sum of money
             rank = bool(RANK_ASKED.search(question))  # ... and a rank (第四) answers only a rank asked
