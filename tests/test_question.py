@@ -4,6 +4,7 @@ import json
 import pytest
 
 from rag.answer.question import analyze, counted_thing, holds_answer
+from rag.text.normalize import normalize
 
 from helpers import ROOT
 
@@ -181,6 +182,19 @@ def test_a_name_is_held_by_a_passage_that_spells_it_another_way():
     assert names_missing(("张三", "刘德一"), passages) == ["张三", "刘德一"]
     # an article names its subject once and then says 他: its document holds the name (in Traditional here)
     assert names_missing(("叶乔波", "张三"), ["她共获得十三个世界冠军"], ["葉喬波，前中國女子速度滑冰運動員。"]) == ["张三"]
+
+
+def test_a_name_cut_by_jieba_is_held_where_its_pieces_join():
+    """jieba cuts a name it does not know and glues its end to the next word (张静/美的 of
+    张静美的代表作, 海纳/曼以 of 杰米·海纳曼以): the glued piece is held where it joins the piece
+    before it, not by a name swapped in before it (谢勒 of 谢勒北站)."""
+    from rag.answer.decline import names_missing
+    def missing(question, passage):
+        analysis = analyze(question)
+        return names_missing(analysis.names, [normalize(passage)], (), analysis.name_joins)
+    assert missing("张静美的代表作有哪两部？", "张静美是台湾的漫画家，代表作为《代战天使》") == []
+    assert missing("杰米·海纳曼以主持什么节目著称？", "杰米·海纳曼以其主持的电视节目《流言终结者》著称") == []
+    assert missing("谢勒北站是哪两大铁路干线的交汇处？", "嘉兴北站是沪杭铁路和杭州湾跨海铁路的交汇处") == ["谢勒"]
 
 
 def test_a_name_jieba_splits_into_characters_is_still_a_word():

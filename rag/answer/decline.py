@@ -54,20 +54,22 @@ class Signals:
 FEATURES = tuple(f for f in Signals.__dataclass_fields__ if f != "candidates")
 
 
-def names_missing(names, passages, documents=()) -> list[str]:
+def names_missing(names, passages, documents=(), joins=()) -> list[str]:
     """The names neither the (normalized) passages nor their documents' texts hold; the
     documents are read only for a name the passages lack (an article names its subject once,
     then says 他 or 该校). A name of three characters or more counts as held when one of its
     character pairs is there: jieba glues or splits unknown names differently in a question
     and a text (雷克雅未克 and 雷克雅维克, 中兴大学 and 中兴), while a name put in place of the
-    one a passage speaks of shares none."""
-    def held(name: str, texts) -> bool:
+    one a passage speaks of shares none. A name whose join (rare_names: 张静美 for 美的) is
+    there is held too: it is the end of the name before it, glued to the next word."""
+    def held(name: str, join: str, texts) -> bool:
         pairs = [name] if len(name) <= 2 else [name[i:i + 2] for i in range(len(name) - 1)]
-        return any(p in text for p in pairs for text in texts)
-    missing = [n for n in names if not held(n, passages)]
+        return any(p in text for p in pairs for text in texts) or bool(join) and any(join in text for text in texts)
+    joined = dict(zip(names, joins))
+    missing = [n for n in names if not held(n, joined.get(n, ""), passages)]
     if missing:
         texts = [normalize(t) for t in documents]
-        missing = [n for n in missing if not held(n, texts)]
+        missing = [n for n in missing if not held(n, joined.get(n, ""), texts)]
     return missing
 
 

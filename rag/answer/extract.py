@@ -384,7 +384,8 @@ def _names_missing(evidence: Evidence, documents) -> list[str]:
     """The rare names the question asks about that no passage in scope, nor its document, names."""
     scoped = [i for i, ok in enumerate(evidence.in_scope[:SENTENCE_POOL]) if ok]
     return names_missing(evidence.analysis.names, [evidence.texts[i] for i in scoped],
-                         (documents[d].text for d in dict.fromkeys(evidence.hits[i].chunk.doc for i in scoped)))
+                         (documents[d].text for d in dict.fromkeys(evidence.hits[i].chunk.doc for i in scoped)),
+                         evidence.analysis.name_joins)
 
 
 def ask(searcher: Searcher, question: str, mode: str = "hybrid", k: int = 5,

@@ -217,6 +217,7 @@ class QuestionAnalysis:
     entities: tuple[str, ...] = ()    # names, numbers and quoted terms it asks about (normalized)
     counted: str = ""                 # for a count, the thing counted (counted_thing)
     names: tuple[str, ...] = ()       # its rare person, place and body names (rare_names): whom or what it is about
+    name_joins: tuple[str, ...] = ()  # per name, the name piece before it joined to its first character, or ""
     rate: str = ""                    # for a percentage, the rate it names (化解率 of 矛盾纠纷化解率是多少)
     count_verb: str = ""              # for a count, the verb before its question phrase (化解 of 化解了多少件)
     count_words: tuple[str, ...] = ()  # ... and the words after it (矛盾, 纠纷): count_phrase
@@ -277,9 +278,10 @@ def analyze(question: str) -> QuestionAnalysis:
     tagged = [(w, flag) for w, flag in pseg.lcut(norm)]
     rate = RATE_ASKED.search(norm) if kind == "percentage" else None
     verb, counted_words = count_phrase(norm) if kind == "quantity" else ("", ())
+    names, joins = rare_names(tagged, scope_words)
     return QuestionAnalysis(question, kind, places, forms, loose, years, organisations, words, terms,
                             _entities(norm, tagged, scope_words), counted_thing(norm) if kind == "quantity" else "",
-                            rare_names(tagged, scope_words), rate.group(0) if rate else "", verb, counted_words)
+                            names, joins, rate.group(0) if rate else "", verb, counted_words)
 
 
 QUOTED = re.compile(r'["“「『《]([^"”」』》]{2,20})["”」』》]')
@@ -307,17 +309,26 @@ NOT_A_NAME = re.compile(r"[几哪谁啥]|什么|^何(?:原因|种|时|处|地|�
 NOT_BEFORE_A_NAME = re.compile(r"(?:(?:哪|什么|何|啥)[一个本座所位家种条部类间支国名项些]?|的)$")
 
 
-def rare_names(tagged, scope_words: set[str]) -> tuple[str, ...]:
+def rare_names(tagged, scope_words: set[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The rare person, place and organisation names of a question (jieba's tags, two
     characters or more), the places and years of its scope and what is asked aside: a passage
-    that names none of them is about someone or something else."""
-    names, before = [], ""
+    that names none of them is about someone or something else. Beside each, the name piece
+    right before it with its first character (张静美 for 美的 of 张静/美的): jieba cuts a name it
+    does not know and glues the rest to the next word, so a passage holding that join holds
+    the name (names_missing); "" where no name piece comes right before."""
+    names, joins, before, previous = [], [], "", ""
     for word, flag in tagged:
         if flag in NAME_TAGS and not NOT_A_NAME.search(word) and not NOT_BEFORE_A_NAME.search(before):
-            names.append(unglued(word))
+            name = unglued(word)
+            if len(name) >= 2 and word_frequency(name) <= RARE_NAME_FREQUENCY and name not in scope_words \
+                    and not _part_of(name, scope_words) and name not in names:
+                names.append(name)
+                joins.append(previous + name[0] if previous else "")
+            previous = word
+        else:
+            previous = ""
         before += word
-    return tuple(dict.fromkeys(w for w in names if len(w) >= 2 and word_frequency(w) <= RARE_NAME_FREQUENCY
-                               and w not in scope_words and not _part_of(w, scope_words)))
+    return tuple(names), tuple(joins)
 
 
 # Reports write the body 政法委 (政法委书记何政); asked by its full name, 政法委员会 would weigh as a
