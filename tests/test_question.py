@@ -18,6 +18,9 @@ CASES = [("张掖建成了多少个雪亮工程监控探头?", "quantity", ("张
          ("达州如何构建市域社会治理新格局?", "list", ("达州市",)), ("火山是如何形成的?", "description", ()),
          # a rise counted in places is a count, not a percentage
          ("2021年乐山平安建设群众满意度同比上升了几位?", "quantity", ("乐山市",)),
+         # ... and so are years after a rate: the rate's figure is in the question
+         ("荣昌命案破案率连续几年保持100%?", "quantity", ("荣昌区",)), ("荣昌的结案率是多少?", "percentage", ("荣昌区",)),
+         ("张掖化解率提高了几个百分点?", "percentage", ("张掖市",)),
          # a name asked of a person, and of a thing (an app's name is no person's)
          ("帮助民工讨回拖欠工资的检察官叫什么名字?", "person", ()), ("邵伯温的父亲名字叫什么?", "person", ()),
          ("乐山市政法委书记叫什么名字?", "person", ("乐山市",)),

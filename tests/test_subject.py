@@ -27,6 +27,8 @@ def test_seed_subjects(seed_subjects):
     assert {k: (s.place, s.path) for k, s in seed_subjects.items()} == EXPECTED
     assert all(s.source == "detected" for s in seed_subjects.values())
     assert seed_subjects["003"].years[0] == 2022 and seed_subjects["003"].body == "市委政法委"
+    # 002 states no year of its own; the dateline cleaning removes (2020-10-27 13:20:05 来源:…) dates it
+    assert seed_subjects["002"].years == (2020,) and seed_subjects["000"].years == ()
 
 
 def test_a_sidecar_overrides_title_place_and_year(tmp_path):

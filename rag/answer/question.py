@@ -19,9 +19,12 @@ ANSWER_TYPES = ("percentage", "date", "amount", "quantity", "person", "place", "
                 "description")
 _NEAR = r"[^,，。?？]{0,6}"
 # First match wins, so the narrower kinds come first: 几月 is a date, 多少万元 an amount.
+# 多少 or 几 before a counter counts that thing, even after a rate (破案率连续几年保持100%: years)
+_COUNTER_AFTER = r"(?!个(?!百分点)|[名位件起人次所家项条座场年天周岁倍]|个?月)"
 TYPE_RULES = (
-    ("percentage", re.compile(rf"百分之几|(百分比|占比|比例|比重|率(?!先|领)){_NEAR}(多少|几)|(多少|几){_NEAR}(%|个百分点|比例)"
-                              rf"|(同比|环比){_NEAR}(增长|下降|上升|减少|提高)了?(多少|几)(?![个名位件起人次所家项条座场])")),
+    ("percentage", re.compile(rf"百分之几|(百分比|占比|比例|比重|率(?!先|领)){_NEAR}(多少|几){_COUNTER_AFTER}"
+                              rf"|(多少|几){_COUNTER_AFTER}{_NEAR}(%|个百分点|比例)"
+                              rf"|(同比|环比){_NEAR}(增长|下降|上升|减少|提高)了?(多少|几){_COUNTER_AFTER}")),
     ("date", re.compile(r"哪一?年|哪一?天|哪一?月|何年|何时|什么时候|什么时间|几月|几号|几日|哪个(时候|时期|年代|朝代)"
                         r"|(公元|西元|民国|[于在从到自至])几年"
                         r"|(日期|年份|时间)是|(始于|建于|成立于|开始于)何")),

@@ -28,13 +28,15 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 PINYIN_READING = re.compile(
     rf"(?<=[\u3400-\u9fff])[(（](?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}[)）]")
 
+# a web page's dateline: when it was published, where from ("2020-10-27 13:20:05 来源:法治日报")
+DATELINE = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})\s+\d{1,2}:\d{2}(:\d{2})?\s*(来源|來源|作者)")
 FURNITURE_LINE = re.compile("|".join([
     r"^(网上有害信息举报|網上有害信息舉報)",
     r"手机版\s*\|?\s*站内搜索|手機版\s*\|?\s*站內搜索",
     r"^(责任)?编辑\s*[:：]", r"^(責任)?編輯\s*[:：]", r"^审核\s*[:：]", r"^審核\s*[:：]",
     r"^(热点|相关|熱點|相關)文章推荐$", r"^(热点|相关|熱點|相關)文章推薦$",
     r"^(首页|首頁)(\s*[|/>]\s*\S{1,6})+$",
-    r"\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(:\d{2})?\s*(来源|來源|作者)",
+    DATELINE.pattern,
     r"^(来源|來源)\s*[:：].{0,40}$", r"-?标准\+$", r"^(分享到|打印|关闭|關閉|返回顶部)\s*[:：]?$",
 ]))
 SPAM_WORDS = re.compile(r"\d*bet|博彩|彩票|赌场|賭場|娱乐城|娛樂城|体育在线|體育在線|足球外围|真人视讯|棋牌")
@@ -82,6 +84,13 @@ class CleanDocument:
     def display_title(self) -> str:
         """A human title: the report's own, else what it is about (Subject.report_name), else its file name."""
         return self.title or self.subject.report_name() or self.document.name
+
+    @property
+    def dateline(self) -> str:
+        """The date of the dateline cleaning removed as page furniture ("2020-10-27"), or "":
+        it dates a scraped report that states no year of its own."""
+        return next((m.group(1) for r in self.removals if r.kind == "furniture"
+                     for m in [DATELINE.search(r.text)] if m), "")
 
     def page_at(self, original_offset: int) -> int | None:
         """1-based PDF page holding an offset of the original text; None for other formats."""

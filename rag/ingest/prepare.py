@@ -39,7 +39,8 @@ def prepare(documents, chunking: ChunkSettings, failures=(), indexed=None) -> Pr
                                           "furniture or advertising"))
             continue
         first_by_hash[doc.sha256] = doc.name
-        cdoc = replace(cdoc, subject=detect_subject(cdoc.text, [p.start for p in cdoc.paragraphs], doc.date, doc.meta))
+        cdoc = replace(cdoc, subject=detect_subject(cdoc.text, [p.start for p in cdoc.paragraphs],
+                                                    doc.date or cdoc.dateline, doc.meta))
         cleaned[doc.name] = cdoc
         chunks.extend(chunk_document(cdoc, chunking, first_id=len(chunks)))
     return Prepared(cleaned, chunks, tuple(failures), tuple(duplicates))
