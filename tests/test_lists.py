@@ -65,3 +65,11 @@ def test_a_paragraph_announcing_what_it_counts_off_lists_the_counted(hashing_ind
     assert answer.answer == "一是突出政治建警。[1]二是突出制度管警。[2]三是突出能力强警。[3]四是突出从严治警。[4]"
     # an interviewer's question is never an item or an answer
     assert "?" not in answer.answer and "？" not in answer.answer
+
+
+def test_a_sentence_counting_off_what_was_asked_is_the_list(hashing_index):
+    """…统筹开展筑牢政治安全防线、矛盾纠纷排查化解……等十大“除险保安百日攻坚行动”: the sentence
+    that names what was asked lists it; the 一是…四是 paragraphs after it are another list."""
+    answer = ask(Searcher(*hashing_index), "乐山的十大“除险保安百日攻坚”行动包括哪些?", "bm25")
+    assert len(answer.citations) == 1 and "筑牢政治安全防线、矛盾纠纷排查化解" in answer.answer
+    assert "公共法律服务增效等十大“除险保安百日攻坚行动”" in answer.answer and "一是" not in answer.answer

@@ -32,6 +32,8 @@ LIST_WORDS = frozenset({"措施", "做法", "举措", "方面", "工作", "内�
                         "计划"})
 MATCHED = 0.5   # share of the question's (idf-weighted) content words a heading must hold
 ENUMERATED = re.compile(r"\s*(?:[一二三四五六七八九十]+是|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)")
+# a sentence that counts its items off in one breath: 统筹开展A、B、C……等十大“除险保安百日攻坚行动”
+INLINE_LIST = re.compile(r"(?:[^、，,。；;]{2,24}、){2,}[^、，,。；;]{2,24}等[一二三四五六七八九十两\d]+[大项个类种条方面]")
 
 
 def _lead(text: str) -> tuple[int, int] | None:
@@ -56,7 +58,7 @@ def list_items(doc: CleanDocument, offset: int, terms, weights) -> list[tuple[in
     if lead and coverage(terms, weights, normalize(text[lead[0]:lead[1]])) >= MATCHED:
         spans = sentence_spans(text)[1:MAX_ITEMS + 1]
         return [(para.start + s, para.start + e) for s, e in spans]
-    items = _enumerated(doc, at, terms, weights)
+    items = _inline(doc, at, terms, weights) or _enumerated(doc, at, terms, weights)
     if items:
         return items
     first = at
@@ -87,6 +89,8 @@ def _enumerated(doc: CleanDocument, at: int, terms, weights) -> list[tuple[int, 
     # a paragraph says much: it announces the list only if it names every word asked about
     if ENUMERATED.match(text(intro)) or coverage(terms, weights, normalize(text(intro))) < 1.0:
         return []
+    if intro != at and _inline(doc, intro, terms, weights):
+        return _inline(doc, intro, terms, weights)   # it lists what was asked itself; what follows is another list
     items = []
     for i in range(intro + 1, len(paragraphs)):
         if paragraphs[i].heading or not ENUMERATED.match(text(i)) or len(items) == MAX_ITEMS:
@@ -94,6 +98,15 @@ def _enumerated(doc: CleanDocument, at: int, terms, weights) -> list[tuple[int, 
         first = _lead(text(i)) or sentence_spans(text(i))[0]
         items.append((paragraphs[i].start + first[0], paragraphs[i].start + first[1]))
     return items if len(items) >= 2 else []
+
+
+def _inline(doc: CleanDocument, at: int, terms, weights) -> list[tuple[int, int]]:
+    """The fourth shape: a sentence of paragraph ``at`` naming every word asked about and
+    counting its items off in one breath (INLINE_LIST), as the one item that holds them all."""
+    para = doc.paragraphs[at]
+    text = doc.text[para.start:para.end]
+    return next(([(para.start + a, para.start + b)] for a, b in sentence_spans(text)
+                 if INLINE_LIST.search(text[a:b]) and coverage(terms, weights, normalize(text[a:b])) >= 1.0), [])
 
 
 def list_answer(documents, anchors, terms, weights, reports: int) -> list[tuple[str, str, int, int]]:
