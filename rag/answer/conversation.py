@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.question import analyze
+from rag.answer.question import QUESTION_WORD, analyze
 from rag.text.normalize import normalize
 
 # Openers and references that only make sense after an earlier question.
@@ -19,6 +19,7 @@ SOFT_OPENER = re.compile(r"^(那么|那|而|至于)\s*")     # dropped when the 
 TRAILER = re.compile(r"(的情况|情况|的)?(又|也)?(是)?(多少|怎么样|如何)?呢?[?？!！。\s]*$")   # 荣昌区又是多少?
 DEMONSTRATIVE = re.compile(r"这个|这一|这些|那个|该|此|上述")   # 这个数字 -> <topic>的数字
 PRONOUN = re.compile(r"它们|它|其(?!中|他|它|余|实)")           # 它 -> <topic>
+COUNTER = re.compile(r"[个名家次件起所座条项人位支批种类路]")   # 多少个 of 多少个雪亮工程监控探头
 # What a question asks for, cut from the previous question to leave its topic.
 ASKING = re.compile(r"(是)?(多少|几)[个名家次件起所座条项人位支批万千百十倍种类年天岁路]?|哪些|叫做?什么|什么|哪一?年|谁|是否|如何|怎样"
                     r"|吗|呢|[?？!！。]+$")
@@ -43,8 +44,13 @@ def rewrite(question: str, previous: str | None) -> str:
         rest = rest.replace(form, "")
     if (asked.places or asked.years) and not rest.strip():
         return _substitute_scope(previous, before, asked)
-    topic = _topic(previous)
     plain = SOFT_OPENER.sub("", question)
+    if rest.strip() and not QUESTION_WORD.search(normalize(core)) and not DEMONSTRATIVE.search(core) \
+            and not PRONOUN.search(core):
+        other = _substitute_thing(previous, core.strip())
+        if other:
+            return other
+    topic = _topic(previous)
     if DEMONSTRATIVE.search(plain):
         return DEMONSTRATIVE.sub(topic + "的", plain, count=1)
     if PRONOUN.search(plain):
@@ -74,3 +80,32 @@ def _topic(previous: str) -> str:
     topic = ASKING.sub("", previous).strip(" ，,")
     return re.sub(r"了$", "", topic) or previous
 
+
+
+def _substitute_thing(previous: str, thing: str) -> str | None:
+    """The previous question asked of another thing (检察官呢? after 荣昌入额法官多少人?): the
+    thing takes the place of what the previous question counted after its question word
+    (多少个<网格>), else of the words before it from the first word they share (达州侦办<恶势力
+    犯罪集团案件> for 恶势力团伙案件), from its verb when the thing opens with one (荣昌公安机关<查处治安
+    案件> for 破获刑事案件), or of its last word (荣昌入额<法官>); None without a question word."""
+    import jieba.posseg as pseg   # lazy, as in rag.answer.question
+    found = QUESTION_WORD.search(normalize(previous))
+    if not found:
+        return None
+    after = previous[found.end():]
+    counter = COUNTER.match(after)
+    tail = after[counter.end() if counter else 0:]
+    if len(re.sub(r"[\W_]", "", tail)) >= 2:
+        return previous[:found.end() + (counter.end() if counter else 0)] + thing + "?"
+    words = pseg.lcut(previous[:found.start()])
+    first, flag = pseg.lcut(thing)[0]
+    plain = [w for w, _ in words]
+    if first in plain:
+        cut = plain.index(first)
+    elif flag.startswith("v") and any(f.startswith("v") for _, f in words):
+        cut = max(i for i, (_, f) in enumerate(words) if f.startswith("v"))
+    else:
+        cut = len(words) - 1
+    if cut < 0:
+        return None
+    return "".join(plain[:cut]) + thing + previous[found.start():]
