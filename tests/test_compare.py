@@ -28,6 +28,13 @@ def test_every_place_gets_its_own_row_or_not_mentioned(hashing_index):
         assert searcher.store.documents[c.doc].subject.place.startswith(place)
 
 
+def test_a_level_asked_is_no_rank(hashing_index):
+    """乐山's report ranks its 满意度 (第6名, 同比上升5位) and states no level: its row once read 5位."""
+    answer = ask(Searcher(*hashing_index), "各地的群众满意度分别是多少?", "bm25")
+    rows = dict(r.split("：", 1) for r in answer.answer.split("；"))
+    assert rows["乐山市"] == "未提及" and rows["荣昌区"] == "90%以上[1]"
+
+
 def test_a_question_naming_a_place_is_not_split(hashing_index):
     answer = ask(Searcher(*hashing_index), "荣昌区分别破获了多少件刑事案件?", "bm25")
     assert "：" not in answer.answer.split("[")[0] and "8698件" in answer.answer

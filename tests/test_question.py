@@ -21,6 +21,8 @@ CASES = [("张掖建成了多少个雪亮工程监控探头?", "quantity", ("张
          # ... and so are years after a rate: the rate's figure is in the question
          ("荣昌命案破案率连续几年保持100%?", "quantity", ("荣昌区",)), ("荣昌的结案率是多少?", "percentage", ("荣昌区",)),
          ("张掖化解率提高了几个百分点?", "percentage", ("张掖市",)),
+         # a level of the people asked is a share like a rate; its rank is a count
+         ("乐山的群众满意度是多少?", "percentage", ("乐山市",)), ("荣昌群众安全感保持在多少?", "percentage", ("荣昌区",)),
          # a name asked of a person, and of a thing (an app's name is no person's)
          ("帮助民工讨回拖欠工资的检察官叫什么名字?", "person", ()), ("邵伯温的父亲名字叫什么?", "person", ()),
          ("乐山市政法委书记叫什么名字?", "person", ("乐山市",)),

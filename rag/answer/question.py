@@ -19,10 +19,12 @@ ANSWER_TYPES = ("percentage", "date", "amount", "quantity", "person", "place", "
                 "description")
 _NEAR = r"[^,，。?？]{0,6}"
 # First match wins, so the narrower kinds come first: 几月 is a date, 多少万元 an amount.
+# what reports measure as a share of the people asked, like a rate (群众满意度保持在90%以上)
+LEVELS = "满意度|安全感|知晓度|认可度|公信力|获得感|幸福感"
 # 多少 or 几 before a counter counts that thing, even after a rate (破案率连续几年保持100%: years)
 _COUNTER_AFTER = r"(?!个(?!百分点)|[名位件起人次所家项条座场年天周岁倍]|个?月)"
 TYPE_RULES = (
-    ("percentage", re.compile(rf"百分之几|(百分比|占比|比例|比重|率(?!先|领)){_NEAR}(多少|几){_COUNTER_AFTER}"
+    ("percentage", re.compile(rf"百分之几|(百分比|占比|比例|比重|率(?!先|领)|{LEVELS}){_NEAR}(?<!第)(多少|几){_COUNTER_AFTER}"
                               rf"|(多少|几){_COUNTER_AFTER}{_NEAR}(%|个百分点|比例)"
                               rf"|(同比|环比){_NEAR}(增长|下降|上升|减少|提高)了?(多少|几){_COUNTER_AFTER}")),
     ("date", re.compile(r"哪一?年|哪一?天|哪一?月|何年|何时|什么时候|什么时间|几月|几号|几日|哪个(时候|时期|年代|朝代)"
@@ -96,7 +98,7 @@ ORIGIN_ASKED = re.compile(r"哪里人|哪儿人|何地人|何处人|籍贯|出�
 ORIGIN_STATED = re.compile(r"籍贯|原籍|祖籍|出生|生于|人[,，。、;；()（）]|人$|人士")
 # a rate asked by its name (化解率, 破案率) is answered by a sentence naming it, or one naming its
 # stem (化解) and no other rate
-RATE_ASKED = re.compile(r"[^\W\d_的之]{2}率")
+RATE_ASKED = re.compile(rf"[^\W\d_的之]{{2}}率|{LEVELS}")
 
 
 def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool:
