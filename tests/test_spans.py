@@ -132,3 +132,11 @@ def test_a_length_of_time_answers_only_a_question_about_time():
     sentence = "连续5年群众安全感、群众满意度、执法司法公信力保持在90%以上;"
     assert _span("荣昌的群众满意度是多少?", sentence) == "90%以上"
     assert _span("荣昌连续多少年群众满意度保持在90%以上?", sentence) == "5年"
+
+
+def test_a_length_of_time_is_no_date():
+    """哪一年 asks when: 连续四年 and 五年来 say how long (张掖 led with 四年 before 2022年)."""
+    sentence = "2022年,張掖市平安建設工作全省考核排名第一,連續四年被省委、省政府評為“平安甘肅建設優秀市州”。"
+    assert _span("张掖哪一年平安建设工作全省考核排名第一?", sentence) == "2022年"
+    assert _span("张掖何时开始连续被评为平安甘肃建设优秀市州?", "連續四年被省委、省政府評為“平安甘肅建設優秀市州”。") is None
+    assert _span("该城始建于哪一年?", "该城约1900年始建,五年来人口翻番。") == "1900年"   # 约 dates it

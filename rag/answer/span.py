@@ -94,6 +94,8 @@ def _against(norm: str, figure: tuple[int, int], verb: str, words: tuple[str, ..
 
 # A length of time answers only a question about time (多少年, 多久, 用时, 任期, 年龄)
 TIME_ASKED = re.compile(r"(?:多少|几)个?(?:年|月|天|日|小时|分钟|秒|周|岁)|多久|多长|时间|时长|用时|期|年龄|岁|龄|寿命")
+DURATION_BEFORE = re.compile(r"(?:连续|持续|历时|长达|为期|已有)$")   # not 约 or 近: 约1900年 is a date
+DURATION_AFTER = re.compile(r"来|之久|以来|多(?!月)")                   # not 后: 1949年后 is one too
 TIME_UNIT = re.compile(r"(?:年|个月|天|日|小时|分钟|秒|周|岁)(?:以上|以下|以内)?$")
 # A count written right after another (批捕24件36人): cases and people, one answer
 _COUNT_AFTER = re.compile(rf"\d[\d,]*(?:\.\d+)?(?:余|多)?[万亿千百]*(?:{MEASURE_WORDS})")
@@ -187,6 +189,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False)
                  if norm[m.start():m.end()].strip("，, ") and norm[m.start():m.end()] not in question
                  and re.search(r"\d|[一二三四五六七八九十两百千万亿]", norm[m.start():m.end()])]
         found = [(s, e - len(norm[s:e]) + len(norm[s:e].rstrip("，, "))) for s, e in found]
+        if kind == "date":   # 连续四年, 五年来 say how long, not when
+            found = [(s, e) for s, e in found if not (DURATION_BEFORE.search(norm[:s]) or DURATION_AFTER.match(norm, e))]
         if kind == "quantity":   # a figure in a name or a formula counts nothing (“十个严禁”, “1+12+N”)
             quoted = [m.span() for m in QUOTED_TEXT.finditer(norm) if m.end() - m.start() <= QUOTED_NAME]
             found = [(s, e) for s, e in found if "+" not in norm[max(s - 1, 0):e + 1]
