@@ -140,3 +140,11 @@ def test_a_length_of_time_is_no_date():
     assert _span("张掖哪一年平安建设工作全省考核排名第一?", sentence) == "2022年"
     assert _span("张掖何时开始连续被评为平安甘肃建设优秀市州?", "連續四年被省委、省政府評為“平安甘肅建設優秀市州”。") is None
     assert _span("该城始建于哪一年?", "该城约1900年始建,五年来人口翻番。") == "1900年"   # 约 dates it
+
+
+def test_a_figure_closing_a_list_item_counts_that_item():
+    """基地2个、镇街级法治公园(广场)14个: 2个 closes the item before the 、; the count asked is
+    written after its bracketed word."""
+    sentence = "建成区级法治教育基地2个、镇街级法治公园(广场)14个,“民主法治村”创建面达100%"
+    assert _span("荣昌建成了多少个镇街级法治公园?", sentence) == "14个"
+    assert _span("荣昌建成了多少个区级法治教育基地?", sentence) == "2个"

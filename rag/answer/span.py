@@ -65,6 +65,7 @@ def tagged(normalized_sentence: str) -> tuple[tuple[int, int, str], ...]:
 # brackets and the enumeration comma
 _MARKS = r"[\"'<>()\[\]、]*"
 _INSERTED = r"(?:\([^()]{1,3}\))?"   # 民(辅)警: a bracketed word inside a phrase
+_MARKS_IN_ITEM = r"[\"'<>()\[\]]*"
 
 
 def loose(phrase: str) -> str:
@@ -77,15 +78,17 @@ def _against(norm: str, figure: tuple[int, int], verb: str, words: tuple[str, ..
     """How a figure is written against the count asked: (1 if the verb asked comes right before it
     or its noun, the characters of the counted words touching it). 化解4082件 answers 化解了多少件
     矛盾纠纷 before 摸排矛盾纠纷4156件; 101名派出所所长 answers 多少个派出所所长…, not the 335名
-    社区民警 after it; 恶势力犯罪集团案件39起 before 组织案件10起. One Han character may stand between."""
+    社区民警 after it; 恶势力犯罪集团案件39起 before 组织案件10起. One Han character may stand between,
+    and a bracketed word (镇街级法治公园(广场)14个)."""
     before, after = norm[:figure[0]], norm[figure[1]:]
     touching, lead = 0, before
     for k in range(len(words), 0, -1):
-        if re.match(rf"{_MARKS}[\u4e00-\u9fff]?{_MARKS}{loose(''.join(words[:k]))}", after):
+        # not across 、: a figure before it closes an item of a list (基地2个、镇街级法治公园14个)
+        if re.match(rf"{_MARKS_IN_ITEM}[\u4e00-\u9fff]?{_MARKS_IN_ITEM}{loose(''.join(words[:k]))}", after):
             touching = len("".join(words[:k]))
             break
     for k in range(len(words), 0, -1):
-        ending = re.search(rf"{loose(''.join(words[-k:]))}{_MARKS}[\u4e00-\u9fff]?$", before)
+        ending = re.search(rf"{loose(''.join(words[-k:]))}{_MARKS}{_INSERTED}{_MARKS}[\u4e00-\u9fff]?$", before)
         if ending:
             touching, lead = max(touching, len("".join(words[-k:]))), before[:ending.start()]
             break
