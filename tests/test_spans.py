@@ -116,6 +116,11 @@ def test_in_a_report_a_figure_in_a_name_or_before_another_thing_counts_nothing()
     assert _report_span("荣昌区有多少个智慧安防小区?", "继续推进25个防控体系建设项目实施,推进“三无小区”综合治理。") is None
     assert _report_span("达州的网格有多少?", "开办“达州政法大讲堂”2期,不断加强网格员培训。") is None
     assert _report_span("张掖的网格有多少?", "建成市、县、乡、村四级综治中心981个,试点推行网格化治理模式。") is None
+    # the gloss of a formula's terms counts one grid's members, not the city's
+    assert _report_span("张掖有多少名专职网格员?", "形成了1+4+X+N的网格力量配置体系(1名专职网格员,4名“三官一师”,X名党员联系户)。") \
+        is None
+    assert _report_span("张掖网格力量配置体系中有几名三官一师?",          # ... unless what it names is asked about
+                        "形成了1+4+X+N的网格力量配置体系(1名专职网格员,4名“三官一师”,X名党员联系户)。") == "4名"
     # ... while a count of what is asked, or one a verb follows, stays
     assert _report_span("荣昌建立了几支镇街专职消防队?", "建立镇街专职消防队8支并配备13台消防车。") == "8支"
     assert _report_span("荣昌的网格有多少?", "全区共划分网格1761个,实现城区169个网格数字化管理。") == "1761个"
@@ -148,3 +153,10 @@ def test_a_figure_closing_a_list_item_counts_that_item():
     sentence = "建成区级法治教育基地2个、镇街级法治公园(广场)14个,“民主法治村”创建面达100%"
     assert _span("荣昌建成了多少个镇街级法治公园?", sentence) == "14个"
     assert _span("荣昌建成了多少个区级法治教育基地?", sentence) == "2个"
+
+
+def test_people_asked_are_not_person_times():
+    sentence = "全覆盖开展网格员能力素质提升行动,举办政法干部综合业务素能培训等主体班次20多场次、1200人次。"
+    assert _span("张掖有多少名专职网格员?", sentence) is None
+    assert _span("张掖培训政法干部多少人次?", sentence) == "1200人次"
+    assert _span("张掖举办了多少场次主体班次?", sentence) == "20多场次"

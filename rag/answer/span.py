@@ -45,6 +45,9 @@ BYLINE_BEFORE = re.compile(rf"(?:{_BYLINE_WORDS})[\s:：]*(?:[\u4e00-\u9fff]{{2,
 NAMING_NUMERAL = re.compile(r"[一二两三四五六七八九十](?:项|期|个|条|类|种|级|大|支|批|张|部)(?=[\u4e00-\u9fff])")
 QUOTED_NAME = 10   # characters with the quotes: a programme's name (“十个严禁”), not a quoted goal
 QUOTED_TEXT = re.compile(r'"[^"]*"|<[^<>]*>')   # normalized text writes “” as "" and 《》 as <>
+# the gloss of a formula's terms (1+4+X+N的网格力量配置体系(1名专职网格员,4名…)): per unit, not
+# totals, unless the question asks about that formula or what it names (网格力量配置体系中有几名…)
+FORMULA_GLOSS = re.compile(r"([0-9a-z]+(?:\+[0-9a-z]+)+)的?([^()+]{0,12})\(([^()]*)\)")
 NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿]")
 
 
@@ -196,8 +199,10 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False)
             found = [(s, e) for s, e in found if not (DURATION_BEFORE.search(norm[:s]) or DURATION_AFTER.match(norm, e))]
         if kind == "quantity":   # a figure in a name or a formula counts nothing (“十个严禁”, “1+12+N”)
             quoted = [m.span() for m in QUOTED_TEXT.finditer(norm) if m.end() - m.start() <= QUOTED_NAME]
+            glosses = [m.span(3) for m in FORMULA_GLOSS.finditer(norm) if report and m.group(1) not in question
+                       and not (len(m.group(2)) >= 4 and m.group(2)[-4:] in question)]
             found = [(s, e) for s, e in found if "+" not in norm[max(s - 1, 0):e + 1]
-                     and not any(a < s and e < b for a, b in quoted)
+                     and not any(a < s and e < b for a, b in quoted) and not any(a <= s < b for a, b in glosses)
                      and not (report and (NAMING_NUMERAL.match(norm, s)
                                           or _counts_another(norm, (s, e), _counted_patterns(analysis))))]
         if kind == "quantity":   # a count has digits or a measure word (not 四 of 四级) ...
@@ -208,8 +213,10 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False)
                      or SPELLED_COUNT.search(norm[f[0]:f[1]])))
                      and not (counts and (MONEY.search(norm, f[0], f[1]) or MONEY.match(norm, f[1])))]
         measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
+        # 场次 asked is answered in 场次; 名 asked never in 人次 (1200人次 of training are no 网格员)
+        times = "次" if measure and question.startswith("次", measure.end()) and measure.group(1) != "次" else ""
         if measure:   # 多少件 is answered by a number of 件 (or 起), not by another count in the sentence
-            found = [f for f in found if re.search(rf"{counted_by(measure.group(1))}次?{_BOUND}$", norm[f[0]:f[1]])]
+            found = [f for f in found if re.search(rf"{counted_by(measure.group(1))}{times}{_BOUND}$", norm[f[0]:f[1]])]
         elif kind == "quantity":   # 其中一种, 一个: an article, not a figure, unless its word is the one counted
             found = [f for f in found if not (norm[f[0]] == "一" and f[1] - f[0] == 2 and norm[f[0] + 1] not in question)]
             if not TIME_ASKED.search(question):   # 群众满意度是多少: 90%以上, not the 连续5年 before it
@@ -222,7 +229,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False)
             if max(closeness) > (0, 0, 0):
                 found = [f for f, c in zip(found, closeness) if c == max(closeness)]
             elif measure:   # else the very counter asked: 943件 before 10起 for 多少件
-                found = [f for f in found if re.search(rf"{measure.group(1)}次?{_BOUND}$", norm[f[0]:f[1]])] or found
+                found = [f for f in found if re.search(rf"{measure.group(1)}{times}{_BOUND}$", norm[f[0]:f[1]])] or found
     elif kind in NAME_TAGS:
         found = [m.span(1) for m in TITLED_NAME.finditer(norm) if m.group(1) not in question] if kind == "person" else []
         quoted = [m.span() for m in QUOTED_TEXT.finditer(norm)]   # a word of a slogan or title (“惠民生”) is no name
