@@ -121,6 +121,9 @@ def test_in_a_report_a_figure_in_a_name_or_before_another_thing_counts_nothing()
         is None
     assert _report_span("张掖网格力量配置体系中有几名三官一师?",          # ... unless what it names is asked about
                         "形成了1+4+X+N的网格力量配置体系(1名专职网格员,4名“三官一师”,X名党员联系户)。") == "4名"
+    # 、 and a figure begin the next item: the one before counts its own noun (3个基层法庭)
+    assert _report_span("荣昌新建了多少个诉讼联络点?", "新建3个基层法庭、16个诉讼联络点;新建中心检察室1个。") == "16个"
+    assert _report_span("荣昌新建了多少个基层法庭?", "新建3个基层法庭、16个诉讼联络点;新建中心检察室1个。") == "3个"
     # ... while a count of what is asked, or one a verb follows, stays
     assert _report_span("荣昌建立了几支镇街专职消防队?", "建立镇街专职消防队8支并配备13台消防车。") == "8支"
     assert _report_span("荣昌的网格有多少?", "全区共划分网格1761个,实现城区169个网格数字化管理。") == "1761个"

@@ -131,7 +131,7 @@ def _counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern,
     _counted_patterns), counts something else."""
     if not asked:
         return False
-    after = re.match(r"[^,，;；。!！?？]*", norm[figure[1]:]).group()
+    after = re.match(r"(?:(?!、\s*\d)[^,，;；。!！?？])*", norm[figure[1]:]).group()   # to the next item (、16个)
     before = re.sub(rf"{_MARKS}$", "", re.search(rf"[^,，;；。!！?？、]{{0,{NEXT_WORD}}}$", norm[:figure[0]]).group())
     if any(pattern.search(text) for pattern in asked for text in (after, before)):
         return False
