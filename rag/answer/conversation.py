@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.question import QUESTION_WORD, analyze
+from rag.answer.question import COUNTERS, QUESTION_WORD, analyze
 from rag.text.normalize import normalize
 
 # Openers and references that only make sense after an earlier question.
@@ -19,7 +19,7 @@ SOFT_OPENER = re.compile(r"^(那么|那|而|至于)\s*")     # dropped when the 
 TRAILER = re.compile(r"(的情况|情况|的)?(又|也)?(是)?(多少|怎么样|如何)?呢?[?？!！。\s]*$")   # 荣昌区又是多少?
 DEMONSTRATIVE = re.compile(r"这个|这一|这些|那个|该|此|上述")   # 这个数字 -> <topic>的数字
 PRONOUN = re.compile(r"它们|它|其(?!中|他|它|余|实)")           # 它 -> <topic>
-COUNTER = re.compile(r"[个名家次件起所座条项人位支批种类路]")   # 多少个 of 多少个雪亮工程监控探头
+COUNTER = re.compile(rf"个|人|位|种|类|{COUNTERS}")   # 个 of 多少个雪亮工程监控探头; not a unit (平方公里)
 # What a question asks for, cut from the previous question to leave its topic.
 ASKING = re.compile(r"(是)?(多少|几)[个名家次件起所座条项人位支批万千百十倍种类年天岁路]?|哪些|叫做?什么|什么|哪一?年|谁|是否|如何|怎样"
                     r"|吗|呢|[?？!！。]+$")
@@ -79,7 +79,6 @@ def _topic(previous: str) -> str:
     """What the previous question was about, without what it asked (达州建成了雪亮工程监控探头)."""
     topic = ASKING.sub("", previous).strip(" ，,")
     return re.sub(r"了$", "", topic) or previous
-
 
 
 def _substitute_thing(previous: str, thing: str) -> str | None:

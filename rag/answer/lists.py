@@ -89,8 +89,9 @@ def _enumerated(doc: CleanDocument, at: int, terms, weights) -> list[tuple[int, 
     # a paragraph says much: it announces the list only if it names every word asked about
     if ENUMERATED.match(text(intro)) or coverage(terms, weights, normalize(text(intro))) < 1.0:
         return []
-    if intro != at and _inline(doc, intro, terms, weights):
-        return _inline(doc, intro, terms, weights)   # it lists what was asked itself; what follows is another list
+    inline = _inline(doc, intro, terms, weights) if intro != at else []
+    if inline:
+        return inline   # it lists what was asked itself; what follows is another list
     items = []
     for i in range(intro + 1, len(paragraphs)):
         if paragraphs[i].heading or not ENUMERATED.match(text(i)) or len(items) == MAX_ITEMS:
