@@ -68,7 +68,7 @@ def tagged(normalized_sentence: str) -> tuple[tuple[int, int, str], ...]:
 # brackets and the enumeration comma
 _MARKS = r"[\"'<>()\[\]、]*"
 _INSERTED = r"(?:\([^()]{1,3}\))?"   # 民(辅)警: a bracketed word inside a phrase
-_MARKS_IN_ITEM = r"[\"'<>()\[\]]*"
+_MARKS_IN_ITEM = _MARKS.replace("、", "")   # within one item of a list
 
 
 def loose(phrase: str) -> str:
@@ -199,8 +199,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False)
             found = [(s, e) for s, e in found if not (DURATION_BEFORE.search(norm[:s]) or DURATION_AFTER.match(norm, e))]
         if kind == "quantity":   # a figure in a name or a formula counts nothing (“十个严禁”, “1+12+N”)
             quoted = [m.span() for m in QUOTED_TEXT.finditer(norm) if m.end() - m.start() <= QUOTED_NAME]
-            glosses = [m.span(3) for m in FORMULA_GLOSS.finditer(norm) if report and m.group(1) not in question
-                       and not (len(m.group(2)) >= 4 and m.group(2)[-4:] in question)]
+            glosses = [m.span(3) for m in FORMULA_GLOSS.finditer(norm) if m.group(1) not in question
+                       and not (len(m.group(2)) >= 4 and m.group(2)[-4:] in question)] if report else []
             found = [(s, e) for s, e in found if "+" not in norm[max(s - 1, 0):e + 1]
                      and not any(a < s and e < b for a, b in quoted) and not any(a <= s < b for a, b in glosses)
                      and not (report and (NAMING_NUMERAL.match(norm, s)
