@@ -46,6 +46,19 @@ def test_metrics_hand_worked():
     assert m["decline_precision"] == 0.5 and m["decline_recall"] == 1.0  # one right, one wrong decline
 
 
+def test_leads_and_how_often_they_are_right():
+    from dataclasses import replace
+    from rag.evaluate.scoring import lead_right
+    assert lead_right("科尔特斯", ["埃尔南·科尔特斯"]) and lead_right("1949年", ["1949"])
+    assert lead_right("4.2萬余個", ["4.2万余个"])   # script and width do not matter
+    assert not lead_right("明世宗", ["卢靖妃"])
+    results = [replace(_result("1", 1), lead_ok=True), replace(_result("2", 1), lead_ok=False), _result("3", 1),
+               _result("4", 1, answered=False, answer_hit=False)]
+    m = summarize(results, ["hybrid"])["modes"]["hybrid"]
+    assert m["leads"] == round(2 / 3, 4)   # of the 3 answered, 2 lead with a figure, date or name
+    assert m["lead_right"] == 0.5
+
+
 def test_thresholds():
     summary = {"modes": {"hybrid": {"hit@1": 0.9}}}
     assert check_thresholds(summary, parse_thresholds(["hybrid.hit@1=0.85"])) == []

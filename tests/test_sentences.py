@@ -175,6 +175,20 @@ def test_a_sentence_without_its_subject_is_shown_with_the_one_before():
     assert _start_of("阿拉伯半岛在西亚。也门位于阿拉伯半岛南端。", "也门位于阿拉伯半岛南端。") == "也门位于阿拉伯半岛南端。"   # a name
 
 
+def test_a_chain_pointing_back_is_followed_two_sentences():
+    text = "1791年，伽伐尼发现青蛙腿会抽动。这实验演示出，神经细胞倚赖电的媒介传达信号。他因此创建了生物电学术领域。\n"
+    assert _start_of(text, "他因此创建了生物电学术领域。") == text.strip()
+    longer = "伽伐尼是医生。他在博洛尼亚任教。这期间他研究青蛙。这实验演示出电的作用。他因此创建了生物电学。"
+    assert _start_of(longer, "他因此创建了生物电学。") == "这期间他研究青蛙。这实验演示出电的作用。他因此创建了生物电学。"
+
+
+def test_traditional_pronouns_and_since_then_point_back():
+    text = "河狸亦在當地扮演著「生態系的工程師」的角色。牠們在建造水壩的時候大幅改變了生態系統。"
+    assert _start_of(text, "牠們在建造水壩的時候大幅改變了生態系統。") == text
+    text = "擁立茂仁王為新的天皇，是為後堀河天皇。自此後，幕府開始擁有決定皇位繼承的大權。"
+    assert _start_of(text, "自此後，幕府開始擁有決定皇位繼承的大權。") == text
+
+
 def test_who_a_pronoun_is_comes_with_the_answer(tmp_path):
     answer = ask(_searcher(tmp_path, LIN), "谁下令在虎门销毁鸦片?", "bm25")
     assert answer.answered and answer.answer.split("[1]")[0].endswith("林则徐于1839年到达广州。他下令在虎门销毁鸦片，震惊中外。")
@@ -382,3 +396,8 @@ def test_a_five_year_plans_period_dates_a_question_and_is_no_thing_counted(hashi
     assert answer.answered and answer.span and answer.span.text == "5年"
     # ... while a report that never names the period asked does not answer for it
     assert not ask(Searcher(*hashing_index), "荣昌“十三五”期间化解了多少件矛盾纠纷?", "bm25").answered
+
+
+def test_the_same_year_points_back_to_the_year():
+    text = "1956年2月9日，設立版納勐海。同年9月將勐遮縣併入勐海縣。"
+    assert _start_of(text, "同年9月將勐遮縣併入勐海縣。") == text

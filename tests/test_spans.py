@@ -163,3 +163,52 @@ def test_people_asked_are_not_person_times():
     assert _span("张掖有多少名专职网格员?", sentence) is None
     assert _span("张掖培训政法干部多少人次?", sentence) == "1200人次"
     assert _span("张掖举办了多少场次主体班次?", sentence) == "20多场次"
+
+
+def test_a_year_asked_is_answered_by_a_year_alone():
+    def span(question, sentence):
+        found = answer_span(analyze(question), sentence)
+        return sentence[found[0]:found[1]] if found else None
+    two = "1956年2月9日，設立版納勐海。同年9月將勐遮縣併入勐海縣。"   # 同年: the year said before
+    assert span("勐遮縣於哪一年時被併入勐海縣?", two) == "1956年"
+    assert span("巴麥尊在哪一年任命額爾金?", "4月20日，巴麥尊任命額爾金。") is None   # a day is no year
+    assert span("自哪一年之後就再也沒有女天皇?", "公元5世紀到8世紀有好幾屆女天皇，但是770年後都是男性。") == "770年"
+    assert span("美國在哪一年代中期通過了修正條例?", "在七十年代中期，許多人認為環境災難在即。") == "七十年代"
+    assert span("他是哪一年哪一月出生的?", "他1956年2月9日出生。") == "1956年2月9日"
+
+
+def test_asked_who_a_pronoun_means_the_name_before_it():
+    from rag.answer.span import cited_span
+    text = ("這一時期前後中國大陸之外最著名的科幻作家是倪匡。他自60年代起創作大量科幻小說，多以衛斯理和原振俠為主人公。"
+            "他本人也以勤於筆耕著稱，曾自稱中國寫漢字最多的人。")
+    found = cited_span(analyze("誰曾自稱自己是中國寫漢字最多的人?"), text)
+    assert text[found[0]:found[1]] == "倪匡"   # not 原振俠, whom 他 writes about
+    alone = "此後倪匡曾與金庸合著小說。"   # no pronoun: the sentence's own name, where 誰 is
+    found = cited_span(analyze("誰曾與金庸合著小說?"), alone)
+    assert alone[found[0]:found[1]] == "倪匡"
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("朱载圳的母亲是谁?", "朱载圳是明世宗第四子，母亲是卢靖妃。", "卢靖妃"),   # after 母亲是, not 明世宗
+    ("這首歌為誰所寫的?", "這首歌由周杰倫所寫，張學友演唱。", "周杰倫"),   # before 所寫, not the singer
+    ("帮助民工讨回欠薪的检察官叫什么名字?", "李大姐在潘朗检察官的建议下要回了工资。", "潘朗"),   # against the post asked
+    ("谁担任达州市委政法委书记?", "达州市委常委、政法委书记何政出席会议。", "何政"),
+    # a name nowhere near what is asked is not led with: the sentence is shown, the reader judges
+    ("誰曾與金庸合著小說?", "此後金庸曾與倪匡合著小說。", None),
+    ("雅各書的作者有可能是誰?", "雅各書是用希伯來傳統寫成的書信。", None),
+])
+def test_a_name_is_led_with_only_where_the_question_asks(question, sentence, expected):
+    from rag.answer.span import cited_span
+    found = cited_span(analyze(question), sentence)
+    assert (sentence[found[0]:found[1]] if found else None) == expected
+
+
+def test_a_name_placed_by_its_post_anywhere_in_the_text():
+    from rag.answer.span import cited_span
+    byline = "何政 四川省达州市委常委、政法委书记"
+    found = cited_span(analyze("达州的政法委员会书记是谁?"), byline)
+    assert byline[found[0]:found[1]] == "何政"
+    # 潘朗 beside 检察官 inside a quotation; the answer is the same person named later
+    text = "“多亏了潘朗检察官的帮助,我们才能要回工资。”李大姐和其余490名民工,在潘朗的建议下要回了欠薪。"
+    found = cited_span(analyze("帮助民工讨回拖欠工资的检察官叫什么名字?"), text)
+    assert text[found[0]:found[1]] == "潘朗"

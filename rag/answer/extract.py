@@ -22,7 +22,7 @@ from rag.answer.question import QuestionAnalysis, analyze, question_words
 from rag.answer.retrieve import Retrieval, Searcher
 from rag.answer.scope import in_scope, not_found_notice
 from rag.answer.sentences import SentenceScorer, candidates, coverage, default_scorer, with_antecedent
-from rag.answer.span import answer_span
+from rag.answer.span import cited_span
 from rag.ingest.clean import CleanDocument
 from rag.stores.base import Hit
 from rag.text.normalize import normalize
@@ -321,7 +321,7 @@ def _span(analysis: QuestionAnalysis, doc: CleanDocument, citation: Citation) ->
     if analysis.answer_type not in SHOWN_SPANS or "哪些" in normalize(analysis.question):
         return None
     a, b = citation.sentence
-    found = answer_span(analysis, citation.text[a:b], bool(doc.subject.body))
+    found = cited_span(analysis, citation.text[a:b], bool(doc.subject.body))
     if found is None:
         return None
     start, end = a + found[0], a + found[1]

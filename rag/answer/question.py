@@ -13,6 +13,7 @@ from functools import lru_cache
 from rag.text.normalize import normalize
 from rag.text.places import gazetteer
 from rag.answer.glued import FUNCTION_CHARS, split_name, unglued
+from rag.answer.units import asked_unit
 from rag.text.tokens import jieba_pieces, jieba_words, query_text, word_frequency
 
 ANSWER_TYPES = ("percentage", "date", "amount", "quantity", "person", "place", "organisation", "list", "yesno",
@@ -113,6 +114,9 @@ def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool
     form = ANSWER_FORMS.get(kind)
     if form is None or not form.search(normalized_sentence):
         return form is None
+    unit = asked_unit(question) if kind == "quantity" else None
+    if unit and not unit.stated.search(normalized_sentence):
+        return False   # 多少公分 is answered in a length, not in 倍 or 公顷
     rate = analysis.rate
     if rate and rate not in normalized_sentence:
         # 结案率达100% is another rate than the 化解率 asked, 创建面达100% none; 化解…98% may be it
@@ -244,6 +248,7 @@ OTHER_QUESTION_WORD = re.compile(r"谁|哪|什么|甚么|何(?:时|地|处|人|�
 QUESTION_WORD = re.compile(r"为什么|为何|因何|怎么样|怎么|怎样|如何|什么|甚么|谁|多少|几|何(?:时|地|处|种|年|人)"
                            r"|哪一?[个位种年天里儿些座条家所本项类件支场份首间名只国部]?")
 ASKED_AT_END = re.compile(r"(?:是|为|叫|指|有)?[?？。!！\s]*$")
+SLOT_GLUE = "在是的为了于有被把将与和及就也都又还所之其"   # 栖息在 is 栖息于 in the answer: matched without them
 
 
 def around_asked(normalized_question: str) -> tuple[str, str]:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer.question import (CALENDAR_ASKED, QUOTED, QuestionAnalysis, around_asked, holds_answer,
+from rag.answer.question import (CALENDAR_ASKED, QUOTED, SLOT_GLUE, QuestionAnalysis, around_asked, holds_answer,
                                   lone_characters)
 from rag.answer.scope import in_scope
 from rag.answer.span import answer_span, loose
@@ -33,8 +33,9 @@ from rag.text.normalize import normalize
 
 WEIGHTS_FILE = Path(__file__).with_name("sentence_weights.json")
 PARAGRAPH_REACH = 400      # characters the best chunk in scope grows by, either side, within its paragraphs
+ANTECEDENT_REACH = 2     # sentences a cited sentence pointing back may grow by
 RUN_IN_HEADING = 24        # a paragraph's first sentence up to this long heads the rest ("强化科技支撑体系。")
-PRONOUNS = "该|这|此|其|它|他|她|上述"
+PRONOUNS = "该|这|此|其|它|他|她|牠|祂|上述"   # 牠: OpenCC keeps the Traditional 牠 (牠們 for 它们)
 REFERS_BACK = re.compile(rf"^[“「（(]?({PRONOUNS}|前者|后者|当时|同年|次年|随后|之后|此后|因此|所以|但|而"
                          r"|本[\u4e00-\u9fff])")
 CONTENT_CHAR = re.compile(r"[\u3400-\u9fff0-9a-zA-Z]")
@@ -42,7 +43,8 @@ CONTENT_CHAR = re.compile(r"[\u3400-\u9fff0-9a-zA-Z]")
 # without its subject (又被称为广东话、唐话; 是为史载重庆建城之始), needs the sentence before it to
 # say whom or what it speaks of: both are shown, as one citation. Not 本院 or 本市: a report's
 # self-reference is its subject, which the citation names.
-POINTS_BACK = re.compile(rf"^[“「（(]?(?:[在于从对据]?(?:{PRONOUNS})|又|亦(?!庄)|也(?!门)|是为)")   # not 亦庄, 也门
+POINTS_BACK = re.compile(rf"^[“「（(]?(?:[在于从对据自由至]?(?:{PRONOUNS})|又|亦(?!庄)|也(?!门)|是为"
+                         r"|同年|次年|翌年|是年|同月|次月)")   # not 亦庄, 也门; 同年9月: which year is said before
 FEATURES = ("in_context", "own", "rank", "retrieval", "line_first", "prev_own", "next_own", "refers_back",
             "novelty", "typed_form", "log_length", "beyond_lead", "lead_share", "bigrams", "pool_share",
             "pool_rarest", "unretrieved", "slot_before", "slot_after", "cue", "content_chars")
@@ -51,7 +53,6 @@ FEATURES = ("in_context", "own", "rank", "retrieval", "line_first", "prev_own", 
 FIGURES = ("quantity", "amount", "percentage", "date")
 SLOT_REACH = 6             # characters either side of the question word that slot_match counts
 SLOT_MIN = 2               # characters of them that admit a sentence sharing no word with the question
-SLOT_GLUE = "在是的为了于有被把将与和及就也都又还所之其"   # 栖息在 is 栖息于 in the answer: matched without them
 # What a sentence answering a kind of question tends to say, whatever its words: a reason
 # (因为, 由于), a definition (是指, 泛指), a means (通过, 采用), a location (位于, 地处).
 ASKED_CUES = ((re.compile(r"为什么|为何|何故|缘何|原因|为甚么"),
@@ -365,11 +366,14 @@ def default_scorer() -> SentenceScorer:
 def with_antecedent(text: str, start: int, end: int, taken=frozenset(), doc: str = "") -> int:
     """Where a cited sentence ``text[start:end]`` of document ``doc`` should start: at the
     sentence before it in its line when it points back (POINTS_BACK) and that sentence is not
-    cited already (``taken``: (document, start) of every cited sentence); else at ``start``."""
-    if not POINTS_BACK.match(normalize(text[start:end])):
-        return start
+    cited already (``taken``: (document, start) of every cited sentence), and further back, up
+    to ANTECEDENT_REACH sentences, while the one reached points back too (这实验演示出… 他因此
+    创建了…: whom 他 is, is said before 这实验); else at ``start``."""
     line_start = text.rfind("\n", 0, start) + 1
     before = [(s, e) for s, e in sentence_spans(text[line_start:start]) if text[line_start + s:line_start + e].strip()]
-    if not before or (doc, line_start + before[-1][0]) in taken:
-        return start
-    return line_start + before[-1][0]
+    for _ in range(ANTECEDENT_REACH):
+        if not before or not POINTS_BACK.match(normalize(text[start:end])) or (doc, line_start + before[-1][0]) in taken:
+            break
+        start, end = line_start + before[-1][0], line_start + before[-1][1]
+        before.pop()
+    return start

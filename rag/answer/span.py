@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.answer.question import (ASKED_MEASURE, CN_NUMERALS, CURRENCIES, MEASURE_WORDS, TAELS, QuestionAnalysis,
+from rag.answer.question import (ASKED_MEASURE, CN_NUMERALS, CURRENCIES, MEASURE_WORDS, SLOT_GLUE, TAELS, QuestionAnalysis,
                                   around_asked, counted_by)
+from rag.answer.units import ALL_UNITS, asked_unit, unit_of
+from rag.ingest.chunking import sentence_spans
 from rag.text.normalize import normalize
 
 _NUM = rf"(?:\d[\d,，]*(?:\.\d+)?|[{CN_NUMERALS}]+)"
@@ -24,20 +26,22 @@ SPAN_FORMS = {
     # 4亿5000万加元 is one sum: 5000万加元 alone would be a wrong figure
     "amount": re.compile(rf"{_NUM}(?:[亿万]\d[\d,，]*(?:\.\d+)?)*{_SCALE}(?:{CURRENCIES}|人民币|{TAELS})"),
     "percentage": re.compile(rf"{_NUM}\s*(?:%|％|个百分点){_BOUND}|[{CN_NUMERALS}\d]*分之[{CN_NUMERALS}\d.]+|[{CN_NUMERALS}]成"),
-    "date": re.compile(rf"(?:公元前?|西元前?)?\d{{1,4}}\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?)?"
+    # a decade first: 1950年代 and 七十年代 are not the years 1950 and 70
+    "date": re.compile(rf"\d{{2,4}}\s*年代|[{CN_NUMERALS}]+年代|(?:公元前?|西元前?)?\d{{1,4}}\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?)?"
                        rf"|\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?|[{CN_NUMERALS}]+年(?:[{CN_NUMERALS}]+月)?|[{CN_NUMERALS}]+月(?:初?[{CN_NUMERALS}]+[日号]?)?"
-                       rf"|\d{{1,2}}\s*世纪(?:\d{{1,2}}年代)?|[{CN_NUMERALS}]+世纪|\d{{2,4}}\s*年代"),
-    "quantity": re.compile(rf"第?{_NUM}{_SCALE}(?:(?:{MEASURE_WORDS}|公里|公尺|平方公里|公分|米|%|万|亿){_BOUND})?"),
+                       rf"|\d{{1,2}}\s*世纪(?:\d{{1,2}}年代)?|[{CN_NUMERALS}]+世纪"),
+    "quantity": re.compile(rf"第?{_NUM}{_SCALE}(?:(?:{ALL_UNITS}|{MEASURE_WORDS}|%|万|亿){_BOUND})?"),
 }
 RANK_ASKED = re.compile(r"第(?:几|多少)|排名|排第|名列|位列|位居")
 # A count in numerals alone is one with a magnitude (四十万, 三千, 二十二), not a lone 四 of 四级
 SPELLED_COUNT = re.compile(r"[一二两三四五六七八九十][百千万亿]|[二三四五六七八九]十")
 MONEY = re.compile(CURRENCIES)   # in a figure or right after it (300英镑): a sum, never a count
-COUNT_ASKED = re.compile(r"多少(?:余|多)?(?:个|名|件|起|家|所|座|条|项|次|户|场|辆|台|套|处|位)")
+COUNT_ASKED = re.compile(r"(?:多少|(?<!第)几)(?:余|多)?(?:个|名|件|起|家|所|座|条|项|次|户|场|辆|台|套|处|位)")
 NAME_TAGS = {"person": ("nr", "nrt", "nrfg"), "place": ("ns",), "organisation": ("nt",)}
 # A name right after a post (政法委书记廖全军): jieba often splits Chinese names (廖 / 全军)
-TITLED_NAME = re.compile(r"(?:书记|副书记|局长|院长|检察长|主任|市长|区长|县长|州长|部长|厅长|主席|委员|政委|队长|所长|庭长"
-                         r"|法官|检察官|记者|通讯员|经理|董事长|校长|教授)\s?(?![的了和与及在等是])([\u4e00-\u9fff]{2,3})(?=[，,。、:：；;\s（(）)]|$)")
+POSTS = (r"书记|副书记|局长|院长|检察长|主任|市长|区长|县长|州长|部长|厅长|主席|委员|政委|队长|所长|庭长"
+         r"|法官|检察官|记者|通讯员|经理|董事长|校长|教授")
+TITLED_NAME = re.compile(rf"(?:{POSTS})\s?(?![的了和与及在等是])([\u4e00-\u9fff]{{2,3}})(?=[，,。、:：；;\s（(）)]|$)")
 # Who wrote a report (记者 刘任) is named like a post holder; asked who holds a post, it is no answer
 _BYLINE_WORDS = r"记者|通讯员|作者|撰稿|编辑|摄影"
 BYLINE = re.compile(_BYLINE_WORDS)
@@ -98,11 +102,23 @@ def _against(norm: str, figure: tuple[int, int], verb: str, words: tuple[str, ..
     return int(bool(verb) and bool(re.search(rf"{re.escape(verb)}[\u4e00-\u9fff]?{_MARKS}$", lead))), touching
 
 
+YEAR_ASKED = re.compile(r"哪一?年|何年|年份")
+DAY_ASKED = re.compile(r"哪一?月|几月|几号|几日|哪一?天|日期")
 # A length of time answers only a question about time (多少年, 多久, 用时, 任期, 年龄)
 TIME_ASKED = re.compile(r"(?:多少|几)个?(?:年|月|天|日|小时|分钟|秒|周|岁)|多久|多长|时间|时长|用时|期|年龄|岁|龄|寿命")
 DURATION_BEFORE = re.compile(r"(?:连续|持续|历时|长达|为期|已有)$")   # not 约 or 近: 约1900年 is a date
 DURATION_AFTER = re.compile(r"来|之久|以来|多(?!月)")                   # not 后: 1949年后 is one too
 TIME_UNIT = re.compile(r"(?:年|个月|天|日|小时|分钟|秒|周|岁)(?:以上|以下|以内)?$")
+CALENDAR_YEAR = re.compile(r"(?:1\d{3}|20\d\d)年$")
+
+
+def _calendar_year(norm: str, figure: tuple[int, int]) -> bool:
+    """A figure that is a year of the calendar (1951年), which counts nothing: 波斯黇鹿现存多少头 is
+    not answered by the year they were counted. Not a length of time (长达1000年, 1200年来)."""
+    s, e = figure
+    return bool(CALENDAR_YEAR.search(norm, s, e)) and not (DURATION_BEFORE.search(norm[:s]) or DURATION_AFTER.match(norm, e))
+
+
 # A count written right after another (批捕24件36人): cases and people, one answer
 _COUNT_AFTER = re.compile(rf"\d[\d,]*(?:\.\d+)?(?:余|多)?[万亿千百]*(?:{MEASURE_WORDS})")
 # Figures that follow one another joined only by these (3.3%和9.7%) ...
@@ -183,10 +199,11 @@ def _respective(norm: str, found: list[tuple[int, int]], terms: tuple[str, ...])
     return found
 
 
-def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False) -> tuple[int, int] | None:
+def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False, where=None) -> tuple[int, int] | None:
     """(start, end) of the answer within ``sentence``, or None when its kind has no span
     or the sentence holds none. In a work ``report`` a count spelled in a numeral below ten
-    names something (中央八项规定, 二期建设, 十大乱象): its counts are written in digits."""
+    names something (中央八项规定, 二期建设, 十大乱象): its counts are written in digits.
+    ``where`` (a name's span -> int), when given, scores where a name sits: the best, above 0, answer."""
     norm = normalize(sentence)
     question = normalize(analysis.question)
     kind = analysis.answer_type
@@ -197,6 +214,11 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False)
         found = [(s, e - len(norm[s:e]) + len(norm[s:e].rstrip("，, "))) for s, e in found]
         if kind == "date":   # 连续四年, 五年来 say how long, not when
             found = [(s, e) for s, e in found if not (DURATION_BEFORE.search(norm[:s]) or DURATION_AFTER.match(norm, e))]
+            if YEAR_ASKED.search(question):   # a year asked is not answered by a month (同年9月: 9月) or a century,
+                # and is the year alone: 同年9月 after 1956年2月9日 happened in 1956, not on 2月9日
+                alone = not DAY_ASKED.search(question)
+                found = [(s, s + norm[s:e].index("年") + 1 if alone and "年代" not in norm[s:e] else e)
+                         for s, e in found if "年" in norm[s:e]]
         if kind == "quantity":   # a figure in a name or a formula counts nothing (“十个严禁”, “1+12+N”)
             quoted = [m.span() for m in QUOTED_TEXT.finditer(norm) if m.end() - m.start() <= QUOTED_NAME]
             glosses = [m.span(3) for m in FORMULA_GLOSS.finditer(norm) if m.group(1) not in question
@@ -206,12 +228,18 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False)
                      and not (report and (NAMING_NUMERAL.match(norm, s)
                                           or _counts_another(norm, (s, e), _counted_patterns(analysis))))]
         if kind == "quantity":   # a count has digits or a measure word (not 四 of 四级) ...
-            counts = COUNT_ASKED.search(question)   # ... and a count of things (多少个) is no sum of money
+            counts = COUNT_ASKED.search(question)   # ... and a count of things (几个) is no sum nor a measure (630平方米)
             rank = bool(RANK_ASKED.search(question))  # ... and a rank (第四) answers only a rank asked
             found = [f for f in found if (rank or norm[f[0]] != "第" and (re.search(r"\d", norm[f[0]:f[1]])
                      or re.search(rf"(?:{MEASURE_WORDS}){_BOUND}$", norm[f[0]:f[1]])
                      or SPELLED_COUNT.search(norm[f[0]:f[1]])))
-                     and not (counts and (MONEY.search(norm, f[0], f[1]) or MONEY.match(norm, f[1])))]
+                     and not (counts and (MONEY.search(norm, f[0], f[1]) or MONEY.match(norm, f[1])
+                                          or unit_of(norm[f[0]:f[1]])))
+                     and not _calendar_year(norm, f)]
+        unit = asked_unit(question) if kind == "quantity" else None
+        if unit:   # 多少公分: a length, and in 公分 before 公尺
+            found = [f for f in found if unit.of_kind(norm[f[0]:f[1]])]
+            found = [f for f in found if unit.exact(norm[f[0]:f[1]])] or found
         measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
         # 场次 asked is answered in 场次; 名 asked never in 人次 (1200人次 of training are no 网格员)
         times = "次" if measure and question.startswith("次", measure.end()) and measure.group(1) != "次" else ""
@@ -242,6 +270,9 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False)
                 found = by or [f for f in found if not any(a <= f[0] < b for a, b in posts)]
             else:
                 found = [f for f in found if f not in by]
+        if where is not None:   # only the names placed best, as ``where`` scores them, wherever the text names them
+            placed = [max(where(m.span()) for m in re.finditer(re.escape(norm[s:e]), norm)) for s, e in found]
+            found = [f for f, p in zip(found, placed) if p and p == max(placed)]
     else:
         return None
     if not found:
@@ -262,3 +293,40 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False)
     if joined and re.search(rf"(?:{MEASURE_WORDS})$", norm[start:end]):
         end = joined.end()
     return start, end
+
+
+PERSONAL_PRONOUN = re.compile(r"^[\"'“「(（]?[他她]")
+POST = re.compile(POSTS)
+POST_BEFORE = re.compile(rf"(?:{POSTS})\s?$")
+
+
+def _where_asked(norm: str, name: tuple[int, int], question: str) -> int:
+    """How closely a name sits where the question asks: one for each side holding the question's
+    own character there (母亲是卢靖妃 for 母亲是谁, 周杰伦所写 for 为谁所写; not only 是 or 的), one
+    for a post right before it or, named by the question, later in its clause (政法委书记何政,
+    潘朗检察官). jieba tags many a word as a name (古老, 和子): of the names in a sentence only the
+    ones so placed are shown as the answer."""
+    start, end = name
+    before, after = around_asked(question)
+    before, after = before.rstrip(SLOT_GLUE), after.lstrip(SLOT_GLUE)
+    clause = re.match(r"[^,，。;；!！?？]*", norm[end:]).group()   # 何政 四川省达州市委常委、政法委书记
+    return int(bool(before) and norm[:start].rstrip(SLOT_GLUE).endswith(before[-1])) \
+        + int(bool(after) and norm[end:].lstrip(SLOT_GLUE).startswith(after[0])) \
+        + int(bool(POST_BEFORE.search(norm[:start])) or any(p in question for p in POST.findall(clause)))
+
+
+def cited_span(analysis: QuestionAnalysis, text: str, report: bool = False) -> tuple[int, int] | None:
+    """The answer to lead with, within a cited text, which may be a sentence with the ones it
+    points back to (rag.answer.sentences.with_antecedent): answer_span's, except that a name is
+    led with only where the question asks (_where_asked), or, asked who did what a last sentence
+    opening with 他 or 她 says (谁…), as whom 他 means: the name before it, not the names 他 acts
+    on (这一时期…是倪匡。他自60年代起…以卫斯理和原振侠为主人公…)."""
+    if analysis.answer_type != "person":
+        return answer_span(analysis, text, report)
+    question, norm = normalize(analysis.question), normalize(text)
+    parts = sentence_spans(text)
+    if len(parts) > 1 and PERSONAL_PRONOUN.match(text[parts[-1][0]:]) and not around_asked(question)[0]:
+        found = answer_span(analysis, text[:parts[-1][0]], report)
+        if found:
+            return found
+    return answer_span(analysis, text, report, where=lambda name: _where_asked(norm, name, question))

@@ -8,8 +8,8 @@ from pathlib import Path
 from rag.evaluate.scoring import ANSWER_CHUNKS, QuestionResult
 
 TABLE_KEYS = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10", f"evidence@{ANSWER_CHUNKS}", "answer_hit",
-              "citation_ok", "span_em", "span_f1", "verified_share", "declined_answerable", "decline_precision",
-              "decline_recall", "scope_errors", "errors", "latency_ms_p50", "latency_ms_p95")
+              "citation_ok", "span_em", "span_f1", "leads", "lead_right", "verified_share", "declined_answerable",
+              "decline_precision", "decline_recall", "scope_errors", "errors", "latency_ms_p50", "latency_ms_p95")
 
 
 def summary_table(summary: dict) -> str:

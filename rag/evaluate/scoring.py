@@ -47,6 +47,7 @@ class QuestionResult:
     span: str = ""                        # the exact answer given (the first sentence when it has no span)
     span_em: float | None = None          # CMRC2018's exact match and F1 of ``span`` (rag.evaluate.spans)
     span_f1: float | None = None
+    lead_ok: bool | None = None           # the figure, date or name the answer leads with is a gold answer (None: no lead)
 
 
 # ------------------------------------------------------------------ scoring
@@ -100,7 +101,15 @@ def _score(searcher: Searcher, q: EvalQuestion, mode: str, llm) -> QuestionResul
                           len(answer.generated), sum(g.verified for g in answer.generated),
                           scope_error(searcher, answer), asked=asked if asked != q.question else "", span=span,
                           span_em=span_em(span, q.answers) if answerable else None,
-                          span_f1=span_f1(span, q.answers) if answerable else None)
+                          span_f1=span_f1(span, q.answers) if answerable else None,
+                          lead_ok=lead_right(answer.span.text, q.answers) if answerable and answer.span else None)
+
+
+def lead_right(lead: str, gold_answers) -> bool:
+    """Whether the figure, date or name an answer leads with is a gold answer, or part of one
+    (the gold 埃尔南·科尔特斯 for the lead 科尔特斯, 1949年 for 1949)."""
+    lead = normalize(lead)
+    return any(lead in g or g in lead for g in (normalize(a) for a in gold_answers if a))
 
 
 def predicted_span(answer) -> str:
@@ -160,6 +169,9 @@ def summarize(results: list[QuestionResult], modes) -> dict:
         m["citation_ok"] = _mean(r.citation_ok for r in rs)
         m["span_em"] = _mean(r.span_em for r in rs)
         m["span_f1"] = _mean(r.span_f1 for r in rs)
+        # a confident wrong figure is the worst answer: how often an answer leads with one, and how often rightly
+        m["leads"] = _mean(r.lead_ok is not None for r in rs if r.answerable and r.answered)
+        m["lead_right"] = _mean(r.lead_ok for r in rs)
         m["declined_answerable"] = _mean(not r.answered for r in rs if r.answerable)
         declined_right = sum(not r.answered and not r.answerable for r in rs)
         declined = sum(not r.answered for r in rs)
