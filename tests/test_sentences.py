@@ -398,6 +398,33 @@ def test_a_five_year_plans_period_dates_a_question_and_is_no_thing_counted(hashi
     assert not ask(Searcher(*hashing_index), "荣昌“十三五”期间化解了多少件矛盾纠纷?", "bm25").answered
 
 
+def test_a_sentence_without_its_subject_or_after_a_connective_comes_with_the_one_before():
+    text = "卡爾梅克共和國人口中信奉藏傳佛教的卡爾梅克人佔53.3%。是歐洲大陸唯一以佛教為主的地區。"
+    assert _start_of(text, "是歐洲大陸唯一以佛教為主的地區。") == text
+    text = "1549年，方濟各·沙勿略抵達鹿兒島。成為第一位踏上日本國土的天主教傳教士。"
+    assert _start_of(text, "成為第一位踏上日本國土的天主教傳教士。") == text
+    text = "中國民主建國會是民主黨派。同時，該黨也是人大常委會內的第九大黨。"
+    assert _start_of(text, "同時，該黨也是人大常委會內的第九大黨。") == text
+    # a report's sentence opening with its purpose is no such sentence
+    text = "全市建成综治中心1200个。为确保安全，公安机关开展了专项行动。"
+    assert _start_of(text, "为确保安全，公安机关开展了专项行动。") == "为确保安全，公安机关开展了专项行动。"
+
+
 def test_the_same_year_points_back_to_the_year():
     text = "1956年2月9日，設立版納勐海。同年9月將勐遮縣併入勐海縣。"
     assert _start_of(text, "同年9月將勐遮縣併入勐海縣。") == text
+
+
+RONGCHANG_CLOSING = ("五年来,审判机关受理各类案件44752件,审结42381件,结案率达94.7%。\n"
+                     "创新深化多元化矛盾纠纷综合调处解决机制,区综调室累计办理案件8152件,结案率达100%。\n")
+
+
+def test_cited_sentences_stating_different_figures_lead_with_none(tmp_path):
+    (tmp_path / "both").mkdir()
+    answer = ask(_searcher(tmp_path / "both", RONGCHANG_CLOSING), "结案率是多少?", "bm25")
+    assert answer.answered and len(answer.citations) == 2 and answer.span is None
+    assert not answer.answer.startswith(("94.7%。", "100%。"))   # neither figure is given as the answer
+    assert "94.7%[1]" in answer.notice and "100%[2]" in answer.notice and "不同" in answer.notice
+    (tmp_path / "one").mkdir()
+    one = ask(_searcher(tmp_path / "one", RONGCHANG_CLOSING.split("\n")[0] + "\n"), "结案率是多少?", "bm25")
+    assert one.span and one.span.text == "94.7%" and one.answer.startswith("94.7%。") and not one.notice

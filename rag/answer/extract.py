@@ -22,7 +22,7 @@ from rag.answer.question import QuestionAnalysis, analyze, question_words
 from rag.answer.retrieve import Retrieval, Searcher
 from rag.answer.scope import in_scope, not_found_notice
 from rag.answer.sentences import SentenceScorer, candidates, coverage, default_scorer, with_antecedent
-from rag.answer.span import cited_span
+from rag.answer.span import cited_span, disagreeing
 from rag.ingest.clean import CleanDocument
 from rag.stores.base import Hit
 from rag.text.normalize import normalize
@@ -203,9 +203,8 @@ def gather_evidence(searcher: Searcher, retrieval: Retrieval) -> Evidence:
 def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | None = None,
             across: bool = True) -> Answer:
     """The extractive answer from retrieved chunks: the sentences the scorer ranks first
-    (rag.answer.sentences), each cited, or a decline. Only passages in the scope the question
-    names may answer (rag.answer.scope), and only sentences holding an answer of the asked
-    kind; whether to answer at all is the rule of rag.answer.decline."""
+    (rag.answer.sentences), each cited, or a decline; only passages in the scope asked, and
+    sentences holding an answer of the asked kind, compete (module docstring)."""
     t0 = time.perf_counter()
     store = searcher.store
     if across and is_comparison(retrieval.question):
@@ -238,14 +237,17 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
     answered = bool(citations)
     span = _span(analysis, store.documents[citations[0].doc], citations[0]) if answered else None
     if answered and citations[0].table:   # a table row: the cell under the header the question names
-        span = _table_span(analysis, store.documents[citations[0].doc], citations[0], span)
+        doc, first = store.documents[citations[0].doc], citations[0]
+        span = _table_span(analysis, doc, first, span)
         if span:
-            doc, first = store.documents[citations[0].doc], citations[0]
             citations[0] = replace(first, table=with_cell(first.table, doc, doc.paragraphs[first.paragraph - 1].start,
                                                           span.start))
-    if span:
-        parts.insert(0, f"{span.text}。")   # the answer leads with the figure, date or name asked
-    notice = ""
+    # the answer leads with the figure, date or name asked, unless the cited sentences state different ones
+    rivals = disagreeing(analysis, [c.text[slice(*c.sentence)] for c in citations],
+                         bool(subjects[citations[0].doc].body)) if span and not citations[0].table else []
+    span = None if rivals else span
+    parts = [f"{span.text}。", *parts] if span else parts
+    notice = "引用的句子给出不同的答案：" + "、".join(f"{t}[{n}]" for t, n in rivals) + "，请核对哪一个回答问题。" if rivals else ""
     if not answered and missing_names:
         notice = f"检索到的段落都没有提到{'、'.join(missing_names)}：它们说的可能是别的人或事。"
     elif not answered and analysis.scoped and evidence.outside >= COVERAGE_RULE:

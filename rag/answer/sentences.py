@@ -39,12 +39,15 @@ PRONOUNS = "该|这|此|其|它|他|她|牠|祂|上述"   # 牠: OpenCC keeps th
 REFERS_BACK = re.compile(rf"^[“「（(]?({PRONOUNS}|前者|后者|当时|同年|次年|随后|之后|此后|因此|所以|但|而"
                          r"|本[\u4e00-\u9fff])")
 CONTENT_CHAR = re.compile(r"[\u3400-\u9fff0-9a-zA-Z]")
-# A sentence opening with a pronoun or demonstrative (他准许穆斯林……, 在这里它们效率最高), or
-# without its subject (又被称为广东话、唐话; 是为史载重庆建城之始), needs the sentence before it to
+# A sentence opening with a pronoun or demonstrative (他准许穆斯林……, 在这里它们效率最高, 同时,该党), or
+# without its subject (又被称为广东话、唐话; 是为史载重庆建城之始; 是欧洲大陆唯一以佛教为主的地区;
+# 成为第一位踏上日本国土的传教士; 于瓜伦多卡德与恒河相汇), needs the sentence before it to
 # say whom or what it speaks of: both are shown, as one citation. Not 本院 or 本市: a report's
 # self-reference is its subject, which the citation names.
-POINTS_BACK = re.compile(rf"^[“「（(]?(?:[在于从对据自由至]?(?:{PRONOUNS})|又|亦(?!庄)|也(?!门)|是为"
-                         r"|同年|次年|翌年|是年|同月|次月)")   # not 亦庄, 也门; 同年9月: which year is said before
+POINTS_BACK = re.compile(rf"^[“「（(]?(?:(?:同时|此外|另外|然而|但是?|而且|后来|最终|最后)[,，]?(?:{PRONOUNS})"
+                         rf"|[在于从对据自由至]?(?:{PRONOUNS})|又|亦(?!庄)|也(?!门)"
+                         r"|同年|次年|翌年|是年|同月|次月"   # 同年9月: which year is said before
+                         r"|是(?!否)|成为|原为|曾为|现为|亦为|即为|位于|于)")   # not 亦庄, 也门; 是欧洲…: whose subject?
 FEATURES = ("in_context", "own", "rank", "retrieval", "line_first", "prev_own", "next_own", "refers_back",
             "novelty", "typed_form", "log_length", "beyond_lead", "lead_share", "bigrams", "pool_share",
             "pool_rarest", "unretrieved", "slot_before", "slot_after", "cue", "content_chars")

@@ -330,3 +330,23 @@ def cited_span(analysis: QuestionAnalysis, text: str, report: bool = False) -> t
         if found:
             return found
     return answer_span(analysis, text, report, where=lambda name: _where_asked(norm, name, question))
+
+
+def disagreeing(analysis: QuestionAnalysis, cited: list[str], report: bool = False) -> list[tuple[str, int]]:
+    """(answer, citation number) of every cited text that states an answer of the asked kind, of
+    the thing or rate asked, other than the first text's, the first's included; [] when they
+    agree. 柏林围墙在哪一年倒塌 cited with 1961年 and 1989年: the sentences disagree, so neither is
+    led with; on the bench sets such leads were right far less often than others (README, Figures)."""
+    # a sentence with a count of another thing (审结42381件 beside 破获刑事案件8698件; 案件10起 beside
+    # 涉疫违法犯罪案件231起) is no rival: it must name what the count asked names (_counted_patterns)
+    asked = [*_counted_patterns(analysis), *([re.compile(loose(normalize(analysis.rate)))] if analysis.rate else [])]
+    stated = []
+    for n, text in enumerate(cited, 1):
+        found = cited_span(analysis, text, report)
+        if found and (n == 1 or all(w.search(normalize(text)) for w in asked)):
+            stated.append((text[found[0]:found[1]], n))
+    if not stated or stated[0][1] != 1:
+        return []
+    first = normalize(stated[0][0])
+    others = [(t, n) for t, n in stated[1:] if normalize(t) not in first and first not in normalize(t)]
+    return [stated[0], *others] if others else []
