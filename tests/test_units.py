@@ -49,3 +49,8 @@ def test_a_year_of_the_calendar_counts_nothing():
     assert _span("波斯黇鹿现存多少头?", "1951年的调查显示，牠们只余下650头。") == "650头"
     assert _span("袁彭年历仕几朝?", "1635年中进士，历仕明、南明、清三朝。") is None   # no lead rather than the year
     assert _span("这座古城有多少年历史?", "古城长达1000年的历史始于1012年。") == "1000年"   # a length of time
+
+
+def test_a_unit_glued_into_a_word_is_not_asked():
+    assert asked_unit("一年消耗多少天然气?") is None and asked_unit("每天吃多少米饭?") is None
+    assert asked_unit("持续了多少天?").kind == "duration"

@@ -375,7 +375,8 @@ def with_antecedent(text: str, start: int, end: int, taken=frozenset(), doc: str
     line_start = text.rfind("\n", 0, start) + 1
     before = [(s, e) for s, e in sentence_spans(text[line_start:start]) if text[line_start + s:line_start + e].strip()]
     for _ in range(ANTECEDENT_REACH):
-        if not before or not POINTS_BACK.match(normalize(text[start:end])) or (doc, line_start + before[-1][0]) in taken:
+        if not before or not POINTS_BACK.match(normalize(text[start:end])) \
+                or (doc, line_start + before[-1][0]) in taken:
             break
         start, end = line_start + before[-1][0], line_start + before[-1][1]
         before.pop()

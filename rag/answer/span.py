@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.answer.question import (ASKED_MEASURE, CN_NUMERALS, CURRENCIES, MEASURE_WORDS, SLOT_GLUE, TAELS, QuestionAnalysis,
-                                  around_asked, counted_by)
+from rag.answer.question import (ASKED_MEASURE, CN_NUMERALS, CURRENCIES, MEASURE_WORDS, SLOT_GLUE, TAELS,
+                                  QuestionAnalysis, around_asked, counted_by)
 from rag.answer.units import ALL_UNITS, asked_unit, unit_of
 from rag.ingest.chunking import sentence_spans
 from rag.text.normalize import normalize
@@ -27,7 +27,8 @@ SPAN_FORMS = {
     "amount": re.compile(rf"{_NUM}(?:[亿万]\d[\d,，]*(?:\.\d+)?)*{_SCALE}(?:{CURRENCIES}|人民币|{TAELS})"),
     "percentage": re.compile(rf"{_NUM}\s*(?:%|％|个百分点){_BOUND}|[{CN_NUMERALS}\d]*分之[{CN_NUMERALS}\d.]+|[{CN_NUMERALS}]成"),
     # a decade first: 1950年代 and 七十年代 are not the years 1950 and 70
-    "date": re.compile(rf"\d{{2,4}}\s*年代|[{CN_NUMERALS}]+年代|(?:公元前?|西元前?)?\d{{1,4}}\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?)?"
+    "date": re.compile(rf"\d{{2,4}}\s*年代|[{CN_NUMERALS}]+年代"
+                       rf"|(?:公元前?|西元前?)?\d{{1,4}}\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?)?"
                        rf"|\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?|[{CN_NUMERALS}]+年(?:[{CN_NUMERALS}]+月)?|[{CN_NUMERALS}]+月(?:初?[{CN_NUMERALS}]+[日号]?)?"
                        rf"|\d{{1,2}}\s*世纪(?:\d{{1,2}}年代)?|[{CN_NUMERALS}]+世纪"),
     "quantity": re.compile(rf"第?{_NUM}{_SCALE}(?:(?:{ALL_UNITS}|{MEASURE_WORDS}|%|万|亿){_BOUND})?"),
@@ -116,7 +117,8 @@ def _calendar_year(norm: str, figure: tuple[int, int]) -> bool:
     """A figure that is a year of the calendar (1951年), which counts nothing: 波斯黇鹿现存多少头 is
     not answered by the year they were counted. Not a length of time (长达1000年, 1200年来)."""
     s, e = figure
-    return bool(CALENDAR_YEAR.search(norm, s, e)) and not (DURATION_BEFORE.search(norm[:s]) or DURATION_AFTER.match(norm, e))
+    return bool(CALENDAR_YEAR.search(norm, s, e)) \
+        and not (DURATION_BEFORE.search(norm[:s]) or DURATION_AFTER.match(norm, e))
 
 
 # A count written right after another (批捕24件36人): cases and people, one answer

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # longest first within a kind, so that 平方公里 is not read as 公里 nor 毫米 as 米
 UNIT_KINDS = {
@@ -18,13 +19,12 @@ UNIT_KINDS = {
     "weight": ("公斤", "千克", "公吨", "毫克", "吨", "磅", "克", "kg"),
     "volume": ("立方米", "立方公尺", "毫升", "公升", "升"),
     "age": ("岁",),
-    # not 年 or 月: 多少年 is answered by 1990年至2000年 too
-    "duration": ("小时", "分钟", "星期", "天", "周", "秒"),   # not 日: 26日 is a day of the month
+    # not 年, 月 or 日: 多少年 is answered by 1990年至2000年 too, and 26日 is a day of the month
+    "duration": ("小时", "分钟", "星期", "天", "周", "秒"),
 }
 UNIT_OF = {unit: kind for kind, units in UNIT_KINDS.items() for unit in units}
 ALL_UNITS = "|".join(sorted(UNIT_OF, key=len, reverse=True))
-# 多少公分, 几公斤, 多少平方公里; not 多少米饭 (a unit glued to a noun is rare in a question, and
-# the sentence test below would then still find the figure it is written with)
+# 多少公分, 几公斤, 多少平方公里; the unit the end of a word (not the 天 of 多少天然气: asked_unit)
 UNIT_ASKED = re.compile(rf"(?:多少|几)(?:余|多)?({ALL_UNITS})")
 NUMBER_BEFORE = r"(?:\d|[零〇一二两三四五六七八九十百千万亿])\s*(?:余|多)?[万千百]*\s*"
 
@@ -56,10 +56,18 @@ def unit_of(figure: str) -> str:
     return found.group(1).lower() if found else ""
 
 
+def _word_ends_at(text: str, at: int) -> bool:
+    """Whether one of jieba's words of ``text`` ends at character ``at`` (几公斤 does; the 天 of
+    天然气 does not)."""
+    import jieba
+    return any(end == at for _, _, end in jieba.tokenize(text))
+
+
+@lru_cache(maxsize=1024)   # asked of every candidate sentence's question
 def asked_unit(normalized_question: str) -> AskedUnit | None:
     """The unit of measure a (normalized) question asks its figure in, or None."""
     found = UNIT_ASKED.search(normalized_question.lower())
-    if not found:
+    if not found or not _word_ends_at(normalized_question.lower(), found.end(1)):
         return None
     kind = UNIT_OF[found.group(1)]
     # the unit right after the number: 100平方米 is no length
