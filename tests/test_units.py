@@ -53,4 +53,4 @@ def test_a_year_of_the_calendar_counts_nothing():
 
 def test_a_unit_glued_into_a_word_is_not_asked():
     assert asked_unit("一年消耗多少天然气?") is None and asked_unit("每天吃多少米饭?") is None
-    assert asked_unit("持续了多少天?").kind == "duration"
+    assert asked_unit("持续了多少天?").kind == "duration" and asked_unit("大火连烧了几天几夜?").kind == "duration"

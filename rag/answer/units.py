@@ -24,7 +24,7 @@ UNIT_KINDS = {
 }
 UNIT_OF = {unit: kind for kind, units in UNIT_KINDS.items() for unit in units}
 ALL_UNITS = "|".join(sorted(UNIT_OF, key=len, reverse=True))
-# 多少公分, 几公斤, 多少平方公里; the unit the end of a word (not the 天 of 多少天然气: asked_unit)
+# 多少公分, 几公斤, 多少平方公里; not a word the unit opens (the 天 of 多少天然气: asked_unit)
 UNIT_ASKED = re.compile(rf"(?:多少|几)(?:余|多)?({ALL_UNITS})")
 NUMBER_BEFORE = r"(?:\d|[零〇一二两三四五六七八九十百千万亿])\s*(?:余|多)?[万千百]*\s*"
 
@@ -56,18 +56,18 @@ def unit_of(figure: str) -> str:
     return found.group(1).lower() if found else ""
 
 
-def _word_ends_at(text: str, at: int) -> bool:
-    """Whether one of jieba's words of ``text`` ends at character ``at`` (几公斤 does; the 天 of
-    天然气 does not)."""
+def _word_runs_on(text: str, start: int, end: int) -> bool:
+    """Whether one of jieba's words of ``text`` starts at ``start`` and runs on past ``end``: the
+    天 of 多少天然气 opens a word, the 天 of 几天几夜 and the 公斤 of 几公斤 do not."""
     import jieba
-    return any(end == at for _, _, end in jieba.tokenize(text))
+    return any(s == start and e > end for _, s, e in jieba.tokenize(text))
 
 
 @lru_cache(maxsize=1024)   # asked of every candidate sentence's question
 def asked_unit(normalized_question: str) -> AskedUnit | None:
     """The unit of measure a (normalized) question asks its figure in, or None."""
     found = UNIT_ASKED.search(normalized_question.lower())
-    if not found or not _word_ends_at(normalized_question.lower(), found.end(1)):
+    if not found or _word_runs_on(normalized_question.lower(), found.start(1), found.end(1)):
         return None
     kind = UNIT_OF[found.group(1)]
     # the unit right after the number: 100平方米 is no length
