@@ -243,7 +243,7 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
             citations[0] = replace(first, table=with_cell(first.table, doc, doc.paragraphs[first.paragraph - 1].start,
                                                           span.start))
     # the answer leads with the figure, date or name asked; where the cited sentences state different ones, it says so
-    rivals = disagreeing(analysis, [c.text[slice(*c.sentence)] for c in citations],
+    rivals = disagreeing(analysis, span.text, [c.text[slice(*c.sentence)] for c in citations[1:]],
                          bool(subjects[citations[0].doc].body)) if span and not citations[0].table else []
     parts = [f"{span.text}。", *parts] if span else parts
     notice = "引用的句子给出不同的答案：" + "、".join(f"{t}[{n}]" for t, n in rivals) + "，请核对哪一个回答问题。" if rivals else ""

@@ -13,7 +13,7 @@ from functools import lru_cache
 from rag.text.normalize import normalize
 from rag.text.places import gazetteer
 from rag.answer.glued import FUNCTION_CHARS, split_name, unglued
-from rag.answer.units import asked_unit
+from rag.answer.units import CN_NUMERALS, asked_unit
 from rag.text.tokens import jieba_pieces, jieba_words, query_text, word_frequency
 
 ANSWER_TYPES = ("percentage", "date", "amount", "quantity", "person", "place", "organisation", "list", "yesno",
@@ -53,7 +53,6 @@ TYPE_RULES = (
 # A year this century or the last, 年 or not (2021, 2021年); an earlier one only with 年 (1864年, not
 # 1200万): an encyclopedic question's 1864年 is scope as a report's 2021年 is.
 YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?!\d)|(?<![\d.])(1[0-8]\d\d)年(?!代)")
-CN_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
 # two-character counters first: 1200人次 is one figure, not 1200人 and 次
 MEASURE_WORDS = ("人次|场次|架次|批次|车次|户次|件次|个月|个|名|家|次|件|起|所|座|条|项|人|位|支|批|倍|种|类|年|天|岁|路"
                  "|户|场|元|公里|米|平方|亩|公顷|吨|辆|台|套|份|篇|期|轮|届|处|间|栋|张|只|头|艘|架|块|部|本|首|门|周|月"

@@ -53,7 +53,7 @@ QUOTED_TEXT = re.compile(r'"[^"]*"|<[^<>]*>')   # normalized text writes “” 
 # the gloss of a formula's terms (1+4+X+N的网格力量配置体系(1名专职网格员,4名…)): per unit, not
 # totals, unless the question asks about that formula or what it names (网格力量配置体系中有几名…)
 FORMULA_GLOSS = re.compile(r"([0-9a-z]+(?:\+[0-9a-z]+)+)的?([^()+]{0,12})\(([^()]*)\)")
-NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿]")
+NUMERAL = re.compile(rf"[\d{CN_NUMERALS}]")
 
 
 @lru_cache(maxsize=8192)
@@ -113,12 +113,16 @@ TIME_UNIT = re.compile(r"(?:年|个月|天|日|小时|分钟|秒|周|岁)(?:以�
 CALENDAR_YEAR = re.compile(r"(?:1\d{3}|20\d\d)年$")
 
 
+def _length_of_time(norm: str, figure: tuple[int, int]) -> bool:
+    """Whether the words around a figure make it a length of time (连续四年, 五年来, 长达1000年)."""
+    s, e = figure
+    return bool(DURATION_BEFORE.search(norm[:s]) or DURATION_AFTER.match(norm, e))
+
+
 def _calendar_year(norm: str, figure: tuple[int, int]) -> bool:
     """A figure that is a year of the calendar (1951年), which counts nothing: 波斯黇鹿现存多少头 is
     not answered by the year they were counted. Not a length of time (长达1000年, 1200年来)."""
-    s, e = figure
-    return bool(CALENDAR_YEAR.search(norm, s, e)) \
-        and not (DURATION_BEFORE.search(norm[:s]) or DURATION_AFTER.match(norm, e))
+    return bool(CALENDAR_YEAR.search(norm, *figure)) and not _length_of_time(norm, figure)
 
 
 # A count written right after another (批捕24件36人): cases and people, one answer
@@ -215,7 +219,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                  and re.search(r"\d|[一二三四五六七八九十两百千万亿]", norm[m.start():m.end()])]
         found = [(s, e - len(norm[s:e]) + len(norm[s:e].rstrip("，, "))) for s, e in found]
         if kind == "date":   # 连续四年, 五年来 say how long, not when
-            found = [(s, e) for s, e in found if not (DURATION_BEFORE.search(norm[:s]) or DURATION_AFTER.match(norm, e))]
+            found = [f for f in found if not _length_of_time(norm, f)]
             if YEAR_ASKED.search(question):   # a year asked is not answered by a month (同年9月: 9月) or a century,
                 # and is the year alone: 同年9月 after 1956年2月9日 happened in 1956, not on 2月9日
                 alone = not DAY_ASKED.search(question)
@@ -302,15 +306,14 @@ POST = re.compile(POSTS)
 POST_BEFORE = re.compile(rf"(?:{POSTS})\s?$")
 
 
-def _where_asked(norm: str, name: tuple[int, int], question: str) -> int:
-    """How closely a name sits where the question asks: one for each side holding the question's
-    own character there (母亲是卢靖妃 for 母亲是谁, 周杰伦所写 for 为谁所写; not only 是 or 的), one
-    for a post right before it or, named by the question, later in its clause (政法委书记何政,
-    潘朗检察官). jieba tags many a word as a name (古老, 和子): of the names in a sentence only the
-    ones so placed are shown as the answer."""
+def _where_asked(norm: str, name: tuple[int, int], before: str, after: str, question: str) -> int:
+    """How closely a name sits where the question asks (``before`` and ``after``: the question's
+    words either side of its question word, glue stripped): one for each side holding the
+    question's own character there (母亲是卢靖妃 for 母亲是谁, 周杰伦所写 for 为谁所写; not only 是
+    or 的), one for a post right before it or, named by the question, later in its clause
+    (政法委书记何政, 潘朗检察官). jieba tags many a word as a name (古老, 和子): of the names in a
+    sentence only the ones so placed are shown as the answer."""
     start, end = name
-    before, after = around_asked(question)
-    before, after = before.rstrip(SLOT_GLUE), after.lstrip(SLOT_GLUE)
     clause = re.match(r"[^,，。;；!！?？]*", norm[end:]).group()   # 何政 四川省达州市委常委、政法委书记
     return int(bool(before) and norm[:start].rstrip(SLOT_GLUE).endswith(before[-1])) \
         + int(bool(after) and norm[end:].lstrip(SLOT_GLUE).startswith(after[0])) \
@@ -326,29 +329,31 @@ def cited_span(analysis: QuestionAnalysis, text: str, report: bool = False) -> t
     if analysis.answer_type != "person":
         return answer_span(analysis, text, report)
     question, norm = normalize(analysis.question), normalize(text)
+    before, after = around_asked(question)
     parts = sentence_spans(text)
-    if len(parts) > 1 and PERSONAL_PRONOUN.match(text[parts[-1][0]:]) and not around_asked(question)[0]:
+    if len(parts) > 1 and PERSONAL_PRONOUN.match(text[parts[-1][0]:]) and not before:
         found = answer_span(analysis, text[:parts[-1][0]], report)
         if found:
             return found
-    return answer_span(analysis, text, report, where=lambda name: _where_asked(norm, name, question))
+    slots = before.rstrip(SLOT_GLUE), after.lstrip(SLOT_GLUE)
+    return answer_span(analysis, text, report, where=lambda name: _where_asked(norm, name, *slots, question))
 
 
-def disagreeing(analysis: QuestionAnalysis, cited: list[str], report: bool = False) -> list[tuple[str, int]]:
-    """(answer, citation number) of every cited text that states an answer of the asked kind, of
-    the thing or rate asked, other than the first text's, the first's included; [] when they
-    agree. 柏林围墙在哪一年倒塌 cited with 1961年 and 1989年: the sentences disagree, and the answer
-    says so; on the bench sets such leads were right far less often than others (README, Figures)."""
+def disagreeing(analysis: QuestionAnalysis, first: str, later: list[str],
+                report: bool = False) -> list[tuple[str, int]]:
+    """(answer, citation number) of the answer ``first`` leads with (citation 1) and of every
+    later cited text (citations 2, 3 …) that states another answer of the asked kind, of the
+    thing or rate asked; [] when they agree. 柏林围墙在哪一年倒塌 cited with 1961年 and 1989年: the
+    sentences disagree, and the answer says so; on the bench sets such leads were right far less
+    often than others (README, Figures)."""
     # a sentence with a count of another thing (审结42381件 beside 破获刑事案件8698件; 案件10起 beside
     # 涉疫违法犯罪案件231起) is no rival: it must name what the count asked names (_counted_patterns)
     asked = [*_counted_patterns(analysis), *([re.compile(loose(normalize(analysis.rate)))] if analysis.rate else [])]
-    stated = []
-    for n, text in enumerate(cited, 1):
-        found = cited_span(analysis, text, report)
-        if found and (n == 1 or all(w.search(normalize(text)) for w in asked)):
-            stated.append((text[found[0]:found[1]], n))
-    if not stated or stated[0][1] != 1:
-        return []
-    first = normalize(stated[0][0])
-    others = [(t, n) for t, n in stated[1:] if normalize(t) not in first and first not in normalize(t)]
-    return [stated[0], *others] if others else []
+    lead, others = normalize(first), []
+    for n, text in enumerate(later, 2):
+        norm = normalize(text)
+        found = cited_span(analysis, text, report) if all(w.search(norm) for w in asked) else None
+        other = normalize(text[found[0]:found[1]]) if found else ""
+        if other and other not in lead and lead not in other:
+            others.append((text[found[0]:found[1]], n))
+    return [(first, 1), *others] if others else []
