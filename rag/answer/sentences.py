@@ -32,7 +32,7 @@ from rag.ingest.chunking import sentence_spans
 from rag.text.normalize import normalize
 
 WEIGHTS_FILE = Path(__file__).with_name("sentence_weights.json")
-PARAGRAPH_REACH = 400      # characters the best chunk in scope grows by, either side, within its paragraphs
+PARAGRAPH_REACH = 800      # characters the best chunk in scope grows by, either side, within its paragraphs
 ANTECEDENT_REACH = 2     # sentences a cited sentence pointing back may grow by
 RUN_IN_HEADING = 24        # a paragraph's first sentence up to this long heads the rest ("强化科技支撑体系。")
 PRONOUNS = "该|这|此|其|它|他|她|牠|祂|上述"   # 牠: OpenCC keeps the Traditional 牠 (牠們 for 它们)
@@ -240,9 +240,13 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
             in_context = coverage(terms, weights, f"{heading}\n{normalize(lead)}\n{sentence}")
             shared_pairs = sum(p in sentence for p in pairs) / len(pairs) if pairs else 0.0
             slots = slot_match(around, sentence)
-            if not in_context and not shared_pairs and max(slots) * SLOT_REACH < SLOT_MIN:
+            if not in_context and not shared_pairs and max(slots) * SLOT_REACH < SLOT_MIN \
+                    and (figure or rank != best):
                 # shares nothing with the question, not even the characters around what it asks
-                # (卒于 of 卒于哪年, a single-character word): nothing would show it answers it
+                # (卒于 of 卒于哪年, a single-character word): nothing would show it answers it.
+                # Unless it is of the passage found first, which speaks of what is asked without
+                # naming it again (本鱼栖息于…, 以藻类为食 in the article on the fish asked about);
+                # never for a figure: a number tied to nothing asked would lead the answer
                 continue
             chars = CONTENT_CHAR.findall(sentence)
             novelty = sum(c not in question_chars for c in chars) / len(chars) if chars else 0.0
