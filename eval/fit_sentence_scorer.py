@@ -77,15 +77,9 @@ def collect(bench_dir: Path, limit: int):
 def answer_hits(questions, searcher, scorer_of) -> tuple[float, float]:
     """(answer_hit, share of questions declined) of ``rag eval``'s hybrid answers, each question
     answered with ``scorer_of(i)``: the scorer fitted without the i-th question's fold."""
-    from rag.answer.extract import compose
-    from rag.evaluate.scoring import ANSWER_CHUNKS, RETRIEVE_CHUNKS, contains_any
-    hits, declined = [], []
-    for i, q in enumerate(questions):
-        retrieval = searcher.search(q.question, "hybrid", RETRIEVE_CHUNKS)
-        answer = compose(searcher, replace(retrieval, hits=retrieval.hits[:ANSWER_CHUNKS]), scorer_of(i))
-        hits.append(answer.answered and contains_any(answer.answer, q.answers))
-        declined.append(not answer.answered)
-    return float(np.mean(hits)), float(np.mean(declined))
+    from rag.evaluate.scoring import score_question
+    results = [score_question(searcher, q, "hybrid", scorer=scorer_of(i)) for i, q in enumerate(questions)]
+    return float(np.mean([bool(r.answer_hit) for r in results])), float(np.mean([not r.answered for r in results]))
 
 
 class SentenceVectors:

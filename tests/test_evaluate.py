@@ -137,3 +137,26 @@ def test_a_bad_question_is_an_error_row_not_the_end_of_the_batch(tmp_path, capsy
     assert m["errors"] == 1 and m["n"] == 2 and m["answer_hit"] == 1.0 and m["scope_errors"] == 0
     results = [json.loads(line) for line in (Path(summary["report"]) / "results.jsonl").open(encoding="utf-8")]
     assert "问题为空" in results[1]["error"] and results[2]["asked"] == "达州建成了多少个四级综治中心?"
+
+
+
+def test_a_question_is_scored_with_the_sentence_scorer_given(hashing_index):
+    # eval/fit_sentence_scorer.py --answer-hit answers each question with a scorer fitted without its fold
+    from rag.answer.retrieve import Searcher
+    from rag.answer.sentences import default_scorer
+    from rag.evaluate.questions import EvalQuestion
+    from rag.evaluate.scoring import score_question
+
+    class Recording:
+        def __init__(self):
+            self.shipped, self.asked = default_scorer(), []
+            self.extra_ratio = self.shipped.extra_ratio
+
+        def ranked(self, candidates, *args):
+            self.asked.append(len(candidates))
+            return self.shipped.ranked(candidates, *args)
+
+    scorer = Recording()
+    q = EvalQuestion("a", "张掖市建成了多少个四级综治中心?", ("981",))
+    assert score_question(Searcher(*hashing_index), q, "bm25", scorer=scorer).answer_hit
+    assert scorer.asked and scorer.asked[0] >= 1

@@ -64,22 +64,24 @@ def contains_any(text: str, needles) -> bool:
     return any(normalize(n) in haystack for n in needles if n)
 
 
-def score_question(searcher: Searcher, q: EvalQuestion, mode: str, llm=None) -> QuestionResult:
-    """``mode`` is a retrieval mode, or ``<mode>+llm`` for a generative answer from ``llm``.
-    A question that cannot be asked (empty, too long …) gives an error row, not an exception."""
+def score_question(searcher: Searcher, q: EvalQuestion, mode: str, llm=None, scorer=None) -> QuestionResult:
+    """``mode`` is a retrieval mode, or ``<mode>+llm`` for a generative answer from ``llm``;
+    ``scorer``: the sentence scorer (default: the shipped one; eval/fit_sentence_scorer.py passes
+    one fitted without the question's fold). A question that cannot be asked (empty, too long …)
+    gives an error row, not an exception."""
     try:
-        return _score(searcher, q, mode, llm)
+        return _score(searcher, q, mode, llm, scorer)
     except QueryError as exc:
         return QuestionResult(q.id, mode, q.question, q.doc, bool(q.answers), None, (), False, "", (), None, None,
                               None, error=str(exc))
 
 
-def _score(searcher: Searcher, q: EvalQuestion, mode: str, llm) -> QuestionResult:
+def _score(searcher: Searcher, q: EvalQuestion, mode: str, llm, scorer) -> QuestionResult:
     base_mode = mode.removesuffix("+llm")
     asked = rewrite(check_question(q.question), q.previous)
     retrieval = searcher.search(asked, base_mode, k=RETRIEVE_CHUNKS)
     answer = compose(searcher, replace(retrieval, hits=retrieval.hits[:ANSWER_CHUNKS],
-                                       timings_ms=dict(retrieval.timings_ms)))
+                                       timings_ms=dict(retrieval.timings_ms)), scorer)
     if mode.endswith("+llm"):
         from rag.answer.generate import generate_from
         answer = generate_from(searcher, llm, answer)
