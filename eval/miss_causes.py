@@ -41,8 +41,8 @@ def main() -> int:
     parser.add_argument("reports", nargs="+", help="eval/reports/<set>-<time> folders of bench sets")
     parser.add_argument("--bench-dir", default=str(ROOT.parent / "shared" / "bench"))
     args = parser.parse_args()
-    rows, _, _ = collect(Path(args.bench_dir), 0)
-    questions = [q for name in SETS for q in _questions(Path(args.bench_dir), name)]
+    rows, _, _, asked = collect(Path(args.bench_dir), 0)
+    questions = [q.question for name in SETS for q in asked[name][0]]
     held = {(name, question): bool(len(labels) and labels.any())
             for (name, _, _, labels), question in zip(rows, questions)}
     print("| cause | " + " | ".join(Path(r).name.rsplit("-", 2)[0] for r in args.reports) + " |")
@@ -58,11 +58,6 @@ def main() -> int:
     print("| all misses (of all questions) | " + " | ".join(f"{sum(found.values())} (of {n})" for found, n in counts)
           + " |")
     return 0
-
-
-def _questions(bench_dir: Path, name: str) -> list[str]:
-    from rag.evaluate.questions import load_question_set
-    return [q.question for q in load_question_set(bench_dir / f"{name}.json")[0]]
 
 
 if __name__ == "__main__":

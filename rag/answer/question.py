@@ -13,7 +13,7 @@ from functools import lru_cache
 from rag.text.normalize import normalize
 from rag.text.places import gazetteer
 from rag.answer.glued import FUNCTION_CHARS, split_name, unglued
-from rag.answer.units import CN_NUMERALS, asked_unit
+from rag.answer.units import CN_NUMERALS, NUMBER_BEFORE, asked_unit
 from rag.text.tokens import jieba_pieces, jieba_words, query_text, word_frequency
 
 ANSWER_TYPES = ("percentage", "date", "amount", "quantity", "person", "place", "organisation", "list", "yesno",
@@ -123,8 +123,7 @@ def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool
         return rate[:2] in normalized_sentence and not RATE_ASKED.search(normalized_sentence)
     measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
     if measure and measure.group(1) != "个":
-        return bool(re.search(rf"(?:\d|[{CN_NUMERALS}])\s*(?:余|多)?[万亿千百]*\s*{counted_by(measure.group(1))}",
-                              normalized_sentence))
+        return bool(re.search(rf"{NUMBER_BEFORE}{counted_by(measure.group(1))}", normalized_sentence))
     return True
 
 

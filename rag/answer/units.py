@@ -27,7 +27,7 @@ ALL_UNITS = "|".join(sorted(UNIT_OF, key=len, reverse=True))
 # 多少公分, 几公斤, 多少平方公里; not a word the unit opens (the 天 of 多少天然气: asked_unit)
 UNIT_ASKED = re.compile(rf"(?:多少|几)(?:余|多)?({ALL_UNITS})")
 CN_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
-NUMBER_BEFORE = rf"(?:\d|[{CN_NUMERALS}])\s*(?:余|多)?[万千百]*\s*"
+NUMBER_BEFORE = rf"(?:\d|[{CN_NUMERALS}])\s*(?:余|多)?[万亿千百]*\s*"   # a number and its scale, before its unit
 
 
 @dataclass(frozen=True)
