@@ -104,6 +104,9 @@ def test_accuracy_on_the_labelled_set():
     ("达州有多少名社区民辅警进入同级党组织班子?", "民辅警"),
     ("荣昌区有多少个智慧安防小区?", "小区"),             # 安防 before the last word describes it
     ("荣昌的网格有多少?", "网格"),                       # the 有 before the question phrase is no thing
+    ("荣昌区连续多少个月没有发生到市重复集访?", ""),     # a count of months: 没有 is no thing counted
+    ("荣昌连续多少年群众安全感保持在90%以上?", ""),
+    ("张掖多少次获得平安甘肃建设优秀市州?", ""),        # what follows the count is what happened
 ])
 def test_the_thing_a_count_asks_about(question, thing):
     from rag.text.normalize import normalize
@@ -224,3 +227,13 @@ def test_what_surrounds_the_question_word(question, around):
     from rag.answer.question import around_asked
     from rag.text.normalize import normalize
     assert around_asked(normalize(question)) == around
+
+
+def test_a_count_of_what_did_not_happen_needs_a_negation():
+    not_built = analyze("张掖有多少个综治中心没有建成?")
+    assert not holds_answer(not_built, "建成市、县、乡、村四级综治中心981个")     # what was built
+    assert holds_answer(analyze("荣昌区连续多少个月没有发生到市重复集访?"), "全区连续83个月无到市重复集访")
+    assert holds_answer(analyze("荣昌连续几年没有发生三类恶性案件?"), "连续5年实现“三类恶性案(事)件”零发生")
+    # 未成年人 and a title's 没 are no negation
+    assert holds_answer(analyze("达州有多少名未成年人接受了法治教育?"), "1200名未成年人接受了法治教育")
+    assert holds_answer(analyze("《没问题先生》的首映票房是多少?"), "首映票房达1830万美元")

@@ -119,6 +119,12 @@ def test_a_figure_is_stated_of_what_is_asked(hashing_index):
     assert own.answered and own.span.text == "3.2亿元"
 
 
+def test_a_count_of_months_is_answered_by_the_months_stated(hashing_index):
+    # 没有发生 was read as the thing counted, and 连续83个月无到市重复集访 does not say it: declined
+    answer = ask(Searcher(*hashing_index), "荣昌区连续多少个月没有发生到市重复集访?")
+    assert answer.answered and answer.span.text == "83个月"
+
+
 def test_a_count_asked_with_its_word_needs_that_word(tmp_path):
     text = "全县排查矛盾纠纷3200余起，化解矛盾纠纷2376件，调解成功率98%。\n"
     searcher = _searcher(tmp_path, text)
