@@ -1,6 +1,7 @@
 """Questions across reports (eval/questions/compare.jsonl), scored row by row: every place's
 row must give its own report's figure, cited to that report, or say 未提及 where its report
-does not state one.
+does not state one. A question naming the places it compares ("rows") must get a row for each of
+them and for no other place.
 
     python3 eval/cross_report.py [--index index]
 """
@@ -29,11 +30,14 @@ def main() -> int:
     spec = StoreSpec("local", args.index)
     embedder = get_embedder(store_embedder_name(spec))
     searcher = Searcher(open_store(spec, embedder), embedder)
-    counts = {"figure right": 0, "未提及 right": 0, "wrong figure": 0, "figure missed": 0}
+    counts = {"figure right": 0, "未提及 right": 0, "wrong figure": 0, "figure missed": 0, "wrong places": 0}
     for line in (ROOT / "eval" / "questions" / "compare.jsonl").read_text(encoding="utf-8").splitlines():
         q = json.loads(line)
         answer = ask(searcher, q["question"])
         cited = {c.n: c.doc for c in answer.citations}
+        if "rows" in q and [place for place, _, _ in answer.rows] != q["rows"]:
+            counts["wrong places"] += 1
+            print(f"  {q['id']}: rows for {[place for place, _, _ in answer.rows]}, not {q['rows']}")
         for place, row, n in answer.rows:
             expected = q["places"].get(place)
             if expected is None:
@@ -46,7 +50,7 @@ def main() -> int:
             counts[kind] += 1
             if kind in ("wrong figure", "figure missed"):
                 print(f"  {q['id']} {place}: {row[:60]} ({kind})")
-    total = sum(counts.values())
+    total = sum(v for k, v in counts.items() if k != "wrong places")
     print(json.dumps({"rows": total, **counts}, ensure_ascii=False))
     return 0
 

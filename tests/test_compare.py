@@ -1,5 +1,5 @@
 """Questions across reports (rag/answer/compare.py): one row per place, each from its own report."""
-from rag.answer.compare import is_comparison, per_place_question
+from rag.answer.compare import is_comparison, named_place_question, per_place_question
 from rag.answer.extract import ask
 from rag.answer.retrieve import Searcher
 
@@ -33,6 +33,23 @@ def test_a_level_asked_is_no_rank(hashing_index):
     answer = ask(Searcher(*hashing_index), "各地的群众满意度分别是多少?", "bm25")
     rows = dict(r.split("：", 1) for r in answer.answer.split("；"))
     assert rows["乐山市"] == "未提及" and rows["荣昌区"] == "90%以上[1]"
+
+
+def test_places_named_and_asked_which_are_each_asked():
+    assert is_comparison("荣昌和达州哪个化解的矛盾纠纷多?") and is_comparison("达州和乐山的政法委书记分别是谁?")
+    assert named_place_question("荣昌和达州哪个化解的矛盾纠纷多?", ("荣昌", "达州"), "达州") == "达州化解的矛盾纠纷有多少?"
+    assert named_place_question("張掖和榮昌哪個的群眾安全感更高?", ("張掖", "榮昌"), "張掖") == "張掖群眾安全感是多少?"
+    # 分别 asks each its own question: its question word stays
+    assert named_place_question("达州和乐山的政法委书记分别是谁?", ("达州", "乐山"), "乐山") == "乐山政法委书记是谁?"
+
+
+def test_a_comparison_between_named_places_has_a_row_for_each_and_no_other(hashing_index):
+    searcher = Searcher(*hashing_index)
+    answer = ask(searcher, "荣昌和达州哪个化解的矛盾纠纷多?", "bm25")
+    assert [(place, row) for place, row, _ in answer.rows] == [("荣昌区", "35167件"), ("达州市", "未提及")]
+    assert searcher.store.documents[answer.citations[0].doc].subject.place.startswith("荣昌")
+    # one place named is one question, not a comparison
+    assert not ask(searcher, "荣昌化解的矛盾纠纷哪个多?", "bm25").rows
 
 
 def test_a_question_naming_a_place_is_not_split(hashing_index):

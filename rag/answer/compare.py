@@ -17,12 +17,36 @@ from rag.text.normalize import normalize
 COMPARISON = re.compile(r"各地|各市|各区|各县|各城市|各个(?:地方|城市)|对比|比较一下|哪个(?:地方|城市|市|区|县|地区)"
                         r".{0,12}(?:最多|最少|最高|最低|更多|更少|最大|最小|最早)|哪里.{0,8}最(?:多|少|高|低)")
 ACROSS = re.compile(r"^(?:请问)?(?:各地|各市|各区|各县|各城市|各个(?:地方|城市))(?:的)?|各地|各市|各区|各县|分别")
+# Two places or more named and asked which one (荣昌和达州哪个化解的矛盾纠纷多?): each named place is asked
+BETWEEN_NAMED = re.compile(r"(?:哪个|哪一个|哪里|谁)(?:的)?.{0,16}?(?:最|更|比较)?(?:多|少|高|低|大|小|早)(?=[?？。]?$)")
+NAMED_JOINS = re.compile(r"^(?:[和与及跟同、,，]|还是|以及)+(?:[两三四五几]地|这[两三四五几]个?(?:地方|城市|地区))?(?:的)?")
+WHICH_ONE = re.compile(r"(?:哪个|哪一个|哪里|谁)(?:地方|城市|市|区|县|地区)?(?:的)?")
 MAX_PLACES = 8
 LISTED_REPORTS = 50   # up to this many reports, every place indexed gets a row
 
 
 def is_comparison(question: str) -> bool:
-    return bool(COMPARISON.search(normalize(question)))
+    """Across every report (各地…), or between places it names when it names two or more
+    (rag.answer.extract decides which, from the places it names)."""
+    norm = normalize(question)
+    return bool(COMPARISON.search(norm) or BETWEEN_NAMED.search(norm) or "分别" in norm)
+
+
+def questions_per_place(question: str, analysis, store, hits) -> list[tuple[str, str]]:
+    """(place, the question asked of it) for each place compared: the places a question names
+    when it names two or more and asks which (哪个…多) or each (分别); every report's place when
+    it names none and asks across reports (各地…, 哪个城市…最多); else none. ``analysis``:
+    rag.answer.question's of ``question``."""
+    norm = normalize(question)
+    if analysis.places:
+        if len(analysis.places) < 2 or not (BETWEEN_NAMED.search(norm) or "分别" in norm):
+            return []
+        forms = analysis.place_forms if len(analysis.place_forms) == len(analysis.places) else analysis.places
+        return [(place, named_place_question(question, analysis.place_forms, form))
+                for place, form in zip(analysis.places, forms)][:MAX_PLACES]
+    if not COMPARISON.search(norm):
+        return []
+    return [(place, per_place_question(question, form)) for place, form in places_to_compare(store, hits)]
 
 
 WHICH_PLACE = re.compile(r"^(?:哪个(?:地方|城市|市|区|县|地区)|哪里)")
@@ -41,6 +65,28 @@ def per_place_question(question: str, place_form: str) -> str:
         plain = _replaced(WHICH_PLACE, plain)
         for superlative, asked in SUPERLATIVE:
             plain = _replaced(superlative, plain, asked)
+    return f"{place_form}{plain}"
+
+
+# between named places, which has more is asked as each one's figure (哪个…多 -> 有多少)
+COMPARATIVE = ((re.compile(r"(?:最|更|比较)?(?:多|少)(?=[?？。]?$)"), "有多少"),
+               (re.compile(r"(?:最|更|比较)?(?:高|低|大|小)(?=[?？。]?$)"), "是多少"),
+               (re.compile(r"(?:最|更|比较)?早(?=[?？。]?$)"), "是什么时候"))
+
+
+def named_place_question(question: str, forms, place_form: str) -> str:
+    """"荣昌和达州哪个化解的矛盾纠纷多?" for 达州 (``forms``: the places as the question writes them)
+    -> "达州化解的矛盾纠纷有多少?"."""
+    plain = question
+    for form in sorted(forms, key=len, reverse=True):
+        plain = plain.replace(form, "")
+    plain = _replaced(ACROSS, _replaced(NAMED_JOINS, plain.strip()))
+    if BETWEEN_NAMED.search(normalize(plain)) and "多少" not in normalize(plain):   # not 分别是谁
+        plain = _replaced(WHICH_ONE, plain)
+        for comparative, asked in COMPARATIVE:
+            if match := comparative.search(normalize(plain)):   # once: 有多少 ends in 少 again
+                plain = plain[:match.start()] + asked + plain[match.end():]
+                break
     return f"{place_form}{plain}"
 
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from rag.answer.cells import TableCite, asked_cell, cell_in_text, row_at, table_cite, with_cell
-from rag.answer.compare import is_comparison, per_place_question, places_to_compare
+from rag.answer.compare import is_comparison, questions_per_place
 from rag.answer.decline import COVERAGE_RULE, DENSE_MIN_COVERAGE, Signals, answers, names_missing
 from rag.answer.lists import LIST_REPORTS, list_answer
 from rag.answer.question import QuestionAnalysis, analyze, question_words
@@ -267,16 +267,15 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
 
 
 def _compare(searcher: Searcher, retrieval: Retrieval, scorer, t0: float) -> Answer | None:
-    """A question across reports, answered place by place (rag.answer.compare); None when it
-    names a place itself or fewer than two places are indexed."""
+    """A question across reports or between the places it names, answered place by place
+    (rag.answer.compare); None when it has fewer than two places to compare."""
     analysis = analyze(retrieval.question)
-    places = places_to_compare(searcher.store, retrieval.hits)
-    if analysis.places or len(places) < 2:
+    asked = questions_per_place(retrieval.question, analysis, searcher.store, retrieval.hits)
+    if len(asked) < 2:
         return None
     rows, citations, missing, surest = [], [], [], None   # rows: (place, answer, citation n)
-    for place, form in places:
-        asked = per_place_question(retrieval.question, form)
-        sub = compose(searcher, searcher.search(asked, retrieval.mode, len(retrieval.hits), only=retrieval.only), scorer,
+    for place, question in asked:
+        sub = compose(searcher, searcher.search(question, retrieval.mode, len(retrieval.hits), only=retrieval.only), scorer,
                       across=False)
         # a row is one figure among several read side by side: only a sentence the scorer is sure of gives it
         if not sub.answered or sub.signals.answer_probability < ROW_PROBABILITY:
