@@ -237,3 +237,10 @@ def test_a_count_of_what_did_not_happen_needs_a_negation():
     # 未成年人 and a title's 没 are no negation
     assert holds_answer(analyze("达州有多少名未成年人接受了法治教育?"), "1200名未成年人接受了法治教育")
     assert holds_answer(analyze("《没问题先生》的首映票房是多少?"), "首映票房达1830万美元")
+
+
+def test_a_part_of_a_whole_asked_needs_a_sentence_naming_the_part():
+    part = analyze("乐山“四种形态”处理的424人中有多少人是处级干部?")
+    assert not holds_answer(part, "运用“四种形态”处理424人,选树先进典型30人")   # the whole, and another count
+    assert holds_answer(part, "运用“四种形态”处理424人,其中处级干部12人")
+    assert holds_answer(analyze("理事會的委員中有多少人為學生?"), "理事会共有20位委员,余下2位则为学生")

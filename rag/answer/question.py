@@ -117,6 +117,9 @@ def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool
     if kind in ("quantity", "amount", "percentage") and NEGATION_ASKED.search(QUOTED.sub("", TITLE.sub("", question))) \
             and not NEGATION_STATED.search(normalized_sentence):
         return False   # 多少个综治中心没有建成 is not answered by 建成综治中心981个
+    part = PART_ASKED.search(question) if kind == "quantity" else None
+    if part and not all(w in normalized_sentence for w in jieba_words(part.group(1)) if len(w) >= 2):
+        return False   # 424人中有多少人是处级干部 needs a sentence naming 处级干部, not the 424人 or another count
     unit = asked_unit(question) if kind == "quantity" else None
     if unit and not unit.stated.search(normalized_sentence):
         return False   # 多少公分 is answered in a length, not in 倍 or 公顷
@@ -130,6 +133,8 @@ def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool
     return True
 
 
+# A part of a whole asked (…中有多少个是乡镇级的): what the part is must be stated
+PART_ASKED = re.compile(r"中(?:有|共有)?(?:多少|几)[^是为,，]{0,4}(?:是|为|属于)([^?？,，。!！]+)")
 # A count of what did not happen (没有建成, 未结) is stated with a negation (连续83个月无…, 零发生, 未办结);
 # not 未来, 未成年人, 没收, 未婚: words, not negations
 NEGATION_ASKED = re.compile(r"(?:没有|尚未|没|未|不再)(?!来|成年|收|婚|知|必|免|曾有)")
