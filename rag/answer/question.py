@@ -13,7 +13,7 @@ from functools import lru_cache
 from rag.text.normalize import normalize
 from rag.text.places import gazetteer
 from rag.answer.glued import FUNCTION_CHARS, split_name, unglued
-from rag.answer.units import CN_NUMERALS, NUMBER_BEFORE, asked_unit
+from rag.answer.units import CN_NUMERALS, NUMBER_BEFORE, asked_unit, count_stated
 from rag.text.tokens import jieba_pieces, jieba_words, query_text, word_frequency
 
 ANSWER_TYPES = ("percentage", "date", "amount", "quantity", "person", "place", "organisation", "list", "yesno",
@@ -114,12 +114,8 @@ def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool
     form = ANSWER_FORMS.get(kind)
     if form is None or not form.search(normalized_sentence):
         return form is None
-    if kind in ("quantity", "amount", "percentage") and NEGATION_ASKED.search(QUOTED.sub("", TITLE.sub("", question))) \
-            and not NEGATION_STATED.search(normalized_sentence):
-        return False   # 多少个综治中心没有建成 is not answered by 建成综治中心981个
-    part = PART_ASKED.search(question) if kind == "quantity" else None
-    if part and not all(w in normalized_sentence for w in jieba_words(part.group(1)) if len(w) >= 2):
-        return False   # 424人中有多少人是处级干部 needs a sentence naming 处级干部, not the 424人 or another count
+    if not count_stated(kind, QUOTED.sub("", TITLE.sub("", question)), normalized_sentence):
+        return False   # 多少个综治中心没有建成 is not answered by 建成综治中心981个 (not the 没 of 《没问题先生》)
     unit = asked_unit(question) if kind == "quantity" else None
     if unit and not unit.stated.search(normalized_sentence):
         return False   # 多少公分 is answered in a length, not in 倍 or 公顷
@@ -133,12 +129,6 @@ def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool
     return True
 
 
-# A part of a whole asked (…中有多少个是乡镇级的): what the part is must be stated
-PART_ASKED = re.compile(r"中(?:有|共有)?(?:多少|几)[^是为,，]{0,4}(?:是|为|属于)([^?？,，。!！]+)")
-# A count of what did not happen (没有建成, 未结) is stated with a negation (连续83个月无…, 零发生, 未办结);
-# not 未来, 未成年人, 没收, 未婚: words, not negations
-NEGATION_ASKED = re.compile(r"(?:没有|尚未|没|未|不再)(?!来|成年|收|婚|知|必|免|曾有)")
-NEGATION_STATED = re.compile(r"无|未|没|零|不|杜绝")
 COUNT_PHRASE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?(?:{MEASURE_WORDS})?([^,，。?？!！;；、]*)")
 NOT_COUNTED = re.compile(r"^(?:有|共有|一共|总共|建成|达到|达|为|是|了|呢|啊|吗)+$")
 CONTENT = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
@@ -169,8 +159,8 @@ ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间�
                     r"|的?(?:金额|数额|总额|数量|数目|总数|总量|人数|次数|件数|个数)(?=(?:是|为|有|达|一共|总共|共)*(?:多少|几))")
 
 
-COUNTED_PLACES = set("村县乡镇区市省")
-DURATION_COUNTED = re.compile(r"(?:个月|月|年|天|日|周|小时|分钟|秒|岁)$")   # one character, yet what is counted: 多少个村
+COUNTED_PLACES = set("村县乡镇区市省")   # one character, yet what is counted: 多少个村
+DURATION_COUNTED = re.compile(r"(?:个月|月|年|天|日|周|小时|分钟|秒|岁)$")
 
 
 def counted_thing(normalized_question: str) -> str:
@@ -182,8 +172,8 @@ def counted_thing(normalized_question: str) -> str:
     if not m or DURATION_COUNTED.search(normalized_question[m.start():m.start(1)]):
         return ""   # 多少个月没有发生…: a count of time, stated by its unit (连续83个月无…), names no thing
     tagged = [(w, flag) for w, flag in pseg.lcut(m.group(1)) if CONTENT.search(w) and w not in ("多少", "几", "了")]
-    if tagged and tagged[0][1] == "v":
-        return ""   # 多少次获得…: what follows is what happened, not a thing counted
+    if tagged and tagged[0][1] == "v":   # 多少次获得…: what follows is what happened, not a thing counted
+        return ""
     # a verb with words after it is what the counted things did (进入同级党组织班子); one before
     # the last word only describes it (监控探头, 安防小区)
     verb = next((i for i, (_, flag) in enumerate(tagged) if flag == "v" and 0 < i < len(tagged) - 2), len(tagged))
