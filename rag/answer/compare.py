@@ -1,10 +1,11 @@
-"""Questions across reports (各地、分别、对比、哪个…最多): one row per place, each with its own
-report's answer and citation, or 未提及 where its report does not say.
+"""Questions across reports (各地、分别、对比、哪个…最多), or between places they name (荣昌和达州哪个…多,
+达州和乐山…分别是谁): one row per place, each with its own report's answer and citation, or 未提及
+where its report does not say.
 
 Each place is asked on its own (the question with the place put in front of it), so every
 row passes the same scope checks as a question naming that place: no row can show another
-place's figure. The places are the subjects of the indexed reports, or, in an archive of
-many, of the reports retrieved for the question.
+place's figure. The places are those the question names, or else the subjects of the indexed
+reports or, in an archive of many, of the reports retrieved for the question.
 """
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ LISTED_REPORTS = 50   # up to this many reports, every place indexed gets a row
 
 
 def is_comparison(question: str) -> bool:
-    """Across every report (各地…), or between places it names when it names two or more
-    (rag.answer.extract decides which, from the places it names)."""
+    """Across every report (各地…) or between places it names: worth asking questions_per_place,
+    which decides from the places the question names."""
     norm = normalize(question)
     return bool(COMPARISON.search(norm) or BETWEEN_NAMED.search(norm) or "分别" in norm)
 
