@@ -51,10 +51,10 @@ def questions_per_place(question: str, analysis, store, hits) -> list[tuple[str,
 
 
 WHICH_PLACE = re.compile(r"^(?:哪个(?:地方|城市|市|区|县|地区)|哪里)")
-# which place has the most is answered by each place's figure: 最多 asks 有多少 of each
-SUPERLATIVE = ((re.compile(r"(?:最|更)(?:多|少)(?=[?？。]?$)"), "有多少"),
-               (re.compile(r"最(?:高|低|大|小)(?=[?？。]?$)"), "是多少"),
-               (re.compile(r"最早(?=[?？。]?$)"), "是什么时候"))
+# which has the most is asked as each one's figure (最多 -> 有多少; between named places 哪个…多 too)
+COMPARATIVE = ((re.compile(r"(?:最|更|比较)?(?:多|少)(?=[?？。]?$)"), "有多少"),
+               (re.compile(r"(?:最|更|比较)?(?:高|低|大|小)(?=[?？。]?$)"), "是多少"),
+               (re.compile(r"(?:最|更|比较)?早(?=[?？。]?$)"), "是什么时候"))
 
 
 def per_place_question(question: str, place_form: str) -> str:
@@ -63,16 +63,8 @@ def per_place_question(question: str, place_form: str) -> str:
     are found in the normalized question, whose offsets are the question's)."""
     plain = _replaced(ACROSS, question).strip()
     if WHICH_PLACE.match(normalize(plain)):
-        plain = _replaced(WHICH_PLACE, plain)
-        for superlative, asked in SUPERLATIVE:
-            plain = _replaced(superlative, plain, asked)
+        plain = _as_figure(_replaced(WHICH_PLACE, plain))
     return f"{place_form}{plain}"
-
-
-# between named places, which has more is asked as each one's figure (哪个…多 -> 有多少)
-COMPARATIVE = ((re.compile(r"(?:最|更|比较)?(?:多|少)(?=[?？。]?$)"), "有多少"),
-               (re.compile(r"(?:最|更|比较)?(?:高|低|大|小)(?=[?？。]?$)"), "是多少"),
-               (re.compile(r"(?:最|更|比较)?早(?=[?？。]?$)"), "是什么时候"))
 
 
 def named_place_question(question: str, forms, place_form: str) -> str:
@@ -82,13 +74,20 @@ def named_place_question(question: str, forms, place_form: str) -> str:
     for form in sorted(forms, key=len, reverse=True):
         plain = plain.replace(form, "")
     plain = _replaced(ACROSS, _replaced(NAMED_JOINS, plain.strip()))
-    if BETWEEN_NAMED.search(normalize(plain)) and "多少" not in normalize(plain):   # not 分别是谁
-        plain = _replaced(WHICH_ONE, plain)
-        for comparative, asked in COMPARATIVE:
-            if match := comparative.search(normalize(plain)):   # once: 有多少 ends in 少 again
-                plain = plain[:match.start()] + asked + plain[match.end():]
-                break
+    if BETWEEN_NAMED.search(normalize(plain)):   # not 分别是谁
+        plain = _as_figure(_replaced(WHICH_ONE, plain))
     return f"{place_form}{plain}"
+
+
+def _as_figure(plain: str) -> str:
+    """The comparative at the end asked as the figure compared (…最多? -> …有多少?), once: 有多少
+    ends in 少 again; a question already asking 多少 is left as it is."""
+    if "多少" in normalize(plain):
+        return plain
+    for comparative, asked in COMPARATIVE:
+        if match := comparative.search(normalize(plain)):
+            return plain[:match.start()] + asked + plain[match.end():]
+    return plain
 
 
 def _replaced(pattern: re.Pattern, text: str, replacement: str = "") -> str:
