@@ -30,7 +30,12 @@ def is_comparison(question: str) -> bool:
     """Across every report (各地…) or between places it names: worth asking questions_per_place,
     which decides from the places the question names."""
     norm = normalize(question)
-    return bool(COMPARISON.search(norm) or BETWEEN_NAMED.search(norm) or "分别" in norm)
+    return bool(COMPARISON.search(norm) or _between_named(norm))
+
+
+def _between_named(norm: str) -> bool:
+    """Asks which of the places it names (哪个…多) or each of them (分别)."""
+    return bool(BETWEEN_NAMED.search(norm)) or "分别" in norm
 
 
 def questions_per_place(question: str, analysis, store, hits) -> list[tuple[str, str]]:
@@ -40,7 +45,7 @@ def questions_per_place(question: str, analysis, store, hits) -> list[tuple[str,
     rag.answer.question's of ``question``."""
     norm = normalize(question)
     if analysis.places:
-        if len(analysis.places) < 2 or not (BETWEEN_NAMED.search(norm) or "分别" in norm):
+        if len(analysis.places) < 2 or not _between_named(norm):
             return []
         forms = analysis.place_forms if len(analysis.place_forms) == len(analysis.places) else analysis.places
         return [(place, named_place_question(question, analysis.place_forms, form))

@@ -114,7 +114,7 @@ def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool
     form = ANSWER_FORMS.get(kind)
     if form is None or not form.search(normalized_sentence):
         return form is None
-    if not count_stated(kind, QUOTED.sub("", TITLE.sub("", question)), normalized_sentence):
+    if not count_stated(kind, _untitled(question), normalized_sentence):
         return False   # 多少个综治中心没有建成 is not answered by 建成综治中心981个 (not the 没 of 《没问题先生》)
     unit = asked_unit(question) if kind == "quantity" else None
     if unit and not unit.stated.search(normalized_sentence):
@@ -127,6 +127,11 @@ def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool
     if measure and measure.group(1) != "个":
         return bool(re.search(rf"{NUMBER_BEFORE}{counted_by(measure.group(1))}", normalized_sentence))
     return True
+
+
+@lru_cache(maxsize=1024)
+def _untitled(normalized_question: str) -> str:
+    return QUOTED.sub("", TITLE.sub("", normalized_question))
 
 
 COUNT_PHRASE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?(?:{MEASURE_WORDS})?([^,，。?？!！;；、]*)")

@@ -86,13 +86,22 @@ NEGATION_STATED = re.compile(r"无|未|没|零|不|杜绝")
 PART_ASKED = re.compile(r"中(?:有|共有)?(?:多少|几)[^是为,，]{0,4}(?:是|为|属于)([^?？,，。!！]+)")
 
 
+@lru_cache(maxsize=1024)
+def count_asked(asked: str) -> tuple[bool, tuple[str, ...]]:
+    """Of a question (``asked``: normalized, without its titles and quotes): whether it asks a count
+    of what did not happen, and the words naming the part of a whole it asks (处级, 干部 of
+    424人中有多少人是处级干部); read once per question, not once per candidate sentence."""
+    part = PART_ASKED.search(asked)
+    words = tuple(w for w in jieba_words(part.group(1)) if len(w) >= 2) if part else ()
+    return bool(NEGATION_ASKED.search(asked)), words
+
+
 def count_stated(kind: str, asked: str, normalized_sentence: str) -> bool:
-    """Whether a sentence can state the count a question asks (``asked``: the normalized question
-    without its titles and quotes) beyond its unit: what did not happen with a negation (连续83个月无…
-    for 多少个月没有发生…, never the 981 built for 多少个没有建成), and a part of a whole with the
-    part named (424人中有多少人是处级干部 needs 处级干部, not the 424人 or another count)."""
-    if kind in ("quantity", "amount", "percentage") and NEGATION_ASKED.search(asked) \
-            and not NEGATION_STATED.search(normalized_sentence):
+    """Whether a sentence can state the count a question asks (``asked``: as for count_asked)
+    beyond its unit: what did not happen with a negation (连续83个月无… for 多少个月没有发生…, never
+    the 981 built for 多少个没有建成), and a part of a whole with the part named (424人中有多少人是处级干部
+    needs 处级干部, not the 424人 or another count)."""
+    negated, part = count_asked(asked)
+    if negated and kind in ("quantity", "amount", "percentage") and not NEGATION_STATED.search(normalized_sentence):
         return False
-    part = PART_ASKED.search(asked) if kind == "quantity" else None
-    return not part or all(w in normalized_sentence for w in jieba_words(part.group(1)) if len(w) >= 2)
+    return kind != "quantity" or all(w in normalized_sentence for w in part)
