@@ -35,3 +35,9 @@ def test_common_words_are_not_places():
     assert names("荣昌法治建设") == []                   # a county's short form needs a reason ...
     assert names("荣昌法治建设", rare_short_forms=True) == [("荣昌区", False)]   # ... a rare word is one
     assert names("荣昌区和荣昌的情况") == [("荣昌区", True), ("荣昌区", False)]   # ... its full name nearby another
+
+
+def test_a_body_named_after_a_place_is_no_mention_of_it():
+    assert names("四川法治报记者近日专访了乐山市委常委") == [("乐山市", True)]
+    assert names("达州日报社和乐山师范学院的报道") == []
+    assert names("甘肃省委政法委") == [("甘肃省", True)]   # the province's own committee is its

@@ -34,6 +34,17 @@ def test_place_scope():
     assert scoped(q, Subject(), "任何文字")                              # unknown subject: not held against it
 
 
+def test_a_province_asked_is_not_spoken_for_by_its_city():
+    zhangye = Subject(("张掖市",), ("甘肃省", "张掖市"), "政法委", (2022,))
+    # 四川省 here says whose 达州 it is, and 四川 is part of a newspaper's name: both posts are the cities'
+    assert not scoped("四川省政法委书记是谁?", DAZHOU, "何政 四川省达州市委常委、政法委书记")
+    assert not scoped("四川省政法委书记是谁?", LESHAN, "四川法治报记者近日专访了乐山市委常委、政法委书记廖全军")
+    assert scoped("四川省委政法委书记是谁?", DAZHOU, "四川省委常委、政法委书记来达州调研")
+    # 在全省率先 does not make 张掖's count 甘肃's; a category named by the province still is (above)
+    assert not scoped("甘肃省建成了多少个综治中心?", zhangye, "建成四级综治中心981个,在全省率先实现规范化建设")
+    assert scoped("张掖建成了多少个综治中心?", zhangye, "建成四级综治中心981个,在全省率先实现规范化建设")
+
+
 def test_year_scope():
     q = "2021年乐山平安建设群众满意度在全省排第几?"
     assert scoped(q, LESHAN, "2021年,乐山平安建设群众满意度排名居全省第6名")

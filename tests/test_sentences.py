@@ -125,6 +125,24 @@ def test_a_count_of_months_is_answered_by_the_months_stated(hashing_index):
     assert answer.answered and answer.span.text == "83个月"
 
 
+def test_a_count_of_people_is_stated_of_the_people_asked(hashing_index):
+    # 1100名 are the 警官、法官… who help the 专职网格员, whose number 张掖's report never gives
+    searcher = Searcher(*hashing_index)
+    assert not ask(searcher, "张掖专职网格员有多少名?").answered
+    judges = ask(searcher, "荣昌入额检察官有几名?")   # 入额法官41人、检察官25人
+    assert judges.answered and judges.span.text == "25人"
+
+
+def test_who_holds_a_post_is_answered_with_a_name(hashing_index):
+    # 张掖's report never names its 政法委书记: no sentence about what the 政法委 did (nor 布建, a
+    # word jieba tags as a name) answers; 乐山's names him where the post is
+    searcher = Searcher(*hashing_index)
+    assert not ask(searcher, "张掖的政法委书记是谁?").answered
+    assert not ask(searcher, "达州政法大讲堂的主讲人是谁?").answered
+    leshan = ask(searcher, "乐山市委政法委书记是谁?")
+    assert leshan.answered and leshan.span.text == "廖全军"
+
+
 def test_a_count_asked_with_its_word_needs_that_word(tmp_path):
     text = "全县排查矛盾纠纷3200余起，化解矛盾纠纷2376件，调解成功率98%。\n"
     searcher = _searcher(tmp_path, text)

@@ -54,6 +54,7 @@ def _span(question, sentence):
     ("达州九类涉恶案件有多少件?", "侦办黑社会性质组织案件10起,恶势力团伙案件36起,九类涉恶案件943件。", "943件"),
     # a count of cases and people is one figure; a two-character counter and a bound belong to it
     ("达州批捕侵害未成年人案件多少件多少人?", "开展专项行动,批捕24件36人,起诉19件22人。", "24件36人"),
+    ("荣昌区组建了多少支村社区巡逻队伍?", "组建192支2022人的村(社区)专兼职巡逻队伍;", "192支"),   # 2022人 not asked
     ("张掖政法系统开展专题学习多少场次?", "全市政法系統累計開展專題學習100余場次、研討交流36場次。", "100余場次"),
     ("“十二五”期间荣昌连续多少个月无到市重复集访?", "全区连续83个月无到市重复集访和到市进京非访;", "83个月"),
     ("张掖社区戒毒社区康复执行率是多少?", "重新犯罪率始終控制在0.2%以內,社區戒毒社區康復執行率達到99%以上。", "99%以上"),
@@ -85,6 +86,8 @@ def test_a_byline_names_who_wrote_not_who_holds_the_post():
     assert _span("这篇报道的记者是谁?", "(四川法治报记者 刘任)") == "刘任"
     assert _span("这篇报道的记者是谁?", "(四川法治报-法治四川新闻客户端记者 刘任)") == "刘任"
     assert _span("乐山记者专访的文章作者是谁?", "四川法治报记者近日专访了乐山市委常委、政法委书记廖全军。") is None
+    # a 记者 in what happened does not ask who wrote it: the one interviewed is asked
+    assert _span("谁接受了四川法治报记者的专访?", "(四川法治报-法治四川新闻客户端记者 刘任)") is None
 
 
 def test_no_name_inside_a_slogan_and_no_helper_word_after_a_post():
@@ -116,6 +119,9 @@ def test_in_a_report_a_figure_in_a_name_or_before_another_thing_counts_nothing()
     assert _report_span("荣昌区有多少个智慧安防小区?", "继续推进25个防控体系建设项目实施,推进“三无小区”综合治理。") is None
     assert _report_span("达州的网格有多少?", "开办“达州政法大讲堂”2期,不断加强网格员培训。") is None
     assert _report_span("张掖的网格有多少?", "建成市、县、乡、村四级综治中心981个,试点推行网格化治理模式。") is None
+    # the nouns right after a figure are what it counts, not one further on (6大主体 …社区治理模式)
+    assert _report_span("达州“蜂巢式”社区治理模式在多少个社区推广?",
+                        "乡贤(社区达人)、村民6大主体参与的“1+6”蜂巢式社区治理模式,引导社会力量参与社会治理。") is None
     # the gloss of a formula's terms counts one grid's members, not the city's
     assert _report_span("张掖有多少名专职网格员?", "形成了1+4+X+N的网格力量配置体系(1名专职网格员,4名“三官一师”,X名党员联系户)。") \
         is None
@@ -124,11 +130,16 @@ def test_in_a_report_a_figure_in_a_name_or_before_another_thing_counts_nothing()
     # 、 and a figure begin the next item: the one before counts its own noun (3个基层法庭)
     assert _report_span("荣昌新建了多少个诉讼联络点?", "新建3个基层法庭、16个诉讼联络点;新建中心检察室1个。") == "16个"
     assert _report_span("荣昌新建了多少个基层法庭?", "新建3个基层法庭、16个诉讼联络点;新建中心检察室1个。") == "3个"
+    # ... and a figure after its noun counts it, not the next item's noun (工作专班 is counted N)
+    assert _report_span("乐山组建了多少个工作专班?", "组建专项组10个、工作专班N个,形成“1+10+N”工作体系。") is None
+    assert _report_span("乐山组建了多少个专项组?", "组建专项组10个、工作专班N个,形成“1+10+N”工作体系。") == "10个"
     # ... while a count of what is asked, or one a verb follows, stays
     assert _report_span("荣昌建立了几支镇街专职消防队?", "建立镇街专职消防队8支并配备13台消防车。") == "8支"
     assert _report_span("荣昌的网格有多少?", "全区共划分网格1761个,实现城区169个网格数字化管理。") == "1761个"
     assert _report_span("荣昌审结了多少件案件?", "审判机关受理各类案件44752件,审结42381件,结案率达94.7%。") == "42381件"
     assert _report_span("乐山有多少个县市区建立了平安建设协调机制?", "推动11个县(市、区)全覆盖建立平安建设协调机制。") == "11个"
+    assert _report_span("乐山有多少个村(社区)实现了雪亮工程全覆盖?",   # what the bracket glosses is the noun's
+                        "全市1370个村(社区)“雪亮工程”实现全覆盖,“慧眼工程”累计推广建设15.1万路。") == "1370个"
     assert _report_span("张掖连续几年被评为平安甘肃建设优秀市州?", "连续四年被省委、省政府评为“平安甘肃建设优秀市州”。") == "四年"
     assert _report_span("达州的经济总量要冲刺多少?", "为达州“经济总量冲刺4000亿、城市规模建设双300,争创全省经济副中心”提供良好的社会环境。") \
         == "4000亿"

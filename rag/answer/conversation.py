@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.question import COUNTERS, QUESTION_WORD, analyze
+from rag.answer.counts import COUNTERS
+from rag.answer.question import QUESTION_WORD, analyze
 from rag.text.normalize import normalize
 
 # Openers and references that only make sense after an earlier question.

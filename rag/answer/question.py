@@ -13,7 +13,9 @@ from functools import lru_cache
 from rag.text.normalize import normalize
 from rag.text.places import gazetteer
 from rag.answer.glued import FUNCTION_CHARS, split_name, unglued
-from rag.answer.units import CN_NUMERALS, NUMBER_BEFORE, asked_unit, count_stated
+from rag.answer.counts import (ASKED_MEASURE, CONTENT, COPULA_BEFORE_QUESTION, MEASURE_WORDS, count_phrase, count_stated,
+                               counted_by, counted_thing, uncounted)
+from rag.answer.units import CN_NUMERALS, NUMBER_BEFORE, asked_unit
 from rag.text.tokens import jieba_pieces, jieba_words, query_text, word_frequency
 
 ANSWER_TYPES = ("percentage", "date", "amount", "quantity", "person", "place", "organisation", "list", "yesno",
@@ -53,10 +55,6 @@ TYPE_RULES = (
 # A year this century or the last, 年 or not (2021, 2021年); an earlier one only with 年 (1864年, not
 # 1200万): an encyclopedic question's 1864年 is scope as a report's 2021年 is.
 YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?!\d)|(?<![\d.])(1[0-8]\d\d)年(?!代)")
-# two-character counters first: 1200人次 is one figure, not 1200人 and 次
-MEASURE_WORDS = ("人次|场次|架次|批次|车次|户次|件次|个月|个|名|家|次|件|起|所|座|条|项|人|位|支|批|倍|种|类|年|天|岁|路"
-                 "|户|场|元|公里|米|平方|亩|公顷|吨|辆|台|套|份|篇|期|轮|届|处|间|栋|张|只|头|艘|架|块|部|本|首|门|周|月"
-                 "|小时|分钟|秒|字|页|卷|集|层|分|票|枚|颗|株")
 # Silver counted in taels (四百万两): 两 after a magnitude, not the two of 一万两千
 TAELS = rf"(?<=[\d十百千万亿])两(?![\d{CN_NUMERALS}])"
 # Money as the bench articles write it too (4亿5000万加元, 三千万新台币), not only 元
@@ -76,21 +74,6 @@ FILLER_WORDS = frozenset({"一共", "总共", "共有", "共计", "到底", "究
 # A date question needs a date-like answer only when it asks for a year, month or day; "什么时候"
 # is answered by 元宵节前后 as well.
 CALENDAR_ASKED = re.compile(r"哪一?年|几年|何年|哪一?月|几月|几号|几日|哪一?天|日期|年份")
-
-
-# A count asked with a counting word (多少件, 几名) is answered by a number with that word.
-# Not 个 (it goes with anything) nor 人, 年, 倍 … (人口达2,790,000 answers 多少人).
-COUNTERS = "件|起|名|所|座|条|项|家|次|户|场|辆|台|套|篇|处|间|栋|张|艘|架|部|本|首|门|路|支|批|届|期|轮"
-ASKED_MEASURE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?({COUNTERS})")   # not 第几名: a rank
-# Counters that count the same things: people by 名, 人 or 位 (多少名干警 → 409人); cases and
-# incidents by 件 or 起 (多少起医闹事件 → 事件12件); shops and firms by 家 or, in Hong Kong, 间
-# (多少家分店 → 28间分店)
-SAME_COUNT = {"名": "名人位", "起": "起件", "件": "件起", "家": "家间"}
-
-
-def counted_by(measure: str) -> str:
-    """A character class of the counters that answer a count asked with ``measure``."""
-    return f"[{SAME_COUNT.get(measure, measure)}]"
 
 
 # Where someone is from is stated as such (湖南长沙人, 生于, 籍贯); a byline naming a post in a
@@ -134,19 +117,7 @@ def _untitled(normalized_question: str) -> str:
     return QUOTED.sub("", TITLE.sub("", normalized_question))
 
 
-COUNT_PHRASE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?(?:{MEASURE_WORDS})?([^,，。?？!！;；、]*)")
-NOT_COUNTED = re.compile(r"^(?:有|共有|一共|总共|建成|达到|达|为|是|了|呢|啊|吗)+$")
-CONTENT = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
-VERB_ENDING = re.compile(r"(?:了|过|成|到|出|完|回)$|^(?:化解|办理|受理|查处|破获|排查|整治|调解|处理|审结|执结|打掉)")
-
-
-# 是/为 just before the question phrase (立案数是多少) is no part of the word before it: jieba
-# cuts 立案/数是 otherwise
-COPULA_BEFORE_QUESTION = re.compile(r"(?:是|为)(?=\s)")
-
-
-# 担任什么职务 asks for a post: the answer names the post, not the words 担任 or 职务 (何政 四川省
-# 达州市委常委、政法委书记)
+# 担任什么职务 asks for a post: the answer names it, not 担任 or 职务 (何政 四川省达州市委常委、政法委书记)
 POST_ASKED = re.compile(r"(?:担任|任|是)?(?:什么|何|哪些)(?:职务|职位|官职)|(?:职务|职位)是什么")
 
 
@@ -162,59 +133,6 @@ ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间�
                     r"(?:所?(?:提及|提到|指出|说)|所述)?"
                     # the kind of figure asked (救助金额是多少, 探头的数量有多少): the passage states the figure
                     r"|的?(?:金额|数额|总额|数量|数目|总数|总量|人数|次数|件数|个数)(?=(?:是|为|有|达|一共|总共|共)*(?:多少|几))")
-
-
-COUNTED_PLACES = set("村县乡镇区市省")   # one character, yet what is counted: 多少个村
-DURATION_COUNTED = re.compile(r"(?:个月|月|年|天|日|周|小时|分钟|秒|岁)$")
-
-
-def counted_thing(normalized_question: str) -> str:
-    """The thing a count asks about, by its last word before a verb: 探头 in 多少个雪亮工程监控探头
-    and in 监控探头多少个, 网格员 in 多少名网格员, 村 in 多少个村实现了…全覆盖; "" when the
-    question does not name one."""
-    import jieba.posseg as pseg
-    m = COUNT_PHRASE.search(normalized_question)
-    if not m or DURATION_COUNTED.search(normalized_question[m.start():m.start(1)]):
-        return ""   # 多少个月没有发生…: a count of time, stated by its unit (连续83个月无…), names no thing
-    tagged = [(w, flag) for w, flag in pseg.lcut(m.group(1)) if CONTENT.search(w) and w not in ("多少", "几", "了")]
-    if tagged and tagged[0][1] == "v":   # 多少次获得…: what follows is what happened, not a thing counted
-        return ""
-    # a verb with words after it is what the counted things did (进入同级党组织班子); one before
-    # the last word only describes it (监控探头, 安防小区)
-    verb = next((i for i, (_, flag) in enumerate(tagged) if flag == "v" and 0 < i < len(tagged) - 2), len(tagged))
-    after = [w for w, _ in tagged[:verb]]
-    if after and not NOT_COUNTED.match("".join(after)):
-        last = after[-1] if len(after[-1]) >= 2 or len(after) == 1 else after[-2] + after[-1]
-        return last if len(last) >= 2 or last in COUNTED_PLACES else ""
-    if normalized_question[:m.start()].endswith(("了", "过")) or re.match(r"(?:多少|几)(?:余|多)?[人名位]", m.group()):
-        return ""   # 增长了多少, 变化了多少: a magnitude of the verb; 人才库有多少人: people, not the 库
-    lead = COPULA_BEFORE_QUESTION.sub("", normalized_question[:m.start()] + " ")
-    before = [_uncounted(w, normalized_question) for w in jieba_words(lead) if CONTENT.search(w)]
-    while before and NOT_COUNTED.match(before[-1]):
-        before.pop()   # 网格 of 网格有多少
-    last = before[-1] if before else ""
-    if len(last) == 1 and len(before) > 1 and not before[-2].isdigit() and not NOT_COUNTED.match(last):
-        # 立案/数: the count of 立案数
-        last = before[-2] + last
-    return last if len(last) >= 2 and not NOT_COUNTED.match(last) and not VERB_ENDING.search(last) else ""
-
-
-def count_phrase(normalized_question: str) -> tuple[str, tuple[str, ...]]:
-    """The verb before a count's question phrase and the words after it: (化解, (矛盾, 纠纷)) of
-    化解了多少件矛盾纠纷, ("", (派出所, 所长, 进入, …)) of 有多少个派出所所长进入…; a figure written
-    against them (化解4082件, 101名派出所所长) states the count asked."""
-    m = COUNT_PHRASE.search(normalized_question)
-    if not m:
-        return "", ()
-    words = tuple(w for w in jieba_words(m.group(1)) if CONTENT.search(w) and not w.isdigit())
-    lead = normalized_question[:m.start()]
-    before = [w for w in (_uncounted(w, normalized_question) for w in jieba_words(lead))
-              if len(w) >= 2 and CONTENT.search(w)]
-    verb = before[-1] if before and re.search(rf"{re.escape(before[-1])}[了过]?$", lead) \
-        and not NOT_COUNTED.match(before[-1]) else ""
-    if not words:   # the thing counted is named before the question phrase: 九类涉恶案件有多少件
-        words = tuple(w for w in before if not NOT_COUNTED.match(w) and not w.isdigit())
-    return verb, words
 
 
 ORGANISATIONS = re.compile(r"[\u4e00-\u9fff]{0,8}?(政法委|人民法院|中级人民法院|人民检察院|检察院|法院|公安局|公安厅|司法局"
@@ -310,8 +228,10 @@ NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 def _entities(norm: str, tagged, scope_words: set[str]) -> tuple[str, ...]:
     """Names (jieba's person, place, organisation and other proper-noun tags), numbers and
-    quoted terms: what a passage must contain to be about the same thing."""
-    found = [w for w, flag in tagged if flag in ("nr", "nrt", "ns", "nt", "nz") and len(w) >= 2]
+    quoted terms: what a passage must contain to be about the same thing, not the kind asked."""
+    words = [w for w, _ in tagged]
+    found = [w for i, (w, flag) in enumerate(tagged) if flag in ("nr", "nrt", "ns", "nt", "nz") and len(w) >= 2
+             and not KIND_ASKED_BEFORE.search("".join(words[:i]))]
     found += NUMBER.findall(norm) + QUOTED.findall(norm)
     return tuple(dict.fromkeys(w for w in found if w not in scope_words and not _part_of(w, scope_words)))
 
@@ -323,9 +243,10 @@ RARE_NAME_FREQUENCY = 1000
 NAME_TAGS = ("nr", "nrt", "nrfg", "ns", "nt")
 # jieba tags pieces of the question itself as names (几省 of 后增为几省, 何原因 of 因何原因作罢)
 NOT_A_NAME = re.compile(r"[几哪谁啥]|什么|^何(?:原因|种|时|处|地|人)")
-# ... nor the kind asked after a question word (哪一大洋区, 哪本法典), nor what follows 的 (X的籍贯,
+# ... nor the kind asked after a question word (哪一大洋区, 哪本法典, 什么荣誉), nor what follows 的 (X的籍贯,
 # X的始祖: something of the name before it): what the answer is, not whom it is about
-NOT_BEFORE_A_NAME = re.compile(r"(?:(?:哪|什么|何|啥)[一个本座所位家种条部类间支国名项些]?|的)$")
+KIND_ASKED_BEFORE = re.compile(r"(?:哪|什么|何|啥)[一个本座所位家种条部类间支国名项些]?$")
+NOT_BEFORE_A_NAME = re.compile(rf"{KIND_ASKED_BEFORE.pattern}|的$")
 
 
 def rare_names(tagged, scope_words: set[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -371,7 +292,7 @@ def question_words(normalized_question: str) -> tuple[str, ...]:
     Words rather than the BM25 bigrams: a bigram straddling two words ("市建" in "张掖市建成")
     is absent from the answer and would wrongly lower coverage."""
     asked, segmented = _asked_words(normalized_question)
-    words = [_uncounted(unglued(w), normalized_question) for w in segmented]
+    words = [uncounted(unglued(w), normalized_question) for w in segmented]
     found = tuple(dict.fromkeys(w for w in words if (len(w) > 1 or w.isdigit()) and w not in FILLER_WORDS))
     return found or split_name(jieba_pieces(asked))
 
@@ -381,17 +302,6 @@ def lone_characters(normalized_question: str) -> tuple[str, ...]:
     too common to weigh as words, yet often what the answering sentence says."""
     return tuple(dict.fromkeys(w for w in _asked_words(normalized_question)[1]
                                if len(w) == 1 and not w.isdigit() and w not in FUNCTION_CHARS))
-
-
-def _uncounted(word: str, normalized_question: str) -> str:
-    """A word jieba made up of the counter asked and the word after it (起医闹 of 多少起医闹事件,
-    支镇 of 几支镇街), without the counter: the passage writes 医闹."""
-    if len(word) >= 2 and word[0] in COUNTERS and not word_frequency(word) \
-            and re.search(rf"(?:多少|几)(?:余|多)?{re.escape(word)}", normalized_question):
-        return word[1:]
-    if len(word) == 2 and word[1] == "有" and not word_frequency(word):
-        return word[0]   # 区有 of 荣昌区有多少名…, 群有 of 微信群有多少个: 有 glued to a word's last character
-    return word
 
 
 def _part_of(word: str, scope_words: set[str]) -> bool:

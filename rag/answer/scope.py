@@ -12,30 +12,45 @@ import re
 
 from rag.answer.question import QuestionAnalysis
 from rag.ingest.subject import SELF, Subject
-from rag.text.places import SELF_REFERENCE, gazetteer
+from rag.text.places import NAME_OF_A_BODY, SELF_REFERENCE, gazetteer
 
 YEAR_IN_TEXT = re.compile(r"(?<![\d.])(1\d{3}|20\d\d)年")
 
 
-def names_place(normalized_text: str, place: str, subject: Subject = Subject()) -> bool:
+def names_place(normalized_text: str, place: str, subject: Subject = Subject(), self_reference: bool = True) -> bool:
     """Whether the text names ``place`` in full (达州市), by its short form (达州), or, in a
     report about a place inside it, by a self-reference at its level (全省 in a 达州 report
-    is 四川省)."""
+    is 四川省; not for ``self_reference`` False: 在全省率先 does not make 张掖's figure 甘肃's)."""
     g = gazetteer()
-    known = g.lookup(place)
-    forms = {place} | {p.short for p in known if p.name == place}
-    if any(form in normalized_text for form in forms):
+    known = [p for p in g.lookup(place) if p.name == place]
+    inside = place in subject.path and place not in subject.places
+    forms = {place} | {p.short for p in known}
+    if any(_names_alone(normalized_text, m, known) for form in forms for m in re.finditer(re.escape(form), normalized_text)):
         return True
-    levels = {p.level for p in known if p.name == place}
-    if place not in subject.path or not levels:
+    levels = {p.level for p in known}
+    if not inside or not levels or not self_reference:
         return False
     return any(SELF_REFERENCE.get(kind) in levels for kind in SELF.findall(normalized_text))
+
+
+def _names_alone(normalized_text: str, mention: re.Match, known: list) -> bool:
+    """Whether a mention of a place names it, not a place inside it that it qualifies (the
+    四川省 of 四川省达州市委常委 says whose 达州 it is, not that the post is the province's) nor a
+    body named after it (四川法治报)."""
+    g = gazetteer()
+    rest = normalized_text[mention.end():mention.end() + 12]
+    kind = next((p.kind for p in known if mention.group() == p.short and rest.startswith(p.kind)), "")
+    after = g.find(rest[len(kind):])
+    return not (NAME_OF_A_BODY.match(rest, len(kind)) or after and after[0].start == 0
+                and any(after[0].place != p and g.within(after[0].place, p) for p in known))
 
 
 def place_in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text: str) -> bool:
     if not analysis.places or not subject.places:
         return True
-    return any(place in subject.places or names_place(normalized_text, place, subject) for place in analysis.places)
+    figure = analysis.answer_type in ("quantity", "amount", "percentage")
+    return any(place in subject.places or names_place(normalized_text, place, subject, self_reference=not figure)
+               for place in analysis.places)
 
 
 def year_in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text: str) -> bool:
@@ -69,5 +84,6 @@ def not_found_notice(analysis: QuestionAnalysis) -> str:
     topic = "、".join(analysis.terms[:4])
     where = f"{scope_phrase(analysis)}的报告中" if analysis.places else f"{scope_phrase(analysis)}的资料中"
     found = (f"“{analysis.counted}”的数量" if analysis.counted else f"“{analysis.rate}”" if analysis.rate
+             else f"“{topic}”相关的人名" if topic and analysis.answer_type == "person"
              else f"“{topic}”的相关内容" if topic else "答案")
     return f"{where}没有找到{found}；以下是其他报告中相近的段落，仅供参考。"

@@ -27,7 +27,7 @@ import numpy as np
 from rag.answer.question import (CALENDAR_ASKED, QUOTED, SLOT_GLUE, QuestionAnalysis, around_asked, holds_answer,
                                   lone_characters)
 from rag.answer.scope import in_scope
-from rag.answer.span import answer_span, loose
+from rag.answer.span import answer_span, cited_span, loose
 from rag.ingest.chunking import sentence_spans
 from rag.text.normalize import normalize
 
@@ -96,6 +96,8 @@ def asked_cue(question: str):
 
 
 PLAN_PERIOD = re.compile(r"[一二三四五六七八九十]+五")
+# 书记是谁, 叫什么名字, 哪位领导: a person; not 是谁的部署 or 由谁牵头, which a report may answer with a body (省委)
+HOLDER_ASKED = re.compile(r"是谁(?!的)|叫什么|什么名字|姓名|哪位|哪个人")
 
 
 def _states_about(quoted: list[str], context: str) -> bool:
@@ -237,6 +239,9 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
             if figure and (span is None or subject.body and not _states_about(quoted + _counted(analysis), context)
                            or periods and not covers_periods.get(chunk.doc, _states_about(periods, context))):
                 continue   # a figure asked for needs a figure the question does not hold, stated of what it asks
+            if subject.body and analysis.answer_type == "person" and HOLDER_ASKED.search(question) \
+                    and cited_span(analysis, sentence, True) is None:
+                continue   # who holds a post is answered with a name where it is asked (not 布建), not what the post did
             in_context = coverage(terms, weights, f"{heading}\n{normalize(lead)}\n{sentence}")
             shared_pairs = sum(p in sentence for p in pairs) / len(pairs) if pairs else 0.0
             slots = slot_match(around, sentence)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.answer.question import (ASKED_MEASURE, CN_NUMERALS, CURRENCIES, MEASURE_WORDS, SLOT_GLUE, TAELS,
-                                  QuestionAnalysis, around_asked, counted_by)
+from rag.answer.counts import ASKED_MEASURE, MEASURE_WORDS, counted_by
+from rag.answer.question import CN_NUMERALS, CURRENCIES, SLOT_GLUE, TAELS, QuestionAnalysis, around_asked
 from rag.answer.units import ALL_UNITS, asked_unit, unit_of
 from rag.ingest.chunking import sentence_spans
 from rag.text.normalize import normalize
@@ -45,7 +45,9 @@ POSTS = (r"书记|副书记|局长|院长|检察长|主任|市长|区长|县长|
 TITLED_NAME = re.compile(rf"(?:{POSTS})\s?(?![的了和与及在等是])([\u4e00-\u9fff]{{2,3}})(?=[，,。、:：；;\s（(）)]|$)")
 # Who wrote a report (记者 刘任) is named like a post holder; asked who holds a post, it is no answer
 _BYLINE_WORDS = r"记者|通讯员|作者|撰稿|编辑|摄影"
-BYLINE = re.compile(_BYLINE_WORDS)
+# who wrote it is asked of the byline word (记者是谁, 作者有可能是谁, 哪位记者), not where a 记者 is only
+# part of what happened (谁接受了记者的专访: the one interviewed)
+BYLINE_ASKED = re.compile(rf"(?:{_BYLINE_WORDS})[^,，。?？]{{0,4}}(?:谁|什么名字)|哪位(?:{_BYLINE_WORDS})")
 BYLINE_BEFORE = re.compile(rf"(?:{_BYLINE_WORDS})[\s:：]*(?:[\u4e00-\u9fff]{{2,3}}[\s、，,]+)*$")   # names after it
 NAMING_NUMERAL = re.compile(r"[一二两三四五六七八九十](?:项|期|个|条|类|种|级|大|支|批|张|部)(?=[\u4e00-\u9fff])")
 QUOTED_NAME = 10   # characters with the quotes: a programme's name (“十个严禁”), not a quoted goal
@@ -126,7 +128,7 @@ def _calendar_year(norm: str, figure: tuple[int, int]) -> bool:
 
 
 # A count written right after another (批捕24件36人): cases and people, one answer
-_COUNT_AFTER = re.compile(rf"\d[\d,]*(?:\.\d+)?(?:余|多)?[万亿千百]*(?:{MEASURE_WORDS})")
+_COUNT_AFTER = re.compile(rf"\d[\d,]*(?:\.\d+)?(?:余|多)?[万亿千百]*({MEASURE_WORDS})")
 # Figures that follow one another joined only by these (3.3%和9.7%) ...
 _JOINED = re.compile(r"\s*(?:和|与|及|、|,|，)\s*")
 # ... after subjects joined the same way (刑事案件立案数、治安案件发案数同比下降3.3%和9.7%)
@@ -147,18 +149,22 @@ def _counted_patterns(analysis: QuestionAnalysis) -> tuple[re.Pattern, ...]:
 
 
 def _counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern, ...]) -> bool:
-    """A report writes a count right against what it counts, before it (25个防控体系建设项目) or
-    after it (四级综治中心981个, “政法大讲堂”2期): a figure against a noun, with neither that side
-    nor the words after it naming the thing asked about or the count's other words (``asked``,
-    _counted_patterns), counts something else."""
+    """A report writes a count right against what it counts, before it (四级综治中心981个, “政法大讲堂”2期)
+    or after it (25个防控体系建设项目, 6大主体): a figure against a noun that is not the thing asked
+    about nor the count's other words (``asked``, _counted_patterns) counts something else. After
+    it, the nouns that follow tell: 6大主体参与的…社区治理模式 counts 主体, not 社区."""
     if not asked:
         return False
     after = re.match(r"(?:(?!、\s*\d)[^,，;；。!！?？])*", norm[figure[1]:]).group()   # to the next item (、16个)
     before = re.sub(rf"{_MARKS}$", "", re.search(rf"[^,，;；。!！?？、]{{0,{NEXT_WORD}}}$", norm[:figure[0]]).group())
-    if any(pattern.search(text) for pattern in asked for text in (after, before)):
+    if any(pattern.search(before) for pattern in asked):
         return False
-    return bool(re.match(r"[\u4e00-\u9fff]", after)) and _noun_at(after[:NEXT_WORD], 0) \
-        or bool(re.search(r"[\u4e00-\u9fff]$", before)) and _noun_at(before, -1)
+    nouns_after = len(_nouns_after(after[:2 * NEXT_WORD]))
+    if nouns_after:   # what is asked must begin among them (11个县(市、区) for 多少个县市区)
+        return not any((m := pattern.search(after)) and m.start() < nouns_after for pattern in asked)
+    # written after its noun, it counts that noun, and what follows is the next item: 组建专项组10个、
+    # 工作专班N个 does not say how many 工作专班
+    return bool(re.search(r"[\u4e00-\u9fff]$", before)) and _noun_at(before, -1)
 
 
 NEXT_WORD = 8
@@ -170,8 +176,25 @@ def _noun_at(text: str, index: int) -> bool:
     conjunction or adverb (并配备, 审结, 连续)."""
     import jieba.posseg as pseg
     words = pseg.lcut(text)
-    flag = words[index].flag if words else ""
+    return bool(words) and _is_noun(words[index].flag)
+
+
+def _is_noun(flag: str) -> bool:
     return flag.startswith("n") or flag in ("vn", "j", "zg")
+
+
+@lru_cache(maxsize=8192)
+def _nouns_after(text: str) -> str:
+    """The nouns ``text`` opens with, and the words describing them (大主体 of 大主体参与的…,
+    防控体系建设项目); "" when it opens with no noun (并配备, 审结)."""
+    import jieba.posseg as pseg
+    words, depth = [], 0
+    for word in pseg.lcut(text):
+        depth += (word.word in "(（") - (word.word in ")）")
+        if not (depth or word.word in ")）" or _is_noun(word.flag) or word.flag in ("a", "b")):
+            break   # what a bracket glosses belongs to the noun before it: 村(社区), 县(市、区)
+        words.append(word)
+    return "".join(w.word for w in words) if any(_is_noun(w.flag) for w in words) else ""
 
 
 def _slot_before(normalized_question: str) -> str:
@@ -271,7 +294,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                   and not any(a < s and e < b and norm[a + 1:b - 1] != norm[s:e] for a, b in quoted)]
         if kind == "person":   # who wrote it (记者 刘任) answers who wrote it, never who holds a post
             by = [f for f in found if BYLINE_BEFORE.search(norm[:f[0]])]
-            if BYLINE.search(question):   # ... and is not one named by a post (政法委书记廖全军)
+            if BYLINE_ASKED.search(question):   # ... and is not one named by a post (政法委书记廖全军)
                 posts = [m.span(1) for m in TITLED_NAME.finditer(norm) if not BYLINE_BEFORE.search(norm[:m.start(1)])]
                 found = by or [f for f in found if not any(a <= f[0] < b for a, b in posts)]
             else:
@@ -296,8 +319,9 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
     start, end = min(found, key=lambda f: (-named_in_clause(f), min(abs(f[0] - a) for a in anchors))) \
         if anchors else found[0]
     joined = _COUNT_AFTER.match(norm, end) if kind == "quantity" else None
-    if joined and re.search(rf"(?:{MEASURE_WORDS})$", norm[start:end]):
-        end = joined.end()
+    if joined and re.search(rf"(?:{MEASURE_WORDS})$", norm[start:end]) and (
+            not measure or re.search(rf"(?:多少|几)(?:余|多)?{joined.group(1)}", question)):
+        end = joined.end()   # not the 2022人 of 192支2022人 for 多少支
     return start, end
 
 

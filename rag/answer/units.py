@@ -3,17 +3,13 @@
 A figure in another unit of the same kind may answer (35厘米 for 多少公分; an article keeps
 to one system, but quotes may not), one of another kind never: 标准体长约为体高之3.18倍 does
 not say how long a fish grows, and 水深350公尺 beside 体长可达5公分 is the depth. Of two figures of
-the asked kind, the one in the very unit asked goes first (rag.answer.span). A count of what did
-not happen, or of a part of a whole, is stated only with a negation or with the part named
-(``count_stated``).
+the asked kind, the one in the very unit asked goes first (rag.answer.span).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-
-from rag.text.tokens import jieba_words
 
 # longest first within a kind, so that 平方公里 is not read as 公里 nor 毫米 as 米
 UNIT_KINDS = {
@@ -78,30 +74,3 @@ def asked_unit(normalized_question: str) -> AskedUnit | None:
     # the unit right after the number: 100平方米 is no length
     stated = re.compile(rf"{NUMBER_BEFORE}(?:{_alternation(kind)})", re.IGNORECASE)
     return AskedUnit(found.group(1), kind, stated)
-
-
-# A count of what did not happen is stated with a negation (无, 零发生); 未来, 未成年人, 没收 are no negations
-NEGATION_ASKED = re.compile(r"(?:没有|尚未|没|未|不再)(?!来|成年|收|婚|知|必|免|曾有)")
-NEGATION_STATED = re.compile(r"无|未|没|零|不|杜绝")
-PART_ASKED = re.compile(r"中(?:有|共有)?(?:多少|几)[^是为,，]{0,4}(?:是|为|属于)([^?？,，。!！]+)")
-
-
-@lru_cache(maxsize=1024)
-def count_asked(asked: str) -> tuple[bool, tuple[str, ...]]:
-    """Of a question (``asked``: normalized, without its titles and quotes): whether it asks a count
-    of what did not happen, and the words naming the part of a whole it asks (处级, 干部 of
-    424人中有多少人是处级干部); read once per question, not once per candidate sentence."""
-    part = PART_ASKED.search(asked)
-    words = tuple(w for w in jieba_words(part.group(1)) if len(w) >= 2) if part else ()
-    return bool(NEGATION_ASKED.search(asked)), words
-
-
-def count_stated(kind: str, asked: str, normalized_sentence: str) -> bool:
-    """Whether a sentence can state the count a question asks (``asked``: as for count_asked)
-    beyond its unit: what did not happen with a negation (连续83个月无… for 多少个月没有发生…, never
-    the 981 built for 多少个没有建成), and a part of a whole with the part named (424人中有多少人是处级干部
-    needs 处级干部, not the 424人 or another count)."""
-    negated, part = count_asked(asked)
-    if negated and kind in ("quantity", "amount", "percentage") and not NEGATION_STATED.search(normalized_sentence):
-        return False
-    return kind != "quantity" or all(w in normalized_sentence for w in part)

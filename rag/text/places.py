@@ -33,6 +33,9 @@ COMMON_WORD_FREQ = 300
 # (凉山彝族自治州 -> 凉山). Short forms keep at least two characters.
 _SUFFIX = re.compile(r"^(?P<short>[\u4e00-\u9fff]{2,}?)(?:[\u4e00-\u9fff]{1,4}族)*"
                      r"(?:特别行政区|自治区|自治州|自治县|自治旗|地区|林区|新区|省|市|区|县|盟|旗)$")
+# A place's name that opens a newspaper's, broadcaster's or college's (四川法治报, 达州日报, 乐山师范学院)
+# names that body, not the place.
+NAME_OF_A_BODY = re.compile(r"(?:[\u4e00-\u9fff]{0,2}?)(?:法治报|日报|晚报|法制报|报社|电视台|广播电视台|卫视|大学|学院)")
 # Self-references in a report ("我市", "全区") name the level of the place it is about.
 SELF_REFERENCE = {"市": "city", "区": "county", "县": "county", "省": "province", "州": "city"}
 
@@ -106,7 +109,7 @@ class Gazetteer:
         mentions, taken_until = [], -1
         full_in_text = {form for _, _, form in found if any(p.name == form for p in self.by_name[form])}
         for start, end, form in found:
-            if start < taken_until:
+            if start < taken_until or NAME_OF_A_BODY.match(normalized_text, end):
                 continue
             candidates = self.by_name[form]
             full = any(p.name == form for p in candidates)

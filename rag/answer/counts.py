@@ -1,0 +1,133 @@
+"""What a count asks: the counters and measure words, the thing counted and the words a figure is
+written against (化解了多少件矛盾纠纷: 化解, 矛盾纠纷), and what a sentence must state beyond a number:
+a negation for what did not happen, the part named for a part of a whole (``count_stated``).
+Question analysis (rag.answer.question) reads these; sentence choice and spans weigh them.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rag.text.tokens import jieba_words, word_frequency
+
+# two-character counters first: 1200人次 is one figure, not 1200人 and 次
+MEASURE_WORDS = ("人次|场次|架次|批次|车次|户次|件次|个月|个|名|家|次|件|起|所|座|条|项|人|位|支|批|倍|种|类|年|天|岁|路"
+                 "|户|场|元|公里|米|平方|亩|公顷|吨|辆|台|套|份|篇|期|轮|届|处|间|栋|张|只|头|艘|架|块|部|本|首|门|周|月"
+                 "|小时|分钟|秒|字|页|卷|集|层|分|票|枚|颗|株")
+# A count asked with a counting word (多少件, 几名) is answered by a number with that word.
+# Not 个 (it goes with anything) nor 人, 年, 倍 … (人口达2,790,000 answers 多少人).
+COUNTERS = "件|起|名|所|座|条|项|家|次|户|场|辆|台|套|篇|处|间|栋|张|艘|架|部|本|首|门|路|支|批|届|期|轮"
+ASKED_MEASURE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?({COUNTERS})")   # not 第几名: a rank
+# Counters that count the same things: people by 名, 人 or 位 (多少名干警 → 409人); cases and
+# incidents by 件 or 起 (多少起医闹事件 → 事件12件); shops and firms by 家 or, in Hong Kong, 间
+# (多少家分店 → 28间分店)
+SAME_COUNT = {"名": "名人位", "起": "起件", "件": "件起", "家": "家间"}
+
+
+def counted_by(measure: str) -> str:
+    """A character class of the counters that answer a count asked with ``measure``."""
+    return f"[{SAME_COUNT.get(measure, measure)}]"
+
+
+COUNT_PHRASE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?(?:{MEASURE_WORDS})?([^,，。?？!！;；、]*)")
+NOT_COUNTED = re.compile(r"^(?:有|共有|一共|总共|建成|达到|达|为|是|了|呢|啊|吗)+$")
+CONTENT = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
+VERB_ENDING = re.compile(r"(?:了|过|成|到|出|完|回)$|^(?:化解|办理|受理|查处|破获|排查|整治|调解|处理|审结|执结|打掉)")
+
+
+# 是/为 just before the question phrase (立案数是多少) is no part of the word before it (立案/数是)
+COPULA_BEFORE_QUESTION = re.compile(r"(?:是|为)(?=\s)")
+
+
+COUNTED_PLACES = set("村县乡镇区市省")   # one character, yet what is counted: 多少个村
+PEOPLE_BEFORE = re.compile(r"(?:员|官|警|干部|律师|医生|教师|志愿者)(?:有|共有|是|为|一共|总共|共)?$")
+DURATION_COUNTED = re.compile(r"(?:个月|月|年|天|日|周|小时|分钟|秒|岁)$")
+
+
+def counted_thing(normalized_question: str) -> str:
+    """The thing a count asks about, by its last word before a verb: 探头 in 多少个雪亮工程监控探头
+    and in 监控探头多少个, 网格员 in 多少名网格员, 村 in 多少个村实现了…全覆盖; "" when the
+    question does not name one."""
+    import jieba.posseg as pseg
+    m = COUNT_PHRASE.search(normalized_question)
+    if not m or DURATION_COUNTED.search(normalized_question[m.start():m.start(1)]):
+        return ""   # 多少个月没有发生…: a count of time, stated by its unit (连续83个月无…), names no thing
+    tagged = [(w, flag) for w, flag in pseg.lcut(m.group(1)) if CONTENT.search(w) and w not in ("多少", "几", "了")]
+    if tagged and tagged[0][1] == "v":   # 多少次获得…: what follows is what happened, not a thing counted
+        return ""
+    # a verb with words after it is what the counted things did (进入同级党组织班子), as is a last one
+    # after a noun (社区推广, not 监控探头); one right before the last word describes it (安防小区)
+    verb = next((i for i, (_, flag) in enumerate(tagged) if flag == "v" and 0 < i and (
+        i < len(tagged) - 2 or i == len(tagged) - 1 and tagged[i - 1][1].startswith("n"))), len(tagged))
+    after = [w for w, _ in tagged[:verb]]
+    if after and not NOT_COUNTED.match("".join(after)):
+        last = after[-1] if len(after[-1]) >= 2 or len(after) == 1 else after[-2] + after[-1]
+        return last if len(last) >= 2 or last in COUNTED_PLACES else ""
+    if normalized_question[:m.start()].endswith(("了", "过")) or re.match(r"(?:多少|几)(?:余|多)?[人名位]", m.group()) \
+            and not PEOPLE_BEFORE.search(normalized_question[:m.start()]):
+        return ""   # 增长了多少: a magnitude of the verb; 人才库有多少人: people, not the 库 (but 专职网格员有多少名)
+    lead = COPULA_BEFORE_QUESTION.sub("", normalized_question[:m.start()] + " ")
+    before = [uncounted(w, normalized_question) for w in jieba_words(lead) if CONTENT.search(w)]
+    while before and NOT_COUNTED.match(before[-1]):
+        before.pop()   # 网格 of 网格有多少
+    last = before[-1] if before else ""
+    if len(last) == 1 and len(before) > 1 and not before[-2].isdigit() and not NOT_COUNTED.match(last):
+        # 立案/数: the count of 立案数
+        last = before[-2] + last
+    return last if len(last) >= 2 and not NOT_COUNTED.match(last) and not VERB_ENDING.search(last) else ""
+
+
+def count_phrase(normalized_question: str) -> tuple[str, tuple[str, ...]]:
+    """The verb before a count's question phrase and the words after it: (化解, (矛盾, 纠纷)) of
+    化解了多少件矛盾纠纷, ("", (派出所, 所长, 进入, …)) of 有多少个派出所所长进入…; a figure written
+    against them (化解4082件, 101名派出所所长) states the count asked."""
+    m = COUNT_PHRASE.search(normalized_question)
+    if not m:
+        return "", ()
+    words = tuple(w for w in jieba_words(m.group(1)) if CONTENT.search(w) and not w.isdigit())
+    lead = normalized_question[:m.start()]
+    before = [w for w in (uncounted(w, normalized_question) for w in jieba_words(lead))
+              if len(w) >= 2 and CONTENT.search(w)]
+    verb = before[-1] if before and re.search(rf"{re.escape(before[-1])}[了过]?$", lead) \
+        and not NOT_COUNTED.match(before[-1]) else ""
+    if not words:   # the thing counted is named before the question phrase: 九类涉恶案件有多少件
+        words = tuple(w for w in before if not NOT_COUNTED.match(w) and not w.isdigit())
+    return verb, words
+
+
+def uncounted(word: str, normalized_question: str) -> str:
+    """A word jieba made up of the counter asked and the word after it (起医闹 of 多少起医闹事件,
+    支镇 of 几支镇街), without the counter: the passage writes 医闹."""
+    if len(word) >= 2 and word[0] in COUNTERS and not word_frequency(word) \
+            and re.search(rf"(?:多少|几)(?:余|多)?{re.escape(word)}", normalized_question):
+        return word[1:]
+    if len(word) == 2 and word[1] == "有" and not word_frequency(word):
+        return word[0]   # 区有 of 荣昌区有多少名…, 群有 of 微信群有多少个: 有 glued to a word's last character
+    return word
+
+
+# A count of what did not happen is stated with a negation (无, 零发生); 未来, 未成年人, 没收 are no negations
+NEGATION_ASKED = re.compile(r"(?:没有|尚未|没|未|不再)(?!来|成年|收|婚|知|必|免|曾有)")
+NEGATION_STATED = re.compile(r"无|未|没|零|不|杜绝")
+PART_ASKED = re.compile(r"中(?:有|共有)?(?:多少|几)[^是为,，]{0,4}(?:是|为|属于)([^?？,，。!！]+)")
+
+
+@lru_cache(maxsize=1024)
+def count_asked(asked: str) -> tuple[bool, tuple[str, ...]]:
+    """Of a question (``asked``: normalized, without its titles and quotes): whether it asks a count
+    of what did not happen, and the words naming the part of a whole it asks (处级, 干部 of
+    424人中有多少人是处级干部); read once per question, not once per candidate sentence."""
+    part = PART_ASKED.search(asked)
+    words = tuple(w for w in jieba_words(part.group(1)) if len(w) >= 2) if part else ()
+    return bool(NEGATION_ASKED.search(asked)), words
+
+
+def count_stated(kind: str, asked: str, normalized_sentence: str) -> bool:
+    """Whether a sentence can state the count a question asks (``asked``: as for count_asked)
+    beyond its unit: what did not happen with a negation (连续83个月无… for 多少个月没有发生…, never
+    the 981 built for 多少个没有建成), and a part of a whole with the part named (424人中有多少人是处级干部
+    needs 处级干部, not the 424人 or another count)."""
+    negated, part = count_asked(asked)
+    if negated and kind in ("quantity", "amount", "percentage") and not NEGATION_STATED.search(normalized_sentence):
+        return False
+    return kind != "quantity" or all(w in normalized_sentence for w in part)

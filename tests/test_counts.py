@@ -1,0 +1,44 @@
+"""What a count asks: the thing counted, and what a sentence states beyond its number."""
+import pytest
+
+from rag.answer.counts import count_phrase, count_stated, counted_thing
+from rag.text.normalize import normalize
+
+
+@pytest.mark.parametrize("question, thing", [
+    ("张掖建成了多少个雪亮工程监控探头?", "探头"),
+    ("达州建成“雪亮工程”监控探头多少个?", "探头"),
+    ("荣昌区共有多少名网格员?", "网格员"),
+    ("青川县2024年化解了多少件矛盾纠纷?", "纠纷"),
+    ("荣昌化解了多少件?", ""),                      # the count's thing is not named
+    ("2021年乐山平安建设群众满意度在全省排第几?", ""),   # a rank, not a count
+    ("达州市2020年执行案件立案数是多少?", "立案数"),    # 立案/数是: the copula is not part of the word
+    ("达州组建的政法系统专家人才库有多少人?", ""),
+    ("张掖刑事案件立案数同比变化了多少?", ""),          # a magnitude of the verb: nothing counted
+    ("达州群众服务微信群有多少个?", "微信群"),           # 微信/群有: the 有 jieba glued on is no part of it
+    ("达州有多少个村实现了雪亮工程全覆盖?", "村"),        # what the counted things did is not what is counted
+    ("达州有多少名社区民辅警进入同级党组织班子?", "民辅警"),
+    ("荣昌区有多少个智慧安防小区?", "小区"),             # 安防 before the last word describes it
+    ("荣昌的网格有多少?", "网格"),                       # the 有 before the question phrase is no thing
+    ("荣昌区连续多少个月没有发生到市重复集访?", ""),     # a count of months: 没有 is no thing counted
+    ("荣昌连续多少年群众安全感保持在90%以上?", ""),
+    ("张掖多少次获得平安甘肃建设优秀市州?", ""),        # what follows the count is what happened
+    ("达州“蜂巢式”社区治理模式在多少个社区推广?", "社区"),   # ... and so does a last verb after a noun
+    ("张掖专职网格员有多少名?", "网格员"),               # people counted by what they are, not by 名
+])
+def test_the_thing_a_count_asks_about(question, thing):
+    assert counted_thing(normalize(question)) == thing
+
+
+def test_the_words_a_count_is_written_against():
+    assert count_phrase(normalize("青川县2024年化解了多少件矛盾纠纷?")) == ("化解", ("矛盾", "纠纷"))
+    assert count_phrase(normalize("九类涉恶案件有多少件?"))[1] == ("九类", "涉恶", "案件")
+
+
+def test_a_count_of_what_did_not_happen_or_of_a_part_needs_it_stated():
+    assert not count_stated("quantity", "张掖有多少个综治中心没有建成?", "建成四级综治中心981个")
+    assert count_stated("quantity", "荣昌区连续多少个月没有发生到市重复集访?", "全区连续83个月无到市重复集访")
+    assert count_stated("quantity", "未成年人犯罪案件有多少件?", "办理未成年人犯罪案件120件")   # 未成年人: no negation
+    asked = "乐山“四种形态”处理的424人中有多少人是处级干部?"
+    assert not count_stated("quantity", asked, "运用“四种形态”处理424人")
+    assert count_stated("quantity", asked, "运用“四种形态”处理424人,其中处级干部12人")
