@@ -25,7 +25,9 @@ _BOUND = r"(?:以上|以下|以内)?"   # 达到99%以上 is not 99%: the bound 
 SPAN_FORMS = {
     # 4亿5000万加元 is one sum: 5000万加元 alone would be a wrong figure
     "amount": re.compile(rf"{_NUM}(?:[亿万]\d[\d,，]*(?:\.\d+)?)*{_SCALE}(?:{CURRENCIES}|人民币|{TAELS})"),
-    "percentage": re.compile(rf"{_NUM}\s*(?:%|％|个百分点){_BOUND}|[{CN_NUMERALS}\d]*分之[{CN_NUMERALS}\d.]+|[{CN_NUMERALS}]成"),
+    # a rate of nothing is written bare (生效裁判被改判发回重审率为0)
+    "percentage": re.compile(rf"{_NUM}\s*(?:%|％|个百分点){_BOUND}|[{CN_NUMERALS}\d]*分之[{CN_NUMERALS}\d.]+|[{CN_NUMERALS}]成"
+                             rf"|(?<=率为)[0零](?![\d.%％])"),
     # a decade first: 1950年代 and 七十年代 are not the years 1950 and 70
     "date": re.compile(rf"\d{{2,4}}\s*年代|[{CN_NUMERALS}]+年代"
                        rf"|(?:公元前?|西元前?)?\d{{1,4}}\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?)?"
