@@ -45,3 +45,9 @@ def test_figures_are_cited_from_the_right_report(e5_searcher, question, doc, fig
     answer = ask(e5_searcher, question)
     assert answer.answered and figure in answer.answer
     assert answer.citations[0].doc.startswith(doc)
+
+
+def test_a_quoted_programme_is_answered_where_it_is_named(e5_searcher):
+    # the passage naming “五大行动” ranked sixth, below five about 乐山 that never name it
+    answer = ask(e5_searcher, "乐山的“五大行动”是什么?")
+    assert answer.answered and "固本强基、对标补短、重点关爱、三色预警、铁腕铸盾" in answer.answer

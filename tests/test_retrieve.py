@@ -83,3 +83,18 @@ def test_filters_by_place_level_year_and_name_and_what_they_refuse(hashing_index
         filter_documents(store, DocFilter(places=("乐山",), years=(2017,)))
     with pytest.raises(QueryError, match="没有名为 x.txt 的报告；已索引的报告：000_"):
         filter_documents(store, DocFilter(docs=("x.txt",)))
+
+
+def test_a_passage_naming_the_quoted_term_joins_the_answer_pool(hashing_index):
+    from rag.answer.retrieve import ANSWER_POOL, QUOTED_REACH
+    searcher = Searcher(*hashing_index)
+    # BM25 ranks the passages naming “三基” 8th and 9th for this question; quoted, the first of
+    # them is brought into the last place of the answer's pool, the others keeping their order
+    plain = searcher.search("荣昌区政法队伍建设三基取得了哪些成效?", "bm25", k=QUOTED_REACH).hits
+    quoted = searcher.search("荣昌区政法队伍建设“三基”取得了哪些成效?", "bm25", k=QUOTED_REACH).hits
+    naming = [i for i, h in enumerate(plain) if "三基" in h.chunk.search_text]
+    assert naming and naming[0] >= ANSWER_POOL
+    assert quoted[ANSWER_POOL - 1] == plain[naming[0]]
+    assert quoted[:ANSWER_POOL - 1] == plain[:ANSWER_POOL - 1]
+    assert [h for h in quoted if h != plain[naming[0]]] == [h for h in plain if h != plain[naming[0]]]
+    assert len(searcher.search("荣昌区政法队伍建设“三基”取得了哪些成效?", "bm25", k=3).hits) == 3

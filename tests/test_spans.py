@@ -55,6 +55,7 @@ def _span(question, sentence):
     # a count of cases and people is one figure; a two-character counter and a bound belong to it
     ("达州批捕侵害未成年人案件多少件多少人?", "开展专项行动,批捕24件36人,起诉19件22人。", "24件36人"),
     ("荣昌区组建了多少支村社区巡逻队伍?", "组建192支2022人的村(社区)专兼职巡逻队伍;", "192支"),   # 2022人 not asked
+    ("张掖政法系统累计开展专题学习多少场?", "全市政法系统累计开展专题学习100余场次、研讨交流36场次,全体政法干警", "100余场次"),
     # a rate of nothing is written without %, and is the rate asked, not the other one beside it
     ("荣昌生效裁判被改判发回重审率是多少?", "一审改判发回重审率仅为0.2%,生效裁判被改判发回重审率为0,审查起诉案件用时减少", "0"),
     ("荣昌一审改判发回重审率是多少?", "一审改判发回重审率仅为0.2%,生效裁判被改判发回重审率为0,审查起诉案件用时减少", "0.2%"),

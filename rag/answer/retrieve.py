@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.answer.question import QUOTED, TITLE
 from rag.embed.base import Embedder
 from rag.errors import ConfigError, QueryError, listing
 from rag.stores.base import MODES, FusionSettings, Hit, RankQuery
@@ -20,6 +21,10 @@ from rag.text.normalize import normalize
 from rag.text.tokens import get_tokenizer, jieba_words, query_text
 
 MAX_QUESTION_CHARS = 2000
+# The chunks an answer is composed from (rag.answer.extract); one naming a quoted term asked
+# (“五大行动”, 《光辉岁月》) is brought among them from this far down when none of them names it.
+ANSWER_POOL = 5
+QUOTED_REACH = 20
 
 
 @dataclass(frozen=True)
@@ -130,9 +135,26 @@ class Searcher:
             qvec = (self.embedder.embed_queries([question])[0] if query_vector is None
                     else query_vector).astype(np.float32)
             clock("embed_query")
-        hits = self.store.rank(RankQuery(query, tuple(tokens), qvec, mode, k, max(k, self.fusion.candidates),
+        norm = normalize(question)
+        quoted = QUOTED.findall(norm) + [title[1:-1] for title in TITLE.findall(norm)]
+        reach = max(k, QUOTED_REACH) if quoted else k
+        hits = self.store.rank(RankQuery(query, tuple(tokens), qvec, mode, reach, max(reach, self.fusion.candidates),
                                          self.fusion.dense_weight, only), clock)
+        hits = _naming_first(list(hits), quoted, min(k, ANSWER_POOL))[:k] if quoted else hits
         return Retrieval(question, mode, tuple(hits), tuple(tokens), timings, only, qvec)
+
+
+def _naming_first(hits: list, quoted: list[str], pool: int) -> list:
+    """``hits`` with the best one naming every quoted term moved to the ``pool``-th place when
+    none of the first ``pool`` names them: a report names its programmes exactly (“五大行动”),
+    and a passage about one that never names it rarely answers what it is."""
+    def names(hit) -> bool:
+        text = normalize(hit.chunk.search_text)
+        return all(q in text for q in quoted)
+    if any(names(h) for h in hits[:pool]):
+        return hits
+    found = next((i for i in range(pool, len(hits)) if names(hits[i])), None)
+    return hits if found is None else hits[:pool - 1] + [hits[found]] + hits[pool - 1:found] + hits[found + 1:]
 
 
 class _Clock:

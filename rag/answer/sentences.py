@@ -199,6 +199,8 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
     quoted = [q for q in quoted if q not in periods]
     covers_periods = {doc: _states_about(periods, normalize(documents[doc].text))
                       for doc in {h.chunk.doc for h in hits}} if periods and documents is not None else {}
+    # a programme asked by its quoted name (“五大行动”) is answered where it is named, when a passage names it
+    named_quoted = bool(quoted) and not figure and any(_states_about(quoted, normalize(h.chunk.text)) for h in hits)
     asks_place = analysis.answer_type == "place"   # a report about a place answers "where" with its subject
     around = around_asked(question)
     cue = asked_cue(question)
@@ -239,6 +241,8 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
             if figure and (span is None or subject.body and not _states_about(quoted + _counted(analysis), context)
                            or periods and not covers_periods.get(chunk.doc, _states_about(periods, context))):
                 continue   # a figure asked for needs a figure the question does not hold, stated of what it asks
+            if named_quoted and subject.body and not _states_about(quoted, context):
+                continue
             if subject.body and analysis.answer_type == "person" and HOLDER_ASKED.search(question) \
                     and cited_span(analysis, sentence, True) is None:
                 continue   # who holds a post is answered with a name where it is asked (not 布建), not what the post did

@@ -272,8 +272,10 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             found = [f for f in found if unit.of_kind(norm[f[0]:f[1]])]
             found = [f for f in found if unit.exact(norm[f[0]:f[1]])] or found
         measure = ASKED_MEASURE.search(question) if kind == "quantity" else None
-        # 场次 asked is answered in 场次; 名 asked never in 人次 (1200人次 of training are no 网格员)
-        times = "次" if measure and question.startswith("次", measure.end()) and measure.group(1) != "次" else ""
+        # 场次 asked is answered in 场次; 名 asked never in 人次 (1200人次 of training are no 网格员); 场 is
+        # answered in 场次 too (专题学习100余场次: sessions either way, where 人次 and 户次 count visits)
+        times = "次" if measure and question.startswith("次", measure.end()) and measure.group(1) != "次" \
+            else "次?" if measure and measure.group(1) == "场" else ""
         if measure:   # 多少件 is answered by a number of 件 (or 起), not by another count in the sentence
             found = [f for f in found if re.search(rf"{counted_by(measure.group(1))}{times}{_BOUND}$", norm[f[0]:f[1]])]
         elif kind == "quantity":   # 其中一种, 一个: an article, not a figure, unless its word is the one counted
