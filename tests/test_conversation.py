@@ -22,6 +22,10 @@ PREVIOUS = "达州建成了多少个雪亮工程监控探头?"
     ("恶势力团伙案件呢?", "达州侦办恶势力犯罪集团案件多少起?", "达州侦办恶势力团伙案件多少起?"),
     ("破获刑事案件呢?", "荣昌公安机关查处治安案件多少起?", "荣昌公安机关破获刑事案件多少起?"),
     ("综治中心呢?", PREVIOUS, "达州建成了多少个综治中心?"),
+    # 他 and 她 are the person the previous question names; 这些法官 the ones it counted
+    ("他是哪里人?", "何政担任什么职务?", "何政是哪里人?"),
+    ("她是哪个检察院的?", "潘朗检察官帮助了多少名民工?", "潘朗是哪个检察院的?"),
+    ("这些法官是哪一年入额的?", "荣昌入额法官多少人?", "荣昌入额法官是哪一年入额的?"),
 ])
 def test_rewrites(question, previous, expected):
     assert rewrite(question, previous) == expected

@@ -13,13 +13,14 @@ from rag.answer.question import QUESTION_WORD, analyze
 from rag.text.normalize import normalize
 
 # Openers and references that only make sense after an earlier question.
-FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|而|其中|它|他们|她们|该|此)|这个|这些|那个|那些|上述|其|呢[?？]?$")
+FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|而|其中|它|他们|她们|他|她|该|此)|这个|这些|那个|那些|上述|其|呢[?？]?$")
 SHORT_QUESTION = 8  # characters; shorter questions rarely stand alone
 OPENER = re.compile(r"^(那么|那|还有|另外|而|至于)\s*")
 SOFT_OPENER = re.compile(r"^(那么|那|而|至于)\s*")     # dropped when the topic goes in front
 TRAILER = re.compile(r"(的情况|情况|的)?(又|也)?(是)?(多少|怎么样|如何)?呢?[?？!！。\s]*$")   # 荣昌区又是多少?
 DEMONSTRATIVE = re.compile(r"这个|这一|这些|那个|该|此|上述")   # 这个数字 -> <topic>的数字
 PRONOUN = re.compile(r"它们|它|其(?!中|他|它|余|实)")           # 它 -> <topic>
+PERSONAL = re.compile(r"[他她](?!们)")                            # 他 -> the person the previous question names
 COUNTER = re.compile(rf"个|人|位|种|类|{COUNTERS}")   # 个 of 多少个雪亮工程监控探头; not a unit (平方公里)
 # What a question asks for, cut from the previous question to leave its topic.
 ASKING = re.compile(r"(是)?(多少|几)[个名家次件起所座条项人位支批万千百十倍种类年天岁路]?|哪些|叫做?什么|什么|哪一?年|谁|是否|如何|怎样"
@@ -51,9 +52,15 @@ def rewrite(question: str, previous: str | None) -> str:
         other = _substitute_thing(previous, core.strip())
         if other:
             return other
+    person = _person(previous) if PERSONAL.search(plain) else ""
+    if person:
+        return PERSONAL.sub(person, plain, count=1)
     topic = _topic(previous)
-    if DEMONSTRATIVE.search(plain):
-        return DEMONSTRATIVE.sub(topic + "的", plain, count=1)
+    if found := DEMONSTRATIVE.search(plain):
+        # 这些法官 after 荣昌入额法官多少人: the topic names them already (not 荣昌入额法官的法官)
+        named = next((n for n in range(len(plain) - found.end(), 1, -1)
+                      if topic.endswith(plain[found.end():found.end() + n])), 0)
+        return plain[:found.start()] + (topic if named else topic + "的") + plain[found.end() + named:]
     if PRONOUN.search(plain):
         return PRONOUN.sub(topic, plain, count=1)
     return f"{topic}{'' if plain.startswith(('还有', '另外')) else '，'}{plain}"
@@ -74,6 +81,12 @@ def _substitute_scope(previous: str, before, asked) -> str:
         else:
             text = f"{asked.years[0]}年{text}"
     return text
+
+
+def _person(previous: str) -> str:
+    """The first person the previous question names (何政 of 何政担任什么职务), or ""."""
+    import jieba.posseg as pseg
+    return next((w for w, flag in pseg.lcut(previous) if flag in ("nr", "nrfg") and len(w) >= 2), "")
 
 
 def _topic(previous: str) -> str:
