@@ -51,3 +51,9 @@ def test_a_quoted_programme_is_answered_where_it_is_named(e5_searcher):
     # the passage naming “五大行动” ranked sixth, below five about 乐山 that never name it
     answer = ask(e5_searcher, "乐山的“五大行动”是什么?")
     assert answer.answered and "固本强基、对标补短、重点关爱、三色预警、铁腕铸盾" in answer.answer
+
+
+def test_a_word_the_reports_write_apart_is_weighed_by_its_pieces(e5_searcher):
+    # jieba cuts 雪亮/工程建设; the report writes “雪亮工程”实现全覆盖 and 推广建设: 工程建设 was a missing word
+    answer = ask(e5_searcher, "乐山雪亮工程建设情况如何?")
+    assert answer.answered and "1370个村(社区)" in answer.answer

@@ -17,6 +17,7 @@ import numpy as np
 from rag.answer.cells import TableCite, asked_cell, cell_in_text, row_at, table_cite, with_cell
 from rag.answer.compare import is_comparison, questions_per_place
 from rag.answer.decline import COVERAGE_RULE, DENSE_MIN_COVERAGE, Signals, answers, names_missing
+from rag.answer.glued import written_apart
 from rag.answer.lists import LIST_REPORTS, list_answer
 from rag.answer.question import QuestionAnalysis, analyze, question_words
 from rag.answer.retrieve import Retrieval, Searcher
@@ -139,8 +140,7 @@ def paragraph_at(doc: CleanDocument, offset: int):
 
 
 def make_citation(n: int, doc: CleanDocument, section: str, start: int, end: int, terms) -> Citation:
-    """Citation n of the cleaned-text span [start, end) of ``doc``."""
-    # The title is shown on its own; the section is the heading under it.
+    """Citation n of the cleaned-text span [start, end) of ``doc`` (its title shown apart from the section)."""
     if doc.title and section.startswith(doc.title + " "):
         section = section[len(doc.title) + 1:]
     para = paragraph_at(doc, start)
@@ -176,13 +176,15 @@ def gather_evidence(searcher: Searcher, retrieval: Retrieval) -> Evidence:
     hits = retrieval.hits
     subjects = {h.chunk.doc: store.documents[h.chunk.doc].subject for h in hits[:SENTENCE_POOL]}
     analysis = _known_scope(analyze(retrieval.question), subjects.values())
-    terms = list(analysis.words)
+    texts = [normalize(h.chunk.search_text) for h in hits]
+    # scope checks the place and year words; a word no passage writes whole but one writes apart weighs as its pieces
+    weighed = dict.fromkeys((p, t in analysis.terms) for t in analysis.words
+                            for p in written_apart(t, texts[:SENTENCE_POOL]) or (t,))
+    terms = [t for t, _ in weighed]
     weights = store.word_weights(terms)
-    # the place and year words are checked by scope; in a report about that place they are met
-    content = np.asarray([t in analysis.terms for t in terms], dtype=bool)
+    content = np.asarray([c for _, c in weighed], dtype=bool)
     content_terms = ([t for t, c in zip(terms, content) if c], weights[content])
     in_scope_hits, chunk_cov = [], []
-    texts = [normalize(h.chunk.search_text) for h in hits]
     for rank, (h, text) in enumerate(zip(hits, texts)):
         subject = subjects.get(h.chunk.doc) if rank < SENTENCE_POOL else None
         scoped = bool(analysis.places) and subject is not None and bool(subject.places) and content.any()

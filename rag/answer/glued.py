@@ -1,7 +1,8 @@
 """Words jieba makes up around a name it does not know, repaired before coverage weighs them:
 a function character glued on (南竿会 of 去南竿会搭), or a name cut into single characters
-(红/钻/鱼 of 红钻鱼又叫什么). No passage holds such a word, so left as it is it would count as a
-missing fact (rag.answer.question)."""
+(红/钻/鱼 of 红钻鱼又叫什么), or two words made one that the passages write apart (铁路沿线 of
+津蓟铁路沿线设置了哪几个站点: 铁路…沿线). No passage holds such a word, so left as it is it would count
+as a missing fact (rag.answer.question, rag.answer.extract)."""
 from __future__ import annotations
 
 import re
@@ -48,3 +49,15 @@ def unglued(word: str) -> str:
     if word[0] in GLUED:
         return word[1:]
     return word
+
+
+def written_apart(word: str, normalized_texts) -> tuple[str, ...]:
+    """The pieces of a word of four characters or more that none of the texts holds whole but
+    one holds a piece of (投入使用 → 投入, 使用; 雪亮工程建设 cut 雪亮/工程建设 → 工程, 建设), to weigh in its
+    stead; () when a text holds it, or none of its pieces. Not a shorter one: 满意度 or 破案率
+    without its suffix is another thing."""
+    if len(word) < 4 or any(word in text for text in normalized_texts):
+        return ()
+    import jieba   # lazy, as everywhere jieba is used
+    pieces = tuple(dict.fromkeys(p for p in jieba.lcut_for_search(word) if p != word and len(p) >= 2))
+    return pieces if any(p in text for p in pieces for text in normalized_texts) else ()
