@@ -124,7 +124,8 @@ class Searcher:
         question = check_question(question)
         timings: dict[str, float] = {}
         clock = _Clock(timings)
-        query = query_text(normalize(question))
+        norm = normalize(question)
+        query = query_text(norm)
         clock("normalize")
         tokens = get_tokenizer(self.store.settings.tokenizer)(query)
         clock("tokenize")
@@ -135,7 +136,6 @@ class Searcher:
             qvec = (self.embedder.embed_queries([question])[0] if query_vector is None
                     else query_vector).astype(np.float32)
             clock("embed_query")
-        norm = normalize(question)
         quoted = QUOTED.findall(norm) + [title[1:-1] for title in TITLE.findall(norm)]
         reach = max(k, QUOTED_REACH) if quoted else k
         hits = self.store.rank(RankQuery(query, tuple(tokens), qvec, mode, reach, max(reach, self.fusion.candidates),

@@ -199,8 +199,6 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
     quoted = [q for q in quoted if q not in periods]
     covers_periods = {doc: _states_about(periods, normalize(documents[doc].text))
                       for doc in {h.chunk.doc for h in hits}} if periods and documents is not None else {}
-    # a programme asked by its quoted name (“五大行动”) is answered where it is named, when a passage names it
-    named_quoted = bool(quoted) and not figure and any(_states_about(quoted, normalize(h.chunk.text)) for h in hits)
     asks_place = analysis.answer_type == "place"   # a report about a place answers "where" with its subject
     around = around_asked(question)
     cue = asked_cue(question)
@@ -213,6 +211,8 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
         spans = sentences_with_lead(hit.chunk.text)
         split.append((spans, [normalize(hit.chunk.text[s:e]) for s, e, _, _ in spans]))
     pool = [t for _, texts in split for t in texts]
+    # a programme asked by its quoted name (“五大行动”) is answered where it is named, when a passage names it
+    named_quoted = bool(quoted) and not figure and any(_states_about(quoted, t) for t in pool)
     # a lone hit is the best there is: min-max scaling over one score gives it 0
     retrieval = [float(h.score) for h in hits] if len(hits) > 1 else [1.0] * len(hits)
     for rank, (hit, (spans, texts)) in enumerate(zip(hits, split)):
