@@ -8,12 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.answer.counts import FIGURE_TYPES
 from rag.answer.question import QuestionAnalysis
 from rag.ingest.clean import CleanDocument
 from rag.ingest.tables import TableCell, TableRow
 from rag.text.normalize import normalize
-
-FIGURE_TYPES = ("quantity", "amount", "percentage")
 
 
 @dataclass(frozen=True)

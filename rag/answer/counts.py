@@ -10,6 +10,8 @@ from functools import lru_cache
 
 from rag.text.tokens import jieba_words, word_frequency
 
+# The kinds of answer that are a figure counted or measured: a count, a sum, a rate
+FIGURE_TYPES = ("quantity", "amount", "percentage")
 # two-character counters first: 1200人次 is one figure, not 1200人 and 次
 MEASURE_WORDS = ("人次|场次|架次|批次|车次|户次|件次|个月|个|名|家|次|件|起|所|座|条|项|人|位|支|批|倍|种|类|年|天|岁|路"
                  "|户|场|元|公里|米|平方|亩|公顷|吨|辆|台|套|份|篇|期|轮|届|处|间|栋|张|只|头|艘|架|块|部|本|首|门|周|月"
@@ -128,6 +130,6 @@ def count_stated(kind: str, asked: str, normalized_sentence: str) -> bool:
     the 981 built for 多少个没有建成), and a part of a whole with the part named (424人中有多少人是处级干部
     needs 处级干部, not the 424人 or another count)."""
     negated, part = count_asked(asked)
-    if negated and kind in ("quantity", "amount", "percentage") and not NEGATION_STATED.search(normalized_sentence):
+    if negated and kind in FIGURE_TYPES and not NEGATION_STATED.search(normalized_sentence):
         return False
     return kind != "quantity" or all(w in normalized_sentence for w in part)

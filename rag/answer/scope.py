@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from rag.answer.counts import FIGURE_TYPES
 from rag.answer.question import QuestionAnalysis
 from rag.ingest.subject import SELF, Subject
 from rag.text.places import NAME_OF_A_BODY, SELF_REFERENCE, gazetteer
@@ -48,7 +49,7 @@ def _names_alone(normalized_text: str, mention: re.Match, known: list) -> bool:
 def place_in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text: str) -> bool:
     if not analysis.places or not subject.places:
         return True
-    figure = analysis.answer_type in ("quantity", "amount", "percentage")
+    figure = analysis.answer_type in FIGURE_TYPES
     return any(place in subject.places or names_place(normalized_text, place, subject, self_reference=not figure)
                for place in analysis.places)
 
