@@ -2,7 +2,7 @@
 
     python3 eval/question_types.py [--bench-dir ../shared/bench] [--per-set 300]
 
-Two labelled sets: eval/questions/question_types.jsonl (the 81 seed questions, types read
+Two labelled sets: eval/questions/question_types.jsonl (the 84 seed questions, types read
 and assigned by hand), and bench questions whose gold answer's form says what kind of answer
 it is (money -> amount, a percent -> percentage, a year or date -> date, a number with a unit
 -> quantity), read from the bench sets at run time; questions with other answers are left out,

@@ -1,7 +1,7 @@
 """What a count asks: the thing counted, and what a sentence states beyond its number."""
 import pytest
 
-from rag.answer.counts import count_phrase, count_stated, counted_thing
+from rag.answer.counts import count_phrase, count_stated, counted_thing, counted_with_modifiers
 from rag.text.normalize import normalize
 
 
@@ -28,6 +28,20 @@ from rag.text.normalize import normalize
 ])
 def test_the_thing_a_count_asks_about(question, thing):
     assert counted_thing(normalize(question)) == thing
+
+
+@pytest.mark.parametrize("question, thing, modifiers", [
+    ("荣昌区有多少个智慧安防小区?", "小区", ("智慧", "安防")),        # which 小区: not the 三无小区 rebuilt
+    ("荣昌的信访案件有多少件?", "案件", ("信访",)),                  # back to 的
+    ("达州侦办恶势力犯罪集团案件多少起?", "案件", ("恶势力", "犯罪集团")),   # two words at most
+    ("荣昌审判机关受理各类案件多少件?", "案件", ("各类",)),           # back to the verb
+    ("司法体制改革试点中荣昌全区入额法官多少人?", "法官", ("入额",)),   # 全区 is the report's own place
+    ("达州的经济总量要冲刺多少?", "冲刺", ()),                       # 要 ends them
+    ("张掖2023年刑事案件立案数是多少?", "立案数", ("刑事案件",)),      # a year is no modifier
+    ("达州有多少个派出所?", "派出所", ()),
+])
+def test_the_words_saying_which_things_are_counted(question, thing, modifiers):
+    assert counted_with_modifiers(normalize(question)) == (thing, modifiers)
 
 
 def test_the_words_a_count_is_written_against():

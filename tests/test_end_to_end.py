@@ -57,3 +57,22 @@ def test_a_word_the_reports_write_apart_is_weighed_by_its_pieces(e5_searcher):
     # jieba cuts 雪亮/工程建设; the report writes “雪亮工程”实现全覆盖 and 推广建设: 工程建设 was a missing word
     answer = ask(e5_searcher, "乐山雪亮工程建设情况如何?")
     assert answer.answered and "1370个村(社区)" in answer.answer
+
+
+def test_the_asked_places_paragraph_below_another_places_is_found(e5_searcher):
+    # 张掖's paragraph on its 1807 grids ranks sixth, below 荣昌's grid paragraph
+    answer = ask(e5_searcher, "张掖有多少个网格?")
+    assert answer.answered and answer.answer.startswith("1807個。")
+    assert answer.citations[0].doc.startswith("003")
+
+
+def test_a_decline_for_one_place_still_lists_what_others_report(e5_searcher):
+    answer = ask(e5_searcher, "张掖建成了多少个雪亮工程监控探头?")
+    assert not answer.answered and answer.notice.startswith("张掖市的报告中没有找到")
+    assert not answer.passages[0].chunk.doc.startswith("003")   # what was found elsewhere comes first
+
+
+def test_a_run_in_heading_is_shown_with_what_was_done(e5_searcher):
+    answer = ask(e5_searcher, "达州怎样健全“责任链”?")
+    assert answer.answered and answer.answer.startswith("健全“责任链”。按照“1+10+N”模式")
+    assert len(answer.citations) == 1 or "健全“责任链”" not in answer.citations[1].text

@@ -88,13 +88,32 @@ def test_filters_by_place_level_year_and_name_and_what_they_refuse(hashing_index
 def test_a_passage_naming_the_quoted_term_joins_the_answer_pool(hashing_index):
     from rag.answer.retrieve import ANSWER_POOL, QUOTED_REACH
     searcher = Searcher(*hashing_index)
-    # BM25 ranks the passages naming “三基” 8th and 9th for this question; quoted, the first of
-    # them is brought into the last place of the answer's pool, the others keeping their order
-    plain = searcher.search("荣昌区政法队伍建设三基取得了哪些成效?", "bm25", k=QUOTED_REACH).hits
-    quoted = searcher.search("荣昌区政法队伍建设“三基”取得了哪些成效?", "bm25", k=QUOTED_REACH).hits
+    # BM25 ranks the passages naming “三基” 6th and below for this question (no place named, so no
+    # report's chunks go first); quoted, the first of them is brought into the last place of the
+    # answer's pool, the others keeping their order
+    plain = searcher.search("政法队伍建设三基取得了哪些成效?", "bm25", k=QUOTED_REACH).hits
+    quoted = searcher.search("政法队伍建设“三基”取得了哪些成效?", "bm25", k=QUOTED_REACH).hits
     naming = [i for i, h in enumerate(plain) if "三基" in h.chunk.search_text]
     assert naming and naming[0] >= ANSWER_POOL
     assert quoted[ANSWER_POOL - 1] == plain[naming[0]]
     assert quoted[:ANSWER_POOL - 1] == plain[:ANSWER_POOL - 1]
     assert [h for h in quoted if h != plain[naming[0]]] == [h for h in plain if h != plain[naming[0]]]
-    assert len(searcher.search("荣昌区政法队伍建设“三基”取得了哪些成效?", "bm25", k=3).hits) == 3
+    assert len(searcher.search("政法队伍建设“三基”取得了哪些成效?", "bm25", k=3).hits) == 3
+
+
+def test_the_asked_places_report_fills_the_answer_pool(hashing_index):
+    from rag.answer.retrieve import ANSWER_POOL
+    searcher = Searcher(*hashing_index)
+    # 张掖's paragraph on its 1807 grids ranks below 荣昌's grid paragraph; asked of 张掖, the pool
+    # is 张掖's five best chunks, and 荣昌's, displaced, comes right after them
+    wide = searcher.search("张掖有多少个网格?", "hybrid", k=20)
+    asked = searcher.search("张掖有多少个网格?", "hybrid", k=5)
+    zhangye = [h for h in wide.hits if h.chunk.doc.startswith("003")]
+    assert list(asked.hits[:ANSWER_POOL]) == zhangye[:ANSWER_POOL]
+    assert any("1807" in h.chunk.text for h in asked.hits[:ANSWER_POOL])
+    others = [h for h in asked.hits[ANSWER_POOL:]]
+    assert asked.displaced == len(others) and all(not h.chunk.doc.startswith("003") for h in others)
+    assert asked.answer_hits(ANSWER_POOL) == asked.hits
+    # a question naming no place is ranked as it was
+    plain = searcher.search("有多少个网格?", "hybrid", k=5)
+    assert plain.displaced == 0 and len(plain.hits) == 5

@@ -7,7 +7,8 @@ import pytest
 from rag.answer.extract import ask
 from rag.answer.retrieve import Searcher
 from rag.answer.sentences import (FEATURES, WEIGHTS_FILE, SentenceScorer, _states_about, default_scorer,
-                                 interactions, pool_weights, sentences_with_lead, with_antecedent)
+                                 interactions, pool_weights)
+from rag.answer.context import sentences_with_lead, with_antecedent
 from rag.embed.backends import HashingEmbedder
 from rag.stores.local.index import build_index
 

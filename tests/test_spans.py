@@ -227,3 +227,37 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     text = "“多亏了潘朗检察官的帮助,我们才能要回工资。”李大姐和其余490名民工,在潘朗的建议下要回了欠薪。"
     found = cited_span(analyze("帮助民工讨回拖欠工资的检察官叫什么名字?"), text)
     assert text[found[0]:found[1]] == "潘朗"
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    # the noun right after a figure is its own, not the next figure's (方面 by 25, 改革任务 by 80)
+    ("荣昌公安改革涉及多少个方面?", "积极稳妥推进25个方面80项改革任务的公安改革。", "25个"),
+    ("荣昌公安改革有多少项改革任务?", "积极稳妥推进25个方面80项改革任务的公安改革。", "80项"),
+    # 几大 is answered by the numeral before 大 that names what is asked, not 党的二十大
+    ("乐山的除险保安百日攻坚行动有几大?", "统筹开展公共法律服务增效等十大“除险保安百日攻坚行动”,为党的二十大胜利召开营造环境。",
+     "十大"),
+    ("达州的蜂巢式社区治理模式有几大主体参与?", "村民6大主体参与的“1+6”蜂巢式社区治理模式。", "6大"),
+    # 人次 asked is answered in 人次, not in the 场次 written against the words asked
+    ("张掖举办主体班次培训了多少人次?", "舉辦政法干部綜合業務素能培訓等主體班次20多場次、1200人次,有力提升了素養。", "1200人次"),
+    # a numeral below ten counts when what is asked follows it in its clause
+    ("荣昌捣毁了几个法轮功反宣品制作窝点?", "成功捣毁两个大型的“法轮功”反宣品制作窝点,破获涉邪教案件65起。", "两个"),
+    # a bracketed gloss in the question (县(市、区)) is read past: 副书记 is counted
+    ("达州调整配备了多少名县(市、区)政法委副书记?", "调整配备市、县政法部门领导班子成员30名,县(市、区)政法委书记5名、副书记18名。",
+     "18名"),
+    # people do not count things: 101名派出所所长 says nothing of how many 派出所
+    ("达州有多少个派出所?", "全市101名派出所所长、335名社区民(辅)警进入同级党组织班子。", None),
+    ("达州有多少个派出所所长进入同级党组织班子?", "全市101名派出所所长、335名社区民(辅)警进入同级党组织班子。", "101名"),
+    # 多少人 is answered by the people of 24件36人
+    ("达州批捕了多少人?", "开展专项行动,批捕24件36人,起诉19件22人。", "36人"),
+    # a total of two things asked is never one of them
+    ("荣昌入额法官和检察官一共多少人?", "司法体制改革试点,全区入额法官41人、检察官25人。", None),
+    # a sentence lacking the words saying which things are asked counts others
+    ("荣昌区有多少个智慧安防小区?", "改造“老旧”“三无”小区12个;", None),
+    ("荣昌的信访案件有多少件?", "对93件案件当事人司法救助161.25万元,缓解受害群众的实际困难。", None),
+    ("张掖建成了多少个智慧安防小区?", "布建电子卡口320余个,建成智慧安防小区613个。", "613个"),
+    # 100余人的普法讲师团 sizes the 讲师团: no count of 镇街; a rate is no count of things
+    ("荣昌有多少个镇街?", "我区共组建100余人的普法讲师团,建成镇街级法治公园(广场)14个。", None),
+    ("乐山建成了多少个综治中心?", "各级矛调中心按“五有”要求实战化运行,纠纷调解成功率保持在98%以上。", None),
+])
+def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):
+    assert _report_span(question, sentence) == expected

@@ -19,7 +19,10 @@ MEASURE_WORDS = ("人次|场次|架次|批次|车次|户次|件次|个月|个|�
 # A count asked with a counting word (多少件, 几名) is answered by a number with that word.
 # Not 个 (it goes with anything) nor 人, 年, 倍 … (人口达2,790,000 answers 多少人).
 COUNTERS = "件|起|名|所|座|条|项|家|次|户|场|辆|台|套|篇|处|间|栋|张|艘|架|部|本|首|门|路|支|批|届|期|轮"
-ASKED_MEASURE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?({COUNTERS})")   # not 第几名: a rank
+# not 第几名: a rank; 人次 and 车次 count visits and trips, not people or cars (1200人次 of training)
+ASKED_MEASURE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?(人次|车次|{COUNTERS})")
+BIG_ASKED = re.compile(r"(?<!第)(?:几|多少)大")   # 有几大行动: how many a programme's name numbers (十大“…行动”)
+NUMBERED_BIG = re.compile(r"[零〇一二两三四五六七八九十百\d]+大")
 # Counters that count the same things: people by 名, 人 or 位 (多少名干警 → 409人); cases and
 # incidents by 件 or 起 (多少起医闹事件 → 事件12件); shops and firms by 家 or, in Hong Kong, 间
 # (多少家分店 → 28间分店)
@@ -27,8 +30,8 @@ SAME_COUNT = {"名": "名人位", "起": "起件", "件": "件起", "家": "家�
 
 
 def counted_by(measure: str) -> str:
-    """A character class of the counters that answer a count asked with ``measure``."""
-    return f"[{SAME_COUNT.get(measure, measure)}]"
+    """A pattern of the counters that answer a count asked with ``measure``."""
+    return f"[{SAME_COUNT.get(measure, measure)}]" if len(measure) == 1 else measure
 
 
 COUNT_PHRASE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?(?:{MEASURE_WORDS})?([^,，。?？!！;；、]*)")
@@ -41,6 +44,8 @@ VERB_ENDING = re.compile(r"(?:了|过|成|到|出|完|回)$|^(?:化解|办理|�
 COPULA_BEFORE_QUESTION = re.compile(r"(?:是|为)(?=\s)")
 
 
+# 经济总量要冲刺多少: 要 ends what says which; 全区入额法官: 全区 is the report's own place, often written 我区
+NOT_A_MODIFIER = set("的要将会能可应需该已在对") | {f"全{level}" for level in "国省市州县区镇乡村"}
 COUNTED_PLACES = set("村县乡镇区市省")   # one character, yet what is counted: 多少个村
 PEOPLE_BEFORE = re.compile(r"(?:员|官|警|干部|律师|医生|教师|志愿者)(?:有|共有|是|为|一共|总共|共)?$")
 DURATION_COUNTED = re.compile(r"(?:个月|月|年|天|日|周|小时|分钟|秒|岁)$")
@@ -50,13 +55,20 @@ def counted_thing(normalized_question: str) -> str:
     """The thing a count asks about, by its last word before a verb: 探头 in 多少个雪亮工程监控探头
     and in 监控探头多少个, 网格员 in 多少名网格员, 村 in 多少个村实现了…全覆盖; "" when the
     question does not name one."""
+    return counted_with_modifiers(normalized_question)[0]
+
+
+@lru_cache(maxsize=1024)
+def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ...]]:
+    """counted_thing, and the words before it that say which (智慧, 安防 of 多少个智慧安防小区; 信访 of
+    信访案件有多少件): 改造“三无”小区12个 counts other 小区, 对93件案件当事人… other 案件."""
     import jieba.posseg as pseg
     m = COUNT_PHRASE.search(normalized_question)
     if not m or DURATION_COUNTED.search(normalized_question[m.start():m.start(1)]):
-        return ""   # 多少个月没有发生…: a count of time, stated by its unit (连续83个月无…), names no thing
+        return "", ()   # 多少个月没有发生…: a count of time, stated by its unit (连续83个月无…), names no thing
     tagged = [(w, flag) for w, flag in pseg.lcut(m.group(1)) if CONTENT.search(w) and w not in ("多少", "几", "了")]
     if tagged and tagged[0][1] == "v":   # 多少次获得…: what follows is what happened, not a thing counted
-        return ""
+        return "", ()
     # a verb with words after it is what the counted things did (进入同级党组织班子), as is a last one
     # after a noun (社区推广, not 监控探头); one right before the last word describes it (安防小区)
     verb = next((i for i, (_, flag) in enumerate(tagged) if flag == "v" and 0 < i and (
@@ -64,10 +76,11 @@ def counted_thing(normalized_question: str) -> str:
     after = [w for w, _ in tagged[:verb]]
     if after and not NOT_COUNTED.match("".join(after)):
         last = after[-1] if len(after[-1]) >= 2 or len(after) == 1 else after[-2] + after[-1]
-        return last if len(last) >= 2 or last in COUNTED_PLACES else ""
+        modifiers = _modifiers(after[:len(after) - (1 if last == after[-1] else 2)])
+        return (last, modifiers) if len(last) >= 2 or last in COUNTED_PLACES else ("", ())
     if normalized_question[:m.start()].endswith(("了", "过")) or re.match(r"(?:多少|几)(?:余|多)?[人名位]", m.group()) \
             and not PEOPLE_BEFORE.search(normalized_question[:m.start()]):
-        return ""   # 增长了多少: a magnitude of the verb; 人才库有多少人: people, not the 库 (but 专职网格员有多少名)
+        return "", ()   # 增长了多少: a magnitude of the verb; 人才库有多少人: people, not the 库 (but 专职网格员有多少名)
     lead = COPULA_BEFORE_QUESTION.sub("", normalized_question[:m.start()] + " ")
     before = [uncounted(w, normalized_question) for w in jieba_words(lead) if CONTENT.search(w)]
     while before and NOT_COUNTED.match(before[-1]):
@@ -76,7 +89,23 @@ def counted_thing(normalized_question: str) -> str:
     if len(last) == 1 and len(before) > 1 and not before[-2].isdigit() and not NOT_COUNTED.match(last):
         # 立案/数: the count of 立案数
         last = before[-2] + last
-    return last if len(last) >= 2 and not NOT_COUNTED.match(last) and not VERB_ENDING.search(last) else ""
+        before.pop()
+    if len(last) < 2 or NOT_COUNTED.match(last) or VERB_ENDING.search(last):
+        return "", ()
+    after_of = lead[lead.rfind("的") + 1:]   # 荣昌的信访案件: what says which comes after 的
+    return last, tuple(w for w in _modifiers(before[:-1]) if w in after_of)
+
+
+def _modifiers(words: list[str]) -> tuple[str, ...]:
+    """Of the words before a thing counted, the two at most right before it that say which (信访 of
+    荣昌的信访案件, 智慧安防 of 多少个智慧安防小区), back to a verb, 的, a number or a lone character."""
+    found = []
+    for word in reversed(words):
+        if len(found) == 2 or word in NOT_A_MODIFIER or NOT_COUNTED.match(word) or VERB_ENDING.search(word) \
+                or word.isdigit() or re.fullmatch(MEASURE_WORDS, word) or len(word) == 1 and word not in COUNTED_PLACES:
+            break
+        found.insert(0, word)
+    return tuple(found)
 
 
 def count_phrase(normalized_question: str) -> tuple[str, tuple[str, ...]]:

@@ -21,8 +21,9 @@ from rag.answer.glued import written_apart
 from rag.answer.lists import LIST_REPORTS, list_answer
 from rag.answer.question import QuestionAnalysis, analyze, question_words
 from rag.answer.retrieve import Retrieval, Searcher
-from rag.answer.scope import in_scope, not_found_notice
-from rag.answer.sentences import SentenceScorer, candidates, coverage, default_scorer, with_antecedent
+from rag.answer.scope import in_scope, known_scope, not_found_notice
+from rag.answer.context import with_antecedent, with_body
+from rag.answer.sentences import SentenceScorer, candidates, coverage, default_scorer
 from rag.answer.span import cited_span, disagreeing
 from rag.ingest.clean import CleanDocument
 from rag.stores.base import Hit
@@ -174,8 +175,9 @@ def gather_evidence(searcher: Searcher, retrieval: Retrieval) -> Evidence:
     """Scope, coverage and candidate sentences of the retrieved chunks (what compose weighs)."""
     store = searcher.store
     hits = retrieval.hits
-    subjects = {h.chunk.doc: store.documents[h.chunk.doc].subject for h in hits[:SENTENCE_POOL]}
-    analysis = _known_scope(analyze(retrieval.question), subjects.values())
+    pool = SENTENCE_POOL + retrieval.displaced   # with the other places' chunks moved behind the pool
+    subjects = {h.chunk.doc: store.documents[h.chunk.doc].subject for h in hits[:pool]}
+    analysis = known_scope(analyze(retrieval.question), subjects.values())
     texts = [normalize(h.chunk.search_text) for h in hits]
     # scope checks the place and year words; a word no passage writes whole but one writes apart weighs as its pieces
     weighed = dict.fromkeys((p, t in analysis.terms) for t in analysis.words
@@ -186,7 +188,7 @@ def gather_evidence(searcher: Searcher, retrieval: Retrieval) -> Evidence:
     content_terms = ([t for t, c in zip(terms, content) if c], weights[content])
     in_scope_hits, chunk_cov = [], []
     for rank, (h, text) in enumerate(zip(hits, texts)):
-        subject = subjects.get(h.chunk.doc) if rank < SENTENCE_POOL else None
+        subject = subjects.get(h.chunk.doc) if rank < pool else None
         scoped = bool(analysis.places) and subject is not None and bool(subject.places) and content.any()
         # a report about the place need not repeat its name; a paragraph about it does
         full = coverage(terms, weights, text)
@@ -227,8 +229,13 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
             seen.add((cand.doc, cand.start))
             chosen.append((p, cand))
 
-    pieces = [(c.doc, c.section, with_antecedent(store.documents[c.doc].text, c.start, c.end, seen, c.doc), c.end)
-              for _, c in chosen]
+    # in a report, a run-in heading (创建平安景区。) comes with the sentence saying what was done, unless
+    # a figure, date or name is asked; the sentence it brings along is not cited again on its own
+    body = {c.doc: bool(store.documents[c.doc].subject.body) and analysis.answer_type not in SHOWN_SPANS for _, c in chosen}
+    pieces = [(c.doc, c.section, with_antecedent(store.documents[c.doc].text, c.start, c.end, seen, c.doc),
+               with_body(store.documents[c.doc].text, c.start, c.end) if body[c.doc] else c.end) for _, c in chosen]
+    pieces = [p for i, p in enumerate(pieces) if not any(q[0] == p[0] and q[2] <= p[2] and p[3] <= q[3]
+                                                         for q in pieces[:i])]
     if chosen and analysis.answer_type == "list":
         pieces = _list_pieces(searcher, retrieval, evidence, [c for _, c in ranked]) or pieces
     citations, parts = [], []
@@ -249,10 +256,13 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
                          bool(subjects[citations[0].doc].body)) if span and not citations[0].table else []
     parts = [f"{span.text}。", *parts] if span else parts
     notice = "引用的句子给出不同的答案：" + "、".join(f"{t}[{n}]" for t, n in rivals) + "，请核对哪一个回答问题。" if rivals else ""
+    passages = evidence.hits
     if not answered and missing_names:
         notice = f"检索到的段落都没有提到{'、'.join(missing_names)}：它们说的可能是别的人或事。"
     elif not answered and analysis.scoped and evidence.outside >= COVERAGE_RULE:
-        notice = not_found_notice(analysis)   # the fact is there, for another place or year
+        notice = not_found_notice(analysis)   # the fact is there, for another place or year: shown first
+        passages = [h for h, ok in zip(evidence.hits, evidence.in_scope) if not ok]
+        passages += [h for h in evidence.hits if h not in passages]
     elif answered and analysis.places and not store.documents[citations[0].doc].subject.places:
         # a report that says of no place may answer, but never silently as the place asked
         notice = f"答案出自未写明地方的报告，请核对是否为{'、'.join(analysis.places)}的数字。"
@@ -264,7 +274,7 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
     timings = dict(retrieval.timings_ms)
     timings["answer"] = (time.perf_counter() - t0) * 1000
     return Answer(retrieval.question, answered, "".join(parts) if answered else NOT_FOUND,
-                  tuple(citations), retrieval.mode, evidence.confidence, evidence.hits, timings, notice=notice,
+                  tuple(citations), retrieval.mode, evidence.confidence, tuple(passages), timings, notice=notice,
                   analysis=analysis, signals=signals, span=span)
 
 
@@ -341,21 +351,6 @@ def _table_span(analysis: QuestionAnalysis, doc: CleanDocument, citation: Citati
         return span
     in_text = cell_in_text(doc, doc.paragraphs[citation.paragraph - 1].start, cell)
     return Span(cell.value, citation.n, cell.start, cell.end, in_text)
-
-
-def _known_scope(analysis: QuestionAnalysis, subjects) -> QuestionAnalysis:
-    """A county named only by its short form constrains the answer when a report found for the
-    question is about it (荣昌 for 荣昌区); otherwise it may be no place at all in these reports
-    (新北 is a district of 常州, and a city in Taiwan)."""
-    known = {p for s in subjects for p in s.places}
-    dropped = [p for p in analysis.loose_places if p not in known]
-    if not dropped:
-        return analysis
-    kept = [(p, f) for p, f in zip(analysis.places, analysis.place_forms) if p not in dropped]
-    return replace(analysis, places=tuple(p for p, _ in kept), place_forms=tuple(f for _, f in kept),
-                   loose_places=tuple(p for p in analysis.loose_places if p not in dropped),
-                   terms=analysis.terms + tuple(normalize(f) for p, f in zip(analysis.places, analysis.place_forms)
-                                                if p in dropped))
 
 
 def _signals(evidence: Evidence, ranked, best_probability: float, missing_names) -> Signals:

@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from rag.answer.sentences import RUN_IN_HEADING, coverage
+from rag.answer.context import RUN_IN_HEADING
+from rag.answer.sentences import coverage
 from rag.ingest.chunking import sentence_spans
 from rag.ingest.clean import CleanDocument
 from rag.text.normalize import normalize

@@ -13,8 +13,8 @@ from functools import lru_cache
 from rag.text.normalize import normalize
 from rag.text.places import gazetteer
 from rag.answer.glued import FUNCTION_CHARS, split_name, unglued
-from rag.answer.counts import (ASKED_MEASURE, CONTENT, COPULA_BEFORE_QUESTION, MEASURE_WORDS, count_phrase, count_stated,
-                               counted_by, counted_thing, uncounted)
+from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, CONTENT, COPULA_BEFORE_QUESTION, MEASURE_WORDS, NUMBERED_BIG,
+                               count_phrase, count_stated, counted_by, counted_with_modifiers, uncounted)
 from rag.answer.units import CN_NUMERALS, NUMBER_BEFORE, asked_unit
 from rag.text.tokens import jieba_pieces, jieba_words, query_text, word_frequency
 
@@ -33,7 +33,7 @@ TYPE_RULES = (
     ("date", re.compile(r"哪一?年|哪一?天|哪一?月|何年|何时|什么时候|什么时间|几月|几号|几日|哪个(时候|时期|年代|朝代)"
                         r"|(公元|西元|民国|[于在从到自至])几年"
                         r"|(日期|年份|时间)是|(始于|建于|成立于|开始于)何")),
-    ("amount", re.compile(rf"多少(钱|元|万元|亿元|资金|经费)|(金额|资金|经费|费用|投入|投资|花了|花费|拖欠|欠薪|工资|罚款|赔偿"
+    ("amount", re.compile(rf"多少(钱|元|万元|亿元|资金|经费)|多少[^,，。?？个名件起人位次]{{0,4}}(工资|欠薪|欠款|薪酬|费用|金额|款项)|(金额|资金|经费|费用|投入|投资|花了|花费|拖欠|欠薪|工资|罚款|赔偿"
                           rf"|讨回|追回|挽回|收入|产值|总值|gdp){_NEAR}(多少|几)(?!时间|天|年|个?月|小时|分钟|秒|久)|(多少|几){_NEAR}元")),
     ("quantity", re.compile(r"多少|第几|几(个|名|家|次|件|起|所|座|条|项|人|位|支|批|万|千|百|十|倍|种|类|年|天|岁)"
                             r"|多大(?!学)|多长|多高|多远|多久|多重(?!国籍|身份)|几")),   # not 科罗拉多大学
@@ -94,6 +94,8 @@ def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool
         return False
     if kind == "date" and not CALENDAR_ASKED.search(question):
         return True
+    if kind == "quantity" and BIG_ASKED.search(question):
+        return bool(NUMBERED_BIG.search(normalized_sentence))   # 几大工程: 八大工程, not a count of things
     form = ANSWER_FORMS.get(kind)
     if form is None or not form.search(normalized_sentence):
         return form is None
@@ -157,6 +159,7 @@ class QuestionAnalysis:
     rate: str = ""                    # for a percentage, the rate it names (化解率 of 矛盾纠纷化解率是多少)
     count_verb: str = ""              # for a count, the verb before its question phrase (化解 of 化解了多少件)
     count_words: tuple[str, ...] = ()  # ... and the words after it (矛盾, 纠纷): count_phrase
+    count_modifiers: tuple[str, ...] = ()  # the words saying which things are counted (智慧, 安防 of 智慧安防小区)
 
     @property
     def scoped(self) -> bool:
@@ -214,14 +217,18 @@ def analyze(question: str) -> QuestionAnalysis:
     kind = answer_type(norm)
     tagged = [(w, flag) for w, flag in pseg.lcut(norm)]
     rate = RATE_ASKED.search(norm) if kind == "percentage" else None
-    verb, counted_words = count_phrase(norm) if kind == "quantity" else ("", ())
+    counting = GLOSS.sub("", norm)   # 多少名县(市、区)政法委副书记 counts 副书记, as 县政法委副书记 would
+    verb, counted_words = count_phrase(counting) if kind == "quantity" else ("", ())
     names, joins = rare_names(tagged, scope_words)
+    counted, modifiers = counted_with_modifiers(counting) if kind == "quantity" else ("", ())
+    modifiers = tuple(w for w in modifiers if w not in scope_words and not _part_of(w, scope_words))
     return QuestionAnalysis(question, kind, places, forms, loose, years, organisations, words, terms,
-                            _entities(norm, tagged, scope_words), counted_thing(norm) if kind == "quantity" else "",
-                            names, joins, rate.group(0) if rate else "", verb, counted_words)
+                            _entities(norm, tagged, scope_words), counted, names, joins, rate.group(0) if rate else "",
+                            verb, counted_words, modifiers)
 
 
 QUOTED = re.compile(r'["“「『《]([^"”」』》]{2,20})["”」』》]')
+GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([^()]{1,4}\)")   # a bracketed gloss: 县(市、区), 民(辅)警
 TITLE = re.compile(r"[《<][^《》<>]{1,40}[》>]")   # normalized text writes 《》 as <>
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -242,7 +249,7 @@ def _entities(norm: str, tagged, scope_words: set[str]) -> tuple[str, ...]:
 RARE_NAME_FREQUENCY = 1000
 NAME_TAGS = ("nr", "nrt", "nrfg", "ns", "nt")
 # jieba tags pieces of the question itself as names (几省 of 后增为几省, 何原因 of 因何原因作罢)
-NOT_A_NAME = re.compile(r"[几哪谁啥]|什么|^何(?:原因|种|时|处|地|人)")
+NOT_A_NAME = re.compile(r"[几哪谁啥]|什么|^何(?:原因|种|时|处|地|人)|^[区市县省州镇乡村]的$")   # 荣昌区/的: 区的
 # ... nor the kind asked after a question word (哪一大洋区, 哪本法典, 什么荣誉), nor what follows 的 (X的籍贯,
 # X的始祖: something of the name before it): what the answer is, not whom it is about
 KIND_ASKED_BEFORE = re.compile(r"(?:哪|什么|何|啥)[一个本座所位家种条部类间支国名项些]?$")

@@ -18,6 +18,7 @@ from rag.errors import ConfigError, QueryError, listing
 from rag.stores.base import MODES, FusionSettings, Hit, RankQuery
 from rag.stores.uri import as_store
 from rag.text.normalize import normalize
+from rag.text.places import gazetteer
 from rag.text.tokens import get_tokenizer, jieba_words, query_text
 
 MAX_QUESTION_CHARS = 2000
@@ -25,6 +26,9 @@ MAX_QUESTION_CHARS = 2000
 # (“五大行动”, 《光辉岁月》) is brought among them from this far down when none of them names it.
 ANSWER_POOL = 5
 QUOTED_REACH = 20
+# ... and, when the question names a place some reports are about, the chunks of those reports
+# come first among them from this far down (another place's paragraph can only be declined)
+PLACE_REACH = 20
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,11 @@ class Retrieval:
     timings_ms: dict = field(default_factory=dict)
     only: frozenset[str] | None = None   # the documents it was restricted to (None: all)
     query_vector: np.ndarray | None = field(default=None, compare=False, repr=False)   # None in bm25 mode
+    displaced: int = 0   # other places' chunks moved behind the answer pool (_about_first), kept after it
+
+    def answer_hits(self, pool: int) -> tuple[Hit, ...]:
+        """The first ``pool`` hits, with the other places' chunks moved behind them."""
+        return self.hits[:pool + self.displaced]
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,18 @@ def _subjects(store) -> dict:
     return _SUBJECTS[store]
 
 
+_REPORTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _of_reports(store) -> bool:
+    """Whether most of a store's documents are work reports (they name their reporting body); an
+    encyclopedia with the odd article naming a court or a police bureau is not."""
+    if store not in _REPORTS:
+        subjects = _subjects(store).values()
+        _REPORTS[store] = 2 * sum(bool(subject.body) for subject in subjects) > len(subjects)
+    return _REPORTS[store]
+
+
 def _names_place(subject, wanted: str) -> bool:
     """达州 and 达州市 name 达州市; 重庆 names 荣昌区's report (荣昌区 is in 重庆市)."""
     return any(p == wanted or (len(wanted) >= 2 and p.startswith(wanted)) for p in subject.places + subject.path)
@@ -137,11 +158,38 @@ class Searcher:
                     else query_vector).astype(np.float32)
             clock("embed_query")
         quoted = QUOTED.findall(norm) + [title[1:-1] for title in TITLE.findall(norm)]
-        reach = max(k, QUOTED_REACH) if quoted else k
+        about = _reports_about(self.store, norm)
+        reach = max(k, QUOTED_REACH if quoted else 0, PLACE_REACH if about else 0)
         hits = self.store.rank(RankQuery(query, tuple(tokens), qvec, mode, reach, max(reach, self.fusion.candidates),
                                          self.fusion.dense_weight, only), clock)
-        hits = _naming_first(list(hits), quoted, min(k, ANSWER_POOL))[:k] if quoted else hits
-        return Retrieval(question, mode, tuple(hits), tuple(tokens), timings, only, qvec)
+        hits, displaced = _about_first(list(hits), about, min(k, ANSWER_POOL)) if about else (hits, 0)
+        hits = (_naming_first(list(hits), quoted, min(k, ANSWER_POOL)) if quoted else hits)[:k + displaced]
+        return Retrieval(question, mode, tuple(hits), tuple(tokens), timings, only, qvec, displaced)
+
+
+def _reports_about(store, normalized_question: str) -> frozenset[str]:
+    """The documents about a place the question names, in a store of work reports (_of_reports; a
+    table of the place's figures is about it too). An encyclopedia's articles are about their
+    topics, not a place, and keep their ranking."""
+    subjects = _subjects(store)
+    places = {m.place.name for m in gazetteer().find(normalized_question, rare_short_forms=True)}
+    if not places or not _of_reports(store):
+        return frozenset()
+    return frozenset(name for name, subject in subjects.items() if any(_names_place(subject, p) for p in places))
+
+
+def _about_first(hits: list, about: frozenset[str], pool: int) -> tuple[list, int]:
+    """``hits`` with the first ``pool`` places given to chunks of the reports ``about`` the place
+    asked, in their order: 张掖有多少个网格 is answered by 张掖's paragraph ranked sixth, not 荣昌's
+    ranked second. The other places' chunks they displace from the pool come right after it, so a
+    decline can still say what was found elsewhere; their count is returned with the hits.
+    Unchanged when no chunk of those reports was found."""
+    own = [h for h in hits if h.chunk.doc in about][:pool]
+    if not own:
+        return hits, 0
+    others = [h for h in hits[:pool] if h.chunk.doc not in about]
+    first = own + others
+    return first + [h for h in hits if h not in first], max(0, len(first) - pool)
 
 
 def _naming_first(hits: list, quoted: list[str], pool: int) -> list:

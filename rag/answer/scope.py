@@ -9,10 +9,12 @@ not held against a question.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from rag.answer.counts import FIGURE_TYPES
 from rag.answer.question import QuestionAnalysis
 from rag.ingest.subject import SELF, Subject
+from rag.text.normalize import normalize
 from rag.text.places import NAME_OF_A_BODY, SELF_REFERENCE, gazetteer
 
 YEAR_IN_TEXT = re.compile(r"(?<![\d.])(1\d{3}|20\d\d)年")
@@ -88,3 +90,18 @@ def not_found_notice(analysis: QuestionAnalysis) -> str:
              else f"“{topic}”相关的人名" if topic and analysis.answer_type == "person"
              else f"“{topic}”的相关内容" if topic else "答案")
     return f"{where}没有找到{found}；以下是其他报告中相近的段落，仅供参考。"
+
+
+def known_scope(analysis: QuestionAnalysis, subjects) -> QuestionAnalysis:
+    """A county named only by its short form constrains the answer when a report found for the
+    question is about it (荣昌 for 荣昌区); otherwise it may be no place at all in these reports
+    (新北 is a district of 常州, and a city in Taiwan)."""
+    known = {p for s in subjects for p in s.places}
+    dropped = [p for p in analysis.loose_places if p not in known]
+    if not dropped:
+        return analysis
+    kept = [(p, f) for p, f in zip(analysis.places, analysis.place_forms) if p not in dropped]
+    return replace(analysis, places=tuple(p for p, _ in kept), place_forms=tuple(f for _, f in kept),
+                   loose_places=tuple(p for p in analysis.loose_places if p not in dropped),
+                   terms=analysis.terms + tuple(normalize(f) for p, f in zip(analysis.places, analysis.place_forms)
+                                                if p in dropped))

@@ -27,27 +27,17 @@ import numpy as np
 from rag.answer.question import (CALENDAR_ASKED, QUOTED, SLOT_GLUE, QuestionAnalysis, around_asked, holds_answer,
                                   lone_characters)
 from rag.answer.scope import in_scope
-from rag.answer.span import answer_span, cited_span, loose
+from rag.answer.against import loose
+from rag.answer.context import PRONOUNS, sentences_with_lead
+from rag.answer.span import answer_span, cited_span
 from rag.ingest.chunking import sentence_spans
 from rag.text.normalize import normalize
 
 WEIGHTS_FILE = Path(__file__).with_name("sentence_weights.json")
 PARAGRAPH_REACH = 800      # characters the best chunk in scope grows by, either side, within its paragraphs
-ANTECEDENT_REACH = 2     # sentences a cited sentence pointing back may grow by
-RUN_IN_HEADING = 24        # a paragraph's first sentence up to this long heads the rest ("强化科技支撑体系。")
-PRONOUNS = "该|这|此|其|它|他|她|牠|祂|上述"   # 牠: OpenCC keeps the Traditional 牠 (牠們 for 它们)
 REFERS_BACK = re.compile(rf"^[“「（(]?({PRONOUNS}|前者|后者|当时|同年|次年|随后|之后|此后|因此|所以|但|而"
                          r"|本[\u4e00-\u9fff])")
 CONTENT_CHAR = re.compile(r"[\u3400-\u9fff0-9a-zA-Z]")
-# A sentence opening with a pronoun or demonstrative (他准许穆斯林……, 在这里它们效率最高, 同时,该党), or
-# without its subject (又被称为广东话、唐话; 是为史载重庆建城之始; 是欧洲大陆唯一以佛教为主的地区;
-# 成为第一位踏上日本国土的传教士; 于瓜伦多卡德与恒河相汇), needs the sentence before it to
-# say whom or what it speaks of: both are shown, as one citation. Not 本院 or 本市: a report's
-# self-reference is its subject, which the citation names.
-POINTS_BACK = re.compile(rf"^[“「（(]?(?:(?:同时|此外|另外|然而|但是?|而且|后来|最终|最后)[,，]?(?:{PRONOUNS})"
-                         rf"|[在于从对据自由至]?(?:{PRONOUNS})|又|亦(?!庄)|也(?!门)"
-                         r"|同年|次年|翌年|是年|同月|次月"   # 同年9月: which year is said before
-                         r"|是(?!否)|成为|原为|曾为|现为|亦为|即为|位于|于)")   # not 亦庄, 也门; 是欧洲…: whose subject?
 FEATURES = ("in_context", "own", "rank", "retrieval", "line_first", "prev_own", "next_own", "refers_back",
             "novelty", "typed_form", "log_length", "beyond_lead", "lead_share", "bigrams", "pool_share",
             "pool_rarest", "unretrieved", "slot_before", "slot_after", "cue", "content_chars")
@@ -141,18 +131,6 @@ def pool_weights(terms, weights: np.ndarray, pool: list[str]) -> np.ndarray:
         return weights
     df = np.asarray([sum(t in s for s in pool) for t in terms], dtype=np.float64)
     return weights * np.log((len(pool) + 1) / (df + 0.5))
-
-
-def sentences_with_lead(text: str):
-    """(start, end, run-in heading) of each sentence of a chunk: the heading is the first
-    sentence of its line when that is short, for the line's other sentences."""
-    out, line_start = [], 0
-    for line in text.split("\n"):
-        spans = sentence_spans(line)
-        lead = line[spans[0][0]:spans[0][1]] if len(spans) > 1 and spans[0][1] - spans[0][0] <= RUN_IN_HEADING else ""
-        out += [(line_start + s, line_start + e, lead if i else "", i == 0) for i, (s, e) in enumerate(spans)]
-        line_start += len(line) + 1
-    return out
 
 
 def widened(hit, doc, hits):
@@ -377,20 +355,3 @@ def default_scorer() -> SentenceScorer:
                           tuple(p[2] for p in stored.get("pairs", ())),
                           SecondLook(tuple(look["embedders"]), float(look["ratio"]), float(look["weight"]))
                           if look else None)
-
-
-def with_antecedent(text: str, start: int, end: int, taken=frozenset(), doc: str = "") -> int:
-    """Where a cited sentence ``text[start:end]`` of document ``doc`` should start: at the
-    sentence before it in its line when it points back (POINTS_BACK) and that sentence is not
-    cited already (``taken``: (document, start) of every cited sentence), and further back, up
-    to ANTECEDENT_REACH sentences, while the one reached points back too (这实验演示出… 他因此
-    创建了…: whom 他 is, is said before 这实验); else at ``start``."""
-    line_start = text.rfind("\n", 0, start) + 1
-    before = [(s, e) for s, e in sentence_spans(text[line_start:start]) if text[line_start + s:line_start + e].strip()]
-    for _ in range(ANTECEDENT_REACH):
-        if not before or not POINTS_BACK.match(normalize(text[start:end])) \
-                or (doc, line_start + before[-1][0]) in taken:
-            break
-        start, end = line_start + before[-1][0], line_start + before[-1][1]
-        before.pop()
-    return start

@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.answer.counts import ASKED_MEASURE, MEASURE_WORDS, counted_by
+from rag.answer.against import (CALENDAR_YEAR, CLAUSE_END, COUNT_AFTER, NEXT_WORD, counted_patterns, counts_another,
+                                counts_asked, loose, modifier_patterns, written_against)
+from rag.answer.counts import ASKED_MEASURE, BIG_ASKED, MEASURE_WORDS, NUMBERED_BIG, counted_by
 from rag.answer.question import CN_NUMERALS, CURRENCIES, SLOT_GLUE, TAELS, QuestionAnalysis, around_asked
 from rag.answer.units import ALL_UNITS, asked_unit, unit_of
 from rag.ingest.chunking import sentence_spans
@@ -35,6 +37,14 @@ SPAN_FORMS = {
                        rf"|\d{{1,2}}\s*世纪(?:\d{{1,2}}年代)?|[{CN_NUMERALS}]+世纪"),
     "quantity": re.compile(rf"第?{_NUM}{_SCALE}(?:(?:{ALL_UNITS}|{MEASURE_WORDS}|%|万|亿){_BOUND})?"),
 }
+SHARE = re.compile(r"[%％]|百分点")
+# who a count of people answers (多少个派出所所长, 多少个网格员); a count of other things is not in 名, 人, 位
+THINGS_ASKED = re.compile(r"(?:多少|几)(?:余|多)?个(?!月)")
+PEOPLE = re.compile(r"(?:员|官|警|长|人|者|师|干部|书记|委员|代表|典型|专干|民工|群众|职工|学生)$")
+PEOPLE_COUNTED = re.compile(rf"[名人位]{_BOUND}$")
+PEOPLE_ASKED = re.compile(r"(?:多少|几)(?:余|多)?人(?!次)")
+SUM_OF_PARTS = re.compile(r"[\u4e00-\u9fff](?:和|与|及|、)[\u4e00-\u9fff]{1,6}(?:一共|总共|合计|共计|总计|加起来|共)(?:有|是|为)?(?:多少|几)")
+TOTAL_BEFORE = re.compile(r"(?:共|合计|总计|累计)[^,，;；。]{0,6}$")
 RANK_ASKED = re.compile(r"第(?:几|多少)|排名|排第|名列|位列|位居")
 # A count in numerals alone is one with a magnitude (四十万, 三千, 二十二), not a lone 四 of 四级
 SPELLED_COUNT = re.compile(r"[一二两三四五六七八九十][百千万亿]|[二三四五六七八九]十")
@@ -73,39 +83,6 @@ def tagged(normalized_sentence: str) -> tuple[tuple[int, int, str], ...]:
     return tuple(out)
 
 
-# Marks a report writes inside a phrase (处置“医闹”事件12件, 11个县(市、区)): normalized quotes,
-# brackets and the enumeration comma
-_MARKS = r"[\"'<>()\[\]、]*"
-_INSERTED = r"(?:\([^()]{1,3}\))?"   # 民(辅)警: a bracketed word inside a phrase
-_MARKS_IN_ITEM = _MARKS.replace("、", "")   # within one item of a list
-
-
-def loose(phrase: str) -> str:
-    """A pattern for ``phrase`` that lets _MARKS, or a short bracketed insertion, stand between
-    its characters."""
-    return f"{_MARKS}{_INSERTED}{_MARKS}".join(re.escape(c) for c in phrase)
-
-
-def _against(norm: str, figure: tuple[int, int], verb: str, words: tuple[str, ...]) -> tuple[int, int]:
-    """How a figure is written against the count asked: (1 if the verb asked comes right before it
-    or its noun, the characters of the counted words touching it). 化解4082件 answers 化解了多少件
-    矛盾纠纷 before 摸排矛盾纠纷4156件; 101名派出所所长 answers 多少个派出所所长…, not the 335名
-    社区民警 after it; 恶势力犯罪集团案件39起 before 组织案件10起. One Han character may stand between,
-    and a bracketed word (镇街级法治公园(广场)14个)."""
-    before, after = norm[:figure[0]], norm[figure[1]:]
-    touching, lead = 0, before
-    for k in range(len(words), 0, -1):
-        # not across 、: a figure before it closes an item of a list (基地2个、镇街级法治公园14个)
-        if re.match(rf"{_MARKS_IN_ITEM}[\u4e00-\u9fff]?{_MARKS_IN_ITEM}{loose(''.join(words[:k]))}", after):
-            touching = len("".join(words[:k]))
-            break
-    for k in range(len(words), 0, -1):
-        ending = re.search(rf"{loose(''.join(words[-k:]))}{_MARKS}{_INSERTED}{_MARKS}[\u4e00-\u9fff]?$", before)
-        if ending:
-            touching, lead = max(touching, len("".join(words[-k:]))), before[:ending.start()]
-            break
-    return int(bool(verb) and bool(re.search(rf"{re.escape(verb)}[\u4e00-\u9fff]?{_MARKS}$", lead))), touching
-
 
 YEAR_ASKED = re.compile(r"哪一?年|何年|年份")
 DAY_ASKED = re.compile(r"哪一?月|几月|几号|几日|哪一?天|日期")
@@ -114,7 +91,6 @@ TIME_ASKED = re.compile(r"(?:多少|几)个?(?:年|月|天|日|小时|分钟|秒
 DURATION_BEFORE = re.compile(r"(?:连续|持续|历时|长达|为期|已有)$")   # not 约 or 近: 约1900年 is a date
 DURATION_AFTER = re.compile(r"来|之久|以来|多(?!月)")                   # not 后: 1949年后 is one too
 TIME_UNIT = re.compile(r"(?:年|个月|天|日|小时|分钟|秒|周|岁)(?:以上|以下|以内)?$")
-CALENDAR_YEAR = re.compile(r"(?:1\d{3}|20\d\d)年$")
 
 
 def _length_of_time(norm: str, figure: tuple[int, int]) -> bool:
@@ -129,74 +105,12 @@ def _calendar_year(norm: str, figure: tuple[int, int]) -> bool:
     return bool(CALENDAR_YEAR.search(norm, *figure)) and not _length_of_time(norm, figure)
 
 
-# A count written right after another (批捕24件36人): cases and people, one answer
-_COUNT_AFTER = re.compile(rf"\d[\d,]*(?:\.\d+)?(?:余|多)?[万亿千百]*({MEASURE_WORDS})")
 # Figures that follow one another joined only by these (3.3%和9.7%) ...
 _JOINED = re.compile(r"\s*(?:和|与|及|、|,|，)\s*")
 # ... after subjects joined the same way (刑事案件立案数、治安案件发案数同比下降3.3%和9.7%)
 _CONJUNCTION = re.compile(r"、|和|与|及")
-_CLAUSE_END = re.compile(r"[,，;；。:：!！?？]")
 _CLAUSE = re.compile(r"(?:(?!和|及|与)[^,，;；。!！?？])+")   # a clause, split at 和/及/与 too
 
-
-@lru_cache(maxsize=1024)
-def _counted_patterns(analysis: QuestionAnalysis) -> tuple[re.Pattern, ...]:
-    """The thing a count asks about and the count's other words, the place asked left out, as
-    loose patterns: made once per question, not once per figure of every candidate sentence."""
-    if not analysis.counted:
-        return ()
-    scope = [normalize(p) for p in (*analysis.places, *analysis.place_forms)]
-    return tuple(re.compile(loose(w)) for w in (analysis.counted, *analysis.count_words)
-                 if len(w) >= 2 and not any(w in p for p in scope))
-
-
-def _counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern, ...]) -> bool:
-    """A report writes a count right against what it counts, before it (四级综治中心981个, “政法大讲堂”2期)
-    or after it (25个防控体系建设项目, 6大主体): a figure against a noun that is not the thing asked
-    about nor the count's other words (``asked``, _counted_patterns) counts something else. After
-    it, the nouns that follow tell: 6大主体参与的…社区治理模式 counts 主体, not 社区."""
-    if not asked:
-        return False
-    after = re.match(r"(?:(?!、\s*\d)[^,，;；。!！?？])*", norm[figure[1]:]).group()   # to the next item (、16个)
-    before = re.sub(rf"{_MARKS}$", "", re.search(rf"[^,，;；。!！?？、]{{0,{NEXT_WORD}}}$", norm[:figure[0]]).group())
-    if any(pattern.search(before) for pattern in asked):
-        return False
-    nouns_after = len(_nouns_after(after[:2 * NEXT_WORD]))
-    if nouns_after:   # what is asked must begin among them (11个县(市、区) for 多少个县市区)
-        return not any((m := pattern.search(after)) and m.start() < nouns_after for pattern in asked)
-    # written after its noun, it counts that noun, and what follows is the next item: 组建专项组10个、
-    # 工作专班N个 does not say how many 工作专班
-    return bool(re.search(r"[\u4e00-\u9fff]$", before)) and _noun_at(before, -1)
-
-
-NEXT_WORD = 8
-
-
-@lru_cache(maxsize=8192)
-def _noun_at(text: str, index: int) -> bool:
-    """Whether ``text``'s first (0) or last (-1) word is a noun (防控体系, 县, 讲堂), not a verb,
-    conjunction or adverb (并配备, 审结, 连续)."""
-    import jieba.posseg as pseg
-    words = pseg.lcut(text)
-    return bool(words) and _is_noun(words[index].flag)
-
-
-def _is_noun(flag: str) -> bool:
-    return flag.startswith("n") or flag in ("vn", "j", "zg")
-
-
-@lru_cache(maxsize=8192)
-def _nouns_after(text: str) -> str:
-    """The nouns ``text`` opens with, and the words describing them (大主体 of 大主体参与的…,
-    防控体系建设项目); "" when it opens with no noun (并配备, 审结)."""
-    import jieba.posseg as pseg
-    words, depth = [], 0
-    for word in pseg.lcut(text):
-        depth += (word.word in "(（") - (word.word in ")）")
-        if not (depth or word.word in ")）" or _is_noun(word.flag) or word.flag in ("a", "b")):
-            break   # what a bracket glosses belongs to the noun before it: 村(社区), 县(市、区)
-        words.append(word)
-    return "".join(w.word for w in words) if any(_is_noun(w.flag) for w in words) else ""
 
 
 def _slot_before(normalized_question: str) -> str:
@@ -218,7 +132,7 @@ def _respective(norm: str, found: list[tuple[int, int]], terms: tuple[str, ...])
             run.append(nxt)
         if len(run) < 2:
             continue
-        clause_start = max((m.end() for m in _CLAUSE_END.finditer(norm, 0, first[0])), default=0)
+        clause_start = max((m.end() for m in CLAUSE_END.finditer(norm, 0, first[0])), default=0)
         subjects = _CONJUNCTION.split(norm[clause_start:first[0]])
         if len(subjects) != len(run):
             return found
@@ -238,7 +152,11 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
     norm = normalize(sentence)
     question = normalize(analysis.question)
     kind = analysis.answer_type
-    if kind in SPAN_FORMS:
+    if kind == "quantity" and BIG_ASKED.search(question):   # 几大行动: the numeral naming them (十大“…行动”)
+        measure = None
+        found = [m.span() for m in NUMBERED_BIG.finditer(norm)
+                 if m.group() not in question and any(t in norm[m.end():m.end() + NEXT_WORD * 2] for t in analysis.terms)]
+    elif kind in SPAN_FORMS:
         found = [(m.start(), m.end()) for m in SPAN_FORMS[kind].finditer(norm)
                  if norm[m.start():m.end()].strip("，, ") and norm[m.start():m.end()] not in question
                  and re.search(r"\d|[一二三四五六七八九十两百千万亿]", norm[m.start():m.end()])]
@@ -256,8 +174,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                        and not (len(m.group(2)) >= 4 and m.group(2)[-4:] in question)] if report else []
             found = [(s, e) for s, e in found if "+" not in norm[max(s - 1, 0):e + 1]
                      and not any(a < s and e < b for a, b in quoted) and not any(a <= s < b for a, b in glosses)
-                     and not (report and (NAMING_NUMERAL.match(norm, s)
-                                          or _counts_another(norm, (s, e), _counted_patterns(analysis))))]
+                     and not (report and (NAMING_NUMERAL.match(norm, s) and not counts_asked(norm, e, analysis)
+                                          or counts_another(norm, (s, e), counted_patterns(analysis), modifier_patterns(analysis))))]
         if kind == "quantity":   # a count has digits or a measure word (not 四 of 四级) ...
             counts = COUNT_ASKED.search(question)   # ... and a count of things (几个) is no sum nor a measure (630平方米)
             rank = bool(RANK_ASKED.search(question))  # ... and a rank (第四) answers only a rank asked
@@ -265,8 +183,14 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                      or re.search(rf"(?:{MEASURE_WORDS}){_BOUND}$", norm[f[0]:f[1]])
                      or SPELLED_COUNT.search(norm[f[0]:f[1]])))
                      and not (counts and (MONEY.search(norm, f[0], f[1]) or MONEY.match(norm, f[1])
-                                          or unit_of(norm[f[0]:f[1]])))
+                                          or unit_of(norm[f[0]:f[1]]) or SHARE.search(norm, f[0], f[1])))
                      and not _calendar_year(norm, f)]
+            if report and THINGS_ASKED.search(question) and analysis.counted and not PEOPLE.search(analysis.counted):
+                found = [f for f in found if not PEOPLE_COUNTED.search(norm, f[0], f[1])]   # 101名派出所所长: no 派出所
+            if PEOPLE_ASKED.search(question) and not ASKED_MEASURE.search(question):   # 批捕多少人: 36人 of 24件36人
+                found = [f for f in found if PEOPLE_COUNTED.search(norm, f[0], f[1])] or found
+            if SUM_OF_PARTS.search(question):   # 法官和检察官一共多少人: a total stated as one (共…), not a part
+                found = [f for f in found if TOTAL_BEFORE.search(norm, 0, f[0])]
         unit = asked_unit(question) if kind == "quantity" else None
         if unit:   # 多少公分: a length, and in 公分 before 公尺
             found = [f for f in found if unit.of_kind(norm[f[0]:f[1]])]
@@ -285,7 +209,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
         found = _respective(norm, found, analysis.terms) if kind != "date" else found
         if found:   # a figure written against the count asked, or where the question asks, is preferred
             slot = _slot_before(question)
-            closeness = [(*(_against(norm, f, analysis.count_verb, analysis.count_words) if kind == "quantity"
+            closeness = [(*(written_against(norm, f, analysis.count_verb, analysis.count_words) if kind == "quantity"
                             else (0, 0)), int(bool(slot) and norm[:f[0]].endswith(slot))) for f in found]
             if max(closeness) > (0, 0, 0):
                 found = [f for f, c in zip(found, closeness) if c == max(closeness)]
@@ -322,7 +246,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
         return sum(n for at, n in once if a <= at < b)
     start, end = min(found, key=lambda f: (-named_in_clause(f), min(abs(f[0] - a) for a in anchors))) \
         if anchors else found[0]
-    joined = _COUNT_AFTER.match(norm, end) if kind == "quantity" else None
+    joined = COUNT_AFTER.match(norm, end) if kind == "quantity" else None
     if joined and re.search(rf"(?:{MEASURE_WORDS})$", norm[start:end]) and (
             not measure or re.search(rf"(?:多少|几)(?:余|多)?{joined.group(1)}", question)):
         end = joined.end()   # not the 2022人 of 192支2022人 for 多少支
@@ -350,7 +274,7 @@ def _where_asked(norm: str, name: tuple[int, int], before: str, after: str, ques
 
 def cited_span(analysis: QuestionAnalysis, text: str, report: bool = False) -> tuple[int, int] | None:
     """The answer to lead with, within a cited text, which may be a sentence with the ones it
-    points back to (rag.answer.sentences.with_antecedent): answer_span's, except that a name is
+    points back to (rag.answer.context.with_antecedent): answer_span's, except that a name is
     led with only where the question asks (_where_asked), or, asked who did what a last sentence
     opening with 他 or 她 says (谁…), as whom 他 means: the name before it, not the names 他 acts
     on (这一时期…是倪匡。他自60年代起…以卫斯理和原振侠为主人公…)."""
@@ -375,8 +299,8 @@ def disagreeing(analysis: QuestionAnalysis, first: str, later: list[str],
     sentences disagree, and the answer says so; on the bench sets such leads were right far less
     often than others (README, Figures)."""
     # a sentence with a count of another thing (审结42381件 beside 破获刑事案件8698件; 案件10起 beside
-    # 涉疫违法犯罪案件231起) is no rival: it must name what the count asked names (_counted_patterns)
-    asked = [*_counted_patterns(analysis), *([re.compile(loose(normalize(analysis.rate)))] if analysis.rate else [])]
+    # 涉疫违法犯罪案件231起) is no rival: it must name what the count asked names (counted_patterns)
+    asked = [*counted_patterns(analysis), *([re.compile(loose(normalize(analysis.rate)))] if analysis.rate else [])]
     lead, others = normalize(first), []
     for n, text in enumerate(later, 2):
         norm = normalize(text)

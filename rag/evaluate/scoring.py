@@ -80,7 +80,7 @@ def _score(searcher: Searcher, q: EvalQuestion, mode: str, llm, scorer) -> Quest
     base_mode = mode.removesuffix("+llm")
     asked = rewrite(check_question(q.question), q.previous)
     retrieval = searcher.search(asked, base_mode, k=RETRIEVE_CHUNKS)
-    answer = compose(searcher, replace(retrieval, hits=retrieval.hits[:ANSWER_CHUNKS],
+    answer = compose(searcher, replace(retrieval, hits=retrieval.answer_hits(ANSWER_CHUNKS),
                                        timings_ms=dict(retrieval.timings_ms)), scorer)
     if mode.endswith("+llm"):
         from rag.answer.generate import generate_from

@@ -1,0 +1,133 @@
+"""How a report writes a figure against what it counts: the marks a phrase may hold (处置“医闹”事件12件,
+11个县(市、区)), the words a count is written against (化解4082件 for 化解了多少件), and the nouns that
+tell what a figure counts (25个方面80项改革任务: 方面 by 25, 改革任务 by 80). Span finding
+(rag.answer.span) reads these for count questions.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rag.answer.counts import MEASURE_WORDS
+from rag.answer.question import QuestionAnalysis
+from rag.text.normalize import normalize
+
+# Marks a report writes inside a phrase (处置“医闹”事件12件, 11个县(市、区)): normalized quotes,
+# brackets and the enumeration comma
+_MARKS = r"[\"'<>()\[\]、]*"
+_INSERTED = r"(?:\([^()]{1,3}\))?"   # 民(辅)警: a bracketed word inside a phrase
+_MARKS_IN_ITEM = _MARKS.replace("、", "")   # within one item of a list
+
+
+def loose(phrase: str) -> str:
+    """A pattern for ``phrase`` that lets _MARKS, or a short bracketed insertion, stand between
+    its characters."""
+    return f"{_MARKS}{_INSERTED}{_MARKS}".join(re.escape(c) for c in phrase)
+
+
+def written_against(norm: str, figure: tuple[int, int], verb: str, words: tuple[str, ...]) -> tuple[int, int]:
+    """How a figure is written against the count asked: (1 if the verb asked comes right before it
+    or its noun, the characters of the counted words touching it). 化解4082件 answers 化解了多少件
+    矛盾纠纷 before 摸排矛盾纠纷4156件; 101名派出所所长 answers 多少个派出所所长…, not the 335名
+    社区民警 after it; 恶势力犯罪集团案件39起 before 组织案件10起. One Han character may stand between,
+    and a bracketed word (镇街级法治公园(广场)14个)."""
+    before, after = norm[:figure[0]], norm[figure[1]:]
+    touching, lead = 0, before
+    for k in range(len(words), 0, -1):
+        # not across 、: a figure before it closes an item of a list (基地2个、镇街级法治公园14个)
+        if re.match(rf"{_MARKS_IN_ITEM}[\u4e00-\u9fff]?{_MARKS_IN_ITEM}{loose(''.join(words[:k]))}", after):
+            touching = len("".join(words[:k]))
+            break
+    for k in range(len(words), 0, -1):
+        ending = re.search(rf"{loose(''.join(words[-k:]))}{_MARKS}{_INSERTED}{_MARKS}[\u4e00-\u9fff]?$", before)
+        if ending:
+            touching, lead = max(touching, len("".join(words[-k:]))), before[:ending.start()]
+            break
+    return int(bool(verb) and bool(re.search(rf"{re.escape(verb)}[\u4e00-\u9fff]?{_MARKS}$", lead))), touching
+
+
+CALENDAR_YEAR = re.compile(r"(?:1\d{3}|20\d\d)年$")
+# A count written right after another (批捕24件36人): cases and people, one answer
+COUNT_AFTER = re.compile(rf"\d[\d,]*(?:\.\d+)?(?:余|多)?[万亿千百]*({MEASURE_WORDS})")
+NEXT_WORD = 8   # characters: about a word's length either side of a figure
+CLAUSE_END = re.compile(r"[,，;；。:：!！?？]")
+
+
+@lru_cache(maxsize=1024)
+def counted_patterns(analysis: QuestionAnalysis) -> tuple[re.Pattern, ...]:
+    """The thing a count asks about and the count's other words, the place asked left out, as
+    loose patterns: made once per question, not once per figure of every candidate sentence."""
+    if not analysis.counted:
+        return ()
+    scope = [normalize(p) for p in (*analysis.places, *analysis.place_forms)]
+    return tuple(re.compile(loose(w)) for w in (analysis.counted, *analysis.count_words)
+                 if (len(w) >= 2 or w == analysis.counted) and not any(w in p for p in scope))
+
+
+@lru_cache(maxsize=1024)
+def modifier_patterns(analysis: QuestionAnalysis) -> tuple[re.Pattern, ...]:
+    """The words saying which things a count asks about (QuestionAnalysis.count_modifiers), as loose patterns."""
+    return tuple(re.compile(loose(w)) for w in analysis.count_modifiers)
+
+
+def counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern, ...],
+                   which: tuple[re.Pattern, ...] = ()) -> bool:
+    """A report writes a count right against what it counts, before it (四级综治中心981个, “政法大讲堂”2期)
+    or after it (25个防控体系建设项目, 6大主体): a figure against a noun that is not the thing asked
+    about nor the count's other words (``asked``, counted_patterns) counts something else. After
+    it, the nouns that follow tell: 6大主体参与的…社区治理模式 counts 主体, not 社区. In a sentence
+    lacking a word saying which things are asked (``which``: 智慧 of 智慧安防小区), a figure counts
+    others (改造“三无”小区12个)."""
+    if not asked:
+        return False
+    if not all(pattern.search(norm) for pattern in which):
+        return True
+    after = re.match(r"(?:(?!、\s*\d)[^,，;；。!！?？])*", norm[figure[1]:]).group()   # to the next item (、16个)
+    before = re.sub(rf"{_MARKS}$", "", re.search(rf"[^,，;；。!！?？、]{{0,{NEXT_WORD}}}$", norm[:figure[0]]).group())
+    prior = [m for m in COUNT_AFTER.finditer(before) if not CALENDAR_YEAR.search(m.group())]
+    if prior:   # the nouns right after an earlier figure are its own: 25个方面80项改革任务 counts 方面 by 25
+        rest = before[prior[-1].end():]
+        before = rest[len(nouns_after(rest)):]
+    if any(pattern.search(before) for pattern in asked):
+        return False
+    lead = int(after.startswith("的"))   # 100余人的普法讲师团: the figure sizes what follows
+    owned = len(nouns_after(after[lead:lead + 2 * NEXT_WORD]))
+    if owned:
+        owned += lead   # what is asked must begin among them (11个县(市、区) for 多少个县市区)
+        return not any((m := pattern.search(after)) and m.start() < owned for pattern in asked)
+    # written after its noun, it counts that noun, and what follows is the next item: 组建专项组10个、
+    # 工作专班N个 does not say how many 工作专班
+    return bool(re.search(r"[\u4e00-\u9fff]$", before)) and noun_at(before, -1)
+
+
+@lru_cache(maxsize=8192)
+def noun_at(text: str, index: int) -> bool:
+    """Whether ``text``'s first (0) or last (-1) word is a noun (防控体系, 县, 讲堂), not a verb,
+    conjunction or adverb (并配备, 审结, 连续)."""
+    import jieba.posseg as pseg
+    words = pseg.lcut(text)
+    return bool(words) and is_noun(words[index].flag)
+
+
+def is_noun(flag: str) -> bool:
+    return flag.startswith("n") or flag in ("vn", "j", "zg")
+
+
+@lru_cache(maxsize=8192)
+def nouns_after(text: str) -> str:
+    """The nouns ``text`` opens with, and the words describing them (大主体 of 大主体参与的…,
+    防控体系建设项目); "" when it opens with no noun (并配备, 审结)."""
+    import jieba.posseg as pseg
+    words, depth = [], 0
+    for word in pseg.lcut(text):
+        depth += (word.word in "(（") - (word.word in ")）")
+        if not (depth or word.word in ")）" or is_noun(word.flag) or word.flag in ("a", "b")):
+            break   # what a bracket glosses belongs to the noun before it: 村(社区), 县(市、区)
+        words.append(word)
+    return "".join(w.word for w in words) if any(is_noun(w.flag) for w in words) else ""
+
+
+def counts_asked(norm: str, end: int, analysis: QuestionAnalysis) -> bool:
+    """Whether the thing a count asks follows a numeral in its clause (捣毁两个大型的“法轮功”反宣品制作
+    窝点 for 几个…窝点): then it counts, where 中央八项规定 or 二期建设 name something."""
+    return bool(analysis.counted) and analysis.counted in re.match(r"[^,，;；。!！?？]*", norm[end:]).group()
