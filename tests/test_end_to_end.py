@@ -76,3 +76,11 @@ def test_a_run_in_heading_is_shown_with_what_was_done(e5_searcher):
     answer = ask(e5_searcher, "达州怎样健全“责任链”?")
     assert answer.answered and answer.answer.startswith("健全“责任链”。按照“1+10+N”模式")
     assert len(answer.citations) == 1 or "健全“责任链”" not in answer.citations[1].text
+
+
+def test_a_reports_year_is_the_year_of_what_its_sentence_says(e5_searcher):
+    # the only year near 乐山's psychological services platform is 2021年 of its 满意度 ranking
+    answer = ask(e5_searcher, "乐山社会心理服务平台是哪一年创建的?")
+    assert not answer.answered
+    answer = ask(e5_searcher, "荣昌哪一年基本实现视频监控系统对重点地区全覆盖?")
+    assert answer.answered and answer.answer.startswith("2017年。")

@@ -258,6 +258,18 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     # 100余人的普法讲师团 sizes the 讲师团: no count of 镇街; a rate is no count of things
     ("荣昌有多少个镇街?", "我区共组建100余人的普法讲师团,建成镇街级法治公园(广场)14个。", None),
     ("乐山建成了多少个综治中心?", "各级矛调中心按“五有”要求实战化运行,纠纷调解成功率保持在98%以上。", None),
+    # 有多少 asks all there are, not those newly built; what was added is answered when asked
+    ("荣昌有多少个派出所?", "在全市率先恢复6个撤并的基层派出所,新(扩)建3个派出所;", None),
+    ("荣昌新扩建了几个派出所?", "在全市率先恢复6个撤并的基层派出所,新(扩)建3个派出所;", "3个"),
+    ("乐山市综治中心配备了多少名事业编制?", "增设配备10名事业编制的市综治中心和配备6名事业编制的市法学会。", "10名"),
+    # written after its noun, a figure counts it, also when jieba tags the noun's last character (司法/所)
+    ("荣昌有多少个派出所?", "其中:消防指挥中心1个、司法所3个、禁毒和反邪教宣传警示教育基地1个。", None),
+    # people counted by a verb after them (政法委员配齐了多少名), not the 政法委书记 of the sentence
+    ("达州的政法委员配齐了多少名?", "调整配备市、县政法部门领导班子成员30名,县(市、区)政法委书记5名、副书记18名。", None),
+    # a count (发案数) is not its change; a change asked is not the rate itself
+    ("张掖治安案件发案数是多少?", "全市刑事案件立案数、治安案件发案数同比下降3.3%和9.7%。", None),
+    ("张掖治安案件发案数同比下降了多少?", "全市刑事案件立案数、治安案件发案数同比下降3.3%和9.7%。", "9.7%"),
+    ("达州的再犯罪率比去年下降了多少?", "社区矫正期间再犯罪率0.07%,远低于全省平均水平。", None),
 ])
 def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):
     assert _report_span(question, sentence) == expected

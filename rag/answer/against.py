@@ -49,6 +49,7 @@ def written_against(norm: str, figure: tuple[int, int], verb: str, words: tuple[
 CALENDAR_YEAR = re.compile(r"(?:1\d{3}|20\d\d)年$")
 # A count written right after another (批捕24件36人): cases and people, one answer
 COUNT_AFTER = re.compile(rf"\d[\d,]*(?:\.\d+)?(?:余|多)?[万亿千百]*({MEASURE_WORDS})")
+NOUN_ENDINGS = set("所站室队庭点局院处部办会团组村县乡镇区市省")   # one character ending a noun (司法所)
 NEXT_WORD = 8   # characters: about a word's length either side of a figure
 CLAUSE_END = re.compile(r"[,，;；。:：!！?？]")
 
@@ -65,13 +66,19 @@ def counted_patterns(analysis: QuestionAnalysis) -> tuple[re.Pattern, ...]:
 
 
 @lru_cache(maxsize=1024)
+def thing_pattern(analysis: QuestionAnalysis) -> re.Pattern | None:
+    """The thing a count asks about (QuestionAnalysis.counted) as a loose pattern, or None."""
+    return re.compile(loose(analysis.counted)) if analysis.counted else None
+
+
+@lru_cache(maxsize=1024)
 def modifier_patterns(analysis: QuestionAnalysis) -> tuple[re.Pattern, ...]:
     """The words saying which things a count asks about (QuestionAnalysis.count_modifiers), as loose patterns."""
     return tuple(re.compile(loose(w)) for w in analysis.count_modifiers)
 
 
 def counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern, ...],
-                   which: tuple[re.Pattern, ...] = ()) -> bool:
+                   which: tuple[re.Pattern, ...] = (), thing: re.Pattern | None = None) -> bool:
     """A report writes a count right against what it counts, before it (四级综治中心981个, “政法大讲堂”2期)
     or after it (25个防控体系建设项目, 6大主体): a figure against a noun that is not the thing asked
     about nor the count's other words (``asked``, counted_patterns) counts something else. After
@@ -88,12 +95,16 @@ def counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern, 
     if prior:   # the nouns right after an earlier figure are its own: 25个方面80项改革任务 counts 方面 by 25
         rest = before[prior[-1].end():]
         before = rest[len(nouns_after(rest)):]
-    if any(pattern.search(before) for pattern in asked):
-        return False
     lead = int(after.startswith("的"))   # 100余人的普法讲师团: the figure sizes what follows
     owned = len(nouns_after(after[lead:lead + 2 * NEXT_WORD]))
     if owned:
-        owned += lead   # what is asked must begin among them (11个县(市、区) for 多少个县市区)
+        owned += lead
+    if any(pattern.search(before) for pattern in asked):
+        # ... but a noun other than the ``thing`` asked right before it, and not after it, is what it
+        # counts: 政法委书记5名 shares 政法 with 政法委员 and counts 书记 (城区169个网格 counts 网格)
+        return bool(thing) and not thing.search(before) and not thing.search(after, 0, owned) \
+            and bool(re.search(r"[\u4e00-\u9fff]$", before)) and noun_at(before, -1)
+    if owned:   # what is asked must begin among them (11个县(市、区) for 多少个县市区)
         return not any((m := pattern.search(after)) and m.start() < owned for pattern in asked)
     # written after its noun, it counts that noun, and what follows is the next item: 组建专项组10个、
     # 工作专班N个 does not say how many 工作专班
@@ -106,6 +117,8 @@ def noun_at(text: str, index: int) -> bool:
     conjunction or adverb (并配备, 审结, 连续)."""
     import jieba.posseg as pseg
     words = pseg.lcut(text)
+    if index == -1 and len(words) > 1 and words[-1].word in NOUN_ENDINGS and is_noun(words[-2].flag):
+        return True   # 司法/所: jieba tags the 所 of 司法所 a conjunction
     return bool(words) and is_noun(words[index].flag)
 
 

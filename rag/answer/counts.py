@@ -47,7 +47,8 @@ COPULA_BEFORE_QUESTION = re.compile(r"(?:是|为)(?=\s)")
 # 经济总量要冲刺多少: 要 ends what says which; 全区入额法官: 全区 is the report's own place, often written 我区
 NOT_A_MODIFIER = set("的要将会能可应需该已在对") | {f"全{level}" for level in "国省市州县区镇乡村"}
 COUNTED_PLACES = set("村县乡镇区市省")   # one character, yet what is counted: 多少个村
-PEOPLE_BEFORE = re.compile(r"(?:员|官|警|干部|律师|医生|教师|志愿者)(?:有|共有|是|为|一共|总共|共)?$")
+# a word for people before the count, and the verb they are counted by (政法委员配齐了多少名)
+PEOPLE_BEFORE = re.compile(r"(员|官|警|干部|律师|医生|教师|志愿者)(?:有|共有|是|为|一共|总共|共|[\u4e00-\u9fff]{1,2}[了过])?$")
 DURATION_COUNTED = re.compile(r"(?:个月|月|年|天|日|周|小时|分钟|秒|岁)$")
 
 
@@ -78,10 +79,13 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
         last = after[-1] if len(after[-1]) >= 2 or len(after) == 1 else after[-2] + after[-1]
         modifiers = _modifiers(after[:len(after) - (1 if last == after[-1] else 2)])
         return (last, modifiers) if len(last) >= 2 or last in COUNTED_PLACES else ("", ())
-    if normalized_question[:m.start()].endswith(("了", "过")) or re.match(r"(?:多少|几)(?:余|多)?[人名位]", m.group()) \
-            and not PEOPLE_BEFORE.search(normalized_question[:m.start()]):
-        return "", ()   # 增长了多少: a magnitude of the verb; 人才库有多少人: people, not the 库 (but 专职网格员有多少名)
-    lead = COPULA_BEFORE_QUESTION.sub("", normalized_question[:m.start()] + " ")
+    asked_before = normalized_question[:m.start()]
+    people = PEOPLE_BEFORE.search(asked_before) if re.match(r"(?:多少|几)(?:余|多)?[人名位]", m.group()) else None
+    if people:   # 专职网格员有多少名, 政法委员配齐了多少名: those people are counted
+        asked_before = asked_before[:people.end(1)]
+    elif asked_before.endswith(("了", "过")) or re.match(r"(?:多少|几)(?:余|多)?[人名位]", m.group()):
+        return "", ()   # 增长了多少: a magnitude of the verb; 人才库有多少人: people, not the 库
+    lead = COPULA_BEFORE_QUESTION.sub("", asked_before + " ")
     before = [uncounted(w, normalized_question) for w in jieba_words(lead) if CONTENT.search(w)]
     while before and NOT_COUNTED.match(before[-1]):
         before.pop()   # 网格 of 网格有多少

@@ -34,6 +34,7 @@ from rag.ingest.chunking import sentence_spans
 from rag.text.normalize import normalize
 
 WEIGHTS_FILE = Path(__file__).with_name("sentence_weights.json")
+DATED_COVERAGE = 0.5       # share of the question's words a report's sentence giving a date must state
 PARAGRAPH_REACH = 800      # characters the best chunk in scope grows by, either side, within its paragraphs
 REFERS_BACK = re.compile(rf"^[“「（(]?({PRONOUNS}|前者|后者|当时|同年|次年|随后|之后|此后|因此|所以|但|而"
                          r"|本[\u4e00-\u9fff])")
@@ -225,6 +226,8 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
                     and cited_span(analysis, sentence, True) is None:
                 continue   # who holds a post is answered with a name where it is asked (not 布建), not what the post did
             in_context = coverage(terms, weights, f"{heading}\n{normalize(lead)}\n{sentence}")
+            if subject.body and analysis.answer_type == "date" and in_context < DATED_COVERAGE:
+                continue   # a report's year is the year of what its sentence says (not 2021年 of 满意度排名)
             shared_pairs = sum(p in sentence for p in pairs) / len(pairs) if pairs else 0.0
             slots = slot_match(around, sentence)
             if not in_context and not shared_pairs and max(slots) * SLOT_REACH < SLOT_MIN \

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from rag.answer.against import (CALENDAR_YEAR, CLAUSE_END, COUNT_AFTER, NEXT_WORD, counted_patterns, counts_another,
-                                counts_asked, loose, modifier_patterns, written_against)
+                                counts_asked, loose, modifier_patterns, thing_pattern, written_against)
 from rag.answer.counts import ASKED_MEASURE, BIG_ASKED, MEASURE_WORDS, NUMBERED_BIG, counted_by
 from rag.answer.question import CN_NUMERALS, CURRENCIES, SLOT_GLUE, TAELS, QuestionAnalysis, around_asked
 from rag.answer.units import ALL_UNITS, asked_unit, unit_of
@@ -45,6 +45,11 @@ PEOPLE_COUNTED = re.compile(rf"[名人位]{_BOUND}$")
 PEOPLE_ASKED = re.compile(r"(?:多少|几)(?:余|多)?人(?!次)")
 SUM_OF_PARTS = re.compile(r"[\u4e00-\u9fff](?:和|与|及|、)[\u4e00-\u9fff]{1,6}(?:一共|总共|合计|共计|总计|加起来|共)(?:有|是|为)?(?:多少|几)")
 TOTAL_BEFORE = re.compile(r"(?:共|合计|总计|累计)[^,，;；。]{0,6}$")
+TOTAL_ASKED = re.compile(r"有(?:多少|几)")
+INCREMENT_ASKED = re.compile(r"新|增|改建|扩建|恢复")
+INCREMENT_BEFORE = re.compile(r"(?:新建|新增|新\(扩\)建|新改建|改建|扩建|恢复|增设|新设)[^,，;；。]{0,12}$")
+CHANGE_ASKED = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加)了?(?:多少|几)")
+CHANGE_BEFORE = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加|下滑|回落|上涨|增|降|减)[^,，;；。]{0,8}$")
 RANK_ASKED = re.compile(r"第(?:几|多少)|排名|排第|名列|位列|位居")
 # A count in numerals alone is one with a magnitude (四十万, 三千, 二十二), not a lone 四 of 四级
 SPELLED_COUNT = re.compile(r"[一二两三四五六七八九十][百千万亿]|[二三四五六七八九]十")
@@ -175,7 +180,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             found = [(s, e) for s, e in found if "+" not in norm[max(s - 1, 0):e + 1]
                      and not any(a < s and e < b for a, b in quoted) and not any(a <= s < b for a, b in glosses)
                      and not (report and (NAMING_NUMERAL.match(norm, s) and not counts_asked(norm, e, analysis)
-                                          or counts_another(norm, (s, e), counted_patterns(analysis), modifier_patterns(analysis))))]
+                                          or counts_another(norm, (s, e), counted_patterns(analysis), modifier_patterns(analysis),
+                                                            thing_pattern(analysis))))]
         if kind == "quantity":   # a count has digits or a measure word (not 四 of 四级) ...
             counts = COUNT_ASKED.search(question)   # ... and a count of things (几个) is no sum nor a measure (630平方米)
             rank = bool(RANK_ASKED.search(question))  # ... and a rank (第四) answers only a rank asked
@@ -191,6 +197,13 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                 found = [f for f in found if PEOPLE_COUNTED.search(norm, f[0], f[1])] or found
             if SUM_OF_PARTS.search(question):   # 法官和检察官一共多少人: a total stated as one (共…), not a part
                 found = [f for f in found if TOTAL_BEFORE.search(norm, 0, f[0])]
+            if analysis.counted.endswith("数"):   # 发案数是多少: a count, not its change (同比下降9.7%)
+                found = [f for f in found if not SHARE.search(norm, f[0], f[1])]
+            if report and TOTAL_ASKED.search(question) and not INCREMENT_ASKED.search(question):
+                # 有多少个派出所: not the 3个 newly built (but 配备了多少名 is what was added)
+                found = [f for f in found if not INCREMENT_BEFORE.search(norm, 0, f[0])]
+        if report and CHANGE_ASKED.search(question):   # 比去年下降了多少: a change, not the rate itself
+            found = [f for f in found if CHANGE_BEFORE.search(norm, 0, f[0])]
         unit = asked_unit(question) if kind == "quantity" else None
         if unit:   # 多少公分: a length, and in 公分 before 公尺
             found = [f for f in found if unit.of_kind(norm[f[0]:f[1]])]
