@@ -82,5 +82,16 @@ def test_a_reports_year_is_the_year_of_what_its_sentence_says(e5_searcher):
     # the only year near 乐山's psychological services platform is 2021年 of its 满意度 ranking
     answer = ask(e5_searcher, "乐山社会心理服务平台是哪一年创建的?")
     assert not answer.answered
+    assert not ask(e5_searcher, "张掖的平安指数多久发布一次?").answered   # not the 连续四年 of another sentence
     answer = ask(e5_searcher, "荣昌哪一年基本实现视频监控系统对重点地区全覆盖?")
     assert answer.answered and answer.answer.startswith("2017年。")
+
+
+@pytest.mark.parametrize("question", ["乐山“鱼跃龙门”品牌是哪个法院创立的?", "达州推送的800余万条公益短信是哪家营运商推送的?"])
+def test_a_body_of_a_kind_asked_is_answered_only_by_a_sentence_naming_one(e5_searcher, question):
+    assert not ask(e5_searcher, question).answered   # the reports name no court, no operator
+
+
+def test_a_body_named_is_an_answer(e5_searcher):
+    answer = ask(e5_searcher, "张掖在哪所大学举办了培训?")
+    assert answer.answered and "廈門大學" in answer.answer

@@ -6,7 +6,7 @@ import pytest
 
 from rag.answer.extract import ask
 from rag.answer.retrieve import Searcher
-from rag.answer.sentences import (FEATURES, WEIGHTS_FILE, SentenceScorer, _states_about, default_scorer,
+from rag.answer.sentences import (FEATURES, WEIGHTS_FILE, SentenceScorer, _names_body, _states_about, default_scorer,
                                  interactions, pool_weights)
 from rag.answer.context import sentences_with_lead, with_antecedent
 from rag.embed.backends import HashingEmbedder
@@ -478,3 +478,10 @@ def test_cited_sentences_stating_different_figures_say_so(tmp_path):
     (tmp_path / "one").mkdir()
     one = ask(_searcher(tmp_path / "one", RONGCHANG_CLOSING.split("\n")[0] + "\n"), "结案率是多少?", "bm25")
     assert one.span and one.span.text == "94.7%" and one.answer.startswith("94.7%。") and not one.notice
+
+
+def test_a_body_of_the_kind_asked_is_named_by_its_name():
+    assert _names_body("法院", "乐山市中级人民法院创立“鱼跃龙门”品牌。")
+    assert not _names_body("法院", "深化长江上游鱼类生态法治保护品牌“鱼跃龙门”建设。")
+    assert not _names_body("营运商", "协调通信营运商推送平安建设公益短信800余万条。")   # the kind alone
+    assert _names_body("营运商", "协调中国移动推送平安建设公益短信800余万条。")

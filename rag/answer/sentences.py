@@ -34,6 +34,7 @@ from rag.ingest.chunking import sentence_spans
 from rag.text.normalize import normalize
 
 WEIGHTS_FILE = Path(__file__).with_name("sentence_weights.json")
+HOW_LONG = re.compile(r"多久|多长时间|(?:多少|几)个?(?:年|月|天|周|小时)")
 DATED_COVERAGE = 0.5       # share of the question's words a report's sentence giving a date must state
 PARAGRAPH_REACH = 800      # characters the best chunk in scope grows by, either side, within its paragraphs
 REFERS_BACK = re.compile(rf"^[“「（(]?({PRONOUNS}|前者|后者|当时|同年|次年|随后|之后|此后|因此|所以|但|而"
@@ -89,6 +90,20 @@ def asked_cue(question: str):
 PLAN_PERIOD = re.compile(r"[一二三四五六七八九十]+五")
 # 书记是谁, 叫什么名字, 哪位领导: a person; not 是谁的部署 or 由谁牵头, which a report may answer with a body (省委)
 HOLDER_ASKED = re.compile(r"是谁(?!的)|叫什么|什么名字|姓名|哪位|哪个人")
+# a body of a named kind asked (哪个法院, 哪家营运商): a report's sentence answering names one of that kind
+BODY_KIND_ASKED = re.compile(r"(?:哪个|哪家|哪所|哪一家|哪一个)(法院|检察院|公安局|派出所|司法所|大学|学院|学校|医院|银行|公司"
+                             r"|营运商|运营商|报社|电视台|媒体)")
+
+
+def _names_body(kind: str, sentence: str) -> bool:
+    """Whether a sentence names a body of the ``kind`` asked by its name (乐山市中级人民法院, 中国移动
+    for 营运商), not the kind alone (协调通信营运商推送…)."""
+    kinds = "营运商|运营商|移动|联通|电信" if kind in ("营运商", "运营商") else re.escape(kind)
+    return any(m.start() >= 2 and not sentence[m.start() - 2:m.start()] in GENERIC_BEFORE_BODY
+               for m in re.finditer(kinds, sentence))
+
+
+GENERIC_BEFORE_BODY = {"通信", "网络", "各级", "相关", "有关", "各类", "基层", "全市", "全省", "全区", "全县"}
 
 
 def _states_about(quoted: list[str], context: str) -> bool:
@@ -169,6 +184,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
     # character pairs of the question's words: they match where word segmentation differs
     pairs = {w[i:i + 2] for w in analysis.words for i in range(len(w) - 1)}
     listing = analysis.answer_type == "list"
+    body_kind = (BODY_KIND_ASKED.search(question) or [None, ""])[1]
     figure = analysis.answer_type in FIGURES and (analysis.answer_type != "date"
                                                   or bool(CALENDAR_ASKED.search(question)))
     # a five-year plan's period (“十二五”期间) dates the question: the report must cover it, not the
@@ -222,12 +238,15 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
                 continue   # a figure asked for needs a figure the question does not hold, stated of what it asks
             if named_quoted and subject.body and not _states_about(quoted, context):
                 continue
+            if subject.body and body_kind and not _names_body(body_kind, sentence):
+                continue   # 哪个法院创立的: a sentence naming no court does not say
             if subject.body and analysis.answer_type == "person" and HOLDER_ASKED.search(question) \
                     and cited_span(analysis, sentence, True) is None:
                 continue   # who holds a post is answered with a name where it is asked (not 布建), not what the post did
             in_context = coverage(terms, weights, f"{heading}\n{normalize(lead)}\n{sentence}")
-            if subject.body and analysis.answer_type == "date" and in_context < DATED_COVERAGE:
-                continue   # a report's year is the year of what its sentence says (not 2021年 of 满意度排名)
+            if subject.body and (analysis.answer_type == "date" or HOW_LONG.search(question)) \
+                    and in_context < DATED_COVERAGE:
+                continue   # a report's year (or length of time) is that of what its sentence says (not 2021年 of 满意度排名)
             shared_pairs = sum(p in sentence for p in pairs) / len(pairs) if pairs else 0.0
             slots = slot_match(around, sentence)
             if not in_context and not shared_pairs and max(slots) * SLOT_REACH < SLOT_MIN \
