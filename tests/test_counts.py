@@ -39,6 +39,7 @@ def test_the_thing_a_count_asks_about(question, thing):
     ("达州的经济总量要冲刺多少?", "冲刺", ()),                       # 要 ends them
     ("张掖2023年刑事案件立案数是多少?", "立案数", ("刑事案件",)),      # a year is no modifier
     ("达州有多少个派出所?", "派出所", ()),
+    ("达州雪亮工程监控探头的数量是多少?", "探头", ()),               # 数量 is what the count is, not what it counts
 ])
 def test_the_words_saying_which_things_are_counted(question, thing, modifiers):
     assert counted_with_modifiers(normalize(question)) == (thing, modifiers)

@@ -27,7 +27,10 @@ CASES = [("张掖建成了多少个雪亮工程监控探头?", "quantity", ("张
          ("帮助民工讨回拖欠工资的检察官叫什么名字?", "person", ()), ("邵伯温的父亲名字叫什么?", "person", ()),
          ("乐山市政法委书记叫什么名字?", "person", ("乐山市",)),
          ("乐山的社会心理服务App叫什么名字?", "description", ("乐山市",)),
-         ("宝山镇内的全日制初级中学叫什么名字?", "description", ())]
+         ("宝山镇内的全日制初级中学叫什么名字?", "description", ()),
+         # a search ending in what kind of figure it wants, and a sum asked after 多少
+         ("达州雪亮工程探头数量", "quantity", ("达州市",)), ("荣昌入额法官人数", "quantity", ("荣昌区",)),
+         ("荣昌为民工要回了多少拖欠的工资?", "amount", ("荣昌区",)), ("有多少名民工要回了工资?", "quantity", ())]
 
 
 @pytest.mark.parametrize("question, kind, places", CASES)

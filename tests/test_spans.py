@@ -273,3 +273,10 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
 ])
 def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):
     assert _report_span(question, sentence) == expected
+
+
+def test_figures_counting_in_other_ways_are_no_rival_answers():
+    from rag.answer.span import disagreeing
+    asked = analyze("乐山去年以来处理了多少人?")
+    assert disagreeing(asked, "424人", ["回望过去一年,乐山市政法机关持之以恒防风险。"], True) == []
+    assert disagreeing(analyze("荣昌入额法官多少人?"), "41人", ["全区入额法官45人。"], True) == [("41人", 1), ("45人", 2)]

@@ -45,6 +45,7 @@ COPULA_BEFORE_QUESTION = re.compile(r"(?:是|为)(?=\s)")
 
 
 # 经济总量要冲刺多少: 要 ends what says which; 全区入额法官: 全区 is the report's own place, often written 我区
+KIND_OF_FIGURE = {"数量", "数目", "总数", "个数", "总量", "人数", "次数", "件数"}   # what a count is, not what it counts
 NOT_A_MODIFIER = set("的要将会能可应需该已在对") | {f"全{level}" for level in "国省市州县区镇乡村"}
 COUNTED_PLACES = set("村县乡镇区市省")   # one character, yet what is counted: 多少个村
 # a word for people before the count, and the verb they are counted by (政法委员配齐了多少名)
@@ -87,8 +88,8 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
         return "", ()   # 增长了多少: a magnitude of the verb; 人才库有多少人: people, not the 库
     lead = COPULA_BEFORE_QUESTION.sub("", asked_before + " ")
     before = [uncounted(w, normalized_question) for w in jieba_words(lead) if CONTENT.search(w)]
-    while before and NOT_COUNTED.match(before[-1]):
-        before.pop()   # 网格 of 网格有多少
+    while before and (NOT_COUNTED.match(before[-1]) or before[-1] in KIND_OF_FIGURE):
+        before.pop()   # 网格 of 网格有多少, 探头 of 探头的数量是多少
     last = before[-1] if before else ""
     if len(last) == 1 and len(before) > 1 and not before[-2].isdigit() and not NOT_COUNTED.match(last):
         # 立案/数: the count of 立案数

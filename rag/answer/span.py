@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from rag.answer.against import (CALENDAR_YEAR, CLAUSE_END, COUNT_AFTER, NEXT_WORD, counted_patterns, counts_another,
                                 counts_asked, loose, modifier_patterns, thing_pattern, written_against)
-from rag.answer.counts import ASKED_MEASURE, BIG_ASKED, MEASURE_WORDS, NUMBERED_BIG, counted_by
+from rag.answer.counts import ASKED_MEASURE, BIG_ASKED, MEASURE_WORDS, NUMBERED_BIG, SAME_COUNT, counted_by
 from rag.answer.question import CN_NUMERALS, CURRENCIES, SLOT_GLUE, TAELS, QuestionAnalysis, around_asked
 from rag.answer.units import ALL_UNITS, asked_unit, unit_of
 from rag.ingest.chunking import sentence_spans
@@ -319,6 +319,12 @@ def disagreeing(analysis: QuestionAnalysis, first: str, later: list[str],
         norm = normalize(text)
         found = cited_span(analysis, text, report) if all(w.search(norm) for w in asked) else None
         other = normalize(text[found[0]:found[1]]) if found else ""
-        if other and other not in lead and lead not in other:
+        if other and other not in lead and lead not in other and _same_measure(lead, other):
             others.append((text[found[0]:found[1]], n))
     return [(first, 1), *others] if others else []
+
+
+def _same_measure(lead: str, other: str) -> bool:
+    """Whether two figures count in the same way: 424人 and 一年 are no rival answers to 多少人."""
+    a, b = (re.search(rf"({MEASURE_WORDS}){_BOUND}$", f) for f in (lead, other))
+    return not (a and b) or b.group(1) in SAME_COUNT.get(a.group(1), a.group(1))
