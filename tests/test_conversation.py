@@ -26,6 +26,12 @@ PREVIOUS = "达州建成了多少个雪亮工程监控探头?"
     ("他是哪里人?", "何政担任什么职务?", "何政是哪里人?"),
     ("她是哪个检察院的?", "潘朗检察官帮助了多少名民工?", "潘朗是哪个检察院的?"),
     ("这些法官是哪一年入额的?", "荣昌入额法官多少人?", "荣昌入额法官是哪一年入额的?"),
+    # ... or the one it asked about
+    ("他接受了谁的专访?", "乐山的市委常委、政法委书记是谁?", "乐山的市委常委、政法委书记接受了谁的专访?"),
+    # a rate asked after a count is the rate of what was counted (not 结案率多少件); after a rate, in its stead
+    ("结案率呢?", "荣昌化解矛盾纠纷多少件?", "荣昌化解矛盾纠纷的结案率是多少?"),
+    ("化解率是多少?", "张掖化解矛盾纠纷多少件?", "张掖化解矛盾纠纷的化解率是多少?"),
+    ("安置率呢?", "张掖刑满释放人员衔接率是多少?", "张掖刑满释放人员安置率是多少?"),
 ])
 def test_rewrites(question, previous, expected):
     assert rewrite(question, previous) == expected

@@ -20,7 +20,9 @@ SOFT_OPENER = re.compile(r"^(那么|那|而|至于)\s*")     # dropped when the 
 TRAILER = re.compile(r"(的情况|情况|的)?(又|也)?(是)?(多少|怎么样|如何)?呢?[?？!！。\s]*$")   # 荣昌区又是多少?
 DEMONSTRATIVE = re.compile(r"这个|这一|这些|那个|该|此|上述")   # 这个数字 -> <topic>的数字
 PRONOUN = re.compile(r"它们|它|其(?!中|他|它|余|实)")           # 它 -> <topic>
-PERSONAL = re.compile(r"[他她](?!们)")                            # 他 -> the person the previous question names
+PERSONAL = re.compile(r"[他她](?!们)")
+RATE_NAMED = re.compile(r"[\u4e00-\u9fff]{1,8}率|满意度|安全感|知晓度|认可度|公信力")   # 结案率呢?
+RATE_STEM = re.compile(r"[\u4e00-\u9fff]{2}率|满意度|安全感|知晓度|认可度|公信力")   # the rate a question names: 衔接率                            # 他 -> the person the previous question names
 COUNTER = re.compile(rf"个|人|位|种|类|{COUNTERS}")   # 个 of 多少个雪亮工程监控探头; not a unit (平方公里)
 # What a question asks for, cut from the previous question to leave its topic.
 ASKING = re.compile(r"(是)?(多少|几)[个名家次件起所座条项人位支批万千百十倍种类年天岁路]?|哪些|叫做?什么|什么|哪一?年|谁|是否|如何|怎样"
@@ -47,12 +49,20 @@ def rewrite(question: str, previous: str | None) -> str:
     if (asked.places or asked.years) and not rest.strip():
         return _substitute_scope(previous, before, asked)
     plain = SOFT_OPENER.sub("", question)
+    if RATE_NAMED.fullmatch(normalize(core).strip()):
+        # 结案率呢? after 荣昌化解矛盾纠纷多少件: the rate of that (not 结案率多少件); after another rate, in its stead
+        rates = list(RATE_STEM.finditer(previous)) if before.answer_type == "percentage" else []
+        if rates:
+            return previous[:rates[-1].start()] + core.strip() + previous[rates[-1].end():]
+        return f"{_topic(previous)}的{core.strip()}是多少?"
     if rest.strip() and not QUESTION_WORD.search(normalize(core)) and not DEMONSTRATIVE.search(core) \
             and not PRONOUN.search(core):
         other = _substitute_thing(previous, core.strip())
         if other:
             return other
-    person = _person(previous) if PERSONAL.search(plain) else ""
+    # 他 is the person the previous question names, or the one it asked about (书记是谁 → that 书记)
+    person = (_person(previous) or (_topic(previous) if before.answer_type == "person" else "")) \
+        if PERSONAL.search(plain) else ""
     if person:
         return PERSONAL.sub(person, plain, count=1)
     topic = _topic(previous)
@@ -92,7 +102,7 @@ def _person(previous: str) -> str:
 def _topic(previous: str) -> str:
     """What the previous question was about, without what it asked (达州建成了雪亮工程监控探头)."""
     topic = ASKING.sub("", previous).strip(" ，,")
-    return re.sub(r"了$", "", topic) or previous
+    return re.sub(r"(?:了|是|的)$", "", topic) or previous
 
 
 def _substitute_thing(previous: str, thing: str) -> str | None:
