@@ -98,11 +98,14 @@ BODY_KIND_ASKED = re.compile(r"(?:哪个|哪家|哪所|哪一家|哪一个)(法�
 def _names_body(kind: str, sentence: str) -> bool:
     """Whether a sentence names a body of the ``kind`` asked by its name (乐山市中级人民法院, 中国移动
     for 营运商), not the kind alone (协调通信营运商推送…)."""
-    kinds = "营运商|运营商|移动|联通|电信" if kind in ("营运商", "运营商") else re.escape(kind)
+    kinds = BODY_NAMES.get(kind, re.escape(kind))
     return any(m.start() >= 2 and not sentence[m.start() - 2:m.start()] in GENERIC_BEFORE_BODY
                for m in re.finditer(kinds, sentence))
 
 
+BODY_NAMES = {"营运商": "营运商|运营商|移动|联通|电信", "运营商": "营运商|运营商|移动|联通|电信",
+              "学校": "学校|大学|学院|中学|小学|学堂", "大学": "大学|学院", "学院": "学院|大学", "法院": "法院|法庭",
+              "公司": "公司|集团|企业", "媒体": "媒体|报|电视台|网|社"}   # what names a body of the kind asked
 GENERIC_BEFORE_BODY = {"通信", "网络", "各级", "相关", "有关", "各类", "基层", "全市", "全省", "全区", "全县"}
 
 
