@@ -35,7 +35,7 @@ TYPE_RULES = (
                         r"|(日期|年份|时间)是|(始于|建于|成立于|开始于)何")),
     ("amount", re.compile(rf"多少(钱|元|万元|亿元|资金|经费)|多少[^,，。?？个名件起人位次]{{0,4}}(工资|欠薪|欠款|薪酬|费用|金额|款项)|(金额|资金|经费|费用|投入|投资|花了|花费|拖欠|欠薪|工资|罚款|赔偿"
                           rf"|讨回|追回|挽回|收入|产值|总值|gdp){_NEAR}(多少|几)(?!时间|天|年|个?月|小时|分钟|秒|久)|(多少|几){_NEAR}元")),
-    ("quantity", re.compile(r"(?:数量|数目|总数|个数|人数|次数|件数)[?？]?$|多少|第几|几(个|名|家|次|件|起|所|座|条|项|人|位|支|批|万|千|百|十|倍|种|类|年|天|岁)"
+    ("quantity", re.compile(r"多少|第几|几(个|名|家|次|件|起|所|座|条|项|人|位|支|批|万|千|百|十|倍|种|类|年|天|岁)"
                             r"|多大(?!学)|多长|多高|多远|多久|多重(?!国籍|身份)|几")),   # not 科罗拉多大学
     # 叫什么名字 asks for a person's name after a word for a person (检察官, 父亲, 主角); an app,
     # a song or a school is named too, and the answer is no person's name (“海棠心悦”App)
@@ -134,8 +134,9 @@ ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间�
                     r"|(?:^|(?<=[,，。:：\s]))(?:在|据|根据)?(?:文中|本文|上文|报告中|报告里|材料中)"
                     r"(?:所?(?:提及|提到|指出|说)|所述)?"
                     # the kind of figure asked (救助金额是多少, 探头的数量有多少): the passage states the figure
-                    r"|的?(?:金额|数额|总额|数量|数目|总数|总量|人数|次数|件数|个数)(?=(?:是|为|有|达|一共|总共|共)*(?:多少|几)"
-                    r"|[?？]?$)")   # 达州雪亮工程探头数量: a search for the figure
+                    r"|的?(?:金额|数额|总额|数量|数目|总数|总量|人数|次数|件数|个数)(?=(?:是|为|有|达|一共|总共|共)*(?:多少|几))")
+# A search for a figure (达州雪亮工程探头数量): a count asked with no question word
+FIGURE_SEARCH = re.compile(r"^(?!.*(?:什么|甚么|哪|谁|怎|如何|为何|多少|几)).*?(的?(?:数量|数目|总数|个数|人数|次数|件数))[?？]?$")
 
 
 ORGANISATIONS = re.compile(r"[\u4e00-\u9fff]{0,8}?(政法委|人民法院|中级人民法院|人民检察院|检察院|法院|公安局|公安厅|司法局"
@@ -191,6 +192,8 @@ def around_asked(normalized_question: str) -> tuple[str, str]:
 
 
 def answer_type(normalized_question: str) -> str:
+    if FIGURE_SEARCH.search(normalized_question):
+        return "quantity"
     asked = NOT_ASKED_FEW.sub("", normalized_question)
     if "几" in asked and OTHER_QUESTION_WORD.search(asked):
         asked = asked.replace("几", "")
@@ -289,6 +292,9 @@ def _asked_words(normalized_question: str) -> tuple[str, tuple[str, ...]]:
     """The question without its question phrase, post asked and copula before it, and its
     jieba words: segmented once for question_words and lone_characters (analysis, then
     sentence choice, ask for both)."""
+    searched = FIGURE_SEARCH.search(normalized_question)   # 探头数量: 数量 is asked, as in 探头的数量是多少
+    if searched:
+        normalized_question = normalized_question[:searched.start(1)] + " " + normalized_question[searched.end(1):]
     asked = COPULA_BEFORE_QUESTION.sub("", query_text(ASKING.sub(" ", POST_ASKED.sub(" ", normalized_question))))
     for full, short in SHORT_FORMS.items():
         asked = asked.replace(full, short)

@@ -171,11 +171,11 @@ def _reports_about(store, normalized_question: str) -> frozenset[str]:
     """The documents about a place the question names, in a store of work reports (_of_reports; a
     table of the place's figures is about it too). An encyclopedia's articles are about their
     topics, not a place, and keep their ranking."""
-    subjects = _subjects(store)
-    places = {m.place.name for m in gazetteer().find(normalized_question, rare_short_forms=True)}
-    if not places or not _of_reports(store):
+    if not _of_reports(store):
         return frozenset()
-    return frozenset(name for name, subject in subjects.items() if any(_names_place(subject, p) for p in places))
+    places = {m.place.name for m in gazetteer().find(normalized_question, rare_short_forms=True)}
+    return frozenset(name for name, subject in _subjects(store).items()
+                     if places and any(_names_place(subject, p) for p in places))
 
 
 def _about_first(hits: list, about: frozenset[str], pool: int) -> tuple[list, int]:
