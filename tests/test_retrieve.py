@@ -117,3 +117,14 @@ def test_the_asked_places_report_fills_the_answer_pool(hashing_index):
     # a question naming no place is ranked as it was
     plain = searcher.search("有多少个网格?", "hybrid", k=5)
     assert plain.displaced == 0 and len(plain.hits) == 5
+
+
+def test_an_index_without_documents_declines(tmp_path):
+    from rag.answer.extract import ask
+    from rag.embed.backends import HashingEmbedder
+    from rag.stores.local.index import build_index
+    (tmp_path / "empty").mkdir()
+    embedder = HashingEmbedder(64)
+    index, _ = build_index([tmp_path / "empty"], embedder, cache_dir=tmp_path / "cache")
+    answer = ask(Searcher(index, embedder), "达州建成了多少个雪亮工程监控探头?")   # raised IndexError in word_weights
+    assert not answer.answered and not answer.citations

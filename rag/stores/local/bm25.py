@@ -105,13 +105,18 @@ class CorpusStats:
     def idf(self, keys: np.ndarray, epsilon: float) -> np.ndarray:
         """Okapi idf of each term key (0 for a term no live chunk holds), floored as rank-bm25 does."""
         rows = _rows_of(self.terms, keys)
-        df = np.where(rows >= 0, self.df[np.maximum(rows, 0)], 0).astype(np.float64)
+        df = self._df_at(rows).astype(np.float64)
         idf = np.log(self.n_docs - df + 0.5) - np.log(df + 0.5)
         idf = np.where(idf < 0, epsilon * self.mean_idf, idf)
         return np.where(rows >= 0, idf, 0.0)
 
     def doc_freq(self, tokens) -> np.ndarray:
-        rows = _rows_of(self.terms, term_keys(tokens))
+        return self._df_at(_rows_of(self.terms, term_keys(tokens)))
+
+    def _df_at(self, rows: np.ndarray) -> np.ndarray:
+        """Document frequencies at ``rows`` (-1: a term no live chunk holds, 0); an empty index holds none."""
+        if not len(self.df):
+            return np.zeros(len(rows), dtype=np.int64)
         return np.where(rows >= 0, self.df[np.maximum(rows, 0)], 0)
 
 
