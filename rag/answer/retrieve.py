@@ -33,7 +33,8 @@ PLACE_REACH = 20
 
 @dataclass(frozen=True)
 class Retrieval:
-    """The chunks retrieved for one question, best first, with per-stage timings."""
+    """The chunks retrieved for one question, best first (where the question names a place some
+    reports are about, their chunks first: _about_first), with per-stage timings."""
     question: str
     mode: str
     hits: tuple[Hit, ...]
