@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from rag.answer.units import CN_NUMERALS
 from rag.text.tokens import jieba_words, word_frequency
 
 # The kinds of answer that are a figure counted or measured: a count, a sum, a rate
@@ -22,7 +23,7 @@ COUNTERS = "件|起|名|所|座|条|项|家|次|户|场|辆|台|套|篇|处|间|
 # not 第几名: a rank; 人次 and 车次 count visits and trips, not people or cars (1200人次 of training)
 ASKED_MEASURE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?(人次|车次|{COUNTERS})")
 BIG_ASKED = re.compile(r"(?<!第)(?:几|多少)大")   # 有几大行动: how many a programme's name numbers (十大“…行动”)
-NUMBERED_BIG = re.compile(r"[零〇一二两三四五六七八九十百\d]+大")
+NUMBERED_BIG = re.compile(rf"[{CN_NUMERALS}\d]+大")
 # Counters that count the same things: people by 名, 人 or 位 (多少名干警 → 409人); cases and
 # incidents by 件 or 起 (多少起医闹事件 → 事件12件); shops and firms by 家 or, in Hong Kong, 间
 # (多少家分店 → 28间分店)

@@ -231,9 +231,12 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
 
     # in a report, a run-in heading (创建平安景区。) comes with the sentence saying what was done, unless
     # a figure, date or name is asked; the sentence it brings along is not cited again on its own
-    body = {c.doc: bool(store.documents[c.doc].subject.body) and analysis.answer_type not in SHOWN_SPANS for _, c in chosen}
-    pieces = [(c.doc, c.section, with_antecedent(store.documents[c.doc].text, c.start, c.end, seen, c.doc),
-               with_body(store.documents[c.doc].text, c.start, c.end) if body[c.doc] else c.end) for _, c in chosen]
+    pieces = []
+    for _, c in chosen:
+        doc = store.documents[c.doc]
+        end = with_body(doc.text, c.start, c.end) if doc.subject.body and analysis.answer_type not in SHOWN_SPANS \
+            else c.end
+        pieces.append((c.doc, c.section, with_antecedent(doc.text, c.start, c.end, seen, c.doc), end))
     pieces = [p for i, p in enumerate(pieces) if not any(q[0] == p[0] and q[2] <= p[2] and p[3] <= q[3]
                                                          for q in pieces[:i])]
     if chosen and analysis.answer_type == "list":

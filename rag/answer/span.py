@@ -88,7 +88,6 @@ def tagged(normalized_sentence: str) -> tuple[tuple[int, int, str], ...]:
     return tuple(out)
 
 
-
 YEAR_ASKED = re.compile(r"哪一?年|何年|年份")
 DAY_ASKED = re.compile(r"哪一?月|几月|几号|几日|哪一?天|日期")
 # A length of time answers only a question about time (多少年, 多久, 用时, 任期, 年龄)
@@ -115,7 +114,6 @@ _JOINED = re.compile(r"\s*(?:和|与|及|、|,|，)\s*")
 # ... after subjects joined the same way (刑事案件立案数、治安案件发案数同比下降3.3%和9.7%)
 _CONJUNCTION = re.compile(r"、|和|与|及")
 _CLAUSE = re.compile(r"(?:(?!和|及|与)[^,，;；。!！?？])+")   # a clause, split at 和/及/与 too
-
 
 
 def _slot_before(normalized_question: str) -> str:
