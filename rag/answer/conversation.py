@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from rag.answer.counts import COUNTERS
-from rag.answer.question import QUESTION_WORD, analyze
+from rag.answer.question import LEVELS, QUESTION_WORD, RATE_ASKED, analyze
 from rag.text.normalize import normalize
 
 # Openers and references that only make sense after an earlier question.
@@ -20,9 +20,8 @@ SOFT_OPENER = re.compile(r"^(那么|那|而|至于)\s*")     # dropped when the 
 TRAILER = re.compile(r"(的情况|情况|的)?(又|也)?(是)?(多少|怎么样|如何)?呢?[?？!！。\s]*$")   # 荣昌区又是多少?
 DEMONSTRATIVE = re.compile(r"这个|这一|这些|那个|该|此|上述")   # 这个数字 -> <topic>的数字
 PRONOUN = re.compile(r"它们|它|其(?!中|他|它|余|实)")           # 它 -> <topic>
-PERSONAL = re.compile(r"[他她](?!们)")
-RATE_NAMED = re.compile(r"[\u4e00-\u9fff]{1,8}率|满意度|安全感|知晓度|认可度|公信力")   # 结案率呢?
-RATE_STEM = re.compile(r"[\u4e00-\u9fff]{2}率|满意度|安全感|知晓度|认可度|公信力")   # the rate a question names: 衔接率                            # 他 -> the person the previous question names
+PERSONAL = re.compile(r"[他她](?!们)")                            # 他 -> the person the previous question names
+RATE_NAMED = re.compile(rf"[\u4e00-\u9fff]{{1,8}}率|{LEVELS}")     # a follow-up naming a rate alone: 结案率呢?
 COUNTER = re.compile(rf"个|人|位|种|类|{COUNTERS}")   # 个 of 多少个雪亮工程监控探头; not a unit (平方公里)
 # What a question asks for, cut from the previous question to leave its topic.
 ASKING = re.compile(r"(是)?(多少|几)[个名家次件起所座条项人位支批万千百十倍种类年天岁路]?|哪些|叫做?什么|什么|哪一?年|谁|是否|如何|怎样"
@@ -51,7 +50,7 @@ def rewrite(question: str, previous: str | None) -> str:
     plain = SOFT_OPENER.sub("", question)
     if RATE_NAMED.fullmatch(normalize(core).strip()):
         # 结案率呢? after 荣昌化解矛盾纠纷多少件: the rate of that (not 结案率多少件); after another rate, in its stead
-        rates = list(RATE_STEM.finditer(previous)) if before.answer_type == "percentage" else []
+        rates = list(RATE_ASKED.finditer(previous)) if before.answer_type == "percentage" else []
         if rates:
             return previous[:rates[-1].start()] + core.strip() + previous[rates[-1].end():]
         return f"{_topic(previous)}的{core.strip()}是多少?"

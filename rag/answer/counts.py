@@ -50,7 +50,10 @@ KIND_OF_FIGURE = {"数量", "数目", "总数", "个数", "总量", "人数", "�
 NOT_A_MODIFIER = set("的要将会能可应需该已在对") | {f"全{level}" for level in "国省市州县区镇乡村"}
 COUNTED_PLACES = set("村县乡镇区市省")   # one character, yet what is counted: 多少个村
 # a word for people before the count, and the verb they are counted by (政法委员配齐了多少名)
-PEOPLE_BEFORE = re.compile(r"(员|官|警|干部|律师|医生|教师|志愿者)(?:有|共有|是|为|一共|总共|共|[\u4e00-\u9fff]{1,2}[了过])?$")
+PEOPLE_WORDS = "员|官|警|干部|律师|医生|教师|志愿者"   # words ending in these name people
+PEOPLE_BEFORE = re.compile(rf"({PEOPLE_WORDS})(?:有|共有|是|为|一共|总共|共|[\u4e00-\u9fff]{{1,2}}[了过])?$")
+# a thing counted that is people (所长, 网格员, 先进典型): a count of it may be in 名, 人 or 位
+PEOPLE_COUNTED_THING = re.compile(rf"(?:{PEOPLE_WORDS}|长|人|者|师|书记|委员|代表|典型|专干|民工|群众|职工|学生)$")
 DURATION_COUNTED = re.compile(r"(?:个月|月|年|天|日|周|小时|分钟|秒|岁)$")
 
 

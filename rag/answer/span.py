@@ -14,7 +14,8 @@ from functools import lru_cache
 
 from rag.answer.against import (CALENDAR_YEAR, CLAUSE_END, COUNT_AFTER, NEXT_WORD, counted_patterns, counts_another,
                                 counts_asked, loose, modifier_patterns, thing_pattern, written_against)
-from rag.answer.counts import ASKED_MEASURE, BIG_ASKED, MEASURE_WORDS, NUMBERED_BIG, SAME_COUNT, counted_by
+from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, MEASURE_WORDS, NUMBERED_BIG, PEOPLE_COUNTED_THING, SAME_COUNT,
+                               counted_by)
 from rag.answer.question import CN_NUMERALS, CURRENCIES, SLOT_GLUE, TAELS, QuestionAnalysis, around_asked
 from rag.answer.units import ALL_UNITS, asked_unit, unit_of
 from rag.ingest.chunking import sentence_spans
@@ -38,9 +39,8 @@ SPAN_FORMS = {
     "quantity": re.compile(rf"第?{_NUM}{_SCALE}(?:(?:{ALL_UNITS}|{MEASURE_WORDS}|%|万|亿){_BOUND})?"),
 }
 SHARE = re.compile(r"[%％]|百分点")
-# who a count of people answers (多少个派出所所长, 多少个网格员); a count of other things is not in 名, 人, 位
+# 多少个 asks a count of things, not answered in 名, 人, 位 unless the things are people (counts.PEOPLE_COUNTED_THING)
 THINGS_ASKED = re.compile(r"(?:多少|几)(?:余|多)?个(?!月)")
-PEOPLE = re.compile(r"(?:员|官|警|长|人|者|师|干部|书记|委员|代表|典型|专干|民工|群众|职工|学生)$")
 PEOPLE_COUNTED = re.compile(rf"[名人位]{_BOUND}$")
 PEOPLE_ASKED = re.compile(r"(?:多少|几)(?:余|多)?人(?!次)")
 SUM_OF_PARTS = re.compile(r"[\u4e00-\u9fff](?:和|与|及|、)[\u4e00-\u9fff]{1,6}(?:一共|总共|合计|共计|总计|加起来|共)(?:有|是|为)?(?:多少|几)")
@@ -189,7 +189,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                      and not (counts and (MONEY.search(norm, f[0], f[1]) or MONEY.match(norm, f[1])
                                           or unit_of(norm[f[0]:f[1]]) or SHARE.search(norm, f[0], f[1])))
                      and not _calendar_year(norm, f)]
-            if report and THINGS_ASKED.search(question) and analysis.counted and not PEOPLE.search(analysis.counted):
+            if report and THINGS_ASKED.search(question) and analysis.counted and not PEOPLE_COUNTED_THING.search(analysis.counted):
                 found = [f for f in found if not PEOPLE_COUNTED.search(norm, f[0], f[1])]   # 101名派出所所长: no 派出所
             if PEOPLE_ASKED.search(question) and not ASKED_MEASURE.search(question):   # 批捕多少人: 36人 of 24件36人
                 found = [f for f in found if PEOPLE_COUNTED.search(norm, f[0], f[1])] or found
