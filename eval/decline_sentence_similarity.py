@@ -31,7 +31,8 @@ def best_sentence_cosines(searcher, question: str) -> tuple[bool, float, float]:
     """(answered by the product, coverage of its best passage, the highest cosine of the
     question to the scorer's three best candidate sentences; 0 when there are none, or when
     the product answers and no rescue is needed)."""
-    from rag.answer.extract import compose, gather_evidence
+    from rag.answer.evidence import gather_evidence
+    from rag.answer.extract import compose
     from rag.answer.sentences import default_scorer
     retrieval = searcher.search(question, "hybrid", 5)
     answer = compose(searcher, retrieval)

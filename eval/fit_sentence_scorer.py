@@ -47,7 +47,7 @@ def collect(bench_dir: Path, limit: int):
     """Per question: (set, article, candidate features [n, f], labels [n]), and beside them
     (candidate texts, the question's vector) for the second look; the embedder; and per set
     its questions and searcher (for ``--answer-hit``)."""
-    from rag.answer.extract import gather_evidence
+    from rag.answer.evidence import gather_evidence
     from rag.evaluate.questions import load_question_set
     from rag.evaluate.run import eval_searchers
     from rag.evaluate.scoring import contains_any

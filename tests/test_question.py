@@ -124,7 +124,9 @@ def test_the_words_of_a_question_for_a_post_are_the_holder():
     ("荣昌共有多少名政法干警?", ("荣昌", "政法", "干警")),
     # ... nor the counter asked or a 有 jieba glued on to a word it does not know
     ("荣昌果断处置了多少起医闹事件?", ("荣昌", "果断", "处置", "医闹", "事件")),
-    ("荣昌建立了几支镇街专职消防队?", ("荣昌", "建立", "专职", "消防队")),
+    ("荣昌建立了几支镇街专职消防队?", ("荣昌", "建立", "镇街", "专职", "消防队")),
+    # what follows a glued counter is cut again: 起酒/驾 dropped 酒驾 whole, and 4.8万起 治安案件 answered it
+    ("荣昌查处了多少起酒驾?", ("荣昌", "查处", "酒驾")),
     ("达州群众服务微信群有多少个?", ("达州", "群众", "服务", "微信")),
 ])
 def test_the_words_coverage_weighs(question, words):
@@ -139,6 +141,10 @@ def test_a_rate_asked_by_name_is_answered_by_that_rate():
     assert not holds_answer(rate, "“民主法治村”创建面达100%")                     # no rate of it at all
     assert holds_answer(rate, "成功化解矛盾纠纷,调解成功占98%")                    # its stem, no other rate
     assert holds_answer(analyze("出生人口的比率是多少?"), "新生儿中男孩占51%")      # 的比率 names no rate
+    worded = analyze("张掖刑满释放人员的安置比例是多少?")                              # ... 安置比例 names 安置率
+    assert worded.rate == "安置率" and "比例" not in worded.words
+    assert holds_answer(worded, "全市刑满释放人员衔接率100%、安置率98%")
+    assert not holds_answer(worded, "重新犯罪率始终控制在0.2%以内")
 
 
 def test_a_fraction_answers_a_share():

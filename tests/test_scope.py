@@ -112,6 +112,16 @@ def test_wrong_place_and_follow_up_sets(e5_searcher, name):
     assert m["scope_errors"] == 0 and m["answer_hit"] == 1.0 and m["decline_recall"] >= 0.9, json.dumps(m)
 
 
+@pytest.mark.model
+def test_a_question_in_the_askers_own_words_is_answered(e5_searcher):
+    """The report writes 要回了劳务公司拖欠的55.23万元; no passage writes 讨回 or 欠薪, whose
+    characters the answering sentence holds. 八大工程 is 乐山's, not 荣昌's: a report writes it."""
+    answer = ask(e5_searcher, "荣昌为民工讨回了多少欠薪?")
+    assert answer.answered and answer.span.text == "55.23万元", answer.answer
+    assert answer.signals.coverage < 0.2 < answer.signals.sentence_apart
+    assert not ask(e5_searcher, "荣昌实施的八大工程包括哪些?").answered
+
+
 def test_a_person_no_passage_names_gets_no_one_elses_figure(hashing_index):
     """廖全军 is 乐山's 政法委书记 (001), 何政 达州's (002). Asked what 何政 said of 乐山, the
     passages cover the question well enough to answer, but none names him: 廖全军's figure

@@ -120,6 +120,16 @@ def test_a_figure_is_stated_of_what_is_asked(hashing_index):
     assert own.answered and own.span.text == "3.2亿元"
 
 
+def test_a_report_figure_shares_a_word_asked(hashing_index):
+    # 我区共组建100余人的普法讲师团 names 荣昌 (《荣昌法治》) and nothing asked: it did no 公诉
+    searcher = Searcher(*hashing_index)
+    answer = ask(searcher, "荣昌公诉了多少人?")
+    assert answer.answered and answer.span.text == "2975人" and "普法讲师团" not in answer.answer
+    # 起酒/驾 of jieba left 酒驾 unweighed, and 查处治安案件4.8万起 answered; 同比上升5位 is no fall of cases
+    assert not ask(searcher, "荣昌查处了多少起酒驾?").answered
+    assert not ask(searcher, "乐山的电信诈骗案件下降了多少?").answered
+
+
 def test_a_count_of_months_is_answered_by_the_months_stated(hashing_index):
     # 没有发生 was read as the thing counted, and 连续83个月无到市重复集访 does not say it: declined
     answer = ask(Searcher(*hashing_index), "荣昌区连续多少个月没有发生到市重复集访?")

@@ -135,11 +135,16 @@ def count_phrase(normalized_question: str) -> tuple[str, tuple[str, ...]]:
     return verb, words
 
 
+def counter_glued(word: str, normalized_question: str) -> bool:
+    """Whether jieba made ``word`` up of the counter asked and what follows it (起医闹 of
+    多少起医闹事件, 起酒 of 多少起酒驾, 支镇 of 几支镇街): no word of its dictionary."""
+    return len(word) >= 2 and word[0] in COUNTERS and not word_frequency(word) \
+        and bool(re.search(rf"(?:多少|几)(?:余|多)?{re.escape(word)}", normalized_question))
+
+
 def uncounted(word: str, normalized_question: str) -> str:
-    """A word jieba made up of the counter asked and the word after it (起医闹 of 多少起医闹事件,
-    支镇 of 几支镇街), without the counter: the passage writes 医闹."""
-    if len(word) >= 2 and word[0] in COUNTERS and not word_frequency(word) \
-            and re.search(rf"(?:多少|几)(?:余|多)?{re.escape(word)}", normalized_question):
+    """A word without the counter asked glued to it (counter_glued): the passage writes 医闹."""
+    if counter_glued(word, normalized_question):
         return word[1:]
     if len(word) == 2 and word[1] == "有" and not word_frequency(word):
         return word[0]   # 区有 of 荣昌区有多少名…, 群有 of 微信群有多少个: 有 glued to a word's last character

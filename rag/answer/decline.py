@@ -2,7 +2,8 @@
 
 The decision is the coverage rule: answer when the best passage in scope covers at least
 half of the question's (idf-weighted) content words, or when the embedder is very sure of a
-passage (cosine >= 0.88) that still shares some of them and a sentence that does; but never
+passage (cosine >= 0.88) that still shares some of them and a sentence that does (in a report,
+a word no retrieved passage writes shares by its characters: 讨回欠薪 in 要回…拖欠); but never
 when the question names someone or something rare (a person, place or body: 刘德一,
 靖江王府) that no passage in scope names: those passages speak of someone else, and their
 figure would be another's (``python3 eval/decline_names.py``, README Figures). Scope and
@@ -20,6 +21,7 @@ those scripts and for readers of ``--json``.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 from rag.text.normalize import normalize
@@ -30,6 +32,7 @@ DENSE_MIN_COVERAGE = 0.2   # ... that, and the chosen sentence, still share this
 # Calibration of the coverage rule (eval/decline_calibration.py, before scope existed): every
 # threshold in 0.45-0.55 answered none of the seed set's unanswerable questions and 94.4% of its
 # answerable ones; out-of-domain bench questions peaked at cosine 0.867 against the seeds.
+HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Signals:
     coverage: float           # idf-weighted share of the question's content words in the best passage in scope
     sentence: float           # the same share for the chosen sentence with its headings
     dense: float              # the embedder's highest cosine to a passage in scope sharing >= 0.2 of the words
+                              # (the words no passage writes counted by their characters there: apart_share)
     rarest_found: float       # 1 if the question's rarest content word is in that passage
     place_subject: float      # 1 if the place asked is the subject of the report answering
     place_named: float        # 1 if the place asked is only named in the sentence (another place's report)
@@ -45,6 +49,7 @@ class Signals:
     entities_missing: float   # share of the names, numbers and quoted terms asked about that the passage lacks
     name_missing: float       # 1 if a rare name asked about (刘德一) is in no passage in scope (names_missing)
     answer_probability: float  # the sentence scorer's probability that its best sentence holds the answer
+    sentence_apart: float     # ``sentence``, a word no passage writes counted by its characters there (apart_share)
     candidates: int           # sentences in scope that hold an answer of the asked kind
 
     def vector(self) -> list[float]:
@@ -73,11 +78,28 @@ def names_missing(names, passages, documents=(), joins=()) -> list[str]:
     return missing
 
 
+def unwritten_words(words, weights, texts, names) -> dict[str, float]:
+    """The question's words of two Han characters or more that none of the (normalized) texts
+    writes, with their weights; not the names asked about, which are checked whole (names_missing)."""
+    return {w: float(x) for w, x in zip(words, weights)
+            if HAN_WORD.fullmatch(w) and w not in names and not any(w in text for text in texts)}
+
+
+def apart_share(unwritten: dict[str, float], total: float, text: str) -> float:
+    """The share of the question's weight ``total`` that the words no passage writes
+    (``unwritten``: word -> weight) have in ``text`` by their characters: an asker's own wording
+    keeps the report's morphemes (讨回 for 要回, 欠薪 for 拖欠的工资). Loose, so it only backs the
+    embedder's confidence (answers), never makes a passage cover a question."""
+    if total <= 0:
+        return 0.0
+    return sum(w * sum(c in text for c in word) / len(word) for word, w in unwritten.items()) / total
+
+
 def answers(signals: Signals) -> bool:
     """The coverage rule (module docstring)."""
     if not signals.candidates or signals.name_missing:
         return False
     if signals.coverage >= COVERAGE_RULE:
         return True
-    return signals.dense >= DENSE_CONFIDENT and signals.coverage >= DENSE_MIN_COVERAGE \
-        and signals.sentence >= DENSE_MIN_COVERAGE
+    # dense is that of a passage sharing DENSE_MIN_COVERAGE of the words, those no passage writes by their characters
+    return signals.dense >= DENSE_CONFIDENT and signals.sentence_apart >= DENSE_MIN_COVERAGE

@@ -16,14 +16,14 @@ import numpy as np
 
 from rag.answer.cells import TableCite, asked_cell, cell_in_text, row_at, table_cite, with_cell
 from rag.answer.compare import is_comparison, questions_per_place
-from rag.answer.decline import COVERAGE_RULE, DENSE_MIN_COVERAGE, Signals, answers, names_missing
-from rag.answer.glued import written_apart
+from rag.answer.decline import COVERAGE_RULE, Signals, answers
+from rag.answer.evidence import Evidence, decision_signals, gather_evidence, names_missing_in_scope
 from rag.answer.lists import LIST_REPORTS, list_answer
 from rag.answer.question import QuestionAnalysis, analyze, question_words
 from rag.answer.retrieve import Retrieval, Searcher
-from rag.answer.scope import in_scope, known_scope, not_found_notice
+from rag.answer.scope import not_found_notice
 from rag.answer.context import with_antecedent, with_body
-from rag.answer.sentences import SentenceScorer, candidates, coverage, default_scorer
+from rag.answer.sentences import SentenceScorer, default_scorer
 from rag.answer.span import cited_span, disagreeing
 from rag.ingest.clean import CleanDocument
 from rag.stores.base import Hit
@@ -33,7 +33,6 @@ NOT_FOUND = "资料中没有找到可靠答案"
 MAX_SENTENCES = 3
 SHOWN_SPANS = ("quantity", "amount", "percentage", "date", "person")
 ROW_PROBABILITY = 0.5   # eval/cross_report.py: right rows scored 0.72-0.92, wrong ones 0.12-0.64 (one 0.64)
-SENTENCE_POOL = 5          # chunks whose sentences compete
 LIST_CHUNKS = 10           # chunks a list answer's reports are looked for in when no place is named
 
 
@@ -153,57 +152,6 @@ def make_citation(n: int, doc: CleanDocument, section: str, start: int, end: int
                     page, doc.subject.label(), table_cite(doc, o_start), page in doc.document.ocr_pages)
 
 
-@dataclass(frozen=True, eq=False)
-class Evidence:
-    """What the retrieved chunks offer a question: its analysis, which chunks are in scope and
-    how well each covers it, and the candidate sentences (rag.answer.sentences)."""
-    analysis: QuestionAnalysis
-    terms: list
-    weights: np.ndarray
-    content: np.ndarray          # which of ``terms`` are content words (not the place or year)
-    hits: tuple
-    texts: list                  # each hit's normalized search text
-    subjects: dict               # doc name -> Subject, for the sentence pool
-    in_scope: list               # per hit: may it answer
-    chunk_coverage: list
-    confidence: float            # coverage of the best chunk in scope
-    outside: float               # coverage of the best chunk out of scope
-    candidates: list             # Candidate, in retrieval order
-
-
-def gather_evidence(searcher: Searcher, retrieval: Retrieval) -> Evidence:
-    """Scope, coverage and candidate sentences of the retrieved chunks (what compose weighs)."""
-    store = searcher.store
-    hits = retrieval.hits
-    pool = SENTENCE_POOL + retrieval.displaced   # with the other places' chunks moved behind the pool
-    subjects = {h.chunk.doc: store.documents[h.chunk.doc].subject for h in hits[:pool]}
-    analysis = known_scope(analyze(retrieval.question), subjects.values())
-    texts = [normalize(h.chunk.search_text) for h in hits]
-    # scope checks the place and year words; a word no passage writes whole but one writes apart weighs as its pieces
-    weighed = dict.fromkeys((p, t in analysis.terms) for t in analysis.words
-                            for p in written_apart(t, texts[:SENTENCE_POOL]) or (t,))
-    terms = [t for t, _ in weighed]
-    weights = store.word_weights(terms)
-    content = np.asarray([c for _, c in weighed], dtype=bool)
-    content_terms = ([t for t, c in zip(terms, content) if c], weights[content])
-    in_scope_hits, chunk_cov = [], []
-    for rank, (h, text) in enumerate(zip(hits, texts)):
-        subject = subjects.get(h.chunk.doc) if rank < pool else None
-        scoped = bool(analysis.places) and subject is not None and bool(subject.places) and content.any()
-        # a report about the place need not repeat its name; a paragraph about it does
-        full = coverage(terms, weights, text)
-        chunk_cov.append(max(full, coverage(*content_terms, text)) if scoped else full)
-        in_scope_hits.append(subject is None or in_scope(analysis, subject, text))
-    best = max((i for i, ok in enumerate(in_scope_hits) if ok), key=lambda i: chunk_cov[i], default=None)
-    # in a report about the asked place, sentences compete on what else they say
-    scoring = {doc: content_terms if analysis.places and subject.places and content.any() else (terms, weights)
-               for doc, subject in subjects.items()}
-    found = candidates(analysis, hits[:SENTENCE_POOL], subjects, in_scope_hits, scoring, store.documents)
-    return Evidence(analysis, terms, weights, content, hits, texts, subjects, in_scope_hits, chunk_cov,
-                    chunk_cov[best] if best is not None else 0.0,
-                    max((c for c, ok in zip(chunk_cov, in_scope_hits) if not ok), default=0.0), found)
-
-
 def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | None = None,
             across: bool = True) -> Answer:
     """The extractive answer from retrieved chunks: the sentences the scorer ranks first
@@ -219,8 +167,9 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
     analysis, subjects = evidence.analysis, evidence.subjects
     scorer = scorer or default_scorer()
     ranked = scorer.ranked(evidence.candidates, store.documents, searcher.embedder, retrieval.query_vector)
-    missing_names = _names_missing(evidence, store.documents)
-    signals = _signals(evidence, [c for _, c in ranked], ranked[0][0] if ranked else 0.0, missing_names)
+    missing_names = names_missing_in_scope(evidence, store.documents)
+    signals = decision_signals(evidence, [c for _, c in ranked], ranked[0][0] if ranked else 0.0, missing_names,
+                       store.documents)
     chosen, seen = [], set()
     for p, cand in ranked if answers(signals) else ():
         if len(chosen) == MAX_SENTENCES or (chosen and p < scorer.extra_ratio * chosen[0][0]):
@@ -354,38 +303,6 @@ def _table_span(analysis: QuestionAnalysis, doc: CleanDocument, citation: Citati
         return span
     in_text = cell_in_text(doc, doc.paragraphs[citation.paragraph - 1].start, cell)
     return Span(cell.value, citation.n, cell.start, cell.end, in_text)
-
-
-def _signals(evidence: Evidence, ranked, best_probability: float, missing_names) -> Signals:
-    """What the decision to answer weighs (rag.answer.decline.Signals), from ``ranked``, the candidates best
-    first (the first with ``best_probability`` of holding the answer), and the names no passage in scope names."""
-    analysis, terms, weights, content = evidence.analysis, evidence.terms, evidence.weights, evidence.content
-    if ranked:
-        top = ranked[0]
-        sentence, passage, subject = top.in_context, evidence.texts[top.rank], evidence.subjects[top.doc]
-    else:
-        sentence, passage, subject = 0.0, "", None
-    pool = [t for t, c in zip(terms, content) if c] or terms
-    pool_weights = weights[content] if content.any() else weights
-    rarest = pool[int(np.argmax(pool_weights))] if pool else ""
-    place_subject = bool(analysis.places and subject and set(analysis.places) & set(subject.places))
-    year_missing = bool(analysis.years) and not any(str(y) in passage for y in analysis.years)
-    dense = max((h.dense for h, ok, c in zip(evidence.hits, evidence.in_scope, evidence.chunk_coverage)
-                 if ok and c >= DENSE_MIN_COVERAGE and not np.isnan(h.dense)), default=0.0)
-    missing = [e for e in analysis.entities if e not in passage]
-    return Signals(evidence.confidence, sentence, float(dense), float(bool(rarest) and rarest in passage),
-                   float(place_subject), float(bool(analysis.places and ranked) and not place_subject),
-                   float(year_missing), max(0.0, evidence.outside - evidence.confidence),
-                   len(missing) / len(analysis.entities) if analysis.entities else 0.0,
-                   float(bool(missing_names)), best_probability, len(ranked))
-
-
-def _names_missing(evidence: Evidence, documents) -> list[str]:
-    """The rare names the question asks about that no passage in scope, nor its document, names."""
-    scoped = [i for i, ok in enumerate(evidence.in_scope[:SENTENCE_POOL]) if ok]
-    return names_missing(evidence.analysis.names, [evidence.texts[i] for i in scoped],
-                         (documents[d].text for d in dict.fromkeys(evidence.hits[i].chunk.doc for i in scoped)),
-                         evidence.analysis.name_joins)
 
 
 def ask(searcher: Searcher, question: str, mode: str = "hybrid", k: int = 5,

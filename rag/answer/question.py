@@ -14,7 +14,7 @@ from rag.text.normalize import normalize
 from rag.text.places import gazetteer
 from rag.answer.glued import FUNCTION_CHARS, split_name, unglued
 from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, CONTENT, COPULA_BEFORE_QUESTION, MEASURE_WORDS, NUMBERED_BIG,
-                               count_phrase, count_stated, counted_by, counted_with_modifiers, uncounted)
+                               count_phrase, count_stated, counted_by, counted_with_modifiers, counter_glued, uncounted)
 from rag.answer.units import CN_NUMERALS, NUMBER_BEFORE, asked_unit
 from rag.text.tokens import jieba_pieces, jieba_words, query_text, word_frequency
 
@@ -83,6 +83,8 @@ ORIGIN_STATED = re.compile(r"籍贯|原籍|祖籍|出生|生于|人[,，。、;�
 # a rate asked by its name (化解率, 破案率) is answered by a sentence naming it, or one naming its
 # stem (化解) and no other rate
 RATE_ASKED = re.compile(rf"[^\W\d_的之]{{2}}率|{LEVELS}")
+# 安置比例 names the rate 安置率; 人口的比率 none (a share of the population)
+RATE_WORDED = re.compile(r"([^\W\d_的之]{2})(?:比例|比率)(?=(?:是|为|有|达|一共|总共|共)*(?:多少|几))")
 
 
 def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool:
@@ -134,7 +136,7 @@ ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间�
                     r"|(?:^|(?<=[,，。:：\s]))(?:在|据|根据)?(?:文中|本文|上文|报告中|报告里|材料中)"
                     r"(?:所?(?:提及|提到|指出|说)|所述)?"
                     # the kind of figure asked (救助金额是多少, 探头的数量有多少): the passage states the figure
-                    r"|的?(?:金额|数额|总额|数量|数目|总数|总量|人数|次数|件数|个数)(?=(?:是|为|有|达|一共|总共|共)*(?:多少|几))")
+                    r"|的?(?:金额|数额|总额|数量|数目|总数|总量|人数|次数|件数|个数|比例|比率)(?=(?:是|为|有|达|一共|总共|共)*(?:多少|几))")
 # A search for a figure (达州雪亮工程探头数量): a count asked with no question word
 FIGURE_SEARCH = re.compile(r"^(?!.*(?:什么|甚么|哪|谁|怎|如何|为何|多少|几)).*?(的?(?:数量|数目|总数|个数|人数|次数|件数))[?？]?$")
 
@@ -221,13 +223,15 @@ def analyze(question: str) -> QuestionAnalysis:
     kind = answer_type(norm)
     tagged = [(w, flag) for w, flag in pseg.lcut(norm)]
     rate = RATE_ASKED.search(norm) if kind == "percentage" else None
+    worded = RATE_WORDED.search(norm) if kind == "percentage" and not rate else None
     counting = GLOSS.sub("", norm)   # 多少名县(市、区)政法委副书记 counts 副书记, as 县政法委副书记 would
     verb, counted_words = count_phrase(counting) if kind == "quantity" else ("", ())
     names, joins = rare_names(tagged, scope_words)
     counted, modifiers = counted_with_modifiers(counting) if kind == "quantity" else ("", ())
     modifiers = tuple(w for w in modifiers if w not in scope_words and not _part_of(w, scope_words))
     return QuestionAnalysis(question, kind, places, forms, loose, years, organisations, words, terms,
-                            _entities(norm, tagged, scope_words), counted, names, joins, rate.group(0) if rate else "",
+                            _entities(norm, tagged, scope_words), counted, names, joins,
+                            rate.group(0) if rate else f"{worded.group(1)}率" if worded else "",
                             verb, counted_words, modifiers)
 
 
@@ -298,7 +302,12 @@ def _asked_words(normalized_question: str) -> tuple[str, tuple[str, ...]]:
     asked = COPULA_BEFORE_QUESTION.sub("", query_text(ASKING.sub(" ", POST_ASKED.sub(" ", normalized_question))))
     for full, short in SHORT_FORMS.items():
         asked = asked.replace(full, short)
-    return asked, tuple(jieba_words(asked))
+    words = tuple(jieba_words(asked))
+    glued = next((w for w in words if counter_glued(w, normalized_question)), None)
+    if glued:   # 多少起酒驾 cut 起酒/驾: without the counter what follows is cut again (酒驾)
+        asked = asked.replace(glued, " " + glued[1:], 1)
+        words = tuple(jieba_words(asked))
+    return asked, words
 
 
 def question_words(normalized_question: str) -> tuple[str, ...]:

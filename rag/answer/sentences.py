@@ -186,6 +186,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
     question_chars = set(CONTENT_CHAR.findall(question))
     # character pairs of the question's words: they match where word segmentation differs
     pairs = {w[i:i + 2] for w in analysis.words for i in range(len(w) - 1)}
+    asked_pairs = {w[i:i + 2] for w in analysis.terms for i in range(len(w) - 1)}   # not the place's
     listing = analysis.answer_type == "list"
     body_kind = (BODY_KIND_ASKED.search(question) or [None, ""])[1]
     figure = analysis.answer_type in FIGURES and (analysis.answer_type != "date"
@@ -251,6 +252,8 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
                     and in_context < DATED_COVERAGE:
                 continue   # a report's year (or length of time) is that of what its sentence says (not 2021年 of 满意度排名)
             shared_pairs = sum(p in sentence for p in pairs) / len(pairs) if pairs else 0.0
+            if figure and subject.body and not in_context and not any(p in sentence for p in asked_pairs):
+                continue   # a report states a figure beside what it is of: 100余人的普法讲师团 did no 公诉
             slots = slot_match(around, sentence)
             if not in_context and not shared_pairs and max(slots) * SLOT_REACH < SLOT_MIN \
                     and (figure or rank != best):

@@ -50,6 +50,7 @@ INCREMENT_ASKED = re.compile(r"新|增|改建|扩建|恢复")
 INCREMENT_BEFORE = re.compile(r"(?:新建|新增|新\(扩\)建|新改建|改建|扩建|恢复|增设|新设)[^,，;；。]{0,12}$")
 CHANGE_ASKED = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加)了?(?:多少|几)")
 CHANGE_BEFORE = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加|下滑|回落|上涨|增|降|减)[^,，;；。]{0,8}$")
+FALLING = re.compile(r"下降|减少|降低|下滑|回落|降|减")
 RANK_ASKED = re.compile(r"第(?:几|多少)|排名|排第|名列|位列|位居")
 # A count in numerals alone is one with a magnitude (四十万, 三千, 二十二), not a lone 四 of 四级
 SPELLED_COUNT = re.compile(r"[一二两三四五六七八九十][百千万亿]|[二三四五六七八九]十")
@@ -192,7 +193,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             if report and THINGS_ASKED.search(question) and analysis.counted and not PEOPLE_COUNTED_THING.search(analysis.counted):
                 found = [f for f in found if not PEOPLE_COUNTED.search(norm, f[0], f[1])]   # 101名派出所所长: no 派出所
             if PEOPLE_ASKED.search(question) and not ASKED_MEASURE.search(question):   # 批捕多少人: 36人 of 24件36人
-                found = [f for f in found if PEOPLE_COUNTED.search(norm, f[0], f[1])] or found
+                # a report counts people in 人, 名 or 位: 村民6大主体 are no people
+                found = [f for f in found if PEOPLE_COUNTED.search(norm, f[0], f[1])] or ([] if report else found)
             if SUM_OF_PARTS.search(question):   # 法官和检察官一共多少人: a total stated as one (共…), not a part
                 found = [f for f in found if TOTAL_BEFORE.search(norm, 0, f[0])]
             if analysis.counted.endswith("数"):   # 发案数是多少: a count, not its change (同比下降9.7%)
@@ -200,8 +202,11 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             if report and TOTAL_ASKED.search(question) and not INCREMENT_ASKED.search(question):
                 # 有多少个派出所: not the 3个 newly built (but 配备了多少名 is what was added)
                 found = [f for f in found if not INCREMENT_BEFORE.search(norm, 0, f[0])]
-        if report and CHANGE_ASKED.search(question):   # 比去年下降了多少: a change, not the rate itself
-            found = [f for f in found if CHANGE_BEFORE.search(norm, 0, f[0])]
+        change = CHANGE_ASKED.search(question) if report else None
+        if change:   # 比去年下降了多少: a change, not the rate itself, and a fall (not 上升5位)
+            falling = bool(FALLING.match(change.group(0)))
+            found = [f for f in found if (stated := CHANGE_BEFORE.search(norm, 0, f[0]))
+                     and bool(FALLING.match(stated.group(0))) == falling]
         unit = asked_unit(question) if kind == "quantity" else None
         if unit:   # 多少公分: a length, and in 公分 before 公尺
             found = [f for f in found if unit.of_kind(norm[f[0]:f[1]])]

@@ -1,0 +1,114 @@
+"""What the retrieved chunks offer a question, and the signals the decision to answer is made
+from: which chunks are in the scope asked and how well each covers the question
+(rag.answer.scope), the candidate sentences (rag.answer.sentences), and the rule's signals
+(rag.answer.decline.Signals). rag.answer.extract composes the answer from them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.answer.decline import DENSE_MIN_COVERAGE, Signals, apart_share, names_missing, unwritten_words
+from rag.answer.glued import written_apart
+from rag.answer.question import QuestionAnalysis, analyze
+from rag.answer.retrieve import Retrieval, Searcher
+from rag.answer.scope import in_scope, known_scope
+from rag.answer.sentences import candidates, coverage
+from rag.text.normalize import normalize
+
+SENTENCE_POOL = 5          # chunks whose sentences compete
+
+
+@dataclass(frozen=True, eq=False)
+class Evidence:
+    """What the retrieved chunks offer a question: its analysis, which chunks are in scope and
+    how well each covers it, and the candidate sentences (rag.answer.sentences)."""
+    analysis: QuestionAnalysis
+    terms: list
+    weights: np.ndarray
+    content: np.ndarray          # which of ``terms`` are content words (not the place or year)
+    hits: tuple
+    texts: list                  # each hit's normalized search text
+    subjects: dict               # doc name -> Subject, for the sentence pool
+    in_scope: list               # per hit: may it answer
+    chunk_coverage: list
+    confidence: float            # coverage of the best chunk in scope
+    outside: float               # coverage of the best chunk out of scope
+    candidates: list             # Candidate, in retrieval order
+
+
+def gather_evidence(searcher: Searcher, retrieval: Retrieval) -> Evidence:
+    """Scope, coverage and candidate sentences of the retrieved chunks (what compose weighs)."""
+    store = searcher.store
+    hits = retrieval.hits
+    pool = SENTENCE_POOL + retrieval.displaced   # with the other places' chunks moved behind the pool
+    subjects = {h.chunk.doc: store.documents[h.chunk.doc].subject for h in hits[:pool]}
+    analysis = known_scope(analyze(retrieval.question), subjects.values())
+    texts = [normalize(h.chunk.search_text) for h in hits]
+    # scope checks the place and year words; a word no passage writes whole but one writes apart weighs as its pieces
+    weighed = dict.fromkeys((p, t in analysis.terms) for t in analysis.words
+                            for p in written_apart(t, texts[:SENTENCE_POOL]) or (t,))
+    terms = [t for t, _ in weighed]
+    weights = store.word_weights(terms)
+    content = np.asarray([c for _, c in weighed], dtype=bool)
+    content_terms = ([t for t, c in zip(terms, content) if c], weights[content])
+    in_scope_hits, chunk_cov = [], []
+    for rank, (h, text) in enumerate(zip(hits, texts)):
+        subject = subjects.get(h.chunk.doc) if rank < pool else None
+        scoped = bool(analysis.places) and subject is not None and bool(subject.places) and content.any()
+        # a report about the place need not repeat its name; a paragraph about it does
+        full = coverage(terms, weights, text)
+        chunk_cov.append(max(full, coverage(*content_terms, text)) if scoped else full)
+        in_scope_hits.append(subject is None or in_scope(analysis, subject, text))
+    best = max((i for i, ok in enumerate(in_scope_hits) if ok), key=lambda i: chunk_cov[i], default=None)
+    # in a report about the asked place, sentences compete on what else they say
+    scoring = {doc: content_terms if analysis.places and subject.places and content.any() else (terms, weights)
+               for doc, subject in subjects.items()}
+    found = candidates(analysis, hits[:SENTENCE_POOL], subjects, in_scope_hits, scoring, store.documents)
+    return Evidence(analysis, terms, weights, content, hits, texts, subjects, in_scope_hits, chunk_cov,
+                    chunk_cov[best] if best is not None else 0.0,
+                    max((c for c, ok in zip(chunk_cov, in_scope_hits) if not ok), default=0.0), found)
+
+
+def decision_signals(evidence: Evidence, ranked, best_probability: float, missing_names, documents) -> Signals:
+    """What the decision to answer weighs (rag.answer.decline.Signals), from ``ranked``, the candidates best
+    first (the first with ``best_probability`` of holding the answer), and the names no passage in scope names."""
+    analysis, terms, weights, content = evidence.analysis, evidence.terms, evidence.weights, evidence.content
+    if ranked:
+        top = ranked[0]
+        sentence, passage, subject = top.in_context, evidence.texts[top.rank], evidence.subjects[top.doc]
+        shown = f"{normalize(top.section)}\n{normalize(documents[top.doc].text[top.start:top.end])}"
+    else:
+        sentence, passage, subject, shown = 0.0, "", None, ""
+    pool = [t for t, c in zip(terms, content) if c] or terms
+    pool_weights = weights[content] if content.any() else weights
+    rarest = pool[int(np.argmax(pool_weights))] if pool else ""
+    place_subject = bool(analysis.places and subject and set(analysis.places) & set(subject.places))
+    year_missing = bool(analysis.years) and not any(str(y) in passage for y in analysis.years)
+    # retrieved, a passage of any place writing a word comes up: none did, so it is the asker's own wording. Its
+    # characters count in reports only: on the bench sets' articles that answered more questions wrongly than it saved
+    unwritten = unwritten_words(pool, pool_weights, evidence.texts, analysis.names)
+    total = float(pool_weights.sum())
+
+    def apart(doc: str, text: str) -> float:
+        reported = doc in evidence.subjects and bool(evidence.subjects[doc].body)
+        return apart_share(unwritten, total, text) if reported and unwritten else 0.0
+
+    dense = max((h.dense for h, ok, c, text in zip(evidence.hits, evidence.in_scope, evidence.chunk_coverage, evidence.texts)
+                 if ok and c + apart(h.chunk.doc, text) >= DENSE_MIN_COVERAGE and not np.isnan(h.dense)), default=0.0)
+    missing = [e for e in analysis.entities if e not in passage]
+    return Signals(evidence.confidence, sentence, float(dense), float(bool(rarest) and rarest in passage),
+                   float(place_subject), float(bool(analysis.places and ranked) and not place_subject),
+                   float(year_missing), max(0.0, evidence.outside - evidence.confidence),
+                   len(missing) / len(analysis.entities) if analysis.entities else 0.0,
+                   float(bool(missing_names)), best_probability, sentence + (apart(top.doc, shown) if ranked else 0.0),
+                   len(ranked))
+
+
+def names_missing_in_scope(evidence: Evidence, documents) -> list[str]:
+    """The rare names the question asks about that no passage in scope, nor its document, names."""
+    scoped = [i for i, ok in enumerate(evidence.in_scope[:SENTENCE_POOL]) if ok]
+    return names_missing(evidence.analysis.names, [evidence.texts[i] for i in scoped],
+                         (documents[d].text for d in dict.fromkeys(evidence.hits[i].chunk.doc for i in scoped)),
+                         evidence.analysis.name_joins)
