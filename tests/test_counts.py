@@ -25,6 +25,8 @@ from rag.text.normalize import normalize
     ("张掖多少次获得平安甘肃建设优秀市州?", ""),        # what follows the count is what happened
     ("达州“蜂巢式”社区治理模式在多少个社区推广?", "社区"),   # ... and so does a last verb after a noun
     ("张掖专职网格员有多少名?", "网格员"),               # people counted by what they are, not by 名
+    ("荣昌智慧安防小区建了几个?", "小区"),               # things counted by what was done to them
+    ("张掖网格整合了多少个?", "网格"),
 ])
 def test_the_thing_a_count_asks_about(question, thing):
     assert counted_thing(normalize(question)) == thing

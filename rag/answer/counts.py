@@ -54,6 +54,7 @@ PEOPLE_WORDS = "员|官|警|干部|律师|医生|教师|志愿者"   # words end
 PEOPLE_BEFORE = re.compile(rf"({PEOPLE_WORDS})(?:有|共有|是|为|一共|总共|共|[\u4e00-\u9fff]{{1,2}}[了过])?$")
 # a thing counted that is people (所长, 网格员, 先进典型): a count of it may be in 名, 人 or 位
 PEOPLE_COUNTED_THING = re.compile(rf"(?:{PEOPLE_WORDS}|长|人|者|师|书记|委员|代表|典型|专干|民工|群众|职工|学生)$")
+THING_DONE = re.compile(r"(?<=[\u4e00-\u9fff])(?:建|建成|新建|建设|整合|改造|设立|成立|组建|安装|配备|查处|破获|办理|化解)[了过]$")
 DURATION_COUNTED = re.compile(r"(?:个月|月|年|天|日|周|小时|分钟|秒|岁)$")
 
 
@@ -86,8 +87,11 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
         return (last, modifiers) if len(last) >= 2 or last in COUNTED_PLACES else ("", ())
     asked_before = normalized_question[:m.start()]
     people = PEOPLE_BEFORE.search(asked_before) if re.match(r"(?:多少|几)(?:余|多)?[人名位]", m.group()) else None
+    things = re.match(rf"(?:多少|几)(?:余|多)?(?:个|{COUNTERS})(?![人名位])", m.group())
     if people:   # 专职网格员有多少名, 政法委员配齐了多少名: those people are counted
         asked_before = asked_before[:people.end(1)]
+    elif things and (done := THING_DONE.search(asked_before)) and _ends_in_thing(asked_before[:done.start()]):
+        asked_before = asked_before[:done.start()]   # 智慧安防小区建了几个: 小区 were built (荣昌化解了多少件: none named)
     elif asked_before.endswith(("了", "过")) or re.match(r"(?:多少|几)(?:余|多)?[人名位]", m.group()):
         return "", ()   # 增长了多少: a magnitude of the verb; 人才库有多少人: people, not the 库
     lead = COPULA_BEFORE_QUESTION.sub("", asked_before + " ")
@@ -103,6 +107,13 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
         return "", ()
     after_of = lead[lead.rfind("的") + 1:]   # 荣昌的信访案件: what says which comes after 的
     return last, tuple(w for w in _modifiers(before[:-1]) if w in after_of)
+
+
+def _ends_in_thing(text: str) -> bool:
+    """Whether ``text`` ends in a common noun (小区), not a place or a name (荣昌, tagged nr)."""
+    import jieba.posseg as pseg
+    tagged = pseg.lcut(text[-8:])
+    return bool(tagged) and tagged[-1].flag in ("n", "nz", "vn", "ng")
 
 
 def _modifiers(words: list[str]) -> tuple[str, ...]:
