@@ -2,6 +2,7 @@
 check (rag.answer.decline.names_missing) and at several dense thresholds.
 
     python3 eval/decline_names.py [--per-set 600] [--dense 0.86,0.87,0.88,0.89] [--traditional 0,0.01]
+                                  [--apart-everywhere]
 
 The groups are those of eval/decline_calibration.py (``held_out_groups``: answerable
 questions asked of their set, others asked of the seed reports, topical negatives, a year or
@@ -84,7 +85,12 @@ def main() -> int:
     parser.add_argument("--traditional", default="0",
                         help="amounts to lower the dense threshold by for questions in Traditional script, e.g. 0,0.01")
     parser.add_argument("--bench-dir", default=str(ROOT.parent / "shared" / "bench"))
+    parser.add_argument("--apart-everywhere", action="store_true",
+                        help="count a word no passage writes by its characters in every document, not in reports only")
     args = parser.parse_args()
+    if args.apart_everywhere:
+        from rag.answer import evidence
+        evidence.APART_ONLY_IN_REPORTS = False
     embedder = get_embedder("e5-small")
     groups = {}
     seeds = Searcher(build_index([ROOT / "seeds"], embedder, cache_dir=shared_cache_dir())[0], embedder)

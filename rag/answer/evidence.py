@@ -18,6 +18,9 @@ from rag.answer.sentences import candidates, coverage
 from rag.text.normalize import normalize
 
 SENTENCE_POOL = 5          # chunks whose sentences compete
+# where a word no passage writes counts by its characters (decline.apart_share): on the bench sets'
+# articles it answered about two negatives per question it saved (eval/decline_names.py --apart-everywhere)
+APART_ONLY_IN_REPORTS = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,31 +81,31 @@ def decision_signals(evidence: Evidence, ranked, best_probability: float, missin
     if ranked:
         top = ranked[0]
         sentence, passage, subject = top.in_context, evidence.texts[top.rank], evidence.subjects[top.doc]
-        shown = f"{normalize(top.section)}\n{normalize(documents[top.doc].text[top.start:top.end])}"
     else:
-        sentence, passage, subject, shown = 0.0, "", None, ""
+        sentence, passage, subject = 0.0, "", None
     pool = [t for t, c in zip(terms, content) if c] or terms
     pool_weights = weights[content] if content.any() else weights
     rarest = pool[int(np.argmax(pool_weights))] if pool else ""
     place_subject = bool(analysis.places and subject and set(analysis.places) & set(subject.places))
     year_missing = bool(analysis.years) and not any(str(y) in passage for y in analysis.years)
-    # retrieved, a passage of any place writing a word comes up: none did, so it is the asker's own wording. Its
-    # characters count in reports only: on the bench sets' articles that answered more questions wrongly than it saved
+    # retrieved, a passage of any place writing a word comes up: none did, so it is the asker's own wording
     unwritten = unwritten_words(pool, pool_weights, evidence.texts, analysis.names)
     total = float(pool_weights.sum())
 
     def apart(doc: str, text: str) -> float:
-        reported = doc in evidence.subjects and bool(evidence.subjects[doc].body)
+        reported = not APART_ONLY_IN_REPORTS or doc in evidence.subjects and bool(evidence.subjects[doc].body)
         return apart_share(unwritten, total, text) if reported and unwritten else 0.0
 
     dense = max((h.dense for h, ok, c, text in zip(evidence.hits, evidence.in_scope, evidence.chunk_coverage, evidence.texts)
                  if ok and c + apart(h.chunk.doc, text) >= DENSE_MIN_COVERAGE and not np.isnan(h.dense)), default=0.0)
+    sentence_apart = sentence + apart(top.doc, f"{normalize(top.section)}\n{normalize(documents[top.doc].text[top.start:top.end])}") \
+        if ranked and unwritten else sentence
     missing = [e for e in analysis.entities if e not in passage]
     return Signals(evidence.confidence, sentence, float(dense), float(bool(rarest) and rarest in passage),
                    float(place_subject), float(bool(analysis.places and ranked) and not place_subject),
                    float(year_missing), max(0.0, evidence.outside - evidence.confidence),
                    len(missing) / len(analysis.entities) if analysis.entities else 0.0,
-                   float(bool(missing_names)), best_probability, sentence + (apart(top.doc, shown) if ranked else 0.0),
+                   float(bool(missing_names)), best_probability, sentence_apart,
                    len(ranked))
 
 

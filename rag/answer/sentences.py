@@ -185,8 +185,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
     question = normalize(analysis.question)
     question_chars = set(CONTENT_CHAR.findall(question))
     # character pairs of the question's words: they match where word segmentation differs
-    pairs = {w[i:i + 2] for w in analysis.words for i in range(len(w) - 1)}
-    asked_pairs = {w[i:i + 2] for w in analysis.terms for i in range(len(w) - 1)}   # not the place's
+    pairs, asked_pairs = _char_pairs(analysis.words), _char_pairs(analysis.terms)   # asked: not the place's
     listing = analysis.answer_type == "list"
     body_kind = (BODY_KIND_ASKED.search(question) or [None, ""])[1]
     figure = analysis.answer_type in FIGURES and (analysis.answer_type != "date"
@@ -278,6 +277,10 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
             out.append(Candidate(chunk.doc, chunk.section, chunk.start + s, chunk.start + e, rank, in_context,
                                  features))
     return out
+
+
+def _char_pairs(words) -> set[str]:
+    return {w[i:i + 2] for w in words for i in range(len(w) - 1)}
 
 
 INTERACTION_CLIP = 3.0     # standard deviations: a value far outside the fitted ones (one chunk, one score) stays bounded
