@@ -7,6 +7,11 @@ from rag.answer.retrieve import Searcher
 def test_comparison_questions_are_recognised():
     assert is_comparison("各地分别化解了多少件矛盾纠纷?") and is_comparison("哪个城市建成的雪亮工程监控探头最多?")
     assert not is_comparison("张掖市建成了多少个四级综治中心?")
+    assert is_comparison("四个地方的群众满意度分别是多少?") and is_comparison("每个地方建了多少个综治中心?")
+    assert not is_comparison("荣昌在哪几个地方建了派出所?")                 # where, not each place
+    assert not is_comparison("蒸汽機車在二十世紀末已被兩個地區淘汰，一個是歐洲，另一個是?")   # a narrative
+    assert per_place_question("四个地方的群众满意度分别是多少?", "张掖") == "张掖群众满意度是多少?"
+    assert per_place_question("这几个城市的网格各有多少?", "张掖") == "张掖网格有多少?"
     assert not is_comparison("拜占庭帝國在飲食上比較特別的是，幾乎所有食物都喜歡加入什麼油調味?")   # 比较: rather
     assert per_place_question("各地分别化解了多少件矛盾纠纷?", "张掖") == "张掖化解了多少件矛盾纠纷?"
     # which has the most is asked as each one's figure

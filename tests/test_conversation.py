@@ -19,6 +19,7 @@ PREVIOUS = "达州建成了多少个雪亮工程监控探头?"
     ("那张掖呢?", None, "那张掖呢?"),                                      # nothing to lean on
     # another thing asked the same way: it takes the place of what was counted or asked about
     ("检察官呢?", "荣昌入额法官多少人?", "荣昌入额检察官多少人?"),
+    ("法官呢?", "荣昌入额检察官有几名?", "荣昌入额法官有几名?"),          # not the 有 before 几名
     ("恶势力团伙案件呢?", "达州侦办恶势力犯罪集团案件多少起?", "达州侦办恶势力团伙案件多少起?"),
     ("破获刑事案件呢?", "荣昌公安机关查处治安案件多少起?", "荣昌公安机关破获刑事案件多少起?"),
     ("综治中心呢?", PREVIOUS, "达州建成了多少个综治中心?"),

@@ -270,6 +270,11 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     ("张掖治安案件发案数是多少?", "全市刑事案件立案数、治安案件发案数同比下降3.3%和9.7%。", None),
     ("张掖治安案件发案数同比下降了多少?", "全市刑事案件立案数、治安案件发案数同比下降3.3%和9.7%。", "9.7%"),
     ("达州的再犯罪率比去年下降了多少?", "社区矫正期间再犯罪率0.07%,远低于全省平均水平。", None),
+    # a rank asked is answered by a rank, not by the level of what is ranked
+    ("荣昌的平安建设满意度排全市第几?", "连续5年群众安全感、群众满意度、执法司法公信力保持在90%以上;", None),
+    ("乐山平安建设群众满意度排全省第几?", "2021年,乐山平安建设群众满意度排名居全省第6名,同比上升5位。", "第6名"),
+    # a Latin word is part of the noun a figure counts (LED显示屏)
+    ("荣昌的LED显示屏有多少块?", "建立镇街专职消防队8支并配备13台消防车,安装27块平安综治宣传LED显示屏;", "27块"),
     # people are counted in 人, 名 or 位 in a report: 6大主体 are none
     ("达州有多少人参与了社区治理?", "基层自治组织、社会组织、驻村单位、志愿者队伍、乡贤(社区达人)、村民6大主体参与的“1+6”蜂巢式社区治理模式", None),
     # a fall asked is not answered by a rise (上升5位 of a ranking), nor a rise by a fall

@@ -134,8 +134,8 @@ def nouns_after(text: str) -> str:
     words, depth = [], 0
     for word in pseg.lcut(text):
         depth += (word.word in "(（") - (word.word in ")）")
-        if not (depth or word.word in ")）" or is_noun(word.flag) or word.flag in ("a", "b")):
-            break   # what a bracket glosses belongs to the noun before it: 村(社区), 县(市、区)
+        if not (depth or word.word in ")）" or is_noun(word.flag) or word.flag in ("a", "b", "eng")):
+            break   # what a bracket glosses belongs to the noun before it: 村(社区), 县(市、区); LED of LED显示屏
         words.append(word)
     return "".join(w.word for w in words) if any(is_noun(w.flag) for w in words) else ""
 

@@ -15,9 +15,12 @@ from rag.text.normalize import normalize
 
 # not 分别 alone: "甲和乙分别位于哪里" asks about two things, not about every report; nor 比较 alone,
 # which mostly means "rather" (比较特别的是)
-COMPARISON = re.compile(r"各地|各市|各区|各县|各城市|各个(?:地方|城市)|对比|比较一下|哪个(?:地方|城市|市|区|县|地区)"
+# 每个地方, and 四个地方 or 这几个城市 asked of each (分别, 各有): every report's place; not 哪几个地方 (where)
+# nor 被两个地区淘汰 (a narrative)
+MANY_PLACES = r"(?<!哪)(?:[两三四五六七八九十几]|这几|这些|每)个?(?:地方|城市|地区)"
+COMPARISON = re.compile(rf"每个(?:地方|城市|地区)|{MANY_PLACES}(?=.*(?:分别|各自|各有|各是))|各地|各市|各区|各县|各城市|各个(?:地方|城市)|对比|比较一下|哪个(?:地方|城市|市|区|县|地区)"
                         r".{0,12}(?:最多|最少|最高|最低|更多|更少|最大|最小|最早)|哪里.{0,8}最(?:多|少|高|低)")
-ACROSS = re.compile(r"^(?:请问)?(?:各地|各市|各区|各县|各城市|各个(?:地方|城市))(?:的)?|各地|各市|各区|各县|分别")
+ACROSS = re.compile(rf"^(?:请问)?(?:各地|各市|各区|各县|各城市|各个(?:地方|城市)|{MANY_PLACES})(?:的)?|各地|各市|各区|各县|分别|各自|各(?=有|是|为)")
 # Two places or more named and asked which one (荣昌和达州哪个化解的矛盾纠纷多?): each named place is asked
 BETWEEN_NAMED = re.compile(r"(?:哪个|哪一个|哪里|谁)(?:的)?.{0,16}?(?:最|更|比较)?(?:多|少|高|低|大|小|早)(?=[?？。]?$)")
 NAMED_JOINS = re.compile(r"^(?:[和与及跟同、,，]|还是|以及)+(?:[两三四五几]地|这[两三四五几]个?(?:地方|城市|地区))?(?:的)?")

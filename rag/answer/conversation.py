@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.counts import COUNTERS
+from rag.answer.counts import COUNTERS, NOT_COUNTED
 from rag.answer.question import LEVELS, QUESTION_WORD, RATE_ASKED, analyze
 from rag.text.normalize import normalize
 
@@ -126,8 +126,9 @@ def _substitute_thing(previous: str, thing: str) -> str | None:
         cut = plain.index(first)
     elif flag.startswith("v") and any(f.startswith("v") for _, f in words):
         cut = max(i for i, (_, f) in enumerate(words) if f.startswith("v"))
-    else:
-        cut = len(words) - 1
-    if cut < 0:
-        return None
+    else:   # its last word, not the 有 or 一共 before the question word (荣昌入额检察官有几名)
+        cut = next((i for i in range(len(plain) - 1, -1, -1) if not NOT_COUNTED.match(plain[i])), -1)
+        if cut < 0:
+            return None
+        return "".join(plain[:cut]) + thing + "".join(plain[cut + 1:]) + previous[found.start():]
     return "".join(plain[:cut]) + thing + previous[found.start():]

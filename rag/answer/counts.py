@@ -157,8 +157,10 @@ def uncounted(word: str, normalized_question: str) -> str:
     """A word without the counter asked glued to it (counter_glued): the passage writes 医闹."""
     if counter_glued(word, normalized_question):
         return word[1:]
-    if len(word) == 2 and word[1] == "有" and not word_frequency(word):
-        return word[0]   # 区有 of 荣昌区有多少名…, 群有 of 微信群有多少个: 有 glued to a word's last character
+    if len(word) == 2 and word[1] in "有了过" and not word_frequency(word):
+        # 区有 of 荣昌区有多少名…, 群有 of 微信群有多少个: 有 glued to a word's last character; 建了 of 建了多少个:
+        # a verb's aspect glued to it (the report writes 建成)
+        return word[0]
     return word
 
 

@@ -51,6 +51,7 @@ INCREMENT_BEFORE = re.compile(r"(?:新建|新增|新\(扩\)建|新改建|改建|
 CHANGE_ASKED = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加)了?(?:多少|几)")
 CHANGE_BEFORE = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加|下滑|回落|上涨|增|降|减)[^,，;；。]{0,8}$")
 FALLING = re.compile(r"下降|减少|降低|下滑|回落|降|减")
+RANKED_BEFORE = re.compile(r"(?:排名|排在|排|位列|位居|居|名列)[^,，;；。]{0,6}$")
 RANK_ASKED = re.compile(r"第(?:几|多少)|排名|排第|名列|位列|位居")
 # A count in numerals alone is one with a magnitude (四十万, 三千, 二十二), not a lone 四 of 四级
 SPELLED_COUNT = re.compile(r"[一二两三四五六七八九十][百千万亿]|[二三四五六七八九]十")
@@ -190,6 +191,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                      and not (counts and (MONEY.search(norm, f[0], f[1]) or MONEY.match(norm, f[1])
                                           or unit_of(norm[f[0]:f[1]]) or SHARE.search(norm, f[0], f[1])))
                      and not _calendar_year(norm, f)]
+            if report and rank and not CHANGE_ASKED.search(question):   # 排全市第几: a rank (第6名), not 90%以上
+                found = [f for f in found if norm[f[0]] == "第" or RANKED_BEFORE.search(norm, 0, f[0])]
             if report and THINGS_ASKED.search(question) and analysis.counted and not PEOPLE_COUNTED_THING.search(analysis.counted):
                 found = [f for f in found if not PEOPLE_COUNTED.search(norm, f[0], f[1])]   # 101名派出所所长: no 派出所
             if PEOPLE_ASKED.search(question) and not ASKED_MEASURE.search(question):   # 批捕多少人: 36人 of 24件36人
