@@ -1,3 +1,5 @@
+import pytest
+
 from rag.answer.extract import NOT_FOUND, ask, highlight_spans, question_terms
 from rag.answer.retrieve import Searcher
 
@@ -28,3 +30,20 @@ def test_out_of_scope_question_is_declined(hashing_index):
     answer = ask(Searcher(*hashing_index), "成都市2023年的地区生产总值是多少?")
     assert not answer.answered and answer.answer == NOT_FOUND and not answer.citations
     assert answer.passages  # the nearest passages are still there for the user to judge
+
+
+@pytest.mark.parametrize("question, figure", [
+    ("达州批捕侵害未成年人案件多少件?", "24件"),        # 批捕24件: the counter states 案件
+    ("荣昌检察院批捕了多少人?", "1221人"),             # the report writes 批准逮捕
+    ("达州微信群建了多少个?", "2.5万余个"),            # jieba's 群建 is 群 and the deed 建
+    ("荣昌综调室办了多少件案子?", "8152件"),           # the report writes 案件
+])
+def test_a_figure_asked_in_the_askers_words(hashing_index, question, figure):
+    answer = ask(Searcher(*hashing_index), question)
+    assert answer.answered and answer.span is not None and answer.span.text == figure
+
+
+def test_a_count_of_another_deed_is_no_answer(hashing_index):
+    # 荣昌's report gives what was resolved (化解35167件), not what was surveyed
+    answer = ask(Searcher(*hashing_index), "荣昌摸排了多少件矛盾纠纷?")
+    assert not answer.answered

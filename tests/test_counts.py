@@ -27,6 +27,8 @@ from rag.text.normalize import normalize
     ("张掖专职网格员有多少名?", "网格员"),               # people counted by what they are, not by 名
     ("荣昌智慧安防小区建了几个?", "小区"),               # things counted by what was done to them
     ("张掖网格整合了多少个?", "网格"),
+    ("达州办理了多少件信访案件?", "案件"),             # jieba tags 信访 a verb: it says which 案件
+    ("荣昌的政法干警中有多少人有本科文凭?", ""),         # 有 is what the people counted have, not a thing
 ])
 def test_the_thing_a_count_asks_about(question, thing):
     assert counted_thing(normalize(question)) == thing
@@ -59,3 +61,18 @@ def test_a_count_of_what_did_not_happen_or_of_a_part_needs_it_stated():
     asked = "乐山“四种形态”处理的424人中有多少人是处级干部?"
     assert not count_stated("quantity", asked, "运用“四种形态”处理424人")
     assert count_stated("quantity", asked, "运用“四种形态”处理424人,其中处级干部12人")
+    # a part asked with 有 (…中有多少人有本科文凭), its compound written apart (本科以上文凭)
+    asked = "荣昌的政法干警中有多少人有本科文凭?"
+    assert count_stated("quantity", asked, "全区864名政法干警中获得法学专业本科以上文凭的409人")
+    assert not count_stated("quantity", asked, "全区864名政法干警中通过司法考试171人")
+
+
+def test_a_spoken_word_is_counted_as_the_report_writes_it():
+    from rag.answer.question import analyze
+    assert analyze("荣昌综调室办了多少件案子?").counted == "案件"
+
+
+def test_a_one_character_verb_glued_to_the_thing_done_is_cut_off():
+    from rag.answer.counts import uncounted
+    assert uncounted("群建", "达州微信群建了多少个?") == "群"
+    assert uncounted("群建", "群建是什么?") == "群建"      # no deed after it: left as jieba cut it

@@ -47,6 +47,7 @@ def test_answer_type_and_places(question, kind, places):
     ("陳誠在學校中僅花費多少時間即畢業?", "quantity"),                    # time spent, not money
     ("达州为科技支撑体系一共花了多少钱?", "amount"),
     ("荣昌帮民工要回的钱是多少?", "amount"),                              # 的钱 asks a sum (not 回钱 counted)
+    ("荣昌民工讨回的欠薪涉及多少名民工?", "quantity"),                    # 多少名: people, whatever 欠薪 says
     ("马特·理查德·史东从科罗拉多大学获得了什么学位？", "description"),   # 多大 of 科罗拉多大学
     ("何政担任政法委书记几年了?", "quantity"),                            # the surname 何 asks nothing
 ])
@@ -130,6 +131,8 @@ def test_the_words_of_a_question_for_a_post_are_the_holder():
     ("荣昌查处了多少起酒驾?", ("荣昌", "查处", "酒驾")),
     ("达州群众服务微信群有多少个?", ("达州", "群众", "服务", "微信")),
     ("张掖建了多少个综治中心?", ("张掖", "综治", "中心")),              # 建了: 了 glued to the verb
+    ("达州微信群建了多少个?", ("达州", "微信")),                        # 群建: 建 glued to 群, cut off
+    ("荣昌综调室办了多少件案子?", ("荣昌", "综调室", "案件")),          # the report writes 案件
 ])
 def test_the_words_coverage_weighs(question, words):
     assert analyze(question).words == words

@@ -68,7 +68,7 @@ def test_a_figure_of_another_city_is_never_the_answer(hashing_index):
     searcher = Searcher(index, embedder)
     answer = ask(searcher, "张掖建成了多少个雪亮工程监控探头?")
     # 张掖's paragraph on 雪亮工程 counts 电子卡口 (320余个), not 探头: no figure of it is the answer
-    assert not answer.answered and answer.notice.startswith("张掖市的报告中没有找到“探头”的数量")
+    assert not answer.answered and answer.notice.startswith("张掖市的报告中没有找到“监控探头”的数量")
     own = ask(searcher, "达州建成了多少个雪亮工程监控探头?")
     assert own.answered and "4.2万余个" in own.answer and own.citations[0].place == "达州市"
     elsewhere = ask(searcher, "深圳市建成了多少个综治中心?")

@@ -281,6 +281,22 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     ("乐山的电信诈骗案件下降了多少?", "2021年,乐山平安建设群众满意度排名居全省第6名,同比上升5位。", None),
     ("乐山的群众满意度排名上升了几位?", "2021年,乐山平安建设群众满意度排名居全省第6名,同比上升5位。", "5位"),
     ("张掖治安案件发案数同比增长了多少?", "全市刑事案件立案数、治安案件发案数同比下降3.3%和9.7%。", None),
+    # a verbal noun after a verb (推广建设) is no thing counted: the thing is named before the verbs
+    ("乐山慧眼工程建了多少路?", "“慧眼工程”累计推广建设15.1万路。", "15.1万路"),
+    ("乐山建成了多少个综治中心?", "推动市县乡村四级综治中心规范化建设,“慧眼工程”累计推广建设15.1万路。", None),
+    # a count of what the thing's last character counts (案件 by 件) is stated by the counter
+    ("达州批捕侵害未成年人案件多少件?", "开展防范打击侵害未成年人违法犯罪专项行动,批捕24件36人,起诉19件22人。", "24件"),
+    # the modifier may follow the thing counted (169个网格“数字化”)
+    ("荣昌城区有多少个数字化网格?", "全区共划分网格1761个,配备1823名专兼职网格服务管理人员,实现城区169个网格“数字化”管理全覆盖", "169个"),
+    # the part asked, not the whole before 中
+    ("荣昌的政法干警中有多少人有本科文凭?", "全区864名政法干警中获得法学专业本科以上文凭的409人,通过司法考试171人", "409人"),
+    # one deed is not another: 摸排 is not answered by the 化解 count, 批捕 is written 批准逮捕
+    ("荣昌摸排了多少件矛盾纠纷?", "成功化解各类矛盾纠纷35167件,有力化解疑难信访案件和重大矛盾纠纷1500余件", None),
+    ("张掖摸排了多少件矛盾纠纷?", "全市共摸排各類矛盾糾紛4156件、化解4082件,化解率達到98%以上", "4156件"),
+    ("张掖化解了多少件矛盾纠纷?", "全市共摸排各類矛盾糾紛4156件、化解4082件,化解率達到98%以上", "4082件"),
+    ("荣昌检察院批捕了多少人?", "检察机关批准逮捕1221人,提起公诉2975人,查处职务犯罪案件63件72人。", "1221人"),
+    # a count of people asked of money recovered: 490名民工, never 55.23万元
+    ("荣昌民工讨回的欠薪涉及多少名民工?", "李大姐和其余490名民工,在不到一个月的时间里就要回了劳务公司拖欠的55.23万元。", "490名"),
 ])
 def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):
     assert _report_span(question, sentence) == expected

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.answer.counts import MEASURE_WORDS
+from rag.answer.counts import DEEDS, MEASURE_WORDS, is_noun
 from rag.answer.question import QuestionAnalysis
 from rag.text.normalize import normalize
 
@@ -33,10 +33,11 @@ def written_against(norm: str, figure: tuple[int, int], verb: str, words: tuple[
     and a bracketed word (镇街级法治公园(广场)14个)."""
     before, after = norm[:figure[0]], norm[figure[1]:]
     touching, lead = 0, before
-    for k in range(len(words), 0, -1):
+    # the words in the question's order, or the thing counted alone (169个网格“数字化” for 多少个数字化网格)
+    for piece in [words[:k] for k in range(len(words), 0, -1)] + [words[-1:]]:
         # not across 、: a figure before it closes an item of a list (基地2个、镇街级法治公园14个)
-        if re.match(rf"{_MARKS_IN_ITEM}[\u4e00-\u9fff]?{_MARKS_IN_ITEM}{loose(''.join(words[:k]))}", after):
-            touching = len("".join(words[:k]))
+        if re.match(rf"{_MARKS_IN_ITEM}[\u4e00-\u9fff]?{_MARKS_IN_ITEM}{loose(''.join(piece))}", after):
+            touching = len("".join(piece))
             break
     for k in range(len(words), 0, -1):
         ending = re.search(rf"{loose(''.join(words[-k:]))}{_MARKS}{_INSERTED}{_MARKS}[\u4e00-\u9fff]?$", before)
@@ -44,6 +45,20 @@ def written_against(norm: str, figure: tuple[int, int], verb: str, words: tuple[
             touching, lead = max(touching, len("".join(words[-k:]))), before[:ending.start()]
             break
     return int(bool(verb) and bool(re.search(rf"{re.escape(verb)}[\u4e00-\u9fff]?{_MARKS}$", lead))), touching
+
+
+DEED = re.compile("|".join(sorted((w for group in DEEDS for w in group), key=len, reverse=True)))
+
+
+def done_otherwise(norm: str, figure: tuple[int, int], verb: str) -> bool:
+    """Whether the deed nearest before a figure in its clause is another than the ``verb`` asked:
+    成功化解各类矛盾纠纷35167件 does not say how many were 摸排."""
+    asked = next((group for group in DEEDS if verb in group), None)
+    if asked is None:
+        return False
+    start = max((m.end() for m in CLAUSE_END.finditer(norm, 0, figure[0])), default=0)
+    deeds = [m.group() for m in DEED.finditer(norm, start, figure[0])]
+    return bool(deeds) and deeds[-1] not in asked
 
 
 CALENDAR_YEAR = re.compile(r"(?:1\d{3}|20\d\d)年$")
@@ -91,6 +106,8 @@ def counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern, 
         return True
     after = re.match(r"(?:(?!、\s*\d)[^,，;；。!！?？])*", norm[figure[1]:]).group()   # to the next item (、16个)
     before = re.sub(rf"{_MARKS}$", "", re.search(rf"[^,，;；。!！?？、]{{0,{NEXT_WORD}}}$", norm[:figure[0]]).group())
+    if verbs_at_end(before):   # “慧眼工程”累计推广建设15.1万路: what is counted is named before the verbs
+        before = re.search(rf"[^,，;；。!！?？、]{{0,{2 * NEXT_WORD}}}$", norm[:figure[0]]).group()
     prior = [m for m in COUNT_AFTER.finditer(before) if not CALENDAR_YEAR.search(m.group())]
     if prior:   # the nouns right after an earlier figure are its own: 25个方面80项改革任务 counts 方面 by 25
         rest = before[prior[-1].end():]
@@ -122,8 +139,13 @@ def noun_at(text: str, index: int) -> bool:
     return bool(words) and is_noun(words[index].flag)
 
 
-def is_noun(flag: str) -> bool:
-    return flag.startswith("n") or flag in ("vn", "j", "zg")
+@lru_cache(maxsize=8192)
+def verbs_at_end(text: str) -> bool:
+    """Whether ``text`` ends in a verbal noun after a verb (推广/建设), which jieba tags as a noun
+    (风险/评估 is one): the verbs of the figure that follows, not what it counts."""
+    import jieba.posseg as pseg
+    words = pseg.lcut(text)
+    return len(words) > 1 and words[-1].flag == "vn" and words[-2].flag in ("v", "d")
 
 
 @lru_cache(maxsize=8192)

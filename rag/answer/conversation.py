@@ -50,6 +50,8 @@ def rewrite(question: str, previous: str | None) -> str:
     plain = SOFT_OPENER.sub("", question)
     if RATE_NAMED.fullmatch(normalize(core).strip()):
         # 结案率呢? after 荣昌化解矛盾纠纷多少件: the rate of that (not 结案率多少件); after another rate, in its stead
+        if asked.places:   # 张掖的化解率呢? names its own place and rate: it asks that alone
+            return f"{core.strip()}是多少?"
         rates = list(RATE_ASKED.finditer(previous)) if before.answer_type == "percentage" else []
         if rates:
             return previous[:rates[-1].start()] + core.strip() + previous[rates[-1].end():]

@@ -55,6 +55,12 @@ PEOPLE_BEFORE = re.compile(rf"({PEOPLE_WORDS})(?:有|共有|是|为|一共|总�
 # a thing counted that is people (所长, 网格员, 先进典型): a count of it may be in 名, 人 or 位
 PEOPLE_COUNTED_THING = re.compile(rf"(?:{PEOPLE_WORDS}|长|人|者|师|书记|委员|代表|典型|专干|民工|群众|职工|学生)$")
 THING_DONE = re.compile(r"(?<=[\u4e00-\u9fff])(?:建|建成|新建|建设|整合|改造|设立|成立|组建|安装|配备|查处|破获|办理|化解)[了过]$")
+# What a report counts as done, one group per deed: 摸排 and 化解 count different things (摸排4156件、
+# 化解4082件); 批捕 is written 批准逮捕, 起诉 公诉
+DEEDS = (("摸排", "排查"), ("化解", "调处"), ("受理",), ("审结", "办结", "结案"), ("执结",), ("查处",),
+         ("破获", "侦破"), ("批捕", "批准逮捕"), ("起诉", "公诉"), ("立案",))
+TIMES = re.compile(r"次|回|遍|趟")   # counters of how often something happened
+DONE_VERBS = set("建办抓查破装设修")   # one-character verbs of what a report counts as done
 DURATION_COUNTED = re.compile(r"(?:个月|月|年|天|日|周|小时|分钟|秒|岁)$")
 
 
@@ -74,7 +80,12 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
     if not m or DURATION_COUNTED.search(normalized_question[m.start():m.start(1)]):
         return "", ()   # 多少个月没有发生…: a count of time, stated by its unit (连续83个月无…), names no thing
     tagged = [(w, flag) for w, flag in pseg.lcut(m.group(1)) if CONTENT.search(w) and w not in ("多少", "几", "了")]
-    if tagged and tagged[0][1] == "v":   # 多少次获得…: what follows is what happened, not a thing counted
+    # 多少次获得…: what follows is what happened, not a thing counted; but a verb before the noun
+    # that ends a count of things says which (多少件信访案件: jieba tags 信访 a verb)
+    if tagged and tagged[0][1] == "v" and not (TIMES.search(m.group(0)[:m.start(1) - m.start()]) is None
+                                                and not NOT_COUNTED.match(tagged[0][0])
+                                                and len(tagged) > 1 and tagged[-1][1].startswith("n")
+                                                and all(is_noun(f) for _, f in tagged[1:])):
         return "", ()
     # a verb with words after it is what the counted things did (进入同级党组织班子), as is a last one
     # after a noun (社区推广, not 监控探头); one right before the last word describes it (安防小区)
@@ -107,6 +118,11 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
         return "", ()
     after_of = lead[lead.rfind("的") + 1:]   # 荣昌的信访案件: what says which comes after 的
     return last, tuple(w for w in _modifiers(before[:-1]) if w in after_of)
+
+
+def is_noun(flag: str) -> bool:
+    """Of a jieba part-of-speech flag: a noun, a verbal noun (评估), an abbreviation (政法委)."""
+    return flag.startswith("n") or flag in ("vn", "j", "zg")
 
 
 def _ends_in_thing(text: str) -> bool:
@@ -161,13 +177,16 @@ def uncounted(word: str, normalized_question: str) -> str:
         # 区有 of 荣昌区有多少名…, 群有 of 微信群有多少个: 有 glued to a word's last character; 建了 of 建了多少个:
         # a verb's aspect glued to it (the report writes 建成)
         return word[0]
+    if len(word) == 2 and word[1] in DONE_VERBS and not word_frequency(word) \
+            and re.search(rf"{re.escape(word)}[了过]", normalized_question):
+        return word[0]   # 群建 of 微信群建了多少个: a one-character verb glued to the thing done before it
     return word
 
 
 # A count of what did not happen is stated with a negation (无, 零发生); 未来, 未成年人, 没收 are no negations
 NEGATION_ASKED = re.compile(r"(?:没有|尚未|没|未|不再)(?!来|成年|收|婚|知|必|免|曾有)")
 NEGATION_STATED = re.compile(r"无|未|没|零|不|杜绝")
-PART_ASKED = re.compile(r"中(?:有|共有)?(?:多少|几)[^是为,，]{0,4}(?:是|为|属于)([^?？,，。!！]+)")
+PART_ASKED = re.compile(r"中(?:有|共有)?(?:多少|几)[^是为,，]{0,4}?(?:是|为|属于|有)([^?？,，。!！]+)")
 
 
 @lru_cache(maxsize=1024)
@@ -188,4 +207,6 @@ def count_stated(kind: str, asked: str, normalized_sentence: str) -> bool:
     negated, part = count_asked(asked)
     if negated and kind in FIGURE_TYPES and not NEGATION_STATED.search(normalized_sentence):
         return False
-    return kind != "quantity" or all(w in normalized_sentence for w in part)
+    # a compound of two words (本科文凭) may be written apart (本科以上文凭)
+    return kind != "quantity" or all(w in normalized_sentence or len(w) == 4 and w[:2] in normalized_sentence
+                                     and w[2:] in normalized_sentence for w in part)

@@ -34,7 +34,8 @@ TYPE_RULES = (
                         r"|(公元|西元|民国|[于在从到自至])几年"
                         r"|(日期|年份|时间)是|(始于|建于|成立于|开始于)何")),
     ("amount", re.compile(rf"多少(钱|元|万元|亿元|资金|经费)|多少[^,，。?？个名件起人位次]{{0,4}}(工资|欠薪|欠款|薪酬|费用|金额|款项)|(金额|资金|经费|费用|的钱|投入|投资|花了|花费|拖欠|欠薪|工资|罚款|赔偿"
-                          rf"|讨回|追回|挽回|收入|产值|总值|gdp){_NEAR}(多少|几)(?!时间|天|年|个?月|小时|分钟|秒|久)|(多少|几){_NEAR}元")),
+                          rf"|讨回|追回|挽回|收入|产值|总值|gdp){_NEAR}(多少|几)(?!时间|天|年|个?月|小时|分钟|秒|久|[名位人个件起次家所项])"
+                          rf"|(多少|几){_NEAR}元")),   # 欠薪涉及多少名民工: a count
     ("quantity", re.compile(r"多少|第几|几(个|名|家|次|件|起|所|座|条|项|人|位|支|批|万|千|百|十|倍|种|类|年|天|岁)"
                             r"|多大(?!学)|多长|多高|多远|多久|多重(?!国籍|身份)|几")),   # not 科罗拉多大学
     # 叫什么名字 asks for a person's name after a word for a person (检察官, 父亲, 主角); an app,
@@ -224,7 +225,7 @@ def analyze(question: str) -> QuestionAnalysis:
     tagged = [(w, flag) for w, flag in pseg.lcut(norm)]
     rate = RATE_ASKED.search(norm) if kind == "percentage" else None
     worded = RATE_WORDED.search(norm) if kind == "percentage" and not rate else None
-    counting = GLOSS.sub("", norm)   # 多少名县(市、区)政法委副书记 counts 副书记, as 县政法委副书记 would
+    counting = written(GLOSS.sub("", norm))   # 多少名县(市、区)政法委副书记 counts 副书记, as 县政法委副书记 would
     verb, counted_words = count_phrase(counting) if kind == "quantity" else ("", ())
     names, joins = rare_names(tagged, scope_words)
     counted, modifiers = counted_with_modifiers(counting) if kind == "quantity" else ("", ())
@@ -289,6 +290,15 @@ def rare_names(tagged, scope_words: set[str]) -> tuple[tuple[str, ...], tuple[st
 # Reports write the body 政法委 (政法委书记何政); asked by its full name, 政法委员会 would weigh as a
 # missing word. The short form is part of the full one, so a passage writing either holds it.
 SHORT_FORMS = {"政法委员会": "政法委"}
+# Spoken words a report writes otherwise: 办了多少件案子 asks what it counts as 案件
+WRITTEN_FORMS = {"案子": "案件"}
+
+
+def written(text: str) -> str:
+    """``text`` with the spoken words WRITTEN_FORMS lists in a report's words."""
+    for spoken, form in WRITTEN_FORMS.items():
+        text = text.replace(spoken, form)
+    return text
 
 
 @lru_cache(maxsize=1024)
@@ -302,6 +312,7 @@ def _asked_words(normalized_question: str) -> tuple[str, tuple[str, ...]]:
     asked = COPULA_BEFORE_QUESTION.sub("", query_text(ASKING.sub(" ", POST_ASKED.sub(" ", normalized_question))))
     for full, short in SHORT_FORMS.items():
         asked = asked.replace(full, short)
+    asked = written(asked)
     words = tuple(jieba_words(asked))
     glued = next((w for w in words if counter_glued(w, normalized_question)), None)
     if glued:   # 多少起酒驾 cut 起酒/驾: without the counter what follows is cut again (酒驾)

@@ -86,7 +86,8 @@ def not_found_notice(analysis: QuestionAnalysis) -> str:
     """The specific decline: 张掖市的报告中没有找到“雪亮工程、监控探头”的相关内容。"""
     topic = "、".join(analysis.terms[:4])
     where = f"{scope_phrase(analysis)}的报告中" if analysis.places else f"{scope_phrase(analysis)}的资料中"
-    found = (f"“{analysis.counted}”的数量" if analysis.counted else f"“{analysis.rate}”" if analysis.rate
+    thing = "".join(analysis.count_modifiers[-1:]) + analysis.counted   # 信访案件, 监控探头: not 案件, 探头
+    found = (f"“{thing}”的数量" if analysis.counted else f"“{analysis.rate}”" if analysis.rate
              else f"“{topic}”相关的人名" if topic and analysis.answer_type == "person"
              else f"“{topic}”的相关内容" if topic else "答案")
     return f"{where}没有找到{found}；以下是其他报告中相近的段落，仅供参考。"

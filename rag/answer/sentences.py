@@ -29,6 +29,7 @@ from rag.answer.question import (CALENDAR_ASKED, QUOTED, SLOT_GLUE, QuestionAnal
 from rag.answer.scope import in_scope
 from rag.answer.against import loose
 from rag.answer.context import PRONOUNS, sentences_with_lead
+from rag.answer.counts import ASKED_MEASURE
 from rag.answer.span import answer_span, cited_span
 from rag.ingest.chunking import sentence_spans
 from rag.text.normalize import normalize
@@ -49,7 +50,8 @@ FIGURES = ("quantity", "amount", "percentage", "date")
 SLOT_REACH = 6             # characters either side of the question word that slot_match counts
 SLOT_MIN = 2               # characters of them that admit a sentence sharing no word with the question
 # What a sentence answering a kind of question tends to say, whatever its words: a reason
-# (因为, 由于), a definition (是指, 泛指), a means (通过, 采用), a location (位于, 地处).
+# (因为, 由于), a definition (是指, 泛指), a means (通过, 采用), a location (位于, 地处), a diet
+# (以藻类为食 for 吃什么), a colour (白色或带粉红色 for 什么颜色).
 ASKED_CUES = ((re.compile(r"为什么|为何|何故|缘何|原因|为甚么"),
                re.compile(r"因为|由于|原因|所以|因此|因而|为了|以致|导致|缘故|鉴于|起因")),
               (re.compile(r"什么是|是什么意思|指什么|指的是什么|的定义|什么叫"),
@@ -57,7 +59,11 @@ ASKED_CUES = ((re.compile(r"为什么|为何|何故|缘何|原因|为甚么"),
               (re.compile(r"如何|怎么|怎样|什么方式|什么方法|何种方式|何种方法"),
                re.compile(r"通过|采用|利用|借助|经由|方法|方式|手段|途径|依靠")),
               (re.compile(r"哪里|何处|何地|什么地方|哪个地方|在哪"),
-               re.compile(r"位于|坐落|地处|分布于|分布在|境内|以东|以西|以南|以北|附近|一带|之间")))
+               re.compile(r"位于|坐落|地处|分布于|分布在|境内|以东|以西|以南|以北|附近|一带|之间")),
+              (re.compile(r"吃什么|吃哪些|吃些什么|以什么为食|以何为食|以哪些.{0,4}为食|主食|食物|食性|捕食什么|觅食"),
+               re.compile(r"为食|为主食|主食|捕食|摄食|觅食|啃食|进食|取食|食物|吃")),
+              (re.compile(r"(?:什么|哪种|何种|哪些)颜色|颜色是|(?:什么|何)色"),
+               re.compile(r"[红橙黄绿青蓝紫黑白灰褐棕粉金银赤]色|色彩|颜色")))
 # characters that say nothing of a question's content: the question words and the commonest function characters
 ASKING_CHARS = set("的了是在和与及或什么哪里谁几多少为何如怎样个吗呢么一有这那其之也被把将对于从到")
 
@@ -118,8 +124,12 @@ def _states_about(quoted: list[str], context: str) -> bool:
 
 def _counted(analysis: QuestionAnalysis) -> list[str]:
     """A count is stated of the thing asked about (探头) too: 电子卡口320余个 does not answer
-    多少个监控探头."""
-    return [analysis.counted] if analysis.counted else []
+    多少个监控探头. Unless the thing's last character is the counter asked: 批捕24件 counts 案件
+    (多少件案件), and a figure counting something else is written against it (rag.answer.against)."""
+    measure = ASKED_MEASURE.search(normalize(analysis.question))
+    if not analysis.counted or measure and len(measure.group(1)) == 1 and analysis.counted.endswith(measure.group(1)):
+        return []
+    return [analysis.counted]
 
 
 @dataclass(frozen=True)

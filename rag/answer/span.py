@@ -13,9 +13,10 @@ import re
 from functools import lru_cache
 
 from rag.answer.against import (CALENDAR_YEAR, CLAUSE_END, COUNT_AFTER, NEXT_WORD, counted_patterns, counts_another,
-                                counts_asked, loose, modifier_patterns, thing_pattern, written_against)
+                                counts_asked, done_otherwise, loose, modifier_patterns, thing_pattern,
+                                written_against)
 from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, MEASURE_WORDS, NUMBERED_BIG, PEOPLE_COUNTED_THING, SAME_COUNT,
-                               counted_by)
+                               count_asked, counted_by)
 from rag.answer.question import CN_NUMERALS, CURRENCIES, SLOT_GLUE, TAELS, QuestionAnalysis, around_asked
 from rag.answer.units import ALL_UNITS, asked_unit, unit_of
 from rag.ingest.chunking import sentence_spans
@@ -45,6 +46,7 @@ PEOPLE_COUNTED = re.compile(rf"[名人位]{_BOUND}$")
 PEOPLE_ASKED = re.compile(r"(?:多少|几)(?:余|多)?人(?!次)")
 SUM_OF_PARTS = re.compile(r"[\u4e00-\u9fff](?:和|与|及|、)[\u4e00-\u9fff]{1,6}(?:一共|总共|合计|共计|总计|加起来|共)(?:有|是|为)?(?:多少|几)")
 TOTAL_BEFORE = re.compile(r"(?:共|合计|总计|累计)[^,，;；。]{0,6}$")
+WHOLE_AFTER = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:之)?中(?![心国央间部华学])")   # 864名政法干警中…: the whole a part is of
 TOTAL_ASKED = re.compile(r"有(?:多少|几)")
 INCREMENT_ASKED = re.compile(r"新|增|改建|扩建|恢复")
 INCREMENT_BEFORE = re.compile(r"(?:新建|新增|新\(扩\)建|新改建|改建|扩建|恢复|增设|新设)[^,，;；。]{0,12}$")
@@ -198,6 +200,10 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             if PEOPLE_ASKED.search(question) and not ASKED_MEASURE.search(question):   # 批捕多少人: 36人 of 24件36人
                 # a report counts people in 人, 名 or 位: 村民6大主体 are no people
                 found = [f for f in found if PEOPLE_COUNTED.search(norm, f[0], f[1])] or ([] if report else found)
+            if report and analysis.count_verb:   # 摸排了多少件: not the 化解35167件
+                found = [f for f in found if not done_otherwise(norm, f, analysis.count_verb)]
+            if count_asked(question)[1]:   # 干警中有多少人有本科文凭: the part (409人), not the whole (864名政法干警中)
+                found = [f for f in found if not WHOLE_AFTER.match(norm, f[1])]
             if SUM_OF_PARTS.search(question):   # 法官和检察官一共多少人: a total stated as one (共…), not a part
                 found = [f for f in found if TOTAL_BEFORE.search(norm, 0, f[0])]
             if analysis.counted.endswith("数"):   # 发案数是多少: a count, not its change (同比下降9.7%)
