@@ -47,3 +47,11 @@ def test_a_count_of_another_deed_is_no_answer(hashing_index):
     # 荣昌's report gives what was resolved (化解35167件), not what was surveyed
     answer = ask(Searcher(*hashing_index), "荣昌摸排了多少件矛盾纠纷?")
     assert not answer.answered
+
+
+def test_who_holds_a_post_is_named_beside_it(hashing_index):
+    searcher = Searcher(*hashing_index)
+    # 乐山's report names no 组长 of its 领导小组 (成立党政“一把手”为双组长的…): not the 政法委书记廖全军
+    assert not ask(searcher, "乐山的平安建设领导小组组长是谁?").answered
+    answer = ask(searcher, "达州市委政法委书记是谁?")
+    assert answer.answered and answer.span.text == "何政"

@@ -48,6 +48,10 @@ def test_answer_type_and_places(question, kind, places):
     ("达州为科技支撑体系一共花了多少钱?", "amount"),
     ("荣昌帮民工要回的钱是多少?", "amount"),                              # 的钱 asks a sum (not 回钱 counted)
     ("荣昌民工讨回的欠薪涉及多少名民工?", "quantity"),                    # 多少名: people, whatever 欠薪 says
+    ("乐山2021年的满意度排名是多少?", "quantity"),                        # a rank, not the 满意度 itself
+    ("张掖的治安案件发案数下降了百分之多少?", "percentage"),
+    ("何政是谁?", "description"),                                        # who a named person is: his post
+    ("达州市委政法委书记是谁?", "person"),
     ("马特·理查德·史东从科罗拉多大学获得了什么学位？", "description"),   # 多大 of 科罗拉多大学
     ("何政担任政法委书记几年了?", "quantity"),                            # the surname 何 asks nothing
 ])
@@ -132,6 +136,8 @@ def test_the_words_of_a_question_for_a_post_are_the_holder():
     ("达州群众服务微信群有多少个?", ("达州", "群众", "服务", "微信")),
     ("张掖建了多少个综治中心?", ("张掖", "综治", "中心")),              # 建了: 了 glued to the verb
     ("达州微信群建了多少个?", ("达州", "微信")),                        # 群建: 建 glued to 群, cut off
+    ("达州的政法队伍建设有什么举措?", ("达州", "政法队伍", "建设")),     # the kind of items a list asks
+    ("达州投入了多少钱建雪亮工程?", ("达州", "投入", "雪亮", "工程")),   # 多少/钱建: the 钱 asked, glued on
     ("荣昌综调室办了多少件案子?", ("荣昌", "综调室", "案件")),          # the report writes 案件
 ])
 def test_the_words_coverage_weighs(question, words):

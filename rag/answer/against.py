@@ -97,12 +97,12 @@ def counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern, 
     """A report writes a count right against what it counts, before it (四级综治中心981个, “政法大讲堂”2期)
     or after it (25个防控体系建设项目, 6大主体): a figure against a noun that is not the thing asked
     about nor the count's other words (``asked``, counted_patterns) counts something else. After
-    it, the nouns that follow tell: 6大主体参与的…社区治理模式 counts 主体, not 社区. In a sentence
+    it, the nouns that follow tell: 6大主体参与的…社区治理模式 counts 主体, not 社区. In a clause
     lacking a word saying which things are asked (``which``: 智慧 of 智慧安防小区), a figure counts
     others (改造“三无”小区12个)."""
     if not asked:
         return False
-    if not all(pattern.search(norm) for pattern in which):
+    if not all(_says_which(norm, figure, pattern) for pattern in which):
         return True
     after = re.match(r"(?:(?!、\s*\d)[^,，;；。!！?？])*", norm[figure[1]:]).group()   # to the next item (、16个)
     before = re.sub(rf"{_MARKS}$", "", re.search(rf"[^,，;；。!！?？、]{{0,{NEXT_WORD}}}$", norm[:figure[0]]).group())
@@ -137,6 +137,17 @@ def noun_at(text: str, index: int) -> bool:
     if index == -1 and len(words) > 1 and words[-1].word in NOUN_ENDINGS and is_noun(words[-2].flag):
         return True   # 司法/所: jieba tags the 所 of 司法所 a conjunction
     return bool(words) and is_noun(words[index].flag)
+
+
+def _says_which(norm: str, figure: tuple[int, int], pattern: re.Pattern) -> bool:
+    """Whether a word saying which things are counted is said of the figure: in its clause, or in
+    one stating no figure of its own (侵害未成年人… before 批捕24件); not beside another figure
+    (增设1名专职委员 before 配齐132个乡镇政法委员)."""
+    bounds = [0, *(m.end() for m in CLAUSE_END.finditer(norm)), len(norm) + 1]
+    clauses = list(zip(bounds, bounds[1:]))
+    own = next((c for c in clauses if c[0] <= figure[0] < c[1]), None)
+    return any((clause := next(c for c in clauses if c[0] <= m.start() < c[1])) == own
+               or not COUNT_AFTER.search(norm, clause[0], clause[1]) for m in pattern.finditer(norm))
 
 
 @lru_cache(maxsize=8192)

@@ -164,8 +164,8 @@ def count_phrase(normalized_question: str) -> tuple[str, tuple[str, ...]]:
 
 def counter_glued(word: str, normalized_question: str) -> bool:
     """Whether jieba made ``word`` up of the counter asked and what follows it (起医闹 of
-    多少起医闹事件, 起酒 of 多少起酒驾, 支镇 of 几支镇街): no word of its dictionary."""
-    return len(word) >= 2 and word[0] in COUNTERS and not word_frequency(word) \
+    多少起医闹事件, 起酒 of 多少起酒驾, 支镇 of 几支镇街, 钱建 of 多少钱建…): no word of its dictionary."""
+    return len(word) >= 2 and (word[0] in COUNTERS or word[0] == "钱") and not word_frequency(word) \
         and bool(re.search(rf"(?:多少|几)(?:余|多)?{re.escape(word)}", normalized_question))
 
 

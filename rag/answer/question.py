@@ -27,7 +27,8 @@ LEVELS = "满意度|安全感|知晓度|认可度|公信力|获得感|幸福感"
 # 多少 or 几 before a counter counts that thing, even after a rate (破案率连续几年保持100%: years)
 _COUNTER_AFTER = r"(?!个(?!百分点)|[名位件起人次所家项条座场年天周岁倍]|个?月)"
 TYPE_RULES = (
-    ("percentage", re.compile(rf"百分之几|(百分比|占比|比例|比重|率(?!先|领)|{LEVELS}){_NEAR}(?<!第)(多少|几){_COUNTER_AFTER}"
+    ("quantity", re.compile(r"(?:排名|名次|位次|排位)[^,，。?？]{0,3}(?:多少|第几|几)")),   # 满意度排名是多少: a rank, not a level
+    ("percentage", re.compile(rf"百分之(?:几|多少)|(百分比|占比|比例|比重|率(?!先|领)|{LEVELS}){_NEAR}(?<!第)(多少|几){_COUNTER_AFTER}"
                               rf"|(多少|几){_COUNTER_AFTER}{_NEAR}(%|个百分点|比例)"
                               rf"|(同比|环比){_NEAR}(增长|下降|上升|减少|提高)了?(多少|几){_COUNTER_AFTER}")),
     ("date", re.compile(r"哪一?年|哪一?天|哪一?月|何年|何时|什么时候|什么时间|几月|几号|几日|哪个(时候|时期|年代|朝代)"
@@ -134,6 +135,8 @@ POST_ASKED = re.compile(r"(?:担任|任|是)?(?:什么|何|哪些)(?:职务|职�
 # 1947年的时候), which the answering sentence states as 1912年.
 ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间名只天]|何时|何年|何处|何种|何地|(?<!任)何人|为何|有何|因?何(?=原因)|多久"
                     r"|(?:什么|甚么)(?:时候|时间)|甚么|(?:西元|公元)前?几年|的时候|(?<=年)时"
+                    # the kind of items a list asks (有什么举措): any passage listing them is worded its own way
+                    r"|(?<=哪些|什么|有何)(?:措施|举措|做法|办法|经验|成效|成绩|成果)"
                     r"|(?:^|(?<=[,，。:：\s]))(?:在|据|根据)?(?:文中|本文|上文|报告中|报告里|材料中)"
                     r"(?:所?(?:提及|提到|指出|说)|所述)?"
                     # the kind of figure asked (救助金额是多少, 探头的数量有多少): the passage states the figure
@@ -186,6 +189,23 @@ ASKED_AT_END = re.compile(r"(?:是|为|叫|指|有)?[?？。!！\s]*$")
 SLOT_GLUE = "在是的为了于有被把将与和及就也都又还所之其"   # 栖息在 is 栖息于 in the answer: matched without them
 
 
+# 书记是谁, 叫什么名字, 哪位领导: a person; not 是谁的部署 or 由谁牵头, which a report may answer with a body (省委)
+HOLDER_ASKED = re.compile(r"是谁(?!的)|叫什么|什么名字|姓名|哪位|哪个人")
+
+
+WHO_IS = re.compile(r"(?:是|又是)谁[?？。]?\s*")
+
+
+def asked_post(normalized_question: str) -> str | None:
+    """Of a question for who holds a post (HOLDER_ASKED), the last word before the question word
+    (组长 of 领导小组组长是谁, "" when none); None when it asks no holder."""
+    found = HOLDER_ASKED.search(normalized_question)
+    if not found:
+        return None
+    words = [w for w in jieba_words(normalized_question[:found.start()]) if len(w) >= 2]
+    return words[-1] if words else ""
+
+
 def around_asked(normalized_question: str) -> tuple[str, str]:
     """The question's letters, digits and characters before and after what it asks."""
     found = QUESTION_WORD.search(normalized_question)
@@ -223,6 +243,8 @@ def analyze(question: str) -> QuestionAnalysis:
     terms = tuple(w for w in words if w not in scope_words and not _part_of(w, scope_words))
     kind = answer_type(norm)
     tagged = [(w, flag) for w, flag in pseg.lcut(norm)]
+    if kind == "person" and len(tagged) >= 2 and tagged[0][1] in ("nr", "nrfg") and WHO_IS.fullmatch(norm[len(tagged[0][0]):]):
+        kind = "description"   # 何政是谁?: who a named person is (his post), not another's name
     rate = RATE_ASKED.search(norm) if kind == "percentage" else None
     worded = RATE_WORDED.search(norm) if kind == "percentage" and not rate else None
     counting = written(GLOSS.sub("", norm))   # 多少名县(市、区)政法委副书记 counts 副书记, as 县政法委副书记 would
@@ -262,7 +284,7 @@ NOT_A_NAME = re.compile(r"[几哪谁啥]|什么|^何(?:原因|种|时|处|地|�
 # ... nor the kind asked after a question word (哪一大洋区, 哪本法典, 什么荣誉), nor what follows 的 (X的籍贯,
 # X的始祖: something of the name before it): what the answer is, not whom it is about
 KIND_ASKED_BEFORE = re.compile(r"(?:哪|什么|何|啥)[一个本座所位家种条部类间支国名项些]?$")
-NOT_BEFORE_A_NAME = re.compile(rf"{KIND_ASKED_BEFORE.pattern}|的$")
+NOT_BEFORE_A_NAME = re.compile(rf"{KIND_ASKED_BEFORE.pattern}|的$|多少$")   # 多少/钱建: the 钱 asked, glued on
 
 
 def rare_names(tagged, scope_words: set[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer.question import (CALENDAR_ASKED, QUOTED, SLOT_GLUE, QuestionAnalysis, around_asked, holds_answer,
+from rag.answer.question import (CALENDAR_ASKED, QUOTED, SLOT_GLUE, QuestionAnalysis, around_asked, asked_post,
+                                  holds_answer,
                                   lone_characters)
 from rag.answer.scope import in_scope
 from rag.answer.against import loose
@@ -94,8 +95,6 @@ def asked_cue(question: str):
 
 
 PLAN_PERIOD = re.compile(r"[一二三四五六七八九十]+五")
-# 书记是谁, 叫什么名字, 哪位领导: a person; not 是谁的部署 or 由谁牵头, which a report may answer with a body (省委)
-HOLDER_ASKED = re.compile(r"是谁(?!的)|叫什么|什么名字|姓名|哪位|哪个人")
 # a body of a named kind asked (哪个法院, 哪家营运商): a report's sentence answering names one of that kind
 BODY_KIND_ASKED = re.compile(r"(?:哪个|哪家|哪所|哪一家|哪一个)(法院|检察院|公安局|派出所|司法所|大学|学院|学校|医院|银行|公司"
                              r"|营运商|运营商|报社|电视台|媒体)")
@@ -207,6 +206,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
     quoted = [q for q in quoted if q not in periods]
     covers_periods = {doc: _states_about(periods, normalize(documents[doc].text))
                       for doc in {h.chunk.doc for h in hits}} if periods and documents is not None else {}
+    holder = asked_post(question) if analysis.answer_type == "person" else None
     asks_place = analysis.answer_type == "place"   # a report about a place answers "where" with its subject
     around = around_asked(question)
     cue = asked_cue(question)
@@ -253,9 +253,10 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
                 continue
             if subject.body and body_kind and not _names_body(body_kind, sentence):
                 continue   # 哪个法院创立的: a sentence naming no court does not say
-            if subject.body and analysis.answer_type == "person" and HOLDER_ASKED.search(question) \
-                    and cited_span(analysis, sentence, True) is None:
-                continue   # who holds a post is answered with a name where it is asked (not 布建), not what the post did
+            if subject.body and holder is not None and (cited_span(analysis, sentence, True) is None
+                                                        or holder not in context):
+                continue   # who holds a post is answered with a name where it is asked (not 布建), beside the post
+                # (组长是谁: not the 政法委书记廖全军 of a sentence naming no 组长)
             in_context = coverage(terms, weights, f"{heading}\n{normalize(lead)}\n{sentence}")
             if subject.body and (analysis.answer_type == "date" or HOW_LONG.search(question)) \
                     and in_context < DATED_COVERAGE:

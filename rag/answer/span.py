@@ -15,7 +15,8 @@ from functools import lru_cache
 from rag.answer.against import (CALENDAR_YEAR, CLAUSE_END, COUNT_AFTER, NEXT_WORD, counted_patterns, counts_another,
                                 counts_asked, done_otherwise, loose, modifier_patterns, thing_pattern,
                                 written_against)
-from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, MEASURE_WORDS, NUMBERED_BIG, PEOPLE_COUNTED_THING, SAME_COUNT,
+from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, MEASURE_WORDS, NUMBERED_BIG, PEOPLE_COUNTED_THING, PEOPLE_WORDS,
+                               SAME_COUNT,
                                count_asked, counted_by)
 from rag.answer.question import CN_NUMERALS, CURRENCIES, SLOT_GLUE, TAELS, QuestionAnalysis, around_asked
 from rag.answer.units import ALL_UNITS, asked_unit, unit_of
@@ -43,6 +44,7 @@ SHARE = re.compile(r"[%％]|百分点")
 # 多少个 asks a count of things, not answered in 名, 人, 位 unless the things are people (counts.PEOPLE_COUNTED_THING)
 THINGS_ASKED = re.compile(r"(?:多少|几)(?:余|多)?个(?!月)")
 PEOPLE_COUNTED = re.compile(rf"[名人位]{_BOUND}$")
+PEOPLE_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{0,3}}(?:{PEOPLE_WORDS}))$")   # 检察官25人: those people counted
 PEOPLE_ASKED = re.compile(r"(?:多少|几)(?:余|多)?人(?!次)")
 SUM_OF_PARTS = re.compile(r"[\u4e00-\u9fff](?:和|与|及|、)[\u4e00-\u9fff]{1,6}(?:一共|总共|合计|共计|总计|加起来|共)(?:有|是|为)?(?:多少|几)")
 TOTAL_BEFORE = re.compile(r"(?:共|合计|总计|累计)[^,，;；。]{0,6}$")
@@ -200,6 +202,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             if PEOPLE_ASKED.search(question) and not ASKED_MEASURE.search(question):   # 批捕多少人: 36人 of 24件36人
                 # a report counts people in 人, 名 or 位: 村民6大主体 are no people
                 found = [f for f in found if PEOPLE_COUNTED.search(norm, f[0], f[1])] or ([] if report else found)
+                if report and not analysis.counted:   # 司法救助了多少人: not the 25人 of 检察官25人, people of their own
+                    found = [f for f in found if not ((m := PEOPLE_BEFORE.search(norm, 0, f[0])) and m.group(1) not in question)]
             if report and analysis.count_verb:   # 摸排了多少件: not the 化解35167件
                 found = [f for f in found if not done_otherwise(norm, f, analysis.count_verb)]
             if count_asked(question)[1]:   # 干警中有多少人有本科文凭: the part (409人), not the whole (864名政法干警中)
