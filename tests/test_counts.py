@@ -61,6 +61,9 @@ def test_a_count_of_what_did_not_happen_or_of_a_part_needs_it_stated():
     asked = "乐山“四种形态”处理的424人中有多少人是处级干部?"
     assert not count_stated("quantity", asked, "运用“四种形态”处理424人")
     assert count_stated("quantity", asked, "运用“四种形态”处理424人,其中处级干部12人")
+    # the negation is said of a figure in its clause, not in a slogan beside it
+    assert not count_stated("quantity", "张掖没化解的矛盾纠纷有多少件?",
+                            "全市共摸排各类矛盾纠纷4156件、化解4082件,真正实现了“小事不出村、矛盾不上交”")
     # a part asked with 有 (…中有多少人有本科文凭), its compound written apart (本科以上文凭)
     asked = "荣昌的政法干警中有多少人有本科文凭?"
     assert count_stated("quantity", asked, "全区864名政法干警中获得法学专业本科以上文凭的409人")

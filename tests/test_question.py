@@ -138,6 +138,7 @@ def test_the_words_of_a_question_for_a_post_are_the_holder():
     ("达州微信群建了多少个?", ("达州", "微信")),                        # 群建: 建 glued to 群, cut off
     ("达州的政法队伍建设有什么举措?", ("达州", "政法队伍", "建设")),     # the kind of items a list asks
     ("达州投入了多少钱建雪亮工程?", ("达州", "投入", "雪亮", "工程")),   # 多少/钱建: the 钱 asked, glued on
+    ("我想知道荣昌的网格数量", ("荣昌", "网格")),                        # the asker's lead-in asks nothing
     ("荣昌综调室办了多少件案子?", ("荣昌", "综调室", "案件")),          # the report writes 案件
 ])
 def test_the_words_coverage_weighs(question, words):

@@ -134,3 +134,10 @@ def test_a_person_no_passage_names_gets_no_one_elses_figure(hashing_index):
     assert other.signals.coverage >= COVERAGE_RULE   # the coverage rule alone would answer
     assert not other.answered and other.signals.name_missing == 1.0
     assert other.notice.startswith("检索到的段落都没有提到何政")
+
+
+def test_a_year_no_report_gives_says_so_and_shows_what_is_near(hashing_index):
+    # 000 (雪亮工程, 4.2万余个) states no year; 002, of 2020, names no 雪亮: the year's decline, not "another thing"
+    answer = ask(Searcher(*hashing_index), "达州2020年建成了多少个雪亮工程探头?")
+    assert not answer.answered and answer.notice.startswith("2020年达州市的报告中没有找到")
+    assert answer.passages[0].chunk.doc.startswith("000_")

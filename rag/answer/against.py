@@ -33,8 +33,12 @@ def written_against(norm: str, figure: tuple[int, int], verb: str, words: tuple[
     and a bracketed word (镇街级法治公园(广场)14个)."""
     before, after = norm[:figure[0]], norm[figure[1]:]
     touching, lead = 0, before
-    # the words in the question's order, or the thing counted alone (169个网格“数字化” for 多少个数字化网格)
-    for piece in [words[:k] for k in range(len(words), 0, -1)] + [words[-1:]]:
+    # the words in the question's order, or the thing counted alone where its clause says the rest
+    # (169个网格“数字化” for 多少个数字化网格; not 70队乐队参加 for 进入决赛的乐队共有几只)
+    start = max((m.end() for m in CLAUSE_END.finditer(norm, 0, figure[0])), default=0)
+    clause = norm[start:next((m.start() for m in CLAUSE_END.finditer(norm, figure[1])), len(norm))]
+    alone = [words[-1:]] if words and all(w in clause for w in words[:-1]) else []
+    for piece in [words[:k] for k in range(len(words), 0, -1)] + alone:
         # not across 、: a figure before it closes an item of a list (基地2个、镇街级法治公园14个)
         if re.match(rf"{_MARKS_IN_ITEM}[\u4e00-\u9fff]?{_MARKS_IN_ITEM}{loose(''.join(piece))}", after):
             touching = len("".join(piece))

@@ -205,7 +205,9 @@ def count_stated(kind: str, asked: str, normalized_sentence: str) -> bool:
     the 981 built for 多少个没有建成), and a part of a whole with the part named (424人中有多少人是处级干部
     needs 处级干部, not the 424人 or another count)."""
     negated, part = count_asked(asked)
-    if negated and kind in FIGURE_TYPES and not NEGATION_STATED.search(normalized_sentence):
+    # the negation is said of a figure, in its clause (连续83个月无…), not in a slogan beside it (小事不出村)
+    if negated and kind in FIGURE_TYPES and not any(NEGATION_STATED.search(c) and re.search(r"\d", c)
+                                                    for c in re.split(r"[,，;；。:：!！?？、]", normalized_sentence)):
         return False
     # a compound of two words (本科文凭) may be written apart (本科以上文凭)
     return kind != "quantity" or all(w in normalized_sentence or len(w) == 4 and w[:2] in normalized_sentence

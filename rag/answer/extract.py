@@ -209,12 +209,14 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
     parts = [f"{span.text}。", *parts] if span else parts
     notice = "引用的句子给出不同的答案：" + "、".join(f"{t}[{n}]" for t, n in rivals) + "，请核对哪一个回答问题。" if rivals else ""
     passages = evidence.hits
-    if not answered and missing_names:
-        notice = f"检索到的段落都没有提到{'、'.join(missing_names)}：它们说的可能是别的人或事。"
-    elif not answered and analysis.scoped and evidence.outside >= COVERAGE_RULE:
-        notice = not_found_notice(analysis)   # the fact is there, for another place or year: shown first
+    if not answered and analysis.scoped and evidence.outside >= COVERAGE_RULE:
+        # the fact is there, for another place or year (or a report of no year): shown first, even where
+        # the passages in scope name nothing asked
+        notice = not_found_notice(analysis)
         passages = [h for h, ok in zip(evidence.hits, evidence.in_scope) if not ok]
         passages += [h for h in evidence.hits if h not in passages]
+    elif not answered and missing_names:
+        notice = f"检索到的段落都没有提到{'、'.join(missing_names)}：它们说的可能是别的人或事。"
     elif answered and analysis.places and not store.documents[citations[0].doc].subject.places:
         # a report that says of no place may answer, but never silently as the place asked
         notice = f"答案出自未写明地方的报告，请核对是否为{'、'.join(analysis.places)}的数字。"

@@ -47,6 +47,8 @@ PEOPLE_COUNTED = re.compile(rf"[名人位]{_BOUND}$")
 PEOPLE_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{0,3}}(?:{PEOPLE_WORDS}))$")   # 检察官25人: those people counted
 PEOPLE_ASKED = re.compile(r"(?:多少|几)(?:余|多)?人(?!次)")
 SUM_OF_PARTS = re.compile(r"[\u4e00-\u9fff](?:和|与|及|、)[\u4e00-\u9fff]{1,6}(?:一共|总共|合计|共计|总计|加起来|共)(?:有|是|为)?(?:多少|几)")
+DIFFERENCE_ASKED = re.compile(r"比[^,，。?？]{1,12}?(?:多|少|高|低|大|小|长|短)了?(?:多少|几)")
+DIFFERENCE_BEFORE = re.compile(r"(?:多|少|高|低|大|小|长|短)(?:出|了|约|近)?$|相差|差距为?$|差$")
 TOTAL_BEFORE = re.compile(r"(?:共|合计|总计|累计)[^,，;；。]{0,6}$")
 WHOLE_AFTER = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:之)?中(?![心国央间部华学])")   # 864名政法干警中…: the whole a part is of
 TOTAL_ASKED = re.compile(r"有(?:多少|几)")
@@ -208,6 +210,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                 found = [f for f in found if not done_otherwise(norm, f, analysis.count_verb)]
             if count_asked(question)[1]:   # 干警中有多少人有本科文凭: the part (409人), not the whole (864名政法干警中)
                 found = [f for f in found if not WHOLE_AFTER.match(norm, f[1])]
+            if DIFFERENCE_ASKED.search(question):   # 法官比检察官多多少人: a difference stated (多16人), not either side
+                found = [f for f in found if DIFFERENCE_BEFORE.search(norm, 0, f[0])]
             if SUM_OF_PARTS.search(question):   # 法官和检察官一共多少人: a total stated as one (共…), not a part
                 found = [f for f in found if TOTAL_BEFORE.search(norm, 0, f[0])]
             if analysis.counted.endswith("数"):   # 发案数是多少: a count, not its change (同比下降9.7%)
