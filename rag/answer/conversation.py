@@ -19,7 +19,7 @@ OPENER = re.compile(r"^(那么|那|还有|另外|而|至于)\s*")
 SOFT_OPENER = re.compile(r"^(那么|那|而|至于)\s*")     # dropped when the topic goes in front
 TRAILER = re.compile(r"(的情况|情况|的)?(又|也)?(是)?(多少|怎么样|如何)?呢?[?？!！。\s]*$")   # 荣昌区又是多少?
 DEMONSTRATIVE = re.compile(r"这个|这一|这些|那个|该|此|上述")   # 这个数字 -> <topic>的数字
-PRONOUN = re.compile(r"它们|它|其(?!中|他|它|余|实)")           # 它 -> <topic>
+PRONOUN = re.compile(r"它们|它|他们|她们|其(?!中|他|它|余|实)")   # 它, 他们 -> <topic>
 PERSONAL = re.compile(r"[他她](?!们)")                            # 他 -> the person the previous question names
 RATE_NAMED = re.compile(rf"[\u4e00-\u9fff]{{1,8}}率|{LEVELS}")     # a follow-up naming a rate alone: 结案率呢?
 COUNTER = re.compile(rf"个|人|位|种|类|{COUNTERS}")   # 个 of 多少个雪亮工程监控探头; not a unit (平方公里)
@@ -37,9 +37,11 @@ def rewrite(question: str, previous: str | None) -> str:
     """The standalone question a follow-up stands for; the question itself if it stands alone
     (or there is nothing before it)."""
     question = question.strip()
-    if not previous or not previous.strip() or not is_follow_up(question):
+    if not previous or not previous.strip():
         return question
     previous = previous.strip()
+    if not is_follow_up(question):
+        return _with_place(question, previous)
     asked, before = analyze(question), analyze(previous)
     core = TRAILER.sub("", OPENER.sub("", question))
     rest = core
@@ -77,11 +79,26 @@ def rewrite(question: str, previous: str | None) -> str:
     return f"{topic}{'' if plain.startswith(('还有', '另外')) else '，'}{plain}"
 
 
+def _with_place(question: str, previous: str) -> str:
+    """A question that opens with its verb and names no place (配备了多少名网格管理人员? after
+    荣昌划分了多少个网格?) asks of the place the previous question named; any other stands alone."""
+    import jieba.posseg as pseg   # lazy, as in rag.answer.question
+    before = analyze(previous)
+    opening = pseg.lcut(question)[:1]
+    if not before.place_forms or analyze(question).places or not opening or opening[0].flag != "v":
+        return question
+    return before.place_forms[0] + question
+
+
 def _substitute_scope(previous: str, before, asked) -> str:
     """The previous question with the follow-up's place and year in place of its own."""
     text = previous
     if asked.place_forms:
         new_place = asked.place_forms[0]
+        old_place = before.place_forms[0] if before.place_forms else ""
+        if old_place and old_place[-1] in "省市州县区" and new_place[-1] not in "省市州县区" \
+                and asked.places[0].endswith(old_place[-1]):
+            new_place = asked.places[0]   # 达州市委 → 乐山市委, not 乐山委
         if before.place_forms:
             text = text.replace(before.place_forms[0], new_place, 1)
         else:
@@ -103,7 +120,7 @@ def _person(previous: str) -> str:
 def _topic(previous: str) -> str:
     """What the previous question was about, without what it asked (达州建成了雪亮工程监控探头)."""
     topic = ASKING.sub("", previous).strip(" ，,")
-    return re.sub(r"(?:了|是|的)$", "", topic) or previous
+    return re.sub(r"(?:了|是|的|有)$", "", topic) or previous
 
 
 def _substitute_thing(previous: str, thing: str) -> str | None:
