@@ -42,6 +42,8 @@ def test_a_level_asked_is_no_rank(hashing_index):
 
 def test_places_named_and_asked_which_are_each_asked():
     assert is_comparison("荣昌和达州哪个化解的矛盾纠纷多?") and is_comparison("达州和乐山的政法委书记分别是谁?")
+    assert is_comparison("达州和乐山各投入了多少经费?")                  # 各 of the places named: each
+    assert not is_comparison("荣昌和张掖各类案件有多少?")                 # 各类: of every kind
     assert named_place_question("荣昌和达州哪个化解的矛盾纠纷多?", ("荣昌", "达州"), "达州") == "达州化解的矛盾纠纷有多少?"
     assert named_place_question("張掖和榮昌哪個的群眾安全感更高?", ("張掖", "榮昌"), "張掖") == "張掖群眾安全感是多少?"
     # 分别 asks each its own question: its question word stays
@@ -69,3 +71,4 @@ def test_the_page_shows_one_line_per_place(hashing_index):
     assert html.count("<br>") >= 4 and "荣昌区：8698件<a href='#cite-1-1'" in html and "未提及" in html
     rows = answer.to_json()["rows"]
     assert rows[3] == {"place": "荣昌区", "answer": "8698件", "citation": 1} and rows[0]["citation"] is None
+

@@ -20,7 +20,9 @@ from rag.text.normalize import normalize
 MANY_PLACES = r"(?<!哪)(?:[两三四五六七八九十几]|这几|这些|每)个?(?:地方|城市|地区)"
 COMPARISON = re.compile(rf"每个(?:地方|城市|地区)|{MANY_PLACES}(?=.*(?:分别|各自|各有|各是))|各地|各市|各区|各县|各城市|各个(?:地方|城市)|对比|比较一下|哪个(?:地方|城市|市|区|县|地区)"
                         r".{0,12}(?:最多|最少|最高|最低|更多|更少|最大|最小|最早)|哪里.{0,8}最(?:多|少|高|低)")
-ACROSS = re.compile(rf"^(?:请问)?(?:各地|各市|各区|各县|各城市|各个(?:地方|城市)|{MANY_PLACES})(?:的)?|各地|各市|各区|各县|分别|各自|各(?=有|是|为)")
+# 各 alone after the places named: each of them (达州和乐山各投入了多少经费), not 各类, 各级, 各部门
+EACH = r"各(?![地市区县级类项种个部单界方族国省自])"
+ACROSS = re.compile(rf"^(?:请问)?(?:各地|各市|各区|各县|各城市|各个(?:地方|城市)|{MANY_PLACES})(?:的)?|各地|各市|各区|各县|分别|各自|{EACH}")
 # Two places or more named and asked which one (荣昌和达州哪个化解的矛盾纠纷多?): each named place is asked
 BETWEEN_NAMED = re.compile(r"(?:哪个|哪一个|哪里|谁)(?:的)?.{0,16}?(?:最|更|比较)?(?:多|少|高|低|大|小|早)(?=[?？。]?$)")
 NAMED_JOINS = re.compile(r"^(?:[和与及跟同、,，]|还是|以及)+(?:[两三四五几]地|这[两三四五几]个?(?:地方|城市|地区))?(?:的)?")
@@ -38,7 +40,7 @@ def is_comparison(question: str) -> bool:
 
 def _between_named(norm: str) -> bool:
     """Asks which of the places it names (哪个…多) or each of them (分别)."""
-    return bool(BETWEEN_NAMED.search(norm)) or "分别" in norm
+    return bool(BETWEEN_NAMED.search(norm)) or "分别" in norm or bool(re.search(rf"各自|{EACH}", norm))
 
 
 def questions_per_place(question: str, analysis, store, hits) -> list[tuple[str, str]]:
