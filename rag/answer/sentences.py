@@ -246,7 +246,8 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
                 continue   # a run-in heading ("实施“八大工程”。") names the list; the sentences after it are its items
             span = answer_span(analysis, sentence, report=bool(subject.body))
             context = f"{heading}\n{lead}\n{texts[i - 1] if i else ''}\n{sentence}"
-            if figure and (span is None or subject.body and not _states_about(quoted + _counted(analysis), context)
+            dated = subject.body and analysis.answer_type == "date"   # 什么时候建成: a report states when, or not at all
+            if (figure or dated) and (span is None or subject.body and not _states_about(quoted + _counted(analysis), context)
                            or periods and not covers_periods.get(chunk.doc, _states_about(periods, context))):
                 continue   # a figure asked for needs a figure the question does not hold, stated of what it asks
             if named_quoted and subject.body and not _states_about(quoted, context):

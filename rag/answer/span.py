@@ -45,7 +45,7 @@ SHARE = re.compile(r"[%％]|百分点")
 THINGS_ASKED = re.compile(r"(?:多少|几)(?:余|多)?个(?!月)")
 PEOPLE_COUNTED = re.compile(rf"[名人位]{_BOUND}$")
 PEOPLE_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{0,3}}(?:{PEOPLE_WORDS}))$")   # 检察官25人: those people counted
-PEOPLE_ASKED = re.compile(r"(?:多少|几)(?:余|多)?人(?!次)")
+PEOPLE_ASKED = re.compile(r"(?:多少|几)(?:余|多)?个?人(?!次)")   # 配几个人: people, not the 5个 司法所
 SUM_OF_PARTS = re.compile(r"[\u4e00-\u9fff](?:和|与|及|、)[\u4e00-\u9fff]{1,6}(?:一共|总共|合计|共计|总计|加起来|共)(?:有|是|为)?(?:多少|几)")
 DIFFERENCE_ASKED = re.compile(r"比[^,，。?？]{1,12}?(?:多|少|高|低|大|小|长|短)了?(?:多少|几)")
 DIFFERENCE_BEFORE = re.compile(r"(?:多|少|高|低|大|小|长|短)(?:出|了|约|近)?$|相差|差距为?$|差$")
@@ -111,6 +111,13 @@ def _length_of_time(norm: str, figure: tuple[int, int]) -> bool:
     return bool(DURATION_BEFORE.search(norm[:s]) or DURATION_AFTER.match(norm, e))
 
 
+def _dated_clauses(norm: str, date: tuple[int, int]) -> str:
+    """The clause a date stands in and the next one, which a date leading its clause dates."""
+    start = max((m.end() for m in CLAUSE_END.finditer(norm, 0, date[0])), default=0)
+    ends = [m.start() for m in CLAUSE_END.finditer(norm, date[1])]
+    return norm[start:ends[1] if len(ends) > 1 else len(norm)]
+
+
 def _calendar_year(norm: str, figure: tuple[int, int]) -> bool:
     """A figure that is a year of the calendar (1951年), which counts nothing: 波斯黇鹿现存多少头 is
     not answered by the year they were counted. Not a length of time (长达1000年, 1200年来)."""
@@ -174,6 +181,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
         found = [(s, e - len(norm[s:e]) + len(norm[s:e].rstrip("，, "))) for s, e in found]
         if kind == "date":   # 连续四年, 五年来 say how long, not when
             found = [f for f in found if not _length_of_time(norm, f)]
+            if report:   # a report's date is of what its clause, or the one it leads, says: 2021年,乐山…满意度排名
+                found = [f for f in found if any(t in _dated_clauses(norm, f) for t in analysis.terms)]
             if YEAR_ASKED.search(question):   # a year asked is not answered by a month (同年9月: 9月) or a century,
                 # and is the year alone: 同年9月 after 1956年2月9日 happened in 1956, not on 2月9日
                 alone = not DAY_ASKED.search(question)
