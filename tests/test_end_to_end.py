@@ -124,3 +124,53 @@ def test_figures_asked_the_way_users_ask(e5_searcher, question, figure):
 ])
 def test_what_the_reports_do_not_state_is_declined(e5_searcher, question):
     assert not ask(e5_searcher, question).answered
+
+
+# A made-up county report (figures invented for this test), worded as the seed reports are
+COUNTY_REPORT = """青川县委政法委2024年工作总结
+
+2024年,在县委的坚强领导下,全县政法系统推动平安青川、法治青川建设取得新成效。
+
+一、坚持和发展新时代“枫桥经验”,矛盾纠纷化解扎实有效
+
+全县建成县、乡、村三级矛盾纠纷调解组织286个,配备专兼职调解员1120名。全年共排查矛盾纠纷2418件,化解2376件,化解率达98.3%。
+
+二、扎实推进平安建设
+
+全县刑事案件立案数同比下降11.6%,群众安全感达到98.7%。新建“雪亮工程”视频监控点位1350个,累计达到5870个。
+
+三、深化法治青川建设
+
+县人民检察院全年批准逮捕犯罪嫌疑人96人,提起公诉183人。
+
+2025年,全县政法系统将继续深化市域社会治理现代化,力争矛盾纠纷化解率保持在98%以上。
+"""
+
+
+@pytest.fixture(scope="module")
+def county_searcher(tmp_path_factory, e5_small):
+    import shutil
+
+    from helpers import SEEDS
+
+    from rag.answer.retrieve import Searcher
+    from rag.stores.local.index import build_index
+    folder = tmp_path_factory.mktemp("reports")
+    for seed in SEEDS.glob("*.txt"):
+        shutil.copy(seed, folder)
+    (folder / "qingchuan_2024.txt").write_text(COUNTY_REPORT, encoding="utf-8")
+    index, _ = build_index([folder], e5_small, cache_dir=tmp_path_factory.mktemp("e5cache"))
+    return Searcher(index, e5_small)
+
+
+@pytest.mark.parametrize("question, figure", [
+    ("青川县2024年化解了多少件矛盾纠纷?", "2376件"),   # #17's example: 化解2376件 goes on of 矛盾纠纷
+    ("青川排查了多少件矛盾纠纷?", "2418件"),
+    ("青川的化解率是多少?", "98.3%"),                  # not the goal (力争…98%以上)
+    ("青川一共有多少个视频监控点位?", "5870个"),       # 累计达到5870个, not the 1350个 newly built
+    ("青川起诉了多少人?", "183人"),                    # written 提起公诉
+])
+def test_a_county_report_added_beside_the_seeds(county_searcher, question, figure):
+    answer = ask(county_searcher, question)
+    assert answer.answered and answer.span.text == figure
+    assert answer.citations[0].doc == "qingchuan_2024.txt"

@@ -495,3 +495,13 @@ def test_a_body_of_the_kind_asked_is_named_by_its_name():
     assert not _names_body("法院", "深化长江上游鱼类生态法治保护品牌“鱼跃龙门”建设。")
     assert not _names_body("营运商", "协调通信营运商推送平安建设公益短信800余万条。")   # the kind alone
     assert _names_body("营运商", "协调中国移动推送平安建设公益短信800余万条。")
+
+
+def test_a_deed_is_covered_in_any_of_its_forms():
+    import numpy as np
+
+    from rag.answer.sentences import coverage
+    weights = np.array([1.0, 1.0])
+    assert coverage(["荣昌", "起诉"], weights, "荣昌检察机关提起公诉2975人") == 1.0   # 起诉 written 公诉
+    assert coverage(["荣昌", "批捕"], weights, "荣昌检察机关批准逮捕1221人") == 1.0
+    assert coverage(["荣昌", "起诉"], weights, "荣昌检察机关批准逮捕1221人") == 0.5   # another deed

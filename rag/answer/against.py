@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 
 from rag.answer.counts import DEEDS, MEASURE_WORDS, is_noun
 from rag.answer.question import QuestionAnalysis
@@ -106,7 +107,7 @@ def counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern, 
     others (改造“三无”小区12个)."""
     if not asked:
         return False
-    if not all(_says_which(norm, figure, pattern) for pattern in which):
+    if not all(_says_which(norm, figure, pattern, thing) for pattern in which):
         return True
     after = re.match(r"(?:(?!、\s*\d)[^,，;；。!！?？])*", norm[figure[1]:]).group()   # to the next item (、16个)
     before = re.sub(rf"{_MARKS}$", "", re.search(rf"[^,，;；。!！?？、]{{0,{NEXT_WORD}}}$", norm[:figure[0]]).group())
@@ -143,15 +144,17 @@ def noun_at(text: str, index: int) -> bool:
     return bool(words) and is_noun(words[index].flag)
 
 
-def _says_which(norm: str, figure: tuple[int, int], pattern: re.Pattern) -> bool:
+def _says_which(norm: str, figure: tuple[int, int], pattern: re.Pattern, thing: re.Pattern | None) -> bool:
     """Whether a word saying which things are counted is said of the figure: in its clause, or in
-    one stating no figure of its own (侵害未成年人… before 批捕24件); not beside another figure
-    (增设1名专职委员 before 配齐132个乡镇政法委员)."""
+    one stating no figure of its own (侵害未成年人… before 批捕24件), or before a clause naming no
+    thing, which goes on of the one named before (排查矛盾纠纷2418件,化解2376件; 新建视频监控点位1350个,
+    累计达到5870个); not beside another figure (增设1名专职委员 before 配齐132个乡镇政法委员)."""
     bounds = [0, *(m.end() for m in CLAUSE_END.finditer(norm)), len(norm) + 1]
-    clauses = list(zip(bounds, bounds[1:]))
-    own = next((c for c in clauses if c[0] <= figure[0] < c[1]), None)
+    clauses = list(pairwise(bounds))
+    own = next(c for c in clauses if c[0] <= figure[0] < c[1])
+    goes_on = thing is None or not thing.search(norm, *own)
     return any((clause := next(c for c in clauses if c[0] <= m.start() < c[1])) == own
-               or not COUNT_AFTER.search(norm, clause[0], clause[1]) for m in pattern.finditer(norm))
+               or not COUNT_AFTER.search(norm, *clause) or goes_on and clause[0] < own[0] for m in pattern.finditer(norm))
 
 
 @lru_cache(maxsize=8192)

@@ -59,6 +59,7 @@ THING_DONE = re.compile(r"(?<=[\u4e00-\u9fff])(?:建|建成|新建|建设|整合
 # 化解4082件); 批捕 is written 批准逮捕, 起诉 公诉
 DEEDS = (("摸排", "排查"), ("化解", "调处"), ("受理",), ("审结", "办结", "结案"), ("执结",), ("查处",),
          ("破获", "侦破"), ("批捕", "批准逮捕"), ("起诉", "公诉"), ("立案",))
+DEED_OF = {form: group for group in DEEDS for form in group}
 TIMES = re.compile(r"次|回|遍|趟")   # counters of how often something happened
 DONE_VERBS = set("建办抓查破装设修")   # one-character verbs of what a report counts as done
 DURATION_COUNTED = re.compile(r"(?:个月|月|年|天|日|周|小时|分钟|秒|岁)$")

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answer.counts import DEEDS
 from rag.answer.decline import DENSE_MIN_COVERAGE, Signals, apart_share, names_missing, unwritten_words
 from rag.answer.glued import written_apart
 from rag.answer.question import QuestionAnalysis, analyze
@@ -52,8 +51,7 @@ def gather_evidence(searcher: Searcher, retrieval: Retrieval) -> Evidence:
     texts = [normalize(h.chunk.search_text) for h in hits]
     # scope checks the place and year words; a word no passage writes whole but one writes apart weighs as its pieces
     weighed = dict.fromkeys((p, t in analysis.terms) for t in analysis.words
-                            for p in written_apart(t, texts[:SENTENCE_POOL]) or written_otherwise(t, texts[:SENTENCE_POOL])
-                            or (t,))
+                            for p in written_apart(t, texts[:SENTENCE_POOL]) or (t,))
     terms = [t for t, _ in weighed]
     weights = store.word_weights(terms)
     content = np.asarray([c for _, c in weighed], dtype=bool)
@@ -74,15 +72,6 @@ def gather_evidence(searcher: Searcher, retrieval: Retrieval) -> Evidence:
     return Evidence(analysis, terms, weights, content, hits, texts, subjects, in_scope_hits, chunk_cov,
                     chunk_cov[best] if best is not None else 0.0,
                     max((c for c, ok in zip(chunk_cov, in_scope_hits) if not ok), default=0.0), found)
-
-
-def written_otherwise(word: str, normalized_texts) -> tuple[str, ...]:
-    """A deed no text writes as asked, in the form one writes it (批捕: 批准逮捕, 起诉: 公诉), to weigh
-    in its stead; () when a text writes it, or it is no deed of rag.answer.counts.DEEDS."""
-    if any(word in text for text in normalized_texts):
-        return ()
-    group = next((g for g in DEEDS if word in g), ())
-    return tuple(f for f in group if f != word and any(f in text for text in normalized_texts))[:1]
 
 
 def decision_signals(evidence: Evidence, ranked, best_probability: float, missing_names, documents) -> Signals:

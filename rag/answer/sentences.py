@@ -24,13 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer.question import (CALENDAR_ASKED, QUOTED, SLOT_GLUE, QuestionAnalysis, around_asked, asked_post,
-                                  holds_answer,
-                                  lone_characters)
-from rag.answer.scope import in_scope
 from rag.answer.against import loose
 from rag.answer.context import PRONOUNS, sentences_with_lead
-from rag.answer.counts import ASKED_MEASURE
+from rag.answer.counts import ASKED_MEASURE, DEED_OF
+from rag.answer.question import (CALENDAR_ASKED, QUOTED, SLOT_GLUE, QuestionAnalysis, around_asked, asked_post,
+                                  holds_answer, lone_characters)
+from rag.answer.scope import in_scope
 from rag.answer.span import answer_span, cited_span
 from rag.ingest.chunking import sentence_spans
 from rag.text.normalize import normalize
@@ -144,11 +143,12 @@ class Candidate:
 
 
 def coverage(terms, weights: np.ndarray, normalized_text: str) -> float:
-    """The idf-weighted share of ``terms`` found in a text."""
+    """The idf-weighted share of ``terms`` in a text; a deed in any of its forms (批捕: 批准逮捕; counts.DEEDS)."""
     total = weights.sum()
     if total <= 0:
         return 0.0
-    return float(sum(w for t, w in zip(terms, weights) if t in normalized_text) / total)
+    held = (w for t, w in zip(terms, weights) if any(f in normalized_text for f in DEED_OF.get(t, (t,))))
+    return float(sum(held) / total)
 
 
 def pool_weights(terms, weights: np.ndarray, pool: list[str]) -> np.ndarray:

@@ -54,6 +54,8 @@ WHOLE_AFTER = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:之)?中(?![心国央间部�
 TOTAL_ASKED = re.compile(r"有(?:多少|几)")
 INCREMENT_ASKED = re.compile(r"新|增|改建|扩建|恢复")
 INCREMENT_BEFORE = re.compile(r"(?:新建|新增|新\(扩\)建|新改建|改建|扩建|恢复|增设|新设)[^,，;；。]{0,12}$")
+PLAN_ASKED = re.compile(r"要|将|计划|目标|力争|争取|打算|下一步|明年|今后|预计|规划")
+PLAN_BEFORE = re.compile(r"(?:力争|争取|确保|目标是?|计划|预计|规划|将(?:力争|达到|实现|保持))[^,，;；。]{0,16}$")
 CHANGE_ASKED = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加)了?(?:多少|几)")
 CHANGE_BEFORE = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加|下滑|回落|上涨|增|降|减)[^,，;；。]{0,8}$")
 FALLING = re.compile(r"下降|减少|降低|下滑|回落|降|减")
@@ -228,6 +230,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             if report and TOTAL_ASKED.search(question) and not INCREMENT_ASKED.search(question):
                 # 有多少个派出所: not the 3个 newly built (but 配备了多少名 is what was added)
                 found = [f for f in found if not INCREMENT_BEFORE.search(norm, 0, f[0])]
+        if report and not PLAN_ASKED.search(question):   # 化解率是多少: what was done (98.3%), not a goal (力争…98%以上)
+            found = [f for f in found if not PLAN_BEFORE.search(norm, 0, f[0])]
         change = CHANGE_ASKED.search(question) if report else None
         if change:   # 比去年下降了多少: a change, not the rate itself, and a fall (not 上升5位)
             falling = bool(FALLING.match(change.group(0)))
