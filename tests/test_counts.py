@@ -28,6 +28,7 @@ from rag.text.normalize import normalize
     ("荣昌智慧安防小区建了几个?", "小区"),               # things counted by what was done to them
     ("张掖网格整合了多少个?", "网格"),
     ("达州办理了多少件信访案件?", "案件"),             # jieba tags 信访 a verb: it says which 案件
+    ("青川的视频监控累计达到多少个?", "监控"),           # 累计 says how it is counted, not what
     ("荣昌的政法干警中有多少人有本科文凭?", ""),         # 有 is what the people counted have, not a thing
 ])
 def test_the_thing_a_count_asks_about(question, thing):

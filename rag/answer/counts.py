@@ -36,7 +36,7 @@ def counted_by(measure: str) -> str:
 
 
 COUNT_PHRASE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?(?:{MEASURE_WORDS})?([^,，。?？!！;；、]*)")
-NOT_COUNTED = re.compile(r"^(?:有|共有|一共|总共|建成|达到|达|为|是|了|呢|啊|吗)+$")
+NOT_COUNTED = re.compile(r"^(?:有|共有|一共|总共|累计|合计|共计|总计|建成|达到|达|为|是|了|呢|啊|吗)+$")
 CONTENT = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
 VERB_ENDING = re.compile(r"(?:了|过|成|到|出|完|回)$|^(?:化解|办理|受理|查处|破获|排查|整治|调解|处理|审结|执结|打掉)")
 

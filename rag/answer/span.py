@@ -54,6 +54,7 @@ WHOLE_AFTER = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:之)?中(?![心国央间部�
 TOTAL_ASKED = re.compile(r"有(?:多少|几)")
 INCREMENT_ASKED = re.compile(r"新|增|改建|扩建|恢复")
 INCREMENT_BEFORE = re.compile(r"(?:新建|新增|新\(扩\)建|新改建|改建|扩建|恢复|增设|新设)[^,，;；。]{0,12}$")
+POINTS = re.compile(r"百分点|百分之")
 PLAN_ASKED = re.compile(r"要|将|计划|目标|力争|争取|打算|下一步|明年|今后|预计|规划")
 PLAN_BEFORE = re.compile(r"(?:力争|争取|确保|目标是?|计划|预计|规划|将(?:力争|达到|实现|保持))[^,，;；。]{0,16}$")
 CHANGE_ASKED = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加)了?(?:多少|几)")
@@ -118,6 +119,12 @@ def _dated_clauses(norm: str, date: tuple[int, int]) -> str:
     start = max((m.end() for m in CLAUSE_END.finditer(norm, 0, date[0])), default=0)
     ends = [m.start() for m in CLAUSE_END.finditer(norm, date[1])]
     return norm[start:ends[1] if len(ends) > 1 else len(norm)]
+
+
+def _in_points(norm: str, figure: tuple[int, int]) -> bool:
+    """A share in percentage points (提高0.9个百分点), or the 百分 of 百分点 taken for a count."""
+    return norm.startswith("百分点", figure[1]) or any(m.start() < figure[1] and figure[0] < m.end()
+                                                     for m in POINTS.finditer(norm))
 
 
 def _calendar_year(norm: str, figure: tuple[int, int]) -> bool:
@@ -207,7 +214,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                      or SPELLED_COUNT.search(norm[f[0]:f[1]])))
                      and not (counts and (MONEY.search(norm, f[0], f[1]) or MONEY.match(norm, f[1])
                                           or unit_of(norm[f[0]:f[1]]) or SHARE.search(norm, f[0], f[1])))
-                     and not _calendar_year(norm, f)]
+                     and not _calendar_year(norm, f) and not _in_points(norm, f)]
             if report and rank and not CHANGE_ASKED.search(question):   # 排全市第几: a rank (第6名), not 90%以上
                 found = [f for f in found if norm[f[0]] == "第" or RANKED_BEFORE.search(norm, 0, f[0])]
             if report and THINGS_ASKED.search(question) and analysis.counted and not PEOPLE_COUNTED_THING.search(analysis.counted):
