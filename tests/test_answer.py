@@ -55,3 +55,9 @@ def test_who_holds_a_post_is_named_beside_it(hashing_index):
     assert not ask(searcher, "乐山的平安建设领导小组组长是谁?").answered
     answer = ask(searcher, "达州市委政法委书记是谁?")
     assert answer.answered and answer.span.text == "何政"
+
+
+def test_an_answer_about_someone_comes_from_a_report_naming_them(hashing_index):
+    # 张掖's sentence on 各部門單位 said nothing of 何政, whose byline is in 002
+    answer = ask(Searcher(*hashing_index), "何政在哪个单位工作?")
+    assert answer.answered and {c.doc for c in answer.citations} == {"002_20c1160605c0dde7.txt"}

@@ -64,6 +64,11 @@ def gather_evidence(searcher: Searcher, retrieval: Retrieval) -> Evidence:
         full = coverage(terms, weights, text)
         chunk_cov.append(max(full, coverage(*content_terms, text)) if scoped else full)
         in_scope_hits.append(subject is None or in_scope(analysis, subject, text))
+    if analysis.names:   # 何政在哪个单位工作: an answer about someone comes from a report naming them, if one does
+        naming = {doc: not subject.body or not names_missing(analysis.names, [], [store.documents[doc].text],
+                                                             analysis.name_joins) for doc, subject in subjects.items()}
+        if any(naming[doc] for doc, subject in subjects.items() if subject.body):
+            in_scope_hits = [ok and naming.get(h.chunk.doc, True) for h, ok in zip(hits, in_scope_hits)]
     best = max((i for i, ok in enumerate(in_scope_hits) if ok), key=lambda i: chunk_cov[i], default=None)
     # in a report about the asked place, sentences compete on what else they say
     scoring = {doc: content_terms if analysis.places and subject.places and content.any() else (terms, weights)
