@@ -3,7 +3,10 @@ row must give its own report's figure, cited to that report, or say 未提及 wh
 does not state one. A question naming the places it compares ("rows") must get a row for each of
 them and for no other place.
 
-    python3 eval/cross_report.py [--index index]
+    python3 eval/cross_report.py [--index index] [--row-probability P]
+
+``--row-probability`` scores the rows at another threshold than rag.answer.extract.ROW_PROBABILITY
+(the README's sweep: 0.5, 0.3, 0.2, 0).
 """
 from __future__ import annotations
 
@@ -26,7 +29,12 @@ def main() -> int:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--index", default=str(ROOT / "index"))
+    parser.add_argument("--row-probability", type=float, default=None,
+                        help="the scorer's probability a row needs (default: rag.answer.extract.ROW_PROBABILITY)")
     args = parser.parse_args()
+    if args.row_probability is not None:
+        from rag.answer import extract
+        extract.ROW_PROBABILITY = args.row_probability
     spec = StoreSpec("local", args.index)
     embedder = get_embedder(store_embedder_name(spec))
     searcher = Searcher(open_store(spec, embedder), embedder)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from itertools import pairwise
 
 from rag.answer.counts import DEEDS, MEASURE_WORDS, is_noun
 from rag.answer.question import QuestionAnalysis
@@ -36,8 +35,7 @@ def written_against(norm: str, figure: tuple[int, int], verb: str, words: tuple[
     touching, lead = 0, before
     # the words in the question's order, or the thing counted alone where its clause says the rest
     # (169个网格“数字化” for 多少个数字化网格; not 70队乐队参加 for 进入决赛的乐队共有几只)
-    start = max((m.end() for m in CLAUSE_END.finditer(norm, 0, figure[0])), default=0)
-    clause = norm[start:next((m.start() for m in CLAUSE_END.finditer(norm, figure[1])), len(norm))]
+    clause = norm[slice(*clause_at(norm, figure[0]))]
     alone = [words[-1:]] if words and all(w in clause for w in words[:-1]) else []
     for piece in [words[:k] for k in range(len(words), 0, -1)] + alone:
         # not across 、: a figure before it closes an item of a list (基地2个、镇街级法治公园14个)
@@ -52,6 +50,12 @@ def written_against(norm: str, figure: tuple[int, int], verb: str, words: tuple[
     return int(bool(verb) and bool(re.search(rf"{re.escape(verb)}[\u4e00-\u9fff]?{_MARKS}$", lead))), touching
 
 
+def clause_at(norm: str, at: int) -> tuple[int, int]:
+    """(start, end) of the clause holding position ``at``: between the marks of CLAUSE_END."""
+    start = max((m.end() for m in CLAUSE_END.finditer(norm, 0, at)), default=0)
+    return start, next((m.start() for m in CLAUSE_END.finditer(norm, at)), len(norm))
+
+
 DEED = re.compile("|".join(sorted((w for group in DEEDS for w in group), key=len, reverse=True)))
 
 
@@ -61,8 +65,7 @@ def done_otherwise(norm: str, figure: tuple[int, int], verb: str) -> bool:
     asked = next((group for group in DEEDS if verb in group), None)
     if asked is None:
         return False
-    start = max((m.end() for m in CLAUSE_END.finditer(norm, 0, figure[0])), default=0)
-    deeds = [m.group() for m in DEED.finditer(norm, start, figure[0])]
+    deeds = [m.group() for m in DEED.finditer(norm, clause_at(norm, figure[0])[0], figure[0])]
     return bool(deeds) and deeds[-1] not in asked
 
 
@@ -149,12 +152,10 @@ def _says_which(norm: str, figure: tuple[int, int], pattern: re.Pattern, thing: 
     one stating no figure of its own (侵害未成年人… before 批捕24件), or before a clause naming no
     thing, which goes on of the one named before (排查矛盾纠纷2418件,化解2376件; 新建视频监控点位1350个,
     累计达到5870个); not beside another figure (增设1名专职委员 before 配齐132个乡镇政法委员)."""
-    bounds = [0, *(m.end() for m in CLAUSE_END.finditer(norm)), len(norm) + 1]
-    clauses = list(pairwise(bounds))
-    own = next(c for c in clauses if c[0] <= figure[0] < c[1])
+    own = clause_at(norm, figure[0])
     goes_on = thing is None or not thing.search(norm, *own)
-    return any((clause := next(c for c in clauses if c[0] <= m.start() < c[1])) == own
-               or not COUNT_AFTER.search(norm, *clause) or goes_on and clause[0] < own[0] for m in pattern.finditer(norm))
+    return any((clause := clause_at(norm, m.start())) == own or not COUNT_AFTER.search(norm, *clause)
+               or goes_on and clause[0] < own[0] for m in pattern.finditer(norm))
 
 
 @lru_cache(maxsize=8192)

@@ -83,10 +83,9 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
     tagged = [(w, flag) for w, flag in pseg.lcut(m.group(1)) if CONTENT.search(w) and w not in ("多少", "几", "了")]
     # 多少次获得…: what follows is what happened, not a thing counted; but a verb before the noun
     # that ends a count of things says which (多少件信访案件: jieba tags 信访 a verb)
-    if tagged and tagged[0][1] == "v" and not (TIMES.search(m.group(0)[:m.start(1) - m.start()]) is None
-                                                and not NOT_COUNTED.match(tagged[0][0])
-                                                and len(tagged) > 1 and tagged[-1][1].startswith("n")
-                                                and all(is_noun(f) for _, f in tagged[1:])):
+    says_which = not TIMES.search(m.group(0)[:m.start(1) - m.start()]) and len(tagged) > 1 \
+        and not NOT_COUNTED.match(tagged[0][0]) and tagged[-1][1].startswith("n") and all(is_noun(f) for _, f in tagged[1:])
+    if tagged and tagged[0][1] == "v" and not says_which:
         return "", ()
     # a verb with words after it is what the counted things did (进入同级党组织班子), as is a last one
     # after a noun (社区推广, not 监控探头); one right before the last word describes it (安防小区)

@@ -207,6 +207,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
     covers_periods = {doc: _states_about(periods, normalize(documents[doc].text))
                       for doc in {h.chunk.doc for h in hits}} if periods and documents is not None else {}
     holder = asked_post(question) if analysis.answer_type == "person" else None
+    counted = _counted(analysis)
     asks_place = analysis.answer_type == "place"   # a report about a place answers "where" with its subject
     around = around_asked(question)
     cue = asked_cue(question)
@@ -247,7 +248,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
             span = answer_span(analysis, sentence, report=bool(subject.body))
             context = f"{heading}\n{lead}\n{texts[i - 1] if i else ''}\n{sentence}"
             dated = subject.body and analysis.answer_type == "date"   # 什么时候建成: a report states when, or not at all
-            if (figure or dated) and (span is None or subject.body and not _states_about(quoted + _counted(analysis), context)
+            if (figure or dated) and (span is None or subject.body and not _states_about(quoted + counted, context)
                            or periods and not covers_periods.get(chunk.doc, _states_about(periods, context))):
                 continue   # a figure asked for needs a figure the question does not hold, stated of what it asks
             if named_quoted and subject.body and not _states_about(quoted, context):
@@ -256,8 +257,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
                 continue   # 哪个法院创立的: a sentence naming no court does not say
             if subject.body and holder is not None and (cited_span(analysis, sentence, True) is None
                                                         or holder not in context):
-                continue   # who holds a post is answered with a name where it is asked (not 布建), beside the post
-                # (组长是谁: not the 政法委书记廖全军 of a sentence naming no 组长)
+                continue   # a post's holder is named where it is asked, beside the post (组长: not 政法委书记廖全军)
             in_context = coverage(terms, weights, f"{heading}\n{normalize(lead)}\n{sentence}")
             if subject.body and (analysis.answer_type == "date" or HOW_LONG.search(question)) \
                     and in_context < DATED_COVERAGE:

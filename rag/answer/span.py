@@ -12,12 +12,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.answer.against import (CALENDAR_YEAR, CLAUSE_END, COUNT_AFTER, NEXT_WORD, counted_patterns, counts_another,
-                                counts_asked, done_otherwise, loose, modifier_patterns, thing_pattern,
-                                written_against)
-from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, MEASURE_WORDS, NUMBERED_BIG, PEOPLE_COUNTED_THING, PEOPLE_WORDS,
-                               SAME_COUNT,
-                               count_asked, counted_by)
+from rag.answer.against import (CALENDAR_YEAR, COUNT_AFTER, NEXT_WORD, clause_at, counted_patterns, counts_another,
+                                counts_asked, done_otherwise, loose, modifier_patterns, thing_pattern, written_against)
+from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, MEASURE_WORDS, NUMBERED_BIG, PEOPLE_COUNTED_THING,
+                               PEOPLE_WORDS, SAME_COUNT, count_asked, counted_by)
 from rag.answer.question import CN_NUMERALS, CURRENCIES, SLOT_GLUE, TAELS, QuestionAnalysis, around_asked
 from rag.answer.units import ALL_UNITS, asked_unit, unit_of
 from rag.ingest.chunking import sentence_spans
@@ -116,9 +114,8 @@ def _length_of_time(norm: str, figure: tuple[int, int]) -> bool:
 
 def _dated_clauses(norm: str, date: tuple[int, int]) -> str:
     """The clause a date stands in and the next one, which a date leading its clause dates."""
-    start = max((m.end() for m in CLAUSE_END.finditer(norm, 0, date[0])), default=0)
-    ends = [m.start() for m in CLAUSE_END.finditer(norm, date[1])]
-    return norm[start:ends[1] if len(ends) > 1 else len(norm)]
+    start, end = clause_at(norm, date[0])
+    return norm[start:clause_at(norm, end + 1)[1] if end < len(norm) else end]
 
 
 def _in_points(norm: str, figure: tuple[int, int]) -> bool:
@@ -159,8 +156,7 @@ def _respective(norm: str, found: list[tuple[int, int]], terms: tuple[str, ...])
             run.append(nxt)
         if len(run) < 2:
             continue
-        clause_start = max((m.end() for m in CLAUSE_END.finditer(norm, 0, first[0])), default=0)
-        subjects = _CONJUNCTION.split(norm[clause_start:first[0]])
+        subjects = _CONJUNCTION.split(norm[clause_at(norm, first[0])[0]:first[0]])
         if len(subjects) != len(run):
             return found
         # the last subject runs on into what all share (治安案件发案数同比下降): cut it to the others' length
@@ -223,7 +219,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                 # a report counts people in 人, 名 or 位: 村民6大主体 are no people
                 found = [f for f in found if PEOPLE_COUNTED.search(norm, f[0], f[1])] or ([] if report else found)
                 if report and not analysis.counted:   # 司法救助了多少人: not the 25人 of 检察官25人, people of their own
-                    found = [f for f in found if not ((m := PEOPLE_BEFORE.search(norm, 0, f[0])) and m.group(1) not in question)]
+                    found = [f for f in found
+                             if not ((named := PEOPLE_BEFORE.search(norm, 0, f[0])) and named.group(1) not in question)]
             if report and analysis.count_verb:   # 摸排了多少件: not the 化解35167件
                 found = [f for f in found if not done_otherwise(norm, f, analysis.count_verb)]
             if count_asked(question)[1]:   # 干警中有多少人有本科文凭: the part (409人), not the whole (864名政法干警中)
