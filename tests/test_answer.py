@@ -43,6 +43,25 @@ def test_a_figure_asked_in_the_askers_words(hashing_index, question, figure):
     assert answer.answered and answer.span is not None and answer.span.text == figure
 
 
+@pytest.mark.parametrize("question, figure", [
+    ("張掖的綜治中心有幾級?", "四級"),          # levels asked: not the 981個 centres
+    ("张掖有多少个综治中心?", "981個"),
+    ("荣昌有多少台电瓶车?", "52台"),            # 52台治安巡逻电瓶车
+])
+def test_the_figure_asked_not_another_of_the_sentence(hashing_index, question, figure):
+    answer = ask(Searcher(*hashing_index), question)
+    assert answer.answered and answer.span is not None and answer.span.text == figure
+
+
+@pytest.mark.parametrize("question", [
+    "张掖电信诈骗案件下降了多少?",   # 3.3% is the fall of 刑事案件立案数
+    "荣昌有多少个综治中心?",         # 消防指挥中心1个 is another centre
+    "甘肃省平安建设排名第几?",       # 张掖's rank within the province, not the province's
+])
+def test_no_figure_of_something_else_is_given(hashing_index, question):
+    assert not ask(Searcher(*hashing_index), question).answered
+
+
 def test_a_count_of_another_deed_is_no_answer(hashing_index):
     # 荣昌's report gives what was resolved (化解35167件), not what was surveyed
     answer = ask(Searcher(*hashing_index), "荣昌摸排了多少件矛盾纠纷?")

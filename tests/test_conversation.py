@@ -13,7 +13,10 @@ PREVIOUS = "达州建成了多少个雪亮工程监控探头?"
     ("2021年呢?", "乐山平安建设群众满意度在全省排第几?", "2021年乐山平安建设群众满意度在全省排第几?"),
     ("荣昌区又是多少?", "乐山建成了多少个智慧安防小区?", "荣昌区建成了多少个智慧安防小区?"),
     ("张掖是多少?", PREVIOUS, "张掖建成了多少个雪亮工程监控探头?"),
-    ("这个数字是哪一年的?", PREVIOUS, "达州建成了雪亮工程监控探头的数字是哪一年的?"),
+    ("这个数字是哪一年的?", PREVIOUS, "达州建成了雪亮工程监控探头是哪一年的?"),   # the figure itself: its topic
+    # 这是 is the previous question's topic; its 第几 is asked, not part of the topic
+    ("这是哪一年的排名?", "乐山的满意度排名第几?", "乐山的满意度排名是哪一年的排名?"),
+    ("这个数字是哪一年的?", "乐山的满意度排名第几?", "乐山的满意度排名是哪一年的?"),
     ("还有哪些做法?", "达州怎样化解矛盾纠纷?", "达州化解矛盾纠纷还有哪些做法?"),
     ("荣昌区建成视频监控多少个?", PREVIOUS, "荣昌区建成视频监控多少个?"),   # stands alone
     ("那张掖呢?", None, "那张掖呢?"),                                      # nothing to lean on
@@ -46,5 +49,5 @@ def test_rewrites(question, previous, expected):
 
 
 def test_follow_up_detection():
-    assert is_follow_up("这个数字是哪一年的?") and is_follow_up("那乐山呢?")
+    assert is_follow_up("这个数字是哪一年的?") and is_follow_up("那乐山呢?") and is_follow_up("这是哪一年的排名?")
     assert not is_follow_up("张掖市建成了多少个四级综治中心?")

@@ -43,6 +43,10 @@ def test_a_province_asked_is_not_spoken_for_by_its_city():
     # 在全省率先 does not make 张掖's count 甘肃's; a category named by the province still is (above)
     assert not scoped("甘肃省建成了多少个综治中心?", zhangye, "建成四级综治中心981个,在全省率先实现规范化建设")
     assert scoped("张掖建成了多少个综治中心?", zhangye, "建成四级综治中心981个,在全省率先实现规范化建设")
+    # nor does a name holding the province (an award, a regulation) make the city's figure the province's
+    ranked = "張掖市平安建設工作全省考核排名第一,連續四年被省委、省政府評為“平安甘肅建設優秀市州”。"
+    assert not scoped("甘肃省平安建设排名第几?", zhangye, ranked)
+    assert not scoped("甘肃省建成了多少个网格?", zhangye, "認真落實《甘肅省網格化服務管理辦法(試行)》,全市優化整合網格1807個")
 
 
 def test_year_scope():

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.answer.counts import DEEDS, MEASURE_WORDS, is_noun
+from rag.answer.counts import DEED_OF, DEEDS, MEASURE_WORDS, is_noun
 from rag.answer.question import QuestionAnalysis
 from rag.text.normalize import normalize
 
@@ -60,13 +60,15 @@ DEED = re.compile("|".join(sorted((w for group in DEEDS for w in group), key=len
 
 
 def done_otherwise(norm: str, figure: tuple[int, int], verb: str) -> bool:
-    """Whether the deed nearest before a figure in its clause is another than the ``verb`` asked:
-    成功化解各类矛盾纠纷35167件 does not say how many were 摸排."""
+    """Whether the deed nearest before a figure in its clause, or else in its sentence, is another
+    than the ``verb`` asked, or none is: 成功化解各类矛盾纠纷35167件 does not say how many were 摸排,
+    nor 县人民法院诉前调解案件637件 how many were 审结."""
     asked = next((group for group in DEEDS if verb in group), None)
     if asked is None:
         return False
-    deeds = [m.group() for m in DEED.finditer(norm, clause_at(norm, figure[0])[0], figure[0])]
-    return bool(deeds) and deeds[-1] not in asked
+    deeds = [m.group() for m in DEED.finditer(norm, clause_at(norm, figure[0])[0], figure[0])] \
+        or [m.group() for m in DEED.finditer(norm, 0, figure[0])]
+    return not deeds or deeds[-1] not in asked
 
 
 CALENDAR_YEAR = re.compile(r"(?:1\d{3}|20\d\d)年$")
@@ -121,7 +123,7 @@ def counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern, 
         rest = before[prior[-1].end():]
         before = rest[len(nouns_after(rest)):]
     lead = int(after.startswith("的"))   # 100余人的普法讲师团: the figure sizes what follows
-    owned = len(nouns_after(after[lead:lead + 2 * NEXT_WORD]))
+    owned = len(nouns_after(after[lead:lead + 2 * NEXT_WORD], which, asked))
     if owned:
         owned += lead
     if any(pattern.search(before) for pattern in asked):
@@ -151,11 +153,12 @@ def _says_which(norm: str, figure: tuple[int, int], pattern: re.Pattern, thing: 
     """Whether a word saying which things are counted is said of the figure: in its clause, or in
     one stating no figure of its own (侵害未成年人… before 批捕24件), or before a clause naming no
     thing, which goes on of the one named before (排查矛盾纠纷2418件,化解2376件; 新建视频监控点位1350个,
-    累计达到5870个); not beside another figure (增设1名专职委员 before 配齐132个乡镇政法委员)."""
+    累计达到5870个); not beside another figure (增设1名专职委员 before 配齐132个乡镇政法委员), nor
+    before a clause naming the thing its own way (政法综治基础设施,其中:消防指挥中心1个 for 综治中心)."""
     own = clause_at(norm, figure[0])
     goes_on = thing is None or not thing.search(norm, *own)
-    return any((clause := clause_at(norm, m.start())) == own or not COUNT_AFTER.search(norm, *clause)
-               or goes_on and clause[0] < own[0] for m in pattern.finditer(norm))
+    return any((clause := clause_at(norm, m.start())) == own
+               or goes_on and (not COUNT_AFTER.search(norm, *clause) or clause[0] < own[0]) for m in pattern.finditer(norm))
 
 
 @lru_cache(maxsize=8192)
@@ -168,14 +171,18 @@ def verbs_at_end(text: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def nouns_after(text: str) -> str:
+def nouns_after(text: str, which: tuple[re.Pattern, ...] = (), asked: tuple[re.Pattern, ...] = ()) -> str:
     """The nouns ``text`` opens with, and the words describing them (大主体 of 大主体参与的…,
-    防控体系建设项目); "" when it opens with no noun (并配备, 审结)."""
+    防控体系建设项目); "" when it opens with no noun (并配备, 审结). Among nouns, a verb the question
+    says which things with (``which``: 巡逻 of 多少台巡逻电瓶车), or one right before the thing
+    ``asked`` (电瓶车), describes them too: 治安巡逻电瓶车."""
     import jieba.posseg as pseg
-    words, depth = [], 0
+    words, depth, at = [], 0, 0
     for word in pseg.lcut(text):
         depth += (word.word in "(（") - (word.word in ")）")
-        if not (depth or word.word in ")）" or is_noun(word.flag) or word.flag in ("a", "b", "eng")):
+        at += len(word.word)
+        if not (depth or word.word in ")）" or is_noun(word.flag) or word.flag in ("a", "b", "eng")
+                or words and (any(p.fullmatch(word.word) for p in which) or any(p.match(text, at) for p in asked))):
             break   # what a bracket glosses belongs to the noun before it: 村(社区), 县(市、区); LED of LED显示屏
         words.append(word)
     return "".join(w.word for w in words) if any(is_noun(w.flag) for w in words) else ""
@@ -185,3 +192,42 @@ def counts_asked(norm: str, end: int, analysis: QuestionAnalysis) -> bool:
     """Whether the thing a count asks follows a numeral in its clause (捣毁两个大型的“法轮功”反宣品制作
     窝点 for 几个…窝点): then it counts, where 中央八项规定 or 二期建设 name something."""
     return bool(analysis.counted) and analysis.counted in re.match(r"[^,，;；。!！?？]*", norm[end:]).group()
+
+
+# two things counted at once (多少名法官和检察官, 受理和审结了多少案件): the words either side of 和
+BOTH_ASKED = re.compile(r"(?:多少|几)(?:余|多)?(?:个|名|人|件|起|位)?([\u4e00-\u9fff]{2,8}?)(?:和|与|及|以及)([\u4e00-\u9fff]{2,8}?)"
+                        r"(?=[?？,，。的]|分别|各|$)"
+                        r"|([\u4e00-\u9fff]{2,8}?)(?:和|与|及|以及)([\u4e00-\u9fff]{2,8}?)(?:各|分别)?(?:有|是|为)?(?:多少|几)")
+
+
+def both_counts(norm: str, question: str) -> tuple[int, int] | None:
+    """Where a sentence counts both things a question asks together (BOTH_ASKED): one figure
+    before both (1100名警官、法官、检察官和律师), or each right before its own (法官41人、检察官25人
+    for 多少名法官和检察官); None unless it counts both."""
+    import jieba
+    asked = BOTH_ASKED.search(question)
+    parts = [g for g in asked.groups() if g] if asked else []
+    words = [[w for w in jieba.lcut(p) if len(w) >= 2 and w not in ("了", "过")] for p in parts]
+    if len(words) != 2 or not all(words):
+        return None
+    left, right = words
+    for m in re.finditer(re.escape(left[0]), norm):   # one figure of both: 1100名警官、法官、检察官和律师
+        ahead = COUNT_AFTER.search(norm, max(0, m.start() - NEXT_WORD), m.start())
+        if ahead and re.fullmatch(r"的?", norm[ahead.end():m.start()]) \
+                and any(w in norm[m.end():clause_at(norm, m.end())[1]] for w in right):
+            return ahead.span()
+    start, at = None, 0
+    for options in ([left[-1]], right):   # each its own: the left's last word, the right's first one counted
+        found = None
+        for word in options:   # a deed in any of its forms (批捕: 批准逮捕)
+            forms = "|".join(map(re.escape, DEED_OF.get(word, (word,))))
+            found = next((m for m in re.finditer(forms, norm[at:])
+                          if (figure := COUNT_AFTER.search(norm, at + m.end(), at + m.end() + 2 * NEXT_WORD))), None)
+            if found:
+                break
+        if found is None:
+            return None
+        start = at + found.start() if start is None else start
+        at = figure.end()
+    return start, at
+

@@ -13,18 +13,19 @@ from rag.answer.question import LEVELS, QUESTION_WORD, RATE_ASKED, analyze
 from rag.text.normalize import normalize
 
 # Openers and references that only make sense after an earlier question.
-FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|而|其中|它|他们|她们|他|她|该|此)|这个|这些|那个|那些|上述|其|呢[?？]?$")
+FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|而|其中|它|他们|她们|他|她|该|此|这)|这个|这些|那个|那些|上述|其|呢[?？]?$")
 SHORT_QUESTION = 8  # characters; shorter questions rarely stand alone
 OPENER = re.compile(r"^(那么|那|还有|另外|而|至于)\s*")
 SOFT_OPENER = re.compile(r"^(那么|那|而|至于)\s*")     # dropped when the topic goes in front
 TRAILER = re.compile(r"(的情况|情况|的)?(又|也)?(是)?(多少|怎么样|如何)?呢?[?？!！。\s]*$")   # 荣昌区又是多少?
 DEMONSTRATIVE = re.compile(r"这个|这一|这些|那个|该|此|上述")   # 这个数字 -> <topic>的数字
-PRONOUN = re.compile(r"它们|它|他们|她们|其(?!中|他|它|余|实)")   # 它, 他们 -> <topic>
+PRONOUN = re.compile(r"它们|它|他们|她们|其(?!中|他|它|余|实)|^这(?=是)")   # 它, 他们, 这是 -> <topic>
+FIGURE_ITSELF = re.compile(r"数字|数据|数值|统计|数")   # 这个数字: the figure the previous answer gave, its topic
 PERSONAL = re.compile(r"[他她](?!们)")                            # 他 -> the person the previous question names
 RATE_NAMED = re.compile(rf"[\u4e00-\u9fff]{{1,8}}率|{LEVELS}")     # a follow-up naming a rate alone: 结案率呢?
 COUNTER = re.compile(rf"个|人|位|种|类|{COUNTERS}")   # 个 of 多少个雪亮工程监控探头; not a unit (平方公里)
 # What a question asks for, cut from the previous question to leave its topic.
-ASKING = re.compile(r"(是)?(多少|几)[个名家次件起所座条项人位支批万千百十倍种类年天岁路]?|哪些|叫做?什么|什么|哪一?年|谁|是否|如何|怎样"
+ASKING = re.compile(r"(是)?第?(多少|几)[个名家次件起所座条项人位支批万千百十倍种类年天岁路]?|哪些|叫做?什么|什么|哪一?年|谁|是否|如何|怎样"
                     r"|吗|呢|[?？!！。]+$")
 
 
@@ -73,6 +74,8 @@ def rewrite(question: str, previous: str | None) -> str:
         # 这些法官 after 荣昌入额法官多少人: the topic names them already (not 荣昌入额法官的法官)
         named = next((n for n in range(len(plain) - found.end(), 1, -1)
                       if topic.endswith(plain[found.end():found.end() + n])), 0)
+        if not named and (figure := FIGURE_ITSELF.match(plain, found.end())):   # 这个数字是哪一年的: the topic's
+            return plain[:found.start()] + topic + plain[figure.end():]
         return plain[:found.start()] + (topic if named else topic + "的") + plain[found.end() + named:]
     if PRONOUN.search(plain):
         return PRONOUN.sub(topic, plain, count=1)

@@ -58,7 +58,7 @@ THING_DONE = re.compile(r"(?<=[\u4e00-\u9fff])(?:建|建成|新建|建设|整合
 # What a report counts as done, one group per deed: 摸排 and 化解 count different things (摸排4156件、
 # 化解4082件); 批捕 is written 批准逮捕, 起诉 公诉
 DEEDS = (("摸排", "排查"), ("化解", "调处"), ("受理",), ("审结", "办结", "结案"), ("执结",), ("查处",),
-         ("破获", "侦破"), ("批捕", "批准逮捕"), ("起诉", "公诉"), ("立案",))
+         ("破获", "侦破"), ("批捕", "批准逮捕"), ("起诉", "公诉"), ("立案",), ("办理",))
 DEED_OF = {form: group for group in DEEDS for form in group}
 TIMES = re.compile(r"次|回|遍|趟")   # counters of how often something happened
 DONE_VERBS = set("建办抓查破装设修")   # one-character verbs of what a report counts as done
@@ -85,7 +85,9 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
     # that ends a count of things says which (多少件信访案件: jieba tags 信访 a verb)
     says_which = not TIMES.search(m.group(0)[:m.start(1) - m.start()]) and len(tagged) > 1 \
         and not NOT_COUNTED.match(tagged[0][0]) and tagged[-1][1].startswith("n") and all(is_noun(f) for _, f in tagged[1:])
-    if tagged and tagged[0][1] == "v" and not says_which:
+    # 多少个编制: a lone word after a counter is the thing counted, whatever jieba tags it
+    lone_after_counter = len(tagged) == 1 and re.search(rf"(?:{MEASURE_WORDS})$", m.group(0)[:m.start(1) - m.start()])
+    if tagged and tagged[0][1] == "v" and not says_which and not lone_after_counter:
         return "", ()
     # a verb with words after it is what the counted things did (进入同级党组织班子), as is a last one
     # after a noun (社区推广, not 监控探头); one right before the last word describes it (安防小区)

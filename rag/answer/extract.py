@@ -245,8 +245,10 @@ def _compare(searcher: Searcher, retrieval: Retrieval, scorer, t0: float) -> Ans
     for place, question in asked:
         sub = compose(searcher, searcher.search(question, retrieval.mode, len(retrieval.hits), only=retrieval.only), scorer,
                       across=False)
-        # a row is one figure among several read side by side: only a sentence the scorer is sure of gives it
-        if not sub.answered or sub.signals.answer_probability < ROW_PROBABILITY:
+        # a row is one figure among several read side by side: only a sentence the scorer is sure of gives
+        # it, or a figure of the asked kind in a sentence holding every word asked (网格1761个 for 网格有多少)
+        if not sub.answered or sub.signals.answer_probability < ROW_PROBABILITY \
+                and not (sub.span and sub.signals.sentence >= 1.0):
             rows.append((place, "未提及", 0))
             missing.append(place)
             continue

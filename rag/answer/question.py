@@ -315,6 +315,7 @@ def rare_names(tagged, scope_words: set[str]) -> tuple[tuple[str, ...], tuple[st
 SHORT_FORMS = {"政法委员会": "政法委"}
 # Spoken words a report writes otherwise: 办了多少件案子 asks what it counts as 案件
 WRITTEN_FORMS = {"案子": "案件"}
+CHANGE_AGAINST = re.compile(r"[比较](?:去年同期|上年同期|上一年|前一年|上年|去年|同期)")
 
 
 def written(text: str) -> str:
@@ -335,7 +336,9 @@ def _asked_words(normalized_question: str) -> tuple[str, tuple[str, ...]]:
     asked = COPULA_BEFORE_QUESTION.sub("", query_text(ASKING.sub(" ", POST_ASKED.sub(" ", normalized_question))))
     for full, short in SHORT_FORMS.items():
         asked = asked.replace(full, short)
-    asked = written(asked)
+    # what a change is measured against (比上年) is no fact asked: a report says 同比 or 较上年 or nothing,
+    # and jieba glues its 比 to the word before (立案数比上年: 数比)
+    asked = CHANGE_AGAINST.sub(" ", written(asked))
     words = tuple(jieba_words(asked))
     glued = next((w for w in words if counter_glued(w, normalized_question)), None)
     if glued:   # 多少起酒驾 cut 起酒/驾: without the counter what follows is cut again (酒驾)

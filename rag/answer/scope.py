@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 
 from rag.answer.counts import FIGURE_TYPES
-from rag.answer.question import QuestionAnalysis
+from rag.answer.question import QUOTED, TITLE, QuestionAnalysis
 from rag.ingest.subject import SELF, Subject
 from rag.text.normalize import normalize
 from rag.text.places import NAME_OF_A_BODY, SELF_REFERENCE, gazetteer
@@ -52,6 +52,8 @@ def place_in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text
     if not analysis.places or not subject.places:
         return True
     figure = analysis.answer_type in FIGURE_TYPES
+    if figure:   # a place in a name (“平安甘肃建设优秀市州”, 《甘肃省…办法》) is not what a figure speaks for
+        normalized_text = TITLE.sub(" ", QUOTED.sub(" ", normalized_text))
     return any(place in subject.places or names_place(normalized_text, place, subject, self_reference=not figure)
                for place in analysis.places)
 
@@ -89,6 +91,7 @@ def not_found_notice(analysis: QuestionAnalysis) -> str:
     thing = "".join(analysis.count_modifiers[-1:]) + analysis.counted   # 信访案件, 监控探头: not 案件, 探头
     found = (f"“{thing}”的数量" if analysis.counted else f"“{analysis.rate}”" if analysis.rate
              else f"“{topic}”相关的人名" if topic and analysis.answer_type == "person"
+             else f"“{topic}”的时间" if topic and analysis.answer_type == "date"
              else f"“{topic}”的相关内容" if topic else "答案")
     return f"{where}没有找到{found}；以下是其他报告中相近的段落，仅供参考。"
 

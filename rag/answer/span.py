@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.answer.against import (CALENDAR_YEAR, COUNT_AFTER, NEXT_WORD, clause_at, counted_patterns, counts_another,
+from rag.answer.against import (BOTH_ASKED, CALENDAR_YEAR, COUNT_AFTER, NEXT_WORD, both_counts, clause_at, counted_patterns,
+                                counts_another,
                                 counts_asked, done_otherwise, loose, modifier_patterns, thing_pattern, written_against)
 from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, MEASURE_WORDS, NUMBERED_BIG, PEOPLE_COUNTED_THING,
                                PEOPLE_WORDS, SAME_COUNT, count_asked, counted_by)
@@ -36,10 +37,11 @@ SPAN_FORMS = {
                        rf"|(?:公元前?|西元前?)?\d{{1,4}}\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?)?"
                        rf"|\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?|[{CN_NUMERALS}]+年(?:[{CN_NUMERALS}]+月)?|[{CN_NUMERALS}]+月(?:初?[{CN_NUMERALS}]+[日号]?)?"
                        rf"|\d{{1,2}}\s*世纪(?:\d{{1,2}}年代)?|[{CN_NUMERALS}]+世纪"),
-    "quantity": re.compile(rf"第?{_NUM}{_SCALE}(?:(?:{ALL_UNITS}|{MEASURE_WORDS}|%|万|亿){_BOUND})?"),
+    "quantity": re.compile(rf"第?{_NUM}{_SCALE}(?:(?:{ALL_UNITS}|{MEASURE_WORDS}|级|%|万|亿){_BOUND})?"),
 }
 SHARE = re.compile(r"[%％]|百分点")
 # 多少个 asks a count of things, not answered in 名, 人, 位 unless the things are people (counts.PEOPLE_COUNTED_THING)
+LEVELS_ASKED = re.compile(r"(?:多少|(?<!第)几)级")
 THINGS_ASKED = re.compile(r"(?:多少|几)(?:余|多)?个(?!月)")
 PEOPLE_COUNTED = re.compile(rf"[名人位]{_BOUND}$")
 PEOPLE_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{0,3}}(?:{PEOPLE_WORDS}))$")   # 检察官25人: those people counted
@@ -50,6 +52,7 @@ DIFFERENCE_BEFORE = re.compile(r"(?:多|少|高|低|大|小|长|短)(?:出|了|�
 TOTAL_BEFORE = re.compile(r"(?:共|合计|总计|累计)[^,，;；。]{0,6}$")
 WHOLE_AFTER = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:之)?中(?![心国央间部华学])")   # 864名政法干警中…: the whole a part is of
 TOTAL_ASKED = re.compile(r"有(?:多少|几)")
+SUM_ASKED = re.compile(r"一共|总共|合计|共计|总计|加起来|总数")
 INCREMENT_ASKED = re.compile(r"新|增|改建|扩建|恢复")
 INCREMENT_BEFORE = re.compile(r"(?:新建|新增|新\(扩\)建|新改建|改建|扩建|恢复|增设|新设)[^,，;；。]{0,12}$")
 POINTS = re.compile(r"百分点|百分之")
@@ -58,6 +61,7 @@ PLAN_BEFORE = re.compile(r"(?:力争|争取|确保|目标是?|计划|预计|规�
 CHANGE_ASKED = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加)了?(?:多少|几)")
 CHANGE_BEFORE = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加|下滑|回落|上涨|增|降|减)[^,，;；。]{0,8}$")
 FALLING = re.compile(r"下降|减少|降低|下滑|回落|降|减")
+CHANGE_BASE = re.compile(r"同比|环比|上年|去年|同期|上半年|下半年|今年|前年|以前|以往")   # what a change is against
 RANKED_BEFORE = re.compile(r"(?:排名|排在|排|位列|位居|居|名列)[^,，;；。]{0,6}$")
 RANK_ASKED = re.compile(r"第(?:几|多少)|排名|排第|名列|位列|位居")
 # A count in numerals alone is one with a magnitude (四十万, 三千, 二十二), not a lone 四 of 四级
@@ -167,6 +171,16 @@ def _respective(norm: str, found: list[tuple[int, int]], terms: tuple[str, ...])
     return found
 
 
+def _changing(norm: str, verb: int) -> str:
+    """What changes by the figure whose change verb is at ``verb``: its clause before the verb, or,
+    where that names nothing (同比上升5位), the clause before too (…群众满意度排名居全省第6名,同比上升5位)."""
+    start = clause_at(norm, verb)[0]
+    subject = norm[start:verb]
+    if not re.search(r"[\u4e00-\u9fff]", re.sub(r"[比较]", "", CHANGE_BASE.sub("", subject))) and start:
+        subject = norm[clause_at(norm, start - 1)[0]:verb]
+    return subject
+
+
 def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False, where=None) -> tuple[int, int] | None:
     """(start, end) of the answer within ``sentence``, or None when its kind has no span
     or the sentence holds none. In a work ``report`` a count spelled in a numeral below ten
@@ -193,20 +207,24 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                 alone = not DAY_ASKED.search(question)
                 found = [(s, s + norm[s:e].index("年") + 1 if alone and "年代" not in norm[s:e] else e)
                          for s, e in found if "年" in norm[s:e]]
+        # 几级 asks how many levels, which a report spells (四级综治中心): no name nor an article (elsewhere
+        # 几级 may ask a magnitude: 地震规模为7.2)
+        levels = report and kind == "quantity" and bool(LEVELS_ASKED.search(question))
         if kind == "quantity":   # a figure in a name or a formula counts nothing (“十个严禁”, “1+12+N”)
             quoted = [m.span() for m in QUOTED_TEXT.finditer(norm) if m.end() - m.start() <= QUOTED_NAME]
             glosses = [m.span(3) for m in FORMULA_GLOSS.finditer(norm) if m.group(1) not in question
                        and not (len(m.group(2)) >= 4 and m.group(2)[-4:] in question)] if report else []
             found = [(s, e) for s, e in found if "+" not in norm[max(s - 1, 0):e + 1]
                      and not any(a < s and e < b for a, b in quoted) and not any(a <= s < b for a, b in glosses)
-                     and not (report and (NAMING_NUMERAL.match(norm, s) and not counts_asked(norm, e, analysis)
+                     and not (report and (NAMING_NUMERAL.match(norm, s) and not levels and not counts_asked(norm, e, analysis)
                                           or counts_another(norm, (s, e), counted_patterns(analysis), modifier_patterns(analysis),
                                                             thing_pattern(analysis))))]
-        if kind == "quantity":   # a count has digits or a measure word (not 四 of 四级) ...
+        if kind == "quantity":   # a count has digits or a measure word (not 四 of 四级, unless 几级 asks it) ...
             counts = COUNT_ASKED.search(question)   # ... and a count of things (几个) is no sum nor a measure (630平方米)
             rank = bool(RANK_ASKED.search(question))  # ... and a rank (第四) answers only a rank asked
             found = [f for f in found if (rank or norm[f[0]] != "第" and (re.search(r"\d", norm[f[0]:f[1]])
                      or re.search(rf"(?:{MEASURE_WORDS}){_BOUND}$", norm[f[0]:f[1]])
+                     or levels and norm[f[1] - 1] == "级"
                      or SPELLED_COUNT.search(norm[f[0]:f[1]])))
                      and not (counts and (MONEY.search(norm, f[0], f[1]) or MONEY.match(norm, f[1])
                                           or unit_of(norm[f[0]:f[1]]) or SHARE.search(norm, f[0], f[1])))
@@ -229,6 +247,12 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                 found = [f for f in found if DIFFERENCE_BEFORE.search(norm, 0, f[0])]
             if SUM_OF_PARTS.search(question):   # 法官和检察官一共多少人: a total stated as one (共…), not a part
                 found = [f for f in found if TOTAL_BEFORE.search(norm, 0, f[0])]
+            elif report and BOTH_ASKED.search(question):   # 多少名法官和检察官: two counts, neither alone the answer,
+                found = [both] if (both := both_counts(norm, question)) else []   # both: 法官41人、检察官25人
+            elif report and SUM_ASKED.search(question) and not any(TOTAL_BEFORE.search(norm, 0, f[0]) for f in found) \
+                    and len([f for f in found if not (asked := ASKED_MEASURE.search(question))
+                             or re.search(rf"{counted_by(asked.group(1))}{_BOUND}$", norm[f[0]:f[1]])]) > 1:
+                found = []   # 事业编制一共有多少名: the parts (10名…和…6名) are no total, and the report states none
             if analysis.counted.endswith("数"):   # 发案数是多少: a count, not its change (同比下降9.7%)
                 found = [f for f in found if not SHARE.search(norm, f[0], f[1])]
             if report and TOTAL_ASKED.search(question) and not INCREMENT_ASKED.search(question):
@@ -237,10 +261,12 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
         if report and not PLAN_ASKED.search(question):   # 化解率是多少: what was done (98.3%), not a goal (力争…98%以上)
             found = [f for f in found if not PLAN_BEFORE.search(norm, 0, f[0])]
         change = CHANGE_ASKED.search(question) if report else None
-        if change:   # 比去年下降了多少: a change, not the rate itself, and a fall (not 上升5位)
+        if change:   # 比去年下降了多少: a change, not the rate itself, and a fall (not 上升5位), of what is asked
             falling = bool(FALLING.match(change.group(0)))
+            changed = [t for t in analysis.terms if 0 <= question.find(t) < change.start() and not CHANGE_BASE.fullmatch(t)]
             found = [f for f in found if (stated := CHANGE_BEFORE.search(norm, 0, f[0]))
-                     and bool(FALLING.match(stated.group(0))) == falling]
+                     and bool(FALLING.match(stated.group(0))) == falling
+                     and all(t in _changing(norm, stated.start()) for t in changed)]
         unit = asked_unit(question) if kind == "quantity" else None
         if unit:   # 多少公分: a length, and in 公分 before 公尺
             found = [f for f in found if unit.of_kind(norm[f[0]:f[1]])]
@@ -250,6 +276,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
         # answered in 场次 too (专题学习100余场次: sessions either way, where 人次 and 户次 count visits)
         times = "次" if measure and question.startswith("次", measure.end()) and measure.group(1) != "次" \
             else "次?" if measure and measure.group(1) == "场" else ""
+        if levels:
+            found = [f for f in found if norm[f[1] - 1] == "级"]
         if measure:   # 多少件 is answered by a number of 件 (or 起), not by another count in the sentence
             found = [f for f in found if re.search(rf"{counted_by(measure.group(1))}{times}{_BOUND}$", norm[f[0]:f[1]])]
         elif kind == "quantity":   # 其中一种, 一个: an article, not a figure, unless its word is the one counted
