@@ -47,6 +47,7 @@ def test_a_figure_asked_in_the_askers_words(hashing_index, question, figure):
     ("張掖的綜治中心有幾級?", "四級"),          # levels asked: not the 981個 centres
     ("张掖有多少个综治中心?", "981個"),
     ("荣昌有多少台电瓶车?", "52台"),            # 52台治安巡逻电瓶车
+    ("荣昌评查了多少件案件?", "1500件"),        # 评查 is one verb, not 评 and the 查 done: not 查处…4.8万起
 ])
 def test_the_figure_asked_not_another_of_the_sentence(hashing_index, question, figure):
     answer = ask(Searcher(*hashing_index), question)

@@ -61,11 +61,15 @@ DEED = re.compile("|".join(sorted((w for group in DEEDS for w in group), key=len
 
 def done_otherwise(norm: str, figure: tuple[int, int], verb: str) -> bool:
     """Whether the deed nearest before a figure in its clause, or else in its sentence, is another
-    than the ``verb`` asked, or none is: 成功化解各类矛盾纠纷35167件 does not say how many were 摸排,
-    nor 县人民法院诉前调解案件637件 how many were 审结."""
+    than the ``verb`` asked, or none is, unless the deed asked follows the figure's noun (1500件案件
+    评查): 成功化解各类矛盾纠纷35167件 does not say how many were 摸排, nor 县人民法院诉前调解案件637件
+    how many were 审结."""
     asked = next((group for group in DEEDS if verb in group), None)
     if asked is None:
         return False
+    clause_end = clause_at(norm, figure[0])[1]
+    if any(m.group() in asked for m in DEED.finditer(norm, figure[1], min(clause_end, figure[1] + NEXT_WORD))):
+        return False   # the deed written after what it counts: 组织开展1500件案件评查
     deeds = [m.group() for m in DEED.finditer(norm, clause_at(norm, figure[0])[0], figure[0])] \
         or [m.group() for m in DEED.finditer(norm, 0, figure[0])]
     return not deeds or deeds[-1] not in asked
@@ -114,6 +118,12 @@ def counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern, 
         return False
     if not all(_says_which(norm, figure, pattern, thing) for pattern in which):
         return True
+    own = clause_at(norm, figure[0])
+    if thing is not None and not thing.search(norm, *own) and not COUNT_AFTER.search(norm, own[0], figure[0]):
+        prior = list(COUNT_AFTER.finditer(norm, 0, own[0]))
+        if prior and figure[0] - own[0] <= NEXT_WORD:
+            # a clause naming no thing goes on of what the one before counted: 审结42381件 after 受理各类案件44752件
+            return counts_another(norm, prior[-1].span(), asked, which, thing)
     after = re.match(r"(?:(?!、\s*\d)[^,，;；。!！?？])*", norm[figure[1]:]).group()   # to the next item (、16个)
     before = re.sub(rf"{_MARKS}$", "", re.search(rf"[^,，;；。!！?？、]{{0,{NEXT_WORD}}}$", norm[:figure[0]]).group())
     if verbs_at_end(before):   # “慧眼工程”累计推广建设15.1万路: what is counted is named before the verbs
@@ -194,8 +204,9 @@ def counts_asked(norm: str, end: int, analysis: QuestionAnalysis) -> bool:
     return bool(analysis.counted) and analysis.counted in re.match(r"[^,，;；。!！?？]*", norm[end:]).group()
 
 
+FIGURE_BEFORE = re.compile(COUNT_AFTER.pattern + r"的?$")   # a count written right before what it counts
 # two things counted at once (多少名法官和检察官, 受理和审结了多少案件): the words either side of 和
-BOTH_ASKED = re.compile(r"(?:多少|几)(?:余|多)?(?:个|名|人|件|起|位)?([\u4e00-\u9fff]{2,8}?)(?:和|与|及|以及)([\u4e00-\u9fff]{2,8}?)"
+BOTH_ASKED = re.compile(r"(?:多少|几)(?:余|多)?(?:个|名|人|件|起|位)?([\u4e00-\u9fff]{2,8}?)(?:和|与|及|以及)([\u4e00-\u9fff]{2,16}?)"
                         r"(?=[?？,，。的]|分别|各|$)"
                         r"|([\u4e00-\u9fff]{2,8}?)(?:和|与|及|以及)([\u4e00-\u9fff]{2,8}?)(?:各|分别)?(?:有|是|为)?(?:多少|几)")
 
@@ -211,11 +222,19 @@ def both_counts(norm: str, question: str) -> tuple[int, int] | None:
     if len(words) != 2 or not all(words):
         return None
     left, right = words
-    for m in re.finditer(re.escape(left[0]), norm):   # one figure of both: 1100名警官、法官、检察官和律师
-        ahead = COUNT_AFTER.search(norm, max(0, m.start() - NEXT_WORD), m.start())
-        if ahead and re.fullmatch(r"的?", norm[ahead.end():m.start()]) \
-                and any(w in norm[m.end():clause_at(norm, m.end())[1]] for w in right):
-            return ahead.span()
+    for m in re.finditer(re.escape(left[0]), norm):   # figures written before what they count
+        ahead = FIGURE_BEFORE.search(norm, max(0, m.start() - NEXT_WORD), m.start())
+        if not ahead:
+            continue
+        for word in right:
+            at = norm.find(word, m.end(), clause_at(norm, m.end())[1])
+            if at < 0:
+                continue
+            if not COUNT_AFTER.search(norm, m.end(), at):   # one figure of both: 1100名警官、法官、检察官和律师
+                return ahead.start(), ahead.end(1)
+            if FIGURE_BEFORE.search(norm, max(0, at - NEXT_WORD), at):   # each its own: 101名派出所所长、335名社区民(辅)警
+                return ahead.start(), at + len(nouns_after(norm[at:at + 2 * NEXT_WORD]) or word)
+            break
     start, at = None, 0
     for options in ([left[-1]], right):   # each its own: the left's last word, the right's first one counted
         found = None

@@ -54,11 +54,11 @@ PEOPLE_WORDS = "员|官|警|干部|律师|医生|教师|志愿者"   # words end
 PEOPLE_BEFORE = re.compile(rf"({PEOPLE_WORDS})(?:有|共有|是|为|一共|总共|共|[\u4e00-\u9fff]{{1,2}}[了过])?$")
 # a thing counted that is people (所长, 网格员, 先进典型): a count of it may be in 名, 人 or 位
 PEOPLE_COUNTED_THING = re.compile(rf"(?:{PEOPLE_WORDS}|长|人|者|师|书记|委员|代表|典型|专干|民工|群众|职工|学生)$")
-THING_DONE = re.compile(r"(?<=[\u4e00-\u9fff])(?:建|建成|新建|建设|整合|改造|设立|成立|组建|安装|配备|查处|破获|办理|化解)[了过]$")
+THING_DONE = re.compile(r"(?<=[\u4e00-\u9fff])(?:建|建成|新建|建设|整合|改造|设立|成立|组建|安装|配备|查处|破获|办理|化解|发生|出现)[了过]$")
 # What a report counts as done, one group per deed: 摸排 and 化解 count different things (摸排4156件、
 # 化解4082件); 批捕 is written 批准逮捕, 起诉 公诉
 DEEDS = (("摸排", "排查"), ("化解", "调处"), ("受理",), ("审结", "办结", "结案"), ("执结",), ("查处",),
-         ("破获", "侦破"), ("批捕", "批准逮捕"), ("起诉", "公诉"), ("立案",), ("办理",))
+         ("破获", "侦破"), ("批捕", "批准逮捕"), ("起诉", "公诉"), ("立案",), ("办理",), ("评查",))
 DEED_OF = {form: group for group in DEEDS for form in group}
 TIMES = re.compile(r"次|回|遍|趟")   # counters of how often something happened
 DONE_VERBS = set("建办抓查破装设修")   # one-character verbs of what a report counts as done
@@ -131,7 +131,7 @@ def _ends_in_thing(text: str) -> bool:
     """Whether ``text`` ends in a common noun (小区), not a place or a name (荣昌, tagged nr)."""
     import jieba.posseg as pseg
     tagged = pseg.lcut(text[-8:])
-    return bool(tagged) and tagged[-1].flag in ("n", "nz", "vn", "ng")
+    return bool(tagged) and tagged[-1].flag in ("n", "nz", "vn", "ng", "l")   # l: 恶性案件, a set phrase
 
 
 def _modifiers(words: list[str]) -> tuple[str, ...]:
@@ -180,9 +180,15 @@ def uncounted(word: str, normalized_question: str) -> str:
         # a verb's aspect glued to it (the report writes 建成)
         return word[0]
     if len(word) == 2 and word[1] in DONE_VERBS and not word_frequency(word) \
-            and re.search(rf"{re.escape(word)}[了过]", normalized_question):
-        return word[0]   # 群建 of 微信群建了多少个: a one-character verb glued to the thing done before it
+            and re.search(rf"{re.escape(word)}[了过]", normalized_question) and not _verb_char(word[0]):
+        return word[0]   # 群建 of 微信群建了多少个: a one-character verb glued to the thing done before it (评查 is one verb)
     return word
+
+
+@lru_cache(maxsize=256)
+def _verb_char(char: str) -> bool:
+    import jieba.posseg as pseg
+    return pseg.lcut(char)[0].flag.startswith("v")
 
 
 # A count of what did not happen is stated with a negation (无, 零发生); 未来, 未成年人, 没收 are no negations

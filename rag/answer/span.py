@@ -210,6 +210,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
         # 几级 asks how many levels, which a report spells (四级综治中心): no name nor an article (elsewhere
         # 几级 may ask a magnitude: 地震规模为7.2)
         levels = report and kind == "quantity" and bool(LEVELS_ASKED.search(question))
+        both = both_counts(norm, question) if report and kind == "quantity" and BOTH_ASKED.search(question) else None
         if kind == "quantity":   # a figure in a name or a formula counts nothing (“十个严禁”, “1+12+N”)
             quoted = [m.span() for m in QUOTED_TEXT.finditer(norm) if m.end() - m.start() <= QUOTED_NAME]
             glosses = [m.span(3) for m in FORMULA_GLOSS.finditer(norm) if m.group(1) not in question
@@ -248,7 +249,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             if SUM_OF_PARTS.search(question):   # 法官和检察官一共多少人: a total stated as one (共…), not a part
                 found = [f for f in found if TOTAL_BEFORE.search(norm, 0, f[0])]
             elif report and BOTH_ASKED.search(question):   # 多少名法官和检察官: two counts, neither alone the answer,
-                found = [both] if (both := both_counts(norm, question)) else []   # both: 法官41人、检察官25人
+                found = [both] if both else []   # both: 法官41人、检察官25人
             elif report and SUM_ASKED.search(question) and not any(TOTAL_BEFORE.search(norm, 0, f[0]) for f in found) \
                     and len([f for f in found if not (asked := ASKED_MEASURE.search(question))
                              or re.search(rf"{counted_by(asked.group(1))}{_BOUND}$", norm[f[0]:f[1]])]) > 1:
@@ -279,7 +280,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
         if levels:
             found = [f for f in found if norm[f[1] - 1] == "级"]
         if measure:   # 多少件 is answered by a number of 件 (or 起), not by another count in the sentence
-            found = [f for f in found if re.search(rf"{counted_by(measure.group(1))}{times}{_BOUND}$", norm[f[0]:f[1]])]
+            found = [f for f in found if re.search(rf"{counted_by(measure.group(1))}{times}{_BOUND}$", norm[f[0]:f[1]])
+                     or f == both]   # or both counts asked at once (101名派出所所长、335名社区民(辅)警)
         elif kind == "quantity":   # 其中一种, 一个: an article, not a figure, unless its word is the one counted
             found = [f for f in found if not (norm[f[0]] == "一" and f[1] - f[0] == 2 and norm[f[0] + 1] not in question)]
             if not TIME_ASKED.search(question):   # 群众满意度是多少: 90%以上, not the 连续5年 before it
