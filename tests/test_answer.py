@@ -48,6 +48,8 @@ def test_a_figure_asked_in_the_askers_words(hashing_index, question, figure):
     ("张掖有多少个综治中心?", "981個"),
     ("荣昌有多少台电瓶车?", "52台"),            # 52台治安巡逻电瓶车
     ("荣昌评查了多少件案件?", "1500件"),        # 评查 is one verb, not 评 and the 查 done: not 查处…4.8万起
+    ("十二五期间荣昌化解了多少件矛盾纠纷?", "35167件"),   # the period the report covers
+    ("今年张掖摸排了多少件矛盾纠纷?", "4156件"),
 ])
 def test_the_figure_asked_not_another_of_the_sentence(hashing_index, question, figure):
     answer = ask(Searcher(*hashing_index), question)
@@ -58,6 +60,10 @@ def test_the_figure_asked_not_another_of_the_sentence(hashing_index, question, f
     "张掖电信诈骗案件下降了多少?",   # 3.3% is the fall of 刑事案件立案数
     "荣昌有多少个综治中心?",         # 消防指挥中心1个 is another centre
     "甘肃省平安建设排名第几?",       # 张掖's rank within the province, not the province's
+    "达州市达川区有多少个雪亮工程探头?",   # the city's 4.2万余个 are not its district's
+    "张掖市临泽县有多少个网格?",
+    "十三五期间荣昌化解了多少件矛盾纠纷?",   # the report's 35167件 are of the 十二五
+    "去年张掖摸排了多少件矛盾纠纷?",         # 4156件 are 今年以来's
 ])
 def test_no_figure_of_something_else_is_given(hashing_index, question):
     assert not ask(Searcher(*hashing_index), question).answered

@@ -67,6 +67,13 @@ def test_a_place_or_year_in_a_title_is_no_scope():
     assert analyze("2021年乐山平安建设群众满意度在全省排第几?").years == (2021,)
 
 
+def test_a_place_before_one_inside_it_says_which_and_the_inner_one_is_asked():
+    district = analyze("达州市达川区有多少个雪亮工程探头?")
+    assert district.places == ("达川区",) and district.terms == ("雪亮", "工程", "探头")
+    assert analyze("四川省达州市有多少个雪亮工程探头?").places == ("达州市",)
+    assert analyze("达州和乐山的政法委书记分别是谁?").places == ("达州市", "乐山市")   # side by side: both asked
+
+
 def test_scope_words_are_not_content_terms():
     analysis = analyze("2021年达州市的常住人口是多少?")
     assert analysis.years == (2021,) and analysis.places == ("达州市",) and analysis.terms == ("常住人口",)

@@ -233,13 +233,17 @@ def analyze(question: str) -> QuestionAnalysis:
     norm = normalize(question)
     # a place or year inside a title (《中英天津条约》, 《1997芳踪乍现台北演唱实录》) names no scope
     scope_text = TITLE.sub(lambda m: " " * len(m.group()), norm)
-    mentions = gazetteer().find(scope_text, rare_short_forms=True)
+    g = gazetteer()
+    named = g.find(scope_text, rare_short_forms=True)
+    # a place written right before one inside it (达州市达川区, 四川省达州市) says which: the inner one is asked
+    mentions = [m for m, after in zip(named, [*named[1:], None]) if not (
+        after and after.start == m.end and any(p != m.place and g.within(p, m.place) for p in g.lookup(after.place.name)))]
     places = tuple(dict.fromkeys(m.place.name for m in mentions))
     loose = tuple(dict.fromkeys(m.place.name for m in mentions if not m.full and m.place.level == "county"))
     forms = tuple(dict.fromkeys(question[m.start:m.end] for m in mentions))
     years = tuple(dict.fromkeys(int(a or b) for a, b in YEAR.findall(scope_text)))
     organisations = tuple(dict.fromkeys(m.group(0) for m in ORGANISATIONS.finditer(norm)))
-    scope_words = {normalize(f) for f in forms} | {m.place.name for m in mentions} | {str(y) for y in years}
+    scope_words = {normalize(scope_text[m.start:m.end]) for m in named} | {m.place.name for m in named} | {str(y) for y in years}
     words = question_words(norm)
     terms = tuple(w for w in words if w not in scope_words and not _part_of(w, scope_words))
     kind = answer_type(norm)

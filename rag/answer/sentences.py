@@ -93,7 +93,7 @@ def asked_cue(question: str):
     return next((cue for asks, cue in ASKED_CUES if asks.search(question)), None)
 
 
-PLAN_PERIOD = re.compile(r"[一二三四五六七八九十]+五")
+PLAN_PERIOD, PLAN_NAMED = re.compile(r"[一二三四五六七八九十]+五"), re.compile(r"十[一二三四五]五")   # quoted; unquoted (not 十五个)
 # a body of a named kind asked (哪个法院, 哪家营运商): a report's sentence answering names one of that kind
 BODY_KIND_ASKED = re.compile(r"(?:哪个|哪家|哪所|哪一家|哪一个)(法院|检察院|公安局|派出所|司法所|大学|学院|学校|医院|银行|公司"
                              r"|营运商|运营商|报社|电视台|媒体)")
@@ -202,7 +202,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
     # a five-year plan's period (“十二五”期间) dates the question: the report must cover it, not the
     # sentence's neighbours name it (the report's list of records opens with it)
     quoted = [normalize(q) for q in QUOTED.findall(analysis.question)]
-    periods = [q for q in quoted if PLAN_PERIOD.fullmatch(q)]
+    periods = list(dict.fromkeys([q for q in quoted if PLAN_PERIOD.fullmatch(q)] + PLAN_NAMED.findall(question)))
     quoted = [q for q in quoted if q not in periods]
     covers_periods = {doc: _states_about(periods, normalize(documents[doc].text))
                       for doc in {h.chunk.doc for h in hits}} if periods and documents is not None else {}
