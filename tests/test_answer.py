@@ -64,6 +64,7 @@ def test_the_figure_asked_not_another_of_the_sentence(hashing_index, question, f
     "张掖市临泽县有多少个网格?",
     "十三五期间荣昌化解了多少件矛盾纠纷?",   # the report's 35167件 are of the 十二五
     "去年张掖摸排了多少件矛盾纠纷?",         # 4156件 are 今年以来's
+    "达州侦办的黑社会性质组织案件涉及多少人?",   # 619人 are of the 涉疫 cases, a sentence sharing little asked
 ])
 def test_no_figure_of_something_else_is_given(hashing_index, question):
     assert not ask(Searcher(*hashing_index), question).answered

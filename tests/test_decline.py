@@ -38,3 +38,11 @@ def test_the_embedders_confidence_needs_words_shared_even_apart():
     assert answers(signals(coverage=0.6))                                   # the coverage rule alone
     assert not answers(signals(coverage=0.6, name_missing=1.0))
     assert not answers(signals(coverage=0.6, candidates=0))
+
+
+def test_a_reports_figure_comes_from_a_sentence_stating_the_words_asked():
+    # 涉疫违法犯罪案件231起619人 shares 0.27 of 达州侦办的黑社会性质组织案件涉及多少人: another's people
+    assert answers(signals(coverage=0.61, sentence=0.07, sentence_apart=0.27))
+    assert not answers(signals(coverage=0.61, sentence=0.07, sentence_apart=0.27), report_figure=True)
+    # 要回了…拖欠的55.23万元 shares 0.58 of 荣昌为民工讨回了多少欠薪 by the characters of 讨回 and 欠薪
+    assert answers(signals(coverage=0.6, sentence=0.15, sentence_apart=0.58), report_figure=True)

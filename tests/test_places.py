@@ -41,3 +41,11 @@ def test_a_body_named_after_a_place_is_no_mention_of_it():
     assert names("四川法治报记者近日专访了乐山市委常委") == [("乐山市", True)]
     assert names("达州日报社和乐山师范学院的报道") == []
     assert names("甘肃省委政法委") == [("甘肃省", True)]   # the province's own committee is its
+
+
+def test_a_city_written_before_its_district_of_the_same_character():
+    # 乐山市中区 is 乐山's 市中区, not 乐山市 and 中区; written in full it is found the same
+    g = gazetteer()
+    assert [m.place.name for m in g.find("乐山市中区的满意度")] == ["乐山市", "市中区"]
+    assert [m.place.name for m in g.find("乐山市市中区的满意度")] == ["乐山市", "市中区"]
+

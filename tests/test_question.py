@@ -71,6 +71,7 @@ def test_a_place_before_one_inside_it_says_which_and_the_inner_one_is_asked():
     district = analyze("达州市达川区有多少个雪亮工程探头?")
     assert district.places == ("达川区",) and district.terms == ("雪亮", "工程", "探头")
     assert analyze("四川省达州市有多少个雪亮工程探头?").places == ("达州市",)
+    assert analyze("乐山市中区的满意度排名第几?").places == ("市中区",)   # 乐山's 市中区, the 市 written once
     assert analyze("达州和乐山的政法委书记分别是谁?").places == ("达州市", "乐山市")   # side by side: both asked
 
 
@@ -144,6 +145,9 @@ def test_the_words_of_a_question_for_a_post_are_the_holder():
     ("张掖建了多少个综治中心?", ("张掖", "综治", "中心")),              # 建了: 了 glued to the verb
     ("达州微信群建了多少个?", ("达州", "微信")),                        # 群建: 建 glued to 群, cut off
     ("达州的政法队伍建设有什么举措?", ("达州", "政法队伍", "建设")),     # the kind of items a list asks
+    ("张掖的刑事案件立案数下降了百分之多少?", ("张掖", "刑事案件", "立案", "下降")),   # 百分之 asks a rate
+    ("青川刑事案件立案数比上年下降了多少?", ("青川", "刑事案件", "立案", "下降")),     # 比上年: what it is against
+    ("荣昌评查了多少件案件?", ("荣昌", "评查", "案件")),                              # 评查: one verb
     ("达州投入了多少钱建雪亮工程?", ("达州", "投入", "雪亮", "工程")),   # 多少/钱建: the 钱 asked, glued on
     ("我想知道荣昌的网格数量", ("荣昌", "网格")),                        # the asker's lead-in asks nothing
     ("荣昌综调室办了多少件案子?", ("荣昌", "综调室", "案件")),          # the report writes 案件

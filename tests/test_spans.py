@@ -349,6 +349,8 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     # a clause naming no thing counts what the clause before counted: 各类案件, not the 刑事案件 asked
     ("荣昌审结了多少件刑事案件?", "审判机关受理各类案件44752件,审结42381件,结案率达94.7%;", None),
     ("荣昌审结了多少件案件?", "审判机关受理各类案件44752件,审结42381件,结案率达94.7%;", "42381件"),
+    ("荣昌审判机关审结各类案件多少件?", "审判机关受理各类案件44752件,审结42381件,结案率达94.7%;", "42381件"),   # the deed
+    # before the things it counts
     # the deed written after what it counts (1500件案件评查), not a count of another deed (查处治安案件4.8万起)
     ("荣昌评查了多少件案件?", "不断加大监督力度,组织开展1500件案件评查,办案质量得到明显提高。", "1500件"),
     ("荣昌评查了多少件案件?", "五年来,公安机关共查处治安案件4.8万起,破获刑事案件8698件;", None),

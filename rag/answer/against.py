@@ -61,9 +61,9 @@ DEED = re.compile("|".join(sorted((w for group in DEEDS for w in group), key=len
 
 def done_otherwise(norm: str, figure: tuple[int, int], verb: str) -> bool:
     """Whether the deed nearest before a figure in its clause, or else in its sentence, is another
-    than the ``verb`` asked, or none is, unless the deed asked follows the figure's noun (1500件案件
-    评查): 成功化解各类矛盾纠纷35167件 does not say how many were 摸排, nor 县人民法院诉前调解案件637件
-    how many were 审结."""
+    than the ``verb`` asked, unless the deed asked follows the figure's noun (1500件案件评查):
+    成功化解各类矛盾纠纷35167件 does not say how many were 摸排, nor 县人民法院诉前调解案件637件 how
+    many were 审结; a verb of no deed (依法打击…案件231起) may say what 查处 asks."""
     asked = next((group for group in DEEDS if verb in group), None)
     if asked is None:
         return False
@@ -72,7 +72,7 @@ def done_otherwise(norm: str, figure: tuple[int, int], verb: str) -> bool:
         return False   # the deed written after what it counts: 组织开展1500件案件评查
     deeds = [m.group() for m in DEED.finditer(norm, clause_at(norm, figure[0])[0], figure[0])] \
         or [m.group() for m in DEED.finditer(norm, 0, figure[0])]
-    return not deeds or deeds[-1] not in asked
+    return bool(deeds) and deeds[-1] not in asked
 
 
 CALENDAR_YEAR = re.compile(r"(?:1\d{3}|20\d\d)年$")

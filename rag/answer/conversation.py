@@ -131,7 +131,8 @@ def _substitute_thing(previous: str, thing: str) -> str | None:
     thing takes the place of what the previous question counted after its question word
     (多少个<网格>), else of the words before it from the first word they share (达州侦办<恶势力
     犯罪集团案件> for 恶势力团伙案件), from its verb when the thing opens with one (荣昌公安机关<查处治安
-    案件> for 破获刑事案件), or of its last word (荣昌入额<法官>); None without a question word."""
+    案件> for 破获刑事案件), or of its last word (荣昌入额<法官>); a verb alone takes the place of the
+    previous one (青川<化解>了多少件矛盾纠纷 for 排查了); None without a question word."""
     import jieba.posseg as pseg   # lazy, as in rag.answer.question
     found = QUESTION_WORD.search(normalize(previous))
     if not found:
@@ -139,10 +140,15 @@ def _substitute_thing(previous: str, thing: str) -> str | None:
     after = previous[found.end():]
     counter = COUNTER.match(after)
     tail = after[counter.end() if counter else 0:]
-    if len(re.sub(r"[\W_]", "", tail)) >= 2:
-        return previous[:found.end() + (counter.end() if counter else 0)] + thing + "?"
     words = pseg.lcut(previous[:found.start()])
     first, flag = pseg.lcut(thing)[0]
+    verbs = [i for i, (_, f) in enumerate(words) if f.startswith("v")]
+    if flag.startswith("v") and re.fullmatch(rf"{re.escape(first)}[了过]?", thing) and verbs:
+        # 排查了多少? after 青川化解了多少件矛盾纠纷?: another deed of the same things
+        return "".join(w for w, _ in words[:verbs[-1]]) + first + "".join(w for w, _ in words[verbs[-1] + 1:]) \
+            + previous[found.start():]
+    if len(re.sub(r"[\W_]", "", tail)) >= 2:
+        return previous[:found.end() + (counter.end() if counter else 0)] + thing + "?"
     plain = [w for w, _ in words]
     if first in plain:
         cut = plain.index(first)

@@ -57,7 +57,7 @@ PEOPLE_COUNTED_THING = re.compile(rf"(?:{PEOPLE_WORDS}|长|人|者|师|书记|�
 THING_DONE = re.compile(r"(?<=[\u4e00-\u9fff])(?:建|建成|新建|建设|整合|改造|设立|成立|组建|安装|配备|查处|破获|办理|化解|发生|出现)[了过]$")
 # What a report counts as done, one group per deed: 摸排 and 化解 count different things (摸排4156件、
 # 化解4082件); 批捕 is written 批准逮捕, 起诉 公诉
-DEEDS = (("摸排", "排查"), ("化解", "调处"), ("受理",), ("审结", "办结", "结案"), ("执结",), ("查处",),
+DEEDS = (("摸排", "排查"), ("化解", "调处", "调解"), ("受理",), ("审结", "办结", "结案"), ("执结",), ("查处",),
          ("破获", "侦破"), ("批捕", "批准逮捕"), ("起诉", "公诉"), ("立案",), ("办理",), ("评查",))
 DEED_OF = {form: group for group in DEEDS for form in group}
 TIMES = re.compile(r"次|回|遍|趟")   # counters of how often something happened
@@ -159,6 +159,8 @@ def count_phrase(normalized_question: str) -> tuple[str, tuple[str, ...]]:
               if len(w) >= 2 and CONTENT.search(w)]
     verb = before[-1] if before and re.search(rf"{re.escape(before[-1])}[了过]?$", lead) \
         and not NOT_COUNTED.match(before[-1]) else ""
+    if verb not in DEED_OF:   # 审结各类案件多少件: the deed before the things it counts
+        verb = next((w for w in reversed(before) if w in DEED_OF), verb)
     if not words:   # the thing counted is named before the question phrase: 九类涉恶案件有多少件
         words = tuple(w for w in before if not NOT_COUNTED.match(w) and not w.isdigit())
     return verb, words

@@ -16,6 +16,7 @@ import numpy as np
 
 from rag.answer.cells import TableCite, asked_cell, cell_in_text, row_at, table_cite, with_cell
 from rag.answer.compare import is_comparison, questions_per_place
+from rag.answer.counts import FIGURE_TYPES
 from rag.answer.decline import COVERAGE_RULE, Signals, answers
 from rag.answer.evidence import Evidence, decision_signals, gather_evidence, names_missing_in_scope
 from rag.answer.lists import LIST_REPORTS, list_answer
@@ -172,8 +173,9 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
     missing_names = names_missing_in_scope(evidence, store.documents)
     signals = decision_signals(evidence, [c for _, c in ranked], ranked[0][0] if ranked else 0.0, missing_names,
                        store.documents)
+    report_figure = bool(ranked) and analysis.answer_type in FIGURE_TYPES and bool(subjects[ranked[0][1].doc].body)
     chosen, seen = [], set()
-    for p, cand in ranked if answers(signals) else ():
+    for p, cand in ranked if answers(signals, report_figure) else ():
         if len(chosen) == MAX_SENTENCES or (chosen and p < scorer.extra_ratio * chosen[0][0]):
             break
         if (cand.doc, cand.start) not in seen:

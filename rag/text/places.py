@@ -105,6 +105,12 @@ class Gazetteer:
         found = []
         for end, form in self._automaton.iter(normalized_text):
             found.append((end + 1 - len(form), end + 1, form))
+        for start, end, form in list(found):   # 乐山市中区 is 乐山's 市中区, not 乐山市 and 中区
+            city = next((p for p in self.by_name[form] if p.name == form and form.endswith("市")), None)
+            if city and normalized_text.startswith("中区", end) \
+                    and any(self.within(d, city) for d in self.by_name.get("市中区", ())):
+                found.remove((start, end, form))
+                found += [(start, end - 1, city.short), (end - 1, end + 2, "市中区")]
         found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
         mentions, taken_until = [], -1
         full_in_text = {form for _, _, form in found if any(p.name == form for p in self.by_name[form])}
