@@ -205,19 +205,25 @@ def counts_asked(norm: str, end: int, analysis: QuestionAnalysis) -> bool:
 
 
 FIGURE_BEFORE = re.compile(COUNT_AFTER.pattern + r"的?$")   # a count written right before what it counts
-# two things counted at once (多少名法官和检察官, 受理和审结了多少案件): the words either side of 和
-BOTH_ASKED = re.compile(r"(?:多少|几)(?:余|多)?(?:个|名|人|件|起|位)?([\u4e00-\u9fff]{2,8}?)(?:和|与|及|以及)([\u4e00-\u9fff]{2,16}?)"
+# a count or a rate close after the word it is of (受理各类案件44752件, 衔接率100%): no clause, 和 or 的 between
+FIGURE_NEAR = re.compile(rf"[^,，;；。、和与及的\d]{{0,{NEXT_WORD}}}?(?:{COUNT_AFTER.pattern}|\d[\d.]*[%％](?:以上|以下|以内)?)")
+# two things asked at once (多少名法官和检察官, 受理和审结了多少案件, 衔接率和安置率分别是多少): either side of 和
+BOTH_ASKED = re.compile(r"(?:多少|几)(?:余|多)?(?:个|名|人|件|起|位)?([\u4e00-\u9fff]{2,12}?)(?:和|与|及|以及)([\u4e00-\u9fff]{2,16}?)"
                         r"(?=[?？,，。的]|分别|各|$)"
-                        r"|([\u4e00-\u9fff]{2,8}?)(?:和|与|及|以及)([\u4e00-\u9fff]{2,8}?)(?:各|分别)?(?:有|是|为)?(?:多少|几)")
+                        r"|([\u4e00-\u9fff]{2,12}?)(?:和|与|及|以及)([\u4e00-\u9fff]{2,8}?)(?:(?:各|分别)[\u4e00-\u9fff]{0,4}?)?"
+                        r"(?:有|是|为)?(?:多少|几)")
 
 
-def both_counts(norm: str, question: str) -> tuple[int, int] | None:
-    """Where a sentence counts both things a question asks together (BOTH_ASKED): one figure
-    before both (1100名警官、法官、检察官和律师), or each right before its own (法官41人、检察官25人
-    for 多少名法官和检察官); None unless it counts both."""
+def both_counts(norm: str, question: str, scope: tuple[str, ...] = ()) -> tuple[int, int] | None:
+    """Where a sentence states both things a question asks together (BOTH_ASKED; ``scope``: the
+    place forms, which name neither): one count before both (1100名警官、法官、检察官和律师), each
+    right before its own (101名派出所所长、335名社区民(辅)警) or each right after its own (法官41人、
+    检察官25人, 衔接率100%、安置率98%), in either order; None unless it states both."""
     import jieba
     asked = BOTH_ASKED.search(question)
     parts = [g for g in asked.groups() if g] if asked else []
+    for form in scope:
+        parts = [p.replace(normalize(form), "") for p in parts]
     words = [[w for w in jieba.lcut(p) if len(w) >= 2 and w not in ("了", "过")] for p in parts]
     if len(words) != 2 or not all(words):
         return None
@@ -235,18 +241,20 @@ def both_counts(norm: str, question: str) -> tuple[int, int] | None:
             if FIGURE_BEFORE.search(norm, max(0, at - NEXT_WORD), at):   # each its own: 101名派出所所长、335名社区民(辅)警
                 return ahead.start(), at + len(nouns_after(norm[at:at + 2 * NEXT_WORD]) or word)
             break
-    start, at = None, 0
-    for options in ([left[-1]], right):   # each its own: the left's last word, the right's first one counted
-        found = None
-        for word in options:   # a deed in any of its forms (批捕: 批准逮捕)
-            forms = "|".join(map(re.escape, DEED_OF.get(word, (word,))))
-            found = next((m for m in re.finditer(forms, norm[at:])
-                          if (figure := COUNT_AFTER.search(norm, at + m.end(), at + m.end() + 2 * NEXT_WORD))), None)
-            if found:
-                break
-        if found is None:
-            return None
-        start = at + found.start() if start is None else start
-        at = figure.end()
-    return start, at
+    first = _stated_after(norm, left)
+    second = _stated_after(norm, right, first) if first else None
+    if second is None:
+        return None
+    (a, b), (c, d) = sorted([first, second])
+    return (a, d) if re.fullmatch(r"[^。;；]{0,%d}" % (2 * NEXT_WORD), norm[b:c]) else None
 
+
+def _stated_after(norm: str, words: list[str], taken: tuple[int, int] = (0, 0)) -> tuple[int, int] | None:
+    """(start, end) of the first of the ``words`` asked found with a figure right after it
+    (FIGURE_NEAR), outside ``taken`` (the other thing's); a deed in any of its forms (批捕: 批准逮捕)."""
+    for word in words:
+        forms = "|".join(map(re.escape, DEED_OF.get(word, (word,))))
+        for m in re.finditer(forms, norm):
+            if (figure := FIGURE_NEAR.match(norm, m.end())) and not (m.start() < taken[1] and taken[0] < figure.end()):
+                return m.start(), figure.end()
+    return None

@@ -36,7 +36,7 @@ def counted_by(measure: str) -> str:
 
 
 COUNT_PHRASE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?(?:{MEASURE_WORDS})?([^,，。?？!！;；、]*)")
-NOT_COUNTED = re.compile(r"^(?:有|共有|一共|总共|累计|合计|共计|总计|建成|达到|达|为|是|了|呢|啊|吗)+$")
+NOT_COUNTED = re.compile(r"^(?:有|共有|一共|总共|累计|合计|共计|总计|建成|达到|达|为|是|了|呢|啊|吗|各|分别)+$")
 CONTENT = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
 VERB_ENDING = re.compile(r"(?:了|过|成|到|出|完|回)$|^(?:化解|办理|受理|查处|破获|排查|整治|调解|处理|审结|执结|打掉)")
 
@@ -177,6 +177,8 @@ def uncounted(word: str, normalized_question: str) -> str:
     """A word without the counter asked glued to it (counter_glued): the passage writes 医闹."""
     if counter_glued(word, normalized_question):
         return word[1:]
+    if len(word) >= 3 and word[-1] == "各" and word_frequency(word[:-1]):
+        return word[:-1]   # 案件各 of 团伙案件各有多少起: each, glued on
     if len(word) == 2 and word[1] in "有了过" and not word_frequency(word):
         # 区有 of 荣昌区有多少名…, 群有 of 微信群有多少个: 有 glued to a word's last character; 建了 of 建了多少个:
         # a verb's aspect glued to it (the report writes 建成)

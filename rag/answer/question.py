@@ -135,6 +135,7 @@ POST_ASKED = re.compile(r"(?:担任|任|是)?(?:什么|何|哪些)(?:职务|职�
 # 1947年的时候), which the answering sentence states as 1912年.
 ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间名只天]|何时|何年|何处|何种|何地|(?<!任)何人|为何|有何|因?何(?=原因)|多久"
                     r"|百分之(?=多少|几)"   # 百分之多少 asks a rate: a passage writes 3.3%
+                    r"|(?:各|分别)(?=(?:有|是|为)?(?:多少|几))"   # 网格和网格员分别有多少: each, no word asked
                     r"|(?:什么|甚么)(?:时候|时间)|甚么|(?:西元|公元)前?几年|的时候|(?<=年)时"
                     r"|^(?:我想知道|想知道|我想了解|想了解|请告诉我|告诉我|我想问一下|我想问)"   # the asker's lead-in
                     # the kind of items a list asks (有什么举措): any passage listing them is worded its own way
