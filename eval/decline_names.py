@@ -39,7 +39,7 @@ def asked(searcher, questions, golds, previous=None) -> list[tuple]:
     question, answered whatever the rule says."""
     from rag.answer import extract
     from rag.answer.conversation import rewrite
-    rule, extract.answers = extract.answers, lambda s: s.candidates > 0
+    rule, extract.answers = extract.answers, lambda s, report_figure=False: s.candidates > 0
     try:
         out = []
         for i, q in enumerate(questions):
