@@ -13,8 +13,8 @@ import re
 from functools import lru_cache
 
 from rag.answer.against import (BOTH_ASKED, CALENDAR_YEAR, COUNT_AFTER, NEXT_WORD, both_counts, clause_at, counted_patterns,
-                                counts_another,
-                                counts_asked, done_otherwise, loose, modifier_patterns, thing_pattern, written_against)
+                                counts_another, counts_asked, done_otherwise, loose, modifier_patterns, thing_pattern,
+                                written_against)
 from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, MEASURE_WORDS, NUMBERED_BIG, PEOPLE_COUNTED_THING,
                                PEOPLE_WORDS, SAME_COUNT, count_asked, counted_by)
 from rag.answer.question import CN_NUMERALS, CURRENCIES, SLOT_GLUE, TAELS, QuestionAnalysis, around_asked
