@@ -360,6 +360,9 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
      "專題學習100余場次、研討交流36場次"),   # in the report's order
     ("张掖刑满释放人员衔接率和安置率分别是多少?", "全市刑滿釋放人員銜接率100%、安置率98%,重新犯罪率始終控制在0.2%以內",
      "刑滿釋放人員銜接率100%、安置率98%"),
+    # one figure after both in their clause: a compound's rate, a list's bound; not 连续5年 before them
+    ("张掖社区戒毒和社区康复执行率是多少?", "重新犯罪率始終控制在0.2%以內,社區戒毒社區康復執行率達到99%以上。", "99%以上"),
+    ("荣昌群众安全感和满意度保持在多少以上?", "连续5年群众安全感、群众满意度、执法司法公信力保持在90%以上;", "90%以上"),
     ("荣昌法官与检察官的比例是多少?", "司法体制改革试点,全区入额法官41人、检察官25人,妥善安排司法辅助人员。", None),   # no rate
     ("荣昌有多少名法官和网格员?", "司法体制改革试点,全区入额法官41人、检察官25人,妥善安排司法辅助人员。", None),
     # a total asked is a total stated: the parts (10名…和…6名) are none; 编制 after 多少个 is the thing counted

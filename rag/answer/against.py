@@ -204,9 +204,11 @@ def counts_asked(norm: str, end: int, analysis: QuestionAnalysis) -> bool:
     return bool(analysis.counted) and analysis.counted in re.match(r"[^,，;；。!！?？]*", norm[end:]).group()
 
 
+DURATIONS = ("年", "个月", "月", "天", "周", "小时", "分钟", "秒", "岁")
 FIGURE_BEFORE = re.compile(COUNT_AFTER.pattern + r"的?$")   # a count written right before what it counts
 # a count or a rate close after the word it is of (受理各类案件44752件, 衔接率100%): no clause, 和 or 的 between
 FIGURE_NEAR = re.compile(rf"[^,，;；。、和与及的\d]{{0,{NEXT_WORD}}}?(?:{COUNT_AFTER.pattern}|\d[\d.]*[%％](?:以上|以下|以内)?)")
+FIGURE_AFTER = re.compile(rf"{COUNT_AFTER.pattern}(?:以上|以下|以内)?|\d[\d.]*[%％](?:以上|以下|以内)?")   # a count or a rate
 # two things asked at once (多少名法官和检察官, 受理和审结了多少案件, 衔接率和安置率分别是多少): either side of 和
 BOTH_ASKED = re.compile(r"(?:多少|几)(?:余|多)?(?:个|名|人|件|起|位)?([\u4e00-\u9fff]{2,12}?)(?:和|与|及|以及)([\u4e00-\u9fff]{2,16}?)"
                         r"(?=[?？,，。的]|分别|各|$)"
@@ -230,7 +232,7 @@ def both_counts(norm: str, question: str, scope: tuple[str, ...] = ()) -> tuple[
     left, right = words
     for m in re.finditer(re.escape(left[0]), norm):   # figures written before what they count
         ahead = FIGURE_BEFORE.search(norm, max(0, m.start() - NEXT_WORD), m.start())
-        if not ahead:
+        if not ahead or ahead.group(1) in DURATIONS:   # 连续5年群众安全感…: how long, not how many
             continue
         for word in right:
             at = norm.find(word, m.end(), clause_at(norm, m.end())[1])
@@ -241,6 +243,13 @@ def both_counts(norm: str, question: str, scope: tuple[str, ...] = ()) -> tuple[
             if FIGURE_BEFORE.search(norm, max(0, at - NEXT_WORD), at):   # each its own: 101名派出所所长、335名社区民(辅)警
                 return ahead.start(), at + len(nouns_after(norm[at:at + 2 * NEXT_WORD]) or word)
             break
+    own_left, own_right = [w for w in left if w not in right], [w for w in right if w not in left]
+    for m in re.finditer(re.escape(own_left[-1]), norm) if own_left and own_right else ():
+        end = clause_at(norm, m.start())[1]   # one figure after both in their clause (社区戒毒社区康复执行率达到99%以上)
+        at = norm.rfind(own_right[0], m.end(), end)
+        figure = FIGURE_AFTER.search(norm, at, end) if at > 0 else None
+        if figure and not FIGURE_AFTER.search(norm, m.start(), at):
+            return figure.span()
     first = _stated_after(norm, left)
     second = _stated_after(norm, right, first) if first else None
     if second is None:
