@@ -207,8 +207,8 @@ def counts_asked(norm: str, end: int, analysis: QuestionAnalysis) -> bool:
 DURATIONS = ("年", "个月", "月", "天", "周", "小时", "分钟", "秒", "岁")
 FIGURE_BEFORE = re.compile(COUNT_AFTER.pattern + r"的?$")   # a count written right before what it counts
 # a count or a rate close after the word it is of (受理各类案件44752件, 衔接率100%): no clause, 和 or 的 between
-FIGURE_NEAR = re.compile(rf"[^,，;；。、和与及的\d]{{0,{NEXT_WORD}}}?(?:{COUNT_AFTER.pattern}|\d[\d.]*[%％](?:以上|以下|以内)?)")
 FIGURE_AFTER = re.compile(rf"{COUNT_AFTER.pattern}(?:以上|以下|以内)?|\d[\d.]*[%％](?:以上|以下|以内)?")   # a count or a rate
+FIGURE_NEAR = re.compile(rf"[^,，;；。、和与及的\d]{{0,{NEXT_WORD}}}?(?:{FIGURE_AFTER.pattern})")
 # two things asked at once (多少名法官和检察官, 受理和审结了多少案件, 衔接率和安置率分别是多少): either side of 和
 BOTH_ASKED = re.compile(r"(?:多少|几)(?:余|多)?(?:个|名|人|件|起|位)?([\u4e00-\u9fff]{2,12}?)(?:和|与|及|以及)([\u4e00-\u9fff]{2,16}?)"
                         r"(?=[?？,，。的]|分别|各|$)"
@@ -219,8 +219,9 @@ BOTH_ASKED = re.compile(r"(?:多少|几)(?:余|多)?(?:个|名|人|件|起|位)?
 def both_counts(norm: str, question: str, scope: tuple[str, ...] = ()) -> tuple[int, int] | None:
     """Where a sentence states both things a question asks together (BOTH_ASKED; ``scope``: the
     place forms, which name neither): one count before both (1100名警官、法官、检察官和律师), each
-    right before its own (101名派出所所长、335名社区民(辅)警) or each right after its own (法官41人、
-    检察官25人, 衔接率100%、安置率98%), in either order; None unless it states both."""
+    right before its own (101名派出所所长、335名社区民(辅)警), one figure after both in their clause
+    (社区戒毒社区康复执行率达到99%以上) or each right after its own (法官41人、检察官25人, 衔接率100%、
+    安置率98%), in either order; None unless it states both."""
     import jieba
     asked = BOTH_ASKED.search(question)
     parts = [g for g in asked.groups() if g] if asked else []
