@@ -222,13 +222,8 @@ def both_counts(norm: str, question: str, scope: tuple[str, ...] = ()) -> tuple[
     right before its own (101名派出所所长、335名社区民(辅)警), one figure after both in their clause
     (社区戒毒社区康复执行率达到99%以上) or each right after its own (法官41人、检察官25人, 衔接率100%、
     安置率98%), in either order; None unless it states both."""
-    import jieba
-    asked = BOTH_ASKED.search(question)
-    parts = [g for g in asked.groups() if g] if asked else []
-    for form in scope:
-        parts = [p.replace(normalize(form), "") for p in parts]
-    words = [[w for w in jieba.lcut(p) if len(w) >= 2 and w not in ("了", "过")] for p in parts]
-    if len(words) != 2 or not all(words):
+    words = both_asked_words(question, scope)
+    if not words:
         return None
     left, right = words
     for m in re.finditer(re.escape(left[0]), norm):   # figures written before what they count
@@ -259,7 +254,20 @@ def both_counts(norm: str, question: str, scope: tuple[str, ...] = ()) -> tuple[
     return (a, d) if re.fullmatch(r"[^。;；]{0,%d}" % (2 * NEXT_WORD), norm[b:c]) else None
 
 
-def _stated_after(norm: str, words: list[str], taken: tuple[int, int] = (0, 0)) -> tuple[int, int] | None:
+@lru_cache(maxsize=1024)
+def both_asked_words(question: str, scope: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The words of each of the two things BOTH_ASKED finds, the place forms (``scope``) cut off;
+    read once per question, not once per candidate sentence."""
+    import jieba
+    asked = BOTH_ASKED.search(question)
+    parts = [g for g in asked.groups() if g] if asked else []
+    for form in scope:
+        parts = [p.replace(normalize(form), "") for p in parts]
+    words = [[w for w in jieba.lcut(p) if len(w) >= 2 and w not in ("了", "过")] for p in parts]
+    return (tuple(words[0]), tuple(words[1])) if len(words) == 2 and all(words) else None
+
+
+def _stated_after(norm: str, words: tuple[str, ...], taken: tuple[int, int] = (0, 0)) -> tuple[int, int] | None:
     """(start, end) of the first of the ``words`` asked found with a figure right after it
     (FIGURE_NEAR), outside ``taken`` (the other thing's); a deed in any of its forms (批捕: 批准逮捕)."""
     for word in words:

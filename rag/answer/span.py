@@ -210,8 +210,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
         # 几级 asks how many levels, which a report spells (四级综治中心): no name nor an article (elsewhere
         # 几级 may ask a magnitude: 地震规模为7.2)
         levels = report and kind == "quantity" and bool(LEVELS_ASKED.search(question))
-        both = both_counts(norm, question, analysis.place_forms) if report and kind in ("quantity", "percentage") \
-            and BOTH_ASKED.search(question) else None
+        both_asked = report and kind in ("quantity", "percentage") and bool(BOTH_ASKED.search(question))
+        both = both_counts(norm, question, analysis.place_forms) if both_asked else None
         if kind == "quantity":   # a figure in a name or a formula counts nothing (“十个严禁”, “1+12+N”)
             quoted = [m.span() for m in QUOTED_TEXT.finditer(norm) if m.end() - m.start() <= QUOTED_NAME]
             glosses = [m.span(3) for m in FORMULA_GLOSS.finditer(norm) if m.group(1) not in question
@@ -249,7 +249,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                 found = [f for f in found if DIFFERENCE_BEFORE.search(norm, 0, f[0])]
             if SUM_OF_PARTS.search(question):   # 法官和检察官一共多少人: a total stated as one (共…), not a part
                 found = [f for f in found if TOTAL_BEFORE.search(norm, 0, f[0])]
-            elif report and BOTH_ASKED.search(question):   # 多少名法官和检察官: two counts, neither alone the answer,
+            elif both_asked:   # 多少名法官和检察官: two counts, neither alone the answer,
                 found = [both] if both else []   # both: 法官41人、检察官25人
             elif report and SUM_ASKED.search(question) and not any(TOTAL_BEFORE.search(norm, 0, f[0]) for f in found) \
                     and len([f for f in found if not (asked := ASKED_MEASURE.search(question))
@@ -260,7 +260,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             if report and TOTAL_ASKED.search(question) and not INCREMENT_ASKED.search(question):
                 # 有多少个派出所: not the 3个 newly built (but 配备了多少名 is what was added)
                 found = [f for f in found if not INCREMENT_BEFORE.search(norm, 0, f[0])]
-        if kind == "percentage" and report and BOTH_ASKED.search(question):   # 衔接率和安置率: both, or neither alone
+        if kind == "percentage" and both_asked:   # 衔接率和安置率: both, or neither alone
             found = [both] if both and SHARE.search(norm, *both) else []
         if report and not PLAN_ASKED.search(question):   # 化解率是多少: what was done (98.3%), not a goal (力争…98%以上)
             found = [f for f in found if not PLAN_BEFORE.search(norm, 0, f[0])]
