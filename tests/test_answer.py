@@ -46,6 +46,10 @@ def test_a_figure_asked_in_the_askers_words(hashing_index, question, figure):
 @pytest.mark.parametrize("question, figure", [
     ("張掖的綜治中心有幾級?", "四級"),          # levels asked: not the 981個 centres
     ("张掖有多少个综治中心?", "981個"),
+    ("达州成立了几级领导小组?", "三级"),        # 三级党政主要负责同志任双组长的领导小组: levels of the 领导小组
+    ("达州的领导小组是几级的?", "三级"),
+    ("乐山的市法学会有多少个事业编制?", "6名"),  # 编制 counted in 名; not the 132个 乡镇政法委员 of the next clause
+    ("张掖的社会治安防控体系是几位一体?", "六位一體"),   # the numeral naming it, not the 613個 小区 before
     ("荣昌有多少台电瓶车?", "52台"),            # 52台治安巡逻电瓶车
     ("荣昌评查了多少件案件?", "1500件"),        # 评查 is one verb, not 评 and the 查 done: not 查处…4.8万起
     ("十二五期间荣昌化解了多少件矛盾纠纷?", "35167件"),   # the period the report covers

@@ -30,6 +30,8 @@ from rag.text.normalize import normalize
     ("达州办理了多少件信访案件?", "案件"),             # jieba tags 信访 a verb: it says which 案件
     ("青川的视频监控累计达到多少个?", "监控"),           # 累计 says how it is counted, not what
     ("荣昌的政法干警中有多少人有本科文凭?", ""),         # 有 is what the people counted have, not a thing
+    ("达州的领导小组是几级的?", "领导小组"),             # the levels of what is named before, not a thing 级的
+    ("达州成立了几级领导小组?", "领导小组"),
 ])
 def test_the_thing_a_count_asks_about(question, thing):
     assert counted_thing(normalize(question)) == thing

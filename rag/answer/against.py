@@ -119,12 +119,13 @@ def counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern, 
     if not all(_says_which(norm, figure, pattern, thing) for pattern in which):
         return True
     own = clause_at(norm, figure[0])
-    if thing is not None and not thing.search(norm, *own) and not COUNT_AFTER.search(norm, own[0], figure[0]):
+    after = re.match(r"(?:(?!、\s*\d)[^,，;；。!！?？])*", norm[figure[1]:]).group()   # to the next item (、16个)
+    if thing is not None and not thing.search(norm, *own) and not COUNT_AFTER.search(norm, own[0], figure[0]) \
+            and not nouns_after(after[:2 * NEXT_WORD]):
         prior = list(COUNT_AFTER.finditer(norm, 0, own[0]))
         if prior and figure[0] - own[0] <= NEXT_WORD:
             # a clause naming no thing goes on of what the one before counted: 审结42381件 after 受理各类案件44752件
             return counts_another(norm, prior[-1].span(), asked, which, thing)
-    after = re.match(r"(?:(?!、\s*\d)[^,，;；。!！?？])*", norm[figure[1]:]).group()   # to the next item (、16个)
     before = re.sub(rf"{_MARKS}$", "", re.search(rf"[^,，;；。!！?？、]{{0,{NEXT_WORD}}}$", norm[:figure[0]]).group())
     if verbs_at_end(before):   # “慧眼工程”累计推广建设15.1万路: what is counted is named before the verbs
         before = re.search(rf"[^,，;；。!！?？、]{{0,{2 * NEXT_WORD}}}$", norm[:figure[0]]).group()
@@ -196,6 +197,13 @@ def nouns_after(text: str, which: tuple[re.Pattern, ...] = (), asked: tuple[re.P
             break   # what a bracket glosses belongs to the noun before it: 村(社区), 县(市、区); LED of LED显示屏
         words.append(word)
     return "".join(w.word for w in words) if any(is_noun(w.flag) for w in words) else ""
+
+
+def names_counted(norm: str, end: int, analysis: QuestionAnalysis) -> bool:
+    """Whether the words a count asks are written right after a figure, and no noun after them
+    (10名事业编制的… for 多少个事业编制; 101名派出所所长 counts 所长, not the 派出所 asked)."""
+    asked = "".join(analysis.count_words)
+    return bool(asked) and norm.startswith(asked, end) and not nouns_after(norm[end + len(asked):end + len(asked) + NEXT_WORD])
 
 
 def counts_asked(norm: str, end: int, analysis: QuestionAnalysis) -> bool:
@@ -276,3 +284,39 @@ def _stated_after(norm: str, words: tuple[str, ...], taken: tuple[int, int] = (0
             if (figure := FIGURE_NEAR.match(norm, m.end())) and not (m.start() < taken[1] and taken[0] < figure.end()):
                 return m.start(), figure.end()
     return None
+
+
+# Figures that follow one another joined only by these (3.3%和9.7%) ...
+_JOINED = re.compile(r"\s*(?:和|与|及|、|,|，)\s*")
+# ... after subjects joined the same way (刑事案件立案数、治安案件发案数同比下降3.3%和9.7%)
+_CONJUNCTION = re.compile(r"、|和|与|及")
+
+
+def respective(norm: str, found: list[tuple[int, int]], terms: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Of figures that follow subjects one for one, the one whose subject the question names:
+    9.7% for 治安案件发案数同比下降了多少 in 刑事案件立案数、治安案件发案数同比下降3.3%和9.7%.
+    ``found`` as it is when no run of figures has as many subjects, or none is named the most."""
+    for i, first in enumerate(found):
+        run = [first]
+        for nxt in found[i + 1:]:
+            if not _JOINED.fullmatch(norm[run[-1][1]:nxt[0]]):
+                break
+            run.append(nxt)
+        if len(run) < 2:
+            continue
+        subjects = _CONJUNCTION.split(norm[clause_at(norm, first[0])[0]:first[0]])
+        if len(subjects) != len(run):
+            return found
+        # the last subject runs on into what all share (治安案件发案数同比下降): cut it to the others' length
+        subjects[-1] = subjects[-1][:max(len(x) for x in subjects[:-1])]
+        named = [sum(len(t) for t in terms if t in subject) for subject in subjects]
+        best = max(named)
+        return [run[named.index(best)]] if best and named.count(best) == 1 else found
+    return found
+
+
+def levels_of(norm: str, figure: tuple[int, int], counted: str) -> bool:
+    """Whether a level (三级) is of the thing asked, which its clause names after a 的: 三级党政主要
+    负责同志任双组长的领导小组 are three levels of 领导小组, not of the people named first."""
+    return norm[figure[1] - 1] == "级" and bool(counted) and \
+        re.search(rf"的{re.escape(counted)}", norm[figure[1]:clause_at(norm, figure[0])[1]]) is not None

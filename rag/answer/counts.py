@@ -22,8 +22,11 @@ MEASURE_WORDS = ("人次|场次|架次|批次|车次|户次|件次|个月|个|�
 COUNTERS = "件|起|名|所|座|条|项|家|次|户|场|辆|台|套|篇|处|间|栋|张|艘|架|部|本|首|门|路|支|批|届|期|轮"
 # not 第几名: a rank; 人次 and 车次 count visits and trips, not people or cars (1200人次 of training)
 ASKED_MEASURE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?(人次|车次|{COUNTERS})")
-BIG_ASKED = re.compile(r"(?<!第)(?:几|多少)大")   # 有几大行动: how many a programme's name numbers (十大“…行动”)
-NUMBERED_BIG = re.compile(rf"[{CN_NUMERALS}\d]+大")
+# 有几大行动, 几位一体: how many a programme's name numbers (十大“…行动”, “六位一体”防控体系)
+BIG_ASKED = re.compile(r"(?<!第)(?:几|多少)(?:大|位一体)")
+NUMBERED_BIG = re.compile(rf"[{CN_NUMERALS}\d]+(?:大|位一体)")
+LEVELS_ASKED = re.compile(r"(?:多少|(?<!第)几)级")   # 几级: how many levels, which a report spells (三级领导小组)
+LEVELS_STATED = re.compile(rf"[{CN_NUMERALS}\d]+级")
 # Counters that count the same things: people by 名, 人 or 位 (多少名干警 → 409人); cases and
 # incidents by 件 or 起 (多少起医闹事件 → 事件12件); shops and firms by 家 or, in Hong Kong, 间
 # (多少家分店 → 28间分店)
@@ -35,7 +38,8 @@ def counted_by(measure: str) -> str:
     return f"[{SAME_COUNT.get(measure, measure)}]" if len(measure) == 1 else measure
 
 
-COUNT_PHRASE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?(?:{MEASURE_WORDS})?([^,，。?？!！;；、]*)")
+# 是几级的: the levels of the thing named before (领导小组), not a thing 级的
+COUNT_PHRASE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?(?:{MEASURE_WORDS}|级(?=的?(?:[?？!！。]|$)))?([^,，。?？!！;；、]*)")
 NOT_COUNTED = re.compile(r"^(?:有|共有|一共|总共|累计|合计|共计|总计|建成|达到|达|为|是|了|呢|啊|吗|各|分别)+$")
 CONTENT = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
 VERB_ENDING = re.compile(r"(?:了|过|成|到|出|完|回)$|^(?:化解|办理|受理|查处|破获|排查|整治|调解|处理|审结|执结|打掉)")
@@ -80,7 +84,7 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
     m = COUNT_PHRASE.search(normalized_question)
     if not m or DURATION_COUNTED.search(normalized_question[m.start():m.start(1)]):
         return "", ()   # 多少个月没有发生…: a count of time, stated by its unit (连续83个月无…), names no thing
-    tagged = [(w, flag) for w, flag in pseg.lcut(m.group(1)) if CONTENT.search(w) and w not in ("多少", "几", "了")]
+    tagged = [(w, flag) for w, flag in pseg.lcut(m.group(1)) if CONTENT.search(w) and w not in ("多少", "几", "了", "的")]
     # 多少次获得…: what follows is what happened, not a thing counted; but a verb before the noun
     # that ends a count of things says which (多少件信访案件: jieba tags 信访 a verb)
     says_which = not TIMES.search(m.group(0)[:m.start(1) - m.start()]) and len(tagged) > 1 \

@@ -13,7 +13,8 @@ from functools import lru_cache
 from rag.text.normalize import normalize
 from rag.text.places import gazetteer
 from rag.answer.glued import FUNCTION_CHARS, split_name, unglued
-from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, CONTENT, COPULA_BEFORE_QUESTION, MEASURE_WORDS, NUMBERED_BIG,
+from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, CONTENT, COPULA_BEFORE_QUESTION, LEVELS_ASKED, LEVELS_STATED,
+                               MEASURE_WORDS, NUMBERED_BIG,
                                count_phrase, count_stated, counted_by, counted_with_modifiers, counter_glued, uncounted)
 from rag.answer.units import CN_NUMERALS, NUMBER_BEFORE, asked_unit
 from rag.text.tokens import jieba_pieces, jieba_words, query_text, word_frequency
@@ -101,7 +102,9 @@ def holds_answer(analysis: "QuestionAnalysis", normalized_sentence: str) -> bool
     if kind == "quantity" and BIG_ASKED.search(question):
         return bool(NUMBERED_BIG.search(normalized_sentence))   # 几大工程: 八大工程, not a count of things
     form = ANSWER_FORMS.get(kind)
-    if form is None or not form.search(normalized_sentence):
+    # 几级 is answered by levels, which a report spells (成立市、县、乡三级…领导小组)
+    levels = kind == "quantity" and LEVELS_ASKED.search(question) and LEVELS_STATED.search(normalized_sentence)
+    if not levels and (form is None or not form.search(normalized_sentence)):
         return form is None
     if not count_stated(kind, _untitled(question), normalized_sentence):
         return False   # 多少个综治中心没有建成 is not answered by 建成综治中心981个 (not the 没 of 《没问题先生》)

@@ -13,9 +13,9 @@ import re
 from functools import lru_cache
 
 from rag.answer.against import (BOTH_ASKED, CALENDAR_YEAR, COUNT_AFTER, NEXT_WORD, both_counts, clause_at, counted_patterns,
-                                counts_another, counts_asked, done_otherwise, loose, modifier_patterns, thing_pattern,
-                                written_against)
-from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, MEASURE_WORDS, NUMBERED_BIG, PEOPLE_COUNTED_THING,
+                                counts_another, counts_asked, done_otherwise, levels_of, loose, modifier_patterns,
+                                names_counted, respective, thing_pattern, written_against)
+from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, LEVELS_ASKED, MEASURE_WORDS, NUMBERED_BIG, PEOPLE_COUNTED_THING,
                                PEOPLE_WORDS, SAME_COUNT, count_asked, counted_by)
 from rag.answer.question import CN_NUMERALS, CURRENCIES, SLOT_GLUE, TAELS, QuestionAnalysis, around_asked
 from rag.answer.units import ALL_UNITS, asked_unit, unit_of
@@ -41,7 +41,6 @@ SPAN_FORMS = {
 }
 SHARE = re.compile(r"[%％]|百分点")
 # 多少个 asks a count of things, not answered in 名, 人, 位 unless the things are people (counts.PEOPLE_COUNTED_THING)
-LEVELS_ASKED = re.compile(r"(?:多少|(?<!第)几)级")
 THINGS_ASKED = re.compile(r"(?:多少|几)(?:余|多)?个(?!月)")
 PEOPLE_COUNTED = re.compile(rf"[名人位]{_BOUND}$")
 PEOPLE_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{0,3}}(?:{PEOPLE_WORDS}))$")   # 检察官25人: those people counted
@@ -134,10 +133,6 @@ def _calendar_year(norm: str, figure: tuple[int, int]) -> bool:
     return bool(CALENDAR_YEAR.search(norm, *figure)) and not _length_of_time(norm, figure)
 
 
-# Figures that follow one another joined only by these (3.3%和9.7%) ...
-_JOINED = re.compile(r"\s*(?:和|与|及|、|,|，)\s*")
-# ... after subjects joined the same way (刑事案件立案数、治安案件发案数同比下降3.3%和9.7%)
-_CONJUNCTION = re.compile(r"、|和|与|及")
 _CLAUSE = re.compile(r"(?:(?!和|及|与)[^,，;；。!！?？])+")   # a clause, split at 和/及/与 too
 
 
@@ -146,29 +141,6 @@ def _slot_before(normalized_question: str) -> str:
     figure answering it would follow them; "" when they are no words."""
     before = re.sub(r"[了过]$", "", around_asked(normalized_question)[0])
     return before[-2:] if len(before) >= 2 else ""
-
-
-def _respective(norm: str, found: list[tuple[int, int]], terms: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Of figures that follow subjects one for one, the one whose subject the question names:
-    9.7% for 治安案件发案数同比下降了多少 in 刑事案件立案数、治安案件发案数同比下降3.3%和9.7%.
-    ``found`` as it is when no run of figures has as many subjects, or none is named the most."""
-    for i, first in enumerate(found):
-        run = [first]
-        for nxt in found[i + 1:]:
-            if not _JOINED.fullmatch(norm[run[-1][1]:nxt[0]]):
-                break
-            run.append(nxt)
-        if len(run) < 2:
-            continue
-        subjects = _CONJUNCTION.split(norm[clause_at(norm, first[0])[0]:first[0]])
-        if len(subjects) != len(run):
-            return found
-        # the last subject runs on into what all share (治安案件发案数同比下降): cut it to the others' length
-        subjects[-1] = subjects[-1][:max(len(x) for x in subjects[:-1])]
-        named = [sum(len(t) for t in terms if t in subject) for subject in subjects]
-        best = max(named)
-        return [run[named.index(best)]] if best and named.count(best) == 1 else found
-    return found
 
 
 def _changing(norm: str, verb: int) -> str:
@@ -219,8 +191,9 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             found = [(s, e) for s, e in found if "+" not in norm[max(s - 1, 0):e + 1]
                      and not any(a < s and e < b for a, b in quoted) and not any(a <= s < b for a, b in glosses)
                      and not (report and (NAMING_NUMERAL.match(norm, s) and not levels and not counts_asked(norm, e, analysis)
-                                          or counts_another(norm, (s, e), counted_patterns(analysis), modifier_patterns(analysis),
-                                                            thing_pattern(analysis))))]
+                                          or not (levels and levels_of(norm, (s, e), analysis.counted))
+                                          and counts_another(norm, (s, e), counted_patterns(analysis), modifier_patterns(analysis),
+                                                             thing_pattern(analysis))))]
         if kind == "quantity":   # a count has digits or a measure word (not 四 of 四级, unless 几级 asks it) ...
             counts = COUNT_ASKED.search(question)   # ... and a count of things (几个) is no sum nor a measure (630平方米)
             rank = bool(RANK_ASKED.search(question))  # ... and a rank (第四) answers only a rank asked
@@ -234,7 +207,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             if report and rank and not CHANGE_ASKED.search(question):   # 排全市第几: a rank (第6名), not 90%以上
                 found = [f for f in found if norm[f[0]] == "第" or RANKED_BEFORE.search(norm, 0, f[0])]
             if report and THINGS_ASKED.search(question) and analysis.counted and not PEOPLE_COUNTED_THING.search(analysis.counted):
-                found = [f for f in found if not PEOPLE_COUNTED.search(norm, f[0], f[1])]   # 101名派出所所长: no 派出所
+                # 101名派出所所长: no 派出所; but 10名事业编制 are 编制
+                found = [f for f in found if not PEOPLE_COUNTED.search(norm, f[0], f[1]) or names_counted(norm, f[1], analysis)]
             if PEOPLE_ASKED.search(question) and not ASKED_MEASURE.search(question):   # 批捕多少人: 36人 of 24件36人
                 # a report counts people in 人, 名 or 位: 村民6大主体 are no people
                 found = [f for f in found if PEOPLE_COUNTED.search(norm, f[0], f[1])] or ([] if report else found)
@@ -289,7 +263,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             found = [f for f in found if not (norm[f[0]] == "一" and f[1] - f[0] == 2 and norm[f[0] + 1] not in question)]
             if not TIME_ASKED.search(question):   # 群众满意度是多少: 90%以上, not the 连续5年 before it
                 found = [f for f in found if not TIME_UNIT.search(norm, f[0], f[1])] or found
-        found = _respective(norm, found, analysis.terms) if kind != "date" else found
+        found = respective(norm, found, analysis.terms) if kind != "date" else found
         if found:   # a figure written against the count asked, or where the question asks, is preferred
             slot = _slot_before(question)
             closeness = [(*(written_against(norm, f, analysis.count_verb, analysis.count_words) if kind == "quantity"
