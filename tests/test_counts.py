@@ -32,6 +32,7 @@ from rag.text.normalize import normalize
     ("荣昌的政法干警中有多少人有本科文凭?", ""),         # 有 is what the people counted have, not a thing
     ("达州的领导小组是几级的?", "领导小组"),             # the levels of what is named before, not a thing 级的
     ("达州成立了几级领导小组?", "领导小组"),
+    ("荣昌有多少名政法干警有本科文凭?", "干警"),         # 有 before the last word is what they have
 ])
 def test_the_thing_a_count_asks_about(question, thing):
     assert counted_thing(normalize(question)) == thing

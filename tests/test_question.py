@@ -150,6 +150,8 @@ def test_the_words_of_a_question_for_a_post_are_the_holder():
     ("荣昌评查了多少件案件?", ("荣昌", "评查", "案件")),                              # 评查: one verb
     ("达州投入了多少钱建雪亮工程?", ("达州", "投入", "雪亮", "工程")),   # 多少/钱建: the 钱 asked, glued on
     ("我想知道荣昌的网格数量", ("荣昌", "网格")),                        # the asker's lead-in asks nothing
+    ("帮我查一下达州投入了多少经费?", ("达州", "投入", "经费")),
+    ("荣昌那边网格一共分了多少个?", ("荣昌", "网格")),                  # 那边: the asker's talk
     ("荣昌综调室办了多少件案子?", ("荣昌", "综调室", "案件")),          # the report writes 案件
 ])
 def test_the_words_coverage_weighs(question, words):

@@ -65,6 +65,12 @@ def test_year_scope():
     assert analyze(q).years == (1864,) and analyze("以1200万英镑收购了哪份报纸?").years == ()
     assert not scoped(q, Subject(), "他是1861年10月12日官学生计划的第一批官学生")
     assert scoped(q, Subject(), "他是1864年10月12日官学生计划的第一批官学生")
+    # 去年 in a report of 2022 is 2021: a sentence says so, or names 2021年; one of 今年 does not
+    q = "乐山去年群众满意度排第几名?"
+    assert scoped(q, LESHAN, "2021年,乐山平安建设群众满意度排名居全省第6名")
+    assert scoped(q, LESHAN, "去年,乐山平安建设群众满意度排名居全省第6名")
+    assert not scoped(q, LESHAN, "群众满意度排名居全省第6名")
+    assert not scoped("乐山前年群众满意度排第几名?", LESHAN, "2021年,乐山平安建设群众满意度排名居全省第6名")
 
 
 def test_a_figure_of_another_city_is_never_the_answer(hashing_index):

@@ -206,6 +206,16 @@ def names_counted(norm: str, end: int, analysis: QuestionAnalysis) -> bool:
     return bool(asked) and norm.startswith(asked, end) and not nouns_after(norm[end + len(asked):end + len(asked) + NEXT_WORD])
 
 
+def kind_of(norm: str, end: int, analysis: QuestionAnalysis) -> bool:
+    """Whether the nouns right after a figure name a kind of the thing asked, in one word the question
+    does not say (1个网安警务室, 13个数字化法庭 for 有多少个警务室/法庭): a count of that kind, not of
+    them all. Words describing them are no kind (27块平安综治宣传LED显示屏 for 有多少块LED显示屏)."""
+    import jieba
+    nouns, counted = nouns_after(norm[end:end + 3 * NEXT_WORD]), analysis.counted
+    kind = nouns[:nouns.find(counted)] if counted and counted in nouns else ""
+    return len(kind) >= 2 and kind not in normalize(analysis.question) and len(jieba.lcut(kind)) == 1
+
+
 def counts_asked(norm: str, end: int, analysis: QuestionAnalysis) -> bool:
     """Whether the thing a count asks follows a numeral in its clause (捣毁两个大型的“法轮功”反宣品制作
     窝点 for 几个…窝点): then it counts, where 中央八项规定 or 二期建设 name something."""

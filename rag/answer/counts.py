@@ -65,7 +65,8 @@ DEEDS = (("摸排", "排查"), ("化解", "调处", "调解"), ("受理",), ("�
          ("破获", "侦破"), ("批捕", "批准逮捕"), ("起诉", "公诉"), ("立案",), ("办理",), ("评查",))
 DEED_OF = {form: group for group in DEEDS for form in group}
 TIMES = re.compile(r"次|回|遍|趟")   # counters of how often something happened
-DONE_VERBS = set("建办抓查破装设修")   # one-character verbs of what a report counts as done
+DONE_VERBS = set("建办抓查破装设修")
+HAVING = ("有", "是", "为", "属于")   # what counted things have or are   # one-character verbs of what a report counts as done
 DURATION_COUNTED = re.compile(r"(?:个月|月|年|天|日|周|小时|分钟|秒|岁)$")
 
 
@@ -95,8 +96,9 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
         return "", ()
     # a verb with words after it is what the counted things did (进入同级党组织班子), as is a last one
     # after a noun (社区推广, not 监控探头); one right before the last word describes it (安防小区)
-    verb = next((i for i, (_, flag) in enumerate(tagged) if flag == "v" and 0 < i and (
-        i < len(tagged) - 2 or i == len(tagged) - 1 and tagged[i - 1][1].startswith("n"))), len(tagged))
+    # (有 of 多少名政法干警有本科文凭 is what they have: never a word describing the thing)
+    verb = next((i for i, (word, flag) in enumerate(tagged) if flag == "v" and 0 < i and (
+        i < len(tagged) - 2 or i == len(tagged) - 1 and tagged[i - 1][1].startswith("n") or word in HAVING)), len(tagged))
     after = [w for w, _ in tagged[:verb]]
     if after and not NOT_COUNTED.match("".join(after)):
         last = after[-1] if len(after[-1]) >= 2 or len(after) == 1 else after[-2] + after[-1]
@@ -202,7 +204,9 @@ def _verb_char(char: str) -> bool:
 # A count of what did not happen is stated with a negation (无, 零发生); 未来, 未成年人, 没收 are no negations
 NEGATION_ASKED = re.compile(r"(?:没有|尚未|没|未|不再)(?!来|成年|收|婚|知|必|免|曾有)")
 NEGATION_STATED = re.compile(r"无|未|没|零|不|杜绝")
-PART_ASKED = re.compile(r"中(?:有|共有)?(?:多少|几)[^是为,，]{0,4}?(?:是|为|属于|有)([^?？,，。!！]+)")
+# 干警中有多少人是处级干部, 有多少政法干警有本科文凭: the part asked of a whole
+PART_ASKED = re.compile(r"中(?:有|共有)?(?:多少|几)[^是为,，]{0,4}?(?:是|为|属于|有)([^?？,，。!！]+)"
+                        rf"|(?:多少|几)[名位]?[\u4e00-\u9fff]{{0,6}}?(?:{PEOPLE_WORDS})(?:是|为|属于|有)([^?？,，。!！]+)")
 
 
 @lru_cache(maxsize=1024)
@@ -211,7 +215,7 @@ def count_asked(asked: str) -> tuple[bool, tuple[str, ...]]:
     of what did not happen, and the words naming the part of a whole it asks (处级, 干部 of
     424人中有多少人是处级干部); read once per question, not once per candidate sentence."""
     part = PART_ASKED.search(asked)
-    words = tuple(w for w in jieba_words(part.group(1)) if len(w) >= 2) if part else ()
+    words = tuple(w for w in jieba_words(part.group(1) or part.group(2)) if len(w) >= 2) if part else ()
     return bool(NEGATION_ASKED.search(asked)), words
 
 

@@ -115,8 +115,10 @@ def decision_signals(evidence: Evidence, ranked, best_probability: float, missin
 
 
 def names_missing_in_scope(evidence: Evidence, documents) -> list[str]:
-    """The rare names the question asks about that no passage in scope, nor its document, names."""
-    scoped = [i for i, ok in enumerate(evidence.in_scope[:SENTENCE_POOL]) if ok]
+    """The rare names the question asks about that no passage in scope, nor its document, names;
+    where none is in scope (a year asked that no report covers), that none of those found names."""
+    in_scope = evidence.in_scope[:SENTENCE_POOL]
+    scoped = [i for i, ok in enumerate(in_scope) if ok or not any(in_scope)]
     return names_missing(evidence.analysis.names, [evidence.texts[i] for i in scoped],
                          (documents[d].text for d in dict.fromkeys(evidence.hits[i].chunk.doc for i in scoped)),
                          evidence.analysis.name_joins)

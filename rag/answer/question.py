@@ -74,6 +74,11 @@ ANSWER_FORMS = {
 FILLER_WORDS = frozenset({"一共", "总共", "共有", "共计", "到底", "究竟", "大概", "大约", "左右", "目前", "现在", "一下", "具体", "请问"})
 
 
+# a year named relative to the report's (去年, not 比去年 of a change): a scope, as 2021年 is, not a word
+# a passage must hold (rag.answer.scope: only a sentence naming it speaks of it)
+RELATIVE_YEAR_ASKED = re.compile(r"(?<![比较同])(?:去年|前年|上一年|上年度)(?!同期)")
+
+
 # A date question needs a date-like answer only when it asks for a year, month or day; "什么时候"
 # is answered by 元宵节前后 as well.
 CALENDAR_ASKED = re.compile(r"哪一?年|几年|何年|哪一?月|几月|几号|几日|哪一?天|日期|年份")
@@ -140,7 +145,9 @@ ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间�
                     r"|百分之(?=多少|几)"   # 百分之多少 asks a rate: a passage writes 3.3%
                     r"|(?:各|分别)(?=(?:有|是|为)?(?:多少|几))"   # 网格和网格员分别有多少: each, no word asked
                     r"|(?:什么|甚么)(?:时候|时间)|甚么|(?:西元|公元)前?几年|的时候|(?<=年)时"
-                    r"|^(?:我想知道|想知道|我想了解|想了解|请告诉我|告诉我|我想问一下|我想问)"   # the asker's lead-in
+                    r"|^(?:我想知道|想知道|我想了解|想了解|请告诉我|告诉我|我想问一下|我想问"   # the asker's lead-in
+                    r"|(?:请|麻烦)?(?:帮我|帮忙)?(?:查一下|查查|查下|看一下|看看))"
+                    r"|(?:那边|这边)|来着(?=[?？]?$)"   # 荣昌那边…, 排第几来着: the asker's talk, no word asked
                     # the kind of items a list asks (有什么举措): any passage listing them is worded its own way
                     r"|(?<=哪些|什么|有何)(?:措施|举措|做法|办法|经验|成效|成绩|成果)"
                     r"|(?:^|(?<=[,，。:：\s]))(?:在|据|根据)?(?:文中|本文|上文|报告中|报告里|材料中)"
@@ -248,7 +255,8 @@ def analyze(question: str) -> QuestionAnalysis:
     forms = tuple(dict.fromkeys(question[m.start:m.end] for m in mentions))
     years = tuple(dict.fromkeys(int(a or b) for a, b in YEAR.findall(scope_text)))
     organisations = tuple(dict.fromkeys(m.group(0) for m in ORGANISATIONS.finditer(norm)))
-    scope_words = {normalize(scope_text[m.start:m.end]) for m in named} | {m.place.name for m in named} | {str(y) for y in years}
+    scope_words = {normalize(scope_text[m.start:m.end]) for m in named} | {m.place.name for m in named} | {str(y) for y in years} \
+        | set(RELATIVE_YEAR_ASKED.findall(scope_text))
     words = question_words(norm)
     terms = tuple(w for w in words if w not in scope_words and not _part_of(w, scope_words))
     kind = answer_type(norm)

@@ -12,14 +12,12 @@ import re
 from dataclasses import replace
 
 from rag.answer.counts import FIGURE_TYPES
-from rag.answer.question import QUOTED, TITLE, QuestionAnalysis
+from rag.answer.question import QUOTED, RELATIVE_YEAR_ASKED, TITLE, QuestionAnalysis
 from rag.ingest.subject import SELF, Subject
 from rag.text.normalize import normalize
 from rag.text.places import NAME_OF_A_BODY, SELF_REFERENCE, gazetteer
 
 YEAR_IN_TEXT = re.compile(r"(?<![\d.])(1\d{3}|20\d\d)年")
-# a year named relative to the report's (去年, not 比去年 of a change): only a sentence saying so speaks of it
-RELATIVE_YEAR_ASKED = re.compile(r"(?<![比较同])(?:去年|前年|上一年|上年度)(?!同期)")
 RELATIVE_YEAR_STATED = re.compile(r"去年|前年|上一年|上年")
 
 
@@ -63,17 +61,19 @@ def place_in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text
 
 def year_in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text: str) -> bool:
     """Out of scope when the sentence names other years and not the one asked, or, in a report,
-    a year asked relative to the report's (去年) that the sentence does not name. A sentence
+    a year asked relative to the report's (去年) that the sentence does not name, as such or by
+    its number (2021年 in a 2022 report). A sentence
     without a year speaks for its report's years when the report is a work report (今年 there
     is its year): only a report known to cover the year asked may answer for it, an undated one
     may not; elsewhere a sentence may speak of any year (bench text writes 1950年代 as
     20世纪50年代)."""
-    if subject.body and RELATIVE_YEAR_ASKED.search(normalize(analysis.question)) \
-            and not RELATIVE_YEAR_STATED.search(normalized_text):
+    named = {int(y) for y in YEAR_IN_TEXT.findall(normalized_text)}
+    relative = RELATIVE_YEAR_ASKED.search(normalize(analysis.question)) if subject.body else None
+    if relative and not RELATIVE_YEAR_STATED.search(normalized_text) \
+            and not (subject.years and subject.years[0] - (2 if relative.group() == "前年" else 1) in named):
         return False   # 去年摸排了多少件 in a report: not its 今年以来 figure, nor one it does not date
     if not analysis.years or "年代" in normalized_text:
         return True
-    named = {int(y) for y in YEAR_IN_TEXT.findall(normalized_text)}
     if named:
         return bool(named & set(analysis.years))
     return not subject.body or bool(set(subject.years) & set(analysis.years))

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from rag.answer.against import (BOTH_ASKED, CALENDAR_YEAR, COUNT_AFTER, NEXT_WORD, both_counts, clause_at, counted_patterns,
-                                counts_another, counts_asked, done_otherwise, levels_of, loose, modifier_patterns,
+                                counts_another, counts_asked, done_otherwise, kind_of, levels_of, loose, modifier_patterns,
                                 names_counted, respective, thing_pattern, written_against)
 from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, LEVELS_ASKED, MEASURE_WORDS, NUMBERED_BIG, PEOPLE_COUNTED_THING,
                                PEOPLE_WORDS, SAME_COUNT, count_asked, counted_by)
@@ -232,8 +232,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             if analysis.counted.endswith("数"):   # 发案数是多少: a count, not its change (同比下降9.7%)
                 found = [f for f in found if not SHARE.search(norm, f[0], f[1])]
             if report and TOTAL_ASKED.search(question) and not INCREMENT_ASKED.search(question):
-                # 有多少个派出所: not the 3个 newly built (but 配备了多少名 is what was added)
-                found = [f for f in found if not INCREMENT_BEFORE.search(norm, 0, f[0])]
+                # 有多少个派出所: not the 3个 newly built (but 配备了多少名 is what was added), nor 1个网安警务室 of 警务室
+                found = [f for f in found if not INCREMENT_BEFORE.search(norm, 0, f[0]) and not kind_of(norm, f[1], analysis)]
         if kind == "percentage" and both_asked:   # 衔接率和安置率: both, or neither alone
             found = [both] if both and SHARE.search(norm, *both) else []
         if report and not PLAN_ASKED.search(question):   # 化解率是多少: what was done (98.3%), not a goal (力争…98%以上)
