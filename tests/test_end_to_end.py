@@ -107,6 +107,8 @@ def test_a_row_is_answered_where_the_single_question_is(e5_searcher):
     ("达州投入了多少钱建雪亮工程?", "3.2亿元"),        # 多少/钱建: the 钱 asked, glued on
     ("乐山2021年的满意度排名是多少?", "第6名"),          # a rank asked, not the 满意度 itself
     ("荣昌城区有多少个数字化网格?", "169个"),            # the modifier after the thing counted
+    ("乐山去年群众满意度排第几名来着", "第6名"),         # 去年 of a 2022 report: 2021年; 来着 asks nothing
+    ("帮我查一下达州投入了多少经费?", "3.2亿元"),        # the asker's lead-in asks nothing
 ])
 def test_figures_asked_the_way_users_ask(e5_searcher, question, figure):
     answer = ask(e5_searcher, question)

@@ -71,6 +71,9 @@ def test_year_scope():
     assert scoped(q, LESHAN, "去年,乐山平安建设群众满意度排名居全省第6名")
     assert not scoped(q, LESHAN, "群众满意度排名居全省第6名")
     assert not scoped("乐山前年群众满意度排第几名?", LESHAN, "2021年,乐山平安建设群众满意度排名居全省第6名")
+    # 今年 is the report's year, 2022: not the 2021年 a sentence names
+    assert not scoped("乐山今年群众满意度排第几名?", LESHAN, "2021年,乐山平安建设群众满意度排名居全省第6名")
+    assert scoped("乐山今年群众满意度排第几名?", LESHAN, "群众满意度排名居全省第6名")
 
 
 def test_a_figure_of_another_city_is_never_the_answer(hashing_index):

@@ -23,6 +23,7 @@ PRONOUN = re.compile(r"它们|它|他们|她们|其(?!中|他|它|余|实)|^这(
 FIGURE_ITSELF = re.compile(r"数字|数据|数值|统计|数")   # 这个数字: the figure the previous answer gave, its topic
 PERSONAL = re.compile(r"[他她](?!们)")                            # 他 -> the person the previous question names
 RATE_NAMED = re.compile(rf"[\u4e00-\u9fff]{{1,8}}率|{LEVELS}")     # a follow-up naming a rate alone: 结案率呢?
+RELATIVE_YEAR = re.compile(r"今年|去年|前年|明年|上一年")   # 今年呢? after a question of 去年: the year in its stead
 COUNTER = re.compile(rf"个|人|位|种|类|{COUNTERS}")   # 个 of 多少个雪亮工程监控探头; not a unit (平方公里)
 # What a question asks for, cut from the previous question to leave its topic.
 ASKING = re.compile(r"(是)?第?(多少|几)[个名家次件起所座条项人位支批万千百十倍种类年天岁路]?|哪些|叫做?什么|什么|哪一?年|谁|是否|如何|怎样"
@@ -46,10 +47,11 @@ def rewrite(question: str, previous: str | None) -> str:
     asked, before = analyze(question), analyze(previous)
     core = TRAILER.sub("", OPENER.sub("", question))
     rest = core
-    for form in (*asked.place_forms, *(f"{y}年" for y in asked.years), *(str(y) for y in asked.years)):
+    relative = RELATIVE_YEAR.findall(core)
+    for form in (*asked.place_forms, *(f"{y}年" for y in asked.years), *(str(y) for y in asked.years), *relative):
         rest = rest.replace(form, "")
-    if (asked.places or asked.years) and not rest.strip():
-        return _substitute_scope(previous, before, asked)
+    if (asked.places or asked.years or relative) and not rest.strip():
+        return _substitute_scope(previous, before, asked, relative)
     plain = SOFT_OPENER.sub("", question)
     if RATE_NAMED.fullmatch(normalize(core).strip()):
         # 结案率呢? after 荣昌化解矛盾纠纷多少件: the rate of that (not 结案率多少件); after another rate, in its stead
@@ -93,8 +95,9 @@ def _with_place(question: str, previous: str) -> str:
     return before.place_forms[0] + question
 
 
-def _substitute_scope(previous: str, before, asked) -> str:
-    """The previous question with the follow-up's place and year in place of its own."""
+def _substitute_scope(previous: str, before, asked, relative: list[str]) -> str:
+    """The previous question with the follow-up's place and year (2021年, or ``relative``: 今年) in
+    place of its own."""
     text = previous
     if asked.place_forms:
         new_place = asked.place_forms[0]
@@ -106,11 +109,10 @@ def _substitute_scope(previous: str, before, asked) -> str:
             text = text.replace(before.place_forms[0], new_place, 1)
         else:
             text = new_place + text
-    if asked.years:
-        if before.years:
-            text = re.sub(rf"{before.years[0]}年?", f"{asked.years[0]}年", text, count=1)
-        else:
-            text = f"{asked.years[0]}年{text}"
+    year = f"{asked.years[0]}年" if asked.years else (relative[0] if relative else "")
+    if year:
+        old = re.search(rf"{before.years[0]}年?", text) if before.years else RELATIVE_YEAR.search(text)
+        text = text[:old.start()] + year + text[old.end():] if old else year + text
     return text
 
 

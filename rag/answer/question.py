@@ -77,6 +77,7 @@ FILLER_WORDS = frozenset({"一共", "总共", "共有", "共计", "到底", "究
 # a year named relative to the report's (去年, not 比去年 of a change): a scope, as 2021年 is, not a word
 # a passage must hold (rag.answer.scope: only a sentence naming it speaks of it)
 RELATIVE_YEAR_ASKED = re.compile(r"(?<![比较同])(?:去年|前年|上一年|上年度)(?!同期)")
+CURRENT_YEAR_ASKED = re.compile(r"今年|本年度")   # the report's own year
 
 
 # A date question needs a date-like answer only when it asks for a year, month or day; "什么时候"
@@ -256,7 +257,7 @@ def analyze(question: str) -> QuestionAnalysis:
     years = tuple(dict.fromkeys(int(a or b) for a, b in YEAR.findall(scope_text)))
     organisations = tuple(dict.fromkeys(m.group(0) for m in ORGANISATIONS.finditer(norm)))
     scope_words = {normalize(scope_text[m.start:m.end]) for m in named} | {m.place.name for m in named} | {str(y) for y in years} \
-        | set(RELATIVE_YEAR_ASKED.findall(scope_text))
+        | set(RELATIVE_YEAR_ASKED.findall(scope_text)) | set(CURRENT_YEAR_ASKED.findall(scope_text))
     words = question_words(norm)
     terms = tuple(w for w in words if w not in scope_words and not _part_of(w, scope_words))
     kind = answer_type(norm)

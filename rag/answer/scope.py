@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 
 from rag.answer.counts import FIGURE_TYPES
-from rag.answer.question import QUOTED, RELATIVE_YEAR_ASKED, TITLE, QuestionAnalysis
+from rag.answer.question import CURRENT_YEAR_ASKED, QUOTED, RELATIVE_YEAR_ASKED, TITLE, QuestionAnalysis
 from rag.ingest.subject import SELF, Subject
 from rag.text.normalize import normalize
 from rag.text.places import NAME_OF_A_BODY, SELF_REFERENCE, gazetteer
@@ -72,6 +72,9 @@ def year_in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text:
     if relative and not RELATIVE_YEAR_STATED.search(normalized_text) \
             and not (subject.years and subject.years[0] - (2 if relative.group() == "前年" else 1) in named):
         return False   # 去年摸排了多少件 in a report: not its 今年以来 figure, nor one it does not date
+    if subject.body and subject.years and named and subject.years[0] not in named and "今年" not in normalized_text \
+            and CURRENT_YEAR_ASKED.search(normalize(analysis.question)):
+        return False   # 今年 is the report's year: not the 2021年 of a 2022 report
     if not analysis.years or "年代" in normalized_text:
         return True
     if named:
