@@ -372,6 +372,16 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     ("青川的雪亮工程总共有多少个点位?", "新建“雪亮工程”视频监控点位1350个,累计达到5870个。", "5870个"),
     # a count of people asked of money recovered: 490名民工, never 55.23万元
     ("荣昌民工讨回的欠薪涉及多少名民工?", "李大姐和其余490名民工,在不到一个月的时间里就要回了劳务公司拖欠的55.23万元。", "490名"),
+    # a place in a ranking asked (第几名) is not the 第一期 of a programme, which 第几期 asks
+    ("乐山满意度排第几名?", "今年,乐山市作为全国市域社会治理现代化第一期试点地区即将接受验收。", None),
+    ("乐山是第几期试点地区?", "今年,乐山市作为全国市域社会治理现代化第一期试点地区即将接受验收。", "第一期"),
+    # a kind named in one word (网安警务室) is no total of the thing asked; words describing them are no kind
+    ("荣昌有多少个警务室?", "建成1个网安警务室,完成便民诉讼中心(区综调室)和13个数字化法庭建设。", None),
+    ("荣昌有多少个网安警务室?", "建成1个网安警务室,完成便民诉讼中心(区综调室)和13个数字化法庭建设。", "1个"),
+    # 多少个事业编制: 编制 are counted in 名, and the next clause's 132个 count 乡镇政法委员
+    ("乐山的市法学会有多少个事业编制?", "增设配备10名事业编制的市综治中心和配备6名事业编制的市法学会,配齐配强132个乡镇(街道)政法委员。",
+     "6名"),
+    ("达州成立了几级领导小组?", "成立市、县、乡三级党政主要负责同志任双组长的领导小组,加强党委对平安建设的组织领导。", "三级"),
 ])
 def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):
     assert _report_span(question, sentence) == expected

@@ -63,6 +63,7 @@ FALLING = re.compile(r"下降|减少|降低|下滑|回落|降|减")
 CHANGE_BASE = re.compile(r"同比|环比|上年|去年|同期|上半年|下半年|今年|前年|以前|以往")   # what a change is against
 RANKED_BEFORE = re.compile(r"(?:排名|排在|排|位列|位居|居|名列)[^,，;；。]{0,6}$")
 RANK_ASKED = re.compile(r"第(?:几|多少)|排名|排第|名列|位列|位居")
+RANK_MEASURE = re.compile(r"第(?:几|多少)([名位期批届次])")   # 第几名 is a place in a ranking, not 第一期 of a programme
 # A count in numerals alone is one with a magnitude (四十万, 三千, 二十二), not a lone 四 of 四级
 SPELLED_COUNT = re.compile(r"[一二两三四五六七八九十][百千万亿]|[二三四五六七八九]十")
 MONEY = re.compile(CURRENCIES)   # in a figure or right after it (300英镑): a sum, never a count
@@ -143,6 +144,12 @@ def _slot_before(normalized_question: str) -> str:
     return before[-2:] if len(before) >= 2 else ""
 
 
+def _other_measure(figure: str, asked: str) -> bool:
+    """Whether a rank is counted in another measure than the one asked (第一期 for 第几名; 名 and 位 alike)."""
+    same = "名位" if asked in "名位" else asked
+    return bool(re.search(r"[名位期批届次]$", figure)) and figure[-1] not in same
+
+
 def _changing(norm: str, verb: int) -> str:
     """What changes by the figure whose change verb is at ``verb``: its clause before the verb, or,
     where that names nothing (同比上升5位), the clause before too (…群众满意度排名居全省第6名,同比上升5位)."""
@@ -205,7 +212,9 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                                           or unit_of(norm[f[0]:f[1]]) or SHARE.search(norm, f[0], f[1])))
                      and not _calendar_year(norm, f) and not _in_points(norm, f)]
             if report and rank and not CHANGE_ASKED.search(question):   # 排全市第几: a rank (第6名), not 90%以上
-                found = [f for f in found if norm[f[0]] == "第" or RANKED_BEFORE.search(norm, 0, f[0])]
+                measure = RANK_MEASURE.search(question)
+                found = [f for f in found if (norm[f[0]] == "第" or RANKED_BEFORE.search(norm, 0, f[0]))
+                         and not (measure and _other_measure(norm[f[0]:f[1]], measure.group(1)))]
             if report and THINGS_ASKED.search(question) and analysis.counted and not PEOPLE_COUNTED_THING.search(analysis.counted):
                 # 101名派出所所长: no 派出所; but 10名事业编制 are 编制
                 found = [f for f in found if not PEOPLE_COUNTED.search(norm, f[0], f[1]) or names_counted(norm, f[1], analysis)]
