@@ -154,3 +154,11 @@ def test_a_year_no_report_gives_says_so_and_shows_what_is_near(hashing_index):
     answer = ask(Searcher(*hashing_index), "达州2020年建成了多少个雪亮工程探头?")
     assert not answer.answered and answer.notice.startswith("2020年达州市的报告中没有找到")
     assert answer.passages[0].chunk.doc.startswith("000_")
+
+
+def test_a_year_asked_is_answered_by_the_sentence_naming_it(hashing_index):
+    # 荣昌's report (2017) speaks for its years undated; asked of 2017, the sentence naming 2017年 answers,
+    # not 实现了21个司法所…目标 of the 十二五
+    answer = ask(Searcher(*hashing_index), "荣昌在2017年要实现什么目标?")
+    assert answer.answered and "2017年基本实现视频监控系统" in answer.answer
+    assert "司法所小所2人" not in answer.answer

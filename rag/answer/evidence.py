@@ -74,6 +74,11 @@ def gather_evidence(searcher: Searcher, retrieval: Retrieval) -> Evidence:
     scoring = {doc: content_terms if analysis.places and subject.places and content.any() else (terms, weights)
                for doc, subject in subjects.items()}
     found = candidates(analysis, hits[:SENTENCE_POOL], subjects, in_scope_hits, scoring, store.documents)
+    # 荣昌在2017年要实现什么目标: in a report, a sentence naming the year asked, where one does, not one
+    # speaking for the report's years (实现了…目标 of the 十二五)
+    dated = [c for c in found if subjects[c.doc].body
+             and any(f"{y}年" in store.documents[c.doc].text[c.start:c.end] for y in analysis.years)]
+    found = dated or found
     return Evidence(analysis, terms, weights, content, hits, texts, subjects, in_scope_hits, chunk_cov,
                     chunk_cov[best] if best is not None else 0.0,
                     max((c for c, ok in zip(chunk_cov, in_scope_hits) if not ok), default=0.0), found)
