@@ -74,6 +74,10 @@ def test_year_scope():
     # 今年 is the report's year, 2022: not the 2021年 a sentence names
     assert not scoped("乐山今年群众满意度排第几名?", LESHAN, "2021年,乐山平安建设群众满意度排名居全省第6名")
     assert scoped("乐山今年群众满意度排第几名?", LESHAN, "群众满意度排名居全省第6名")
+    # 明年 of a 2024 report is 2025
+    qingchuan = Subject(("青川县",), ("四川省", "广元市", "青川县"), "县委政法委", (2024,))
+    assert scoped("青川明年化解率的目标是多少?", qingchuan, "2025年,全县政法系统力争矛盾纠纷化解率保持在98%以上。")
+    assert not scoped("青川明年化解率的目标是多少?", qingchuan, "全年共排查矛盾纠纷2418件,化解2376件,化解率达98.3%。")
 
 
 def test_a_figure_of_another_city_is_never_the_answer(hashing_index):

@@ -76,7 +76,8 @@ FILLER_WORDS = frozenset({"一共", "总共", "共有", "共计", "到底", "究
 
 # a year named relative to the report's (去年, not 比去年 of a change): a scope, as 2021年 is, not a word
 # a passage must hold (rag.answer.scope: only a sentence naming it speaks of it)
-RELATIVE_YEAR_ASKED = re.compile(r"(?<![比较同])(?:去年|前年|上一年|上年度)(?!同期)")
+RELATIVE_YEAR_ASKED = re.compile(r"(?<![比较同])(?:去年|前年|上一年|上年度|明年|下一年)(?!同期)")
+RELATIVE_YEARS = {"去年": -1, "上一年": -1, "上年度": -1, "前年": -2, "明年": 1, "下一年": 1}   # from the report's
 CURRENT_YEAR_ASKED = re.compile(r"今年|本年度")   # the report's own year
 
 
@@ -154,7 +155,9 @@ ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间�
                     r"|(?:^|(?<=[,，。:：\s]))(?:在|据|根据)?(?:文中|本文|上文|报告中|报告里|材料中)"
                     r"(?:所?(?:提及|提到|指出|说)|所述)?"
                     # the kind of figure asked (救助金额是多少, 探头的数量有多少): the passage states the figure
-                    r"|的?(?:金额|数额|总额|数量|数目|总数|总量|人数|次数|件数|个数|比例|比率)(?=(?:是|为|有|达|一共|总共|共)*(?:多少|几))")
+                    # (化解率的目标是多少: a goal a report writes 力争…98%以上)
+                    r"|的?(?:金额|数额|总额|数量|数目|总数|总量|人数|次数|件数|个数|比例|比率|目标值|目标)"
+                    r"(?=(?:是|为|有|达|一共|总共|共)*(?:多少|几))")
 # A search for a figure (达州雪亮工程探头数量): a count asked with no question word
 FIGURE_SEARCH = re.compile(r"^(?!.*(?:什么|甚么|哪|谁|怎|如何|为何|多少|几)).*?(的?(?:数量|数目|总数|个数|人数|次数|件数))[?？]?$")
 

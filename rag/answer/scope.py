@@ -12,13 +12,14 @@ import re
 from dataclasses import replace
 
 from rag.answer.counts import FIGURE_TYPES
-from rag.answer.question import CURRENT_YEAR_ASKED, QUOTED, RELATIVE_YEAR_ASKED, TITLE, QuestionAnalysis
+from rag.answer.question import CURRENT_YEAR_ASKED, QUOTED, RELATIVE_YEAR_ASKED, RELATIVE_YEARS, TITLE, QuestionAnalysis
 from rag.ingest.subject import SELF, Subject
 from rag.text.normalize import normalize
 from rag.text.places import NAME_OF_A_BODY, SELF_REFERENCE, gazetteer
 
 YEAR_IN_TEXT = re.compile(r"(?<![\d.])(1\d{3}|20\d\d)年")
 RELATIVE_YEAR_STATED = re.compile(r"去年|前年|上一年|上年")
+NEXT_YEAR_STATED = re.compile(r"明年|下一年|来年")
 
 
 def names_place(normalized_text: str, place: str, subject: Subject = Subject(), self_reference: bool = True) -> bool:
@@ -61,16 +62,17 @@ def place_in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text
 
 def year_in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text: str) -> bool:
     """Out of scope when the sentence names other years and not the one asked, or, in a report,
-    a year asked relative to the report's (去年) that the sentence does not name, as such or by
-    its number (2021年 in a 2022 report). A sentence
+    a year asked relative to the report's (去年, 明年) that the sentence does not name, as such or
+    by its number (2021年 in a 2022 report), or 今年 where it names another. A sentence
     without a year speaks for its report's years when the report is a work report (今年 there
     is its year): only a report known to cover the year asked may answer for it, an undated one
     may not; elsewhere a sentence may speak of any year (bench text writes 1950年代 as
     20世纪50年代)."""
     named = {int(y) for y in YEAR_IN_TEXT.findall(normalized_text)}
     relative = RELATIVE_YEAR_ASKED.search(normalize(analysis.question)) if subject.body else None
-    if relative and not RELATIVE_YEAR_STATED.search(normalized_text) \
-            and not (subject.years and subject.years[0] - (2 if relative.group() == "前年" else 1) in named):
+    offset = RELATIVE_YEARS[relative.group()] if relative else 0
+    if relative and not (RELATIVE_YEAR_STATED if offset < 0 else NEXT_YEAR_STATED).search(normalized_text) \
+            and not (subject.years and subject.years[0] + offset in named):
         return False   # 去年摸排了多少件 in a report: not its 今年以来 figure, nor one it does not date
     if subject.body and subject.years and named and subject.years[0] not in named and "今年" not in normalized_text \
             and CURRENT_YEAR_ASKED.search(normalize(analysis.question)):
