@@ -52,6 +52,7 @@ def test_a_figure_asked_in_the_askers_words(hashing_index, question, figure):
     ("张掖的社会治安防控体系是几位一体?", "六位一體"),   # the numeral naming it, not the 613個 小区 before
     ("荣昌有多少政法干警有法学本科文凭?", "409人"),     # the part asked, not the 864名政法干警中 it is of
     ("荣昌有多少名政法干警有本科文凭?", "409人"),
+    ("荣昌检察机关抓了多少人?", "1221人"),            # 抓了: the report writes 批准逮捕
     ("乐山去年平安建设群众满意度排名第几来着", "第6名"),   # 2021年 in a 2022 report; 来着 is the asker's talk
     ("荣昌有多少台电瓶车?", "52台"),            # 52台治安巡逻电瓶车
     ("荣昌评查了多少件案件?", "1500件"),        # 评查 is one verb, not 评 and the 查 done: not 查处…4.8万起
@@ -73,6 +74,7 @@ def test_the_figure_asked_not_another_of_the_sentence(hashing_index, question, f
     "去年张掖摸排了多少件矛盾纠纷?",         # 4156件 are 今年以来's
     "荣昌有多少个警务室?",                   # 1个网安警务室 is a kind of them, 109个 were rebuilt
     "荣昌有几个法庭?",                       # 13个数字化法庭, 3个基层法庭 newly built: no total
+    "荣昌有多少人?",                         # nothing asked but the place: 100余人 of the 普法讲师团
     "达州侦办的黑社会性质组织案件涉及多少人?",   # 619人 are of the 涉疫 cases, a sentence sharing little asked
 ])
 def test_no_figure_of_something_else_is_given(hashing_index, question):

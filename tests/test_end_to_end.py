@@ -109,6 +109,7 @@ def test_a_row_is_answered_where_the_single_question_is(e5_searcher):
     ("荣昌城区有多少个数字化网格?", "169个"),            # the modifier after the thing counted
     ("乐山去年群众满意度排第几名来着", "第6名"),         # 去年 of a 2022 report: 2021年; 来着 asks nothing
     ("帮我查一下达州投入了多少经费?", "3.2亿元"),        # the asker's lead-in asks nothing
+    ("荣昌抓了多少人?", "1221人"),                      # 抓了: the report writes 批准逮捕
 ])
 def test_figures_asked_the_way_users_ask(e5_searcher, question, figure):
     answer = ask(e5_searcher, question)

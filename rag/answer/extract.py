@@ -174,8 +174,10 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
     signals = decision_signals(evidence, [c for _, c in ranked], ranked[0][0] if ranked else 0.0, missing_names,
                        store.documents)
     report_figure = bool(ranked) and analysis.answer_type in FIGURE_TYPES and bool(subjects[ranked[0][1].doc].body)
+    # a report's figure asked of nothing but its place (荣昌抓了多少人?: no word a sentence could state) is none
+    vague = report_figure and not analysis.terms
     chosen, seen = [], set()
-    for p, cand in ranked if answers(signals, report_figure) else ():
+    for p, cand in ranked if answers(signals, report_figure) and not vague else ():
         if len(chosen) == MAX_SENTENCES or (chosen and p < scorer.extra_ratio * chosen[0][0]):
             break
         if (cand.doc, cand.start) not in seen:

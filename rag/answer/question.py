@@ -335,7 +335,7 @@ def rare_names(tagged, scope_words: set[str]) -> tuple[tuple[str, ...], tuple[st
 # missing word. The short form is part of the full one, so a passage writing either holds it.
 SHORT_FORMS = {"政法委员会": "政法委"}
 # Spoken words a report writes otherwise: 办了多少件案子 asks what it counts as 案件
-WRITTEN_FORMS = {"案子": "案件"}
+WRITTEN_FORMS = {"案子": "案件", "抓了": "逮捕了"}   # 抓了多少人: arrested, 批准逮捕
 CHANGE_AGAINST = re.compile(r"[比较](?:去年同期|上年同期|上一年|前一年|上年|去年|同期)")
 
 

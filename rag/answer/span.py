@@ -63,6 +63,7 @@ FALLING = re.compile(r"下降|减少|降低|下滑|回落|降|减")
 CHANGE_BASE = re.compile(r"同比|环比|上年|去年|同期|上半年|下半年|今年|前年|以前|以往")   # what a change is against
 RANKED_BEFORE = re.compile(r"(?:排名|排在|排|位列|位居|居|名列)[^,，;；。]{0,6}$")
 RANK_ASKED = re.compile(r"第(?:几|多少)|排名|排第|名列|位列|位居")
+RATE_BEFORE = re.compile(r"率(?:为|是|达到?|仅为)?$")
 RANK_MEASURE = re.compile(r"第(?:几|多少)([名位期批届次])")   # 第几名 is a place in a ranking, not 第一期 of a programme
 # A count in numerals alone is one with a magnitude (四十万, 三千, 二十二), not a lone 四 of 四级
 SPELLED_COUNT = re.compile(r"[一二两三四五六七八九十][百千万亿]|[二三四五六七八九]十")
@@ -210,7 +211,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                      or SPELLED_COUNT.search(norm[f[0]:f[1]])))
                      and not (counts and (MONEY.search(norm, f[0], f[1]) or MONEY.match(norm, f[1])
                                           or unit_of(norm[f[0]:f[1]]) or SHARE.search(norm, f[0], f[1])))
-                     and not _calendar_year(norm, f) and not _in_points(norm, f)]
+                     and not _calendar_year(norm, f) and not _in_points(norm, f)
+                     and not (counts and RATE_BEFORE.search(norm, 0, f[0]))]   # 重审率为0 counts nothing
             if report and rank and not CHANGE_ASKED.search(question):   # 排全市第几: a rank (第6名), not 90%以上
                 measure = RANK_MEASURE.search(question)
                 found = [f for f in found if (norm[f[0]] == "第" or RANKED_BEFORE.search(norm, 0, f[0]))
