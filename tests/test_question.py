@@ -152,6 +152,8 @@ def test_the_words_of_a_question_for_a_post_are_the_holder():
     ("我想知道荣昌的网格数量", ("荣昌", "网格")),                        # the asker's lead-in asks nothing
     ("帮我查一下达州投入了多少经费?", ("达州", "投入", "经费")),
     ("荣昌那边网格一共分了多少个?", ("荣昌", "网格")),                  # 那边: the asker's talk
+    ("张掖的专门学校建设进展如何?", ("张掖", "专门", "学校", "建设")),   # 进展如何: the asker's frame
+    ("张掖的红色资源用来做什么?", ("张掖", "红色", "资源")),
     ("青川化解率的目标是多少?", ("青川", "化解")),                      # a goal is a kind of figure: 力争…98%以上
     ("荣昌综调室办了多少件案子?", ("荣昌", "综调室", "案件")),          # the report writes 案件
 ])
