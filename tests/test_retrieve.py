@@ -120,6 +120,15 @@ def test_the_asked_places_report_fills_the_answer_pool(hashing_index):
     assert plain.displaced == 0 and len(plain.hits) == 5
 
 
+def test_the_place_asked_is_a_scope_not_a_word_to_find(hashing_index):
+    # every chunk of 达州's reports is about 达州: the ones repeating its name (讲堂, 385模式) outranked
+    # the one paragraph on its 探头 when 达州 was searched as a word
+    hits = Searcher(*hashing_index).search("达州有多少个探头?", "bm25", k=5).hits
+    assert "探头" in hits[0].chunk.text
+    # where no report is about the place named, it is searched as a word: the paragraph naming it first
+    assert "达川区" in Searcher(*hashing_index).search("达川区有多少个探头?", "bm25", k=5).hits[0].chunk.text
+
+
 def test_an_index_without_documents_declines(tmp_path):
     from rag.answer.extract import ask
     from rag.embed.backends import HashingEmbedder

@@ -21,7 +21,8 @@ MEASURE_WORDS = ("人次|场次|架次|批次|车次|户次|件次|个月|个|�
 # Not 个 (it goes with anything) nor 人, 年, 倍 … (人口达2,790,000 answers 多少人).
 COUNTERS = "件|起|名|所|座|条|项|家|次|户|场|辆|台|套|篇|处|间|栋|张|艘|架|部|本|首|门|路|支|批|届|期|轮"
 # not 第几名: a rank; 人次 and 车次 count visits and trips, not people or cars (1200人次 of training)
-ASKED_MEASURE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?(人次|车次|{COUNTERS})")
+SCALE = r"(?:[十百千万亿](?!分)){0,2}"   # 几万个, 多少万路: counted in a scale (4.2万余个), not 百分比
+ASKED_MEASURE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?{SCALE}(人次|车次|{COUNTERS})")
 # 有几大行动, 几位一体: how many a programme's name numbers (十大“…行动”, “六位一体”防控体系)
 BIG_ASKED = re.compile(r"(?<!第)(?:几|多少)(?:大|位一体)")
 NUMBERED_BIG = re.compile(rf"[{CN_NUMERALS}\d]+(?:大|位一体)")
@@ -39,7 +40,7 @@ def counted_by(measure: str) -> str:
 
 
 # 是几级的: the levels of the thing named before (领导小组), not a thing 级的
-COUNT_PHRASE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?(?:{MEASURE_WORDS}|级(?=的?(?:[?？!！。]|$)))?([^,，。?？!！;；、]*)")
+COUNT_PHRASE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?{SCALE}(?:{MEASURE_WORDS}|级(?=的?(?:[?？!！。]|$)))?([^,，。?？!！;；、]*)")
 NOT_COUNTED = re.compile(r"^(?:有|共有|一共|总共|累计|合计|共计|总计|建成|达到|达|为|是|了|呢|啊|吗|各|分别)+$")
 CONTENT = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
 VERB_ENDING = re.compile(r"(?:了|过|成|到|出|完|回)$|^(?:化解|办理|受理|查处|破获|排查|整治|调解|处理|审结|执结|打掉)")

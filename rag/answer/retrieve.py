@@ -147,7 +147,10 @@ class Searcher:
         timings: dict[str, float] = {}
         clock = _Clock(timings)
         norm = normalize(question)
-        query = query_text(norm)
+        about = _reports_about(self.store, norm)
+        # the place of the reports asked about is their scope, not a word to find: every chunk of
+        # them is about it, and those repeating its name would outrank the one answering (达州…探头)
+        query = query_text(_without_places(norm) if about else norm)
         clock("normalize")
         tokens = get_tokenizer(self.store.settings.tokenizer)(query)
         clock("tokenize")
@@ -159,7 +162,6 @@ class Searcher:
                     else query_vector).astype(np.float32)
             clock("embed_query")
         quoted = QUOTED.findall(norm) + [title[1:-1] for title in TITLE.findall(norm)]
-        about = _reports_about(self.store, norm)
         reach = max(k, QUOTED_REACH if quoted else 0, PLACE_REACH if about else 0)
         hits = self.store.rank(RankQuery(query, tuple(tokens), qvec, mode, reach, max(reach, self.fusion.candidates),
                                          self.fusion.dense_weight, only), clock)
@@ -177,6 +179,14 @@ def _reports_about(store, normalized_question: str) -> frozenset[str]:
     places = {m.place.name for m in gazetteer().find(normalized_question, rare_short_forms=True)}
     return frozenset(name for name, subject in _subjects(store).items()
                      if places and any(_names_place(subject, p) for p in places))
+
+
+def _without_places(normalized_question: str) -> str:
+    """The question with the places it names blanked out."""
+    text = normalized_question
+    for m in gazetteer().find(normalized_question, rare_short_forms=True):
+        text = text[:m.start] + " " * (m.end - m.start) + text[m.end:]
+    return text
 
 
 def _about_first(hits: list, about: frozenset[str], pool: int) -> tuple[list, int]:

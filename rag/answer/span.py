@@ -16,7 +16,7 @@ from rag.answer.against import (BOTH_ASKED, CALENDAR_YEAR, COUNT_AFTER, NEXT_WOR
                                 counts_another, counts_asked, done_otherwise, kind_of, levels_of, loose, modifier_patterns,
                                 names_counted, respective, thing_pattern, written_against)
 from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, LEVELS_ASKED, MEASURE_WORDS, NUMBERED_BIG, PEOPLE_COUNTED_THING,
-                               PEOPLE_WORDS, SAME_COUNT, count_asked, counted_by)
+                               PEOPLE_WORDS, SAME_COUNT, SCALE, count_asked, counted_by)
 from rag.answer.question import CN_NUMERALS, CURRENCIES, SLOT_GLUE, TAELS, QuestionAnalysis, around_asked
 from rag.answer.units import ALL_UNITS, asked_unit, unit_of
 from rag.ingest.chunking import sentence_spans
@@ -41,7 +41,7 @@ SPAN_FORMS = {
 }
 SHARE = re.compile(r"[%％]|百分点")
 # 多少个 asks a count of things, not answered in 名, 人, 位 unless the things are people (counts.PEOPLE_COUNTED_THING)
-THINGS_ASKED = re.compile(r"(?:多少|几)(?:余|多)?个(?!月)")
+THINGS_ASKED = re.compile(rf"(?:多少|几)(?:余|多)?{SCALE}个(?!月)")
 PEOPLE_COUNTED = re.compile(rf"[名人位]{_BOUND}$")
 PEOPLE_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{0,3}}(?:{PEOPLE_WORDS}))$")   # 检察官25人: those people counted
 PEOPLE_ASKED = re.compile(r"(?:多少|几)(?:余|多)?个?人(?!次)")   # 配几个人: people, not the 5个 司法所
@@ -68,7 +68,7 @@ RANK_MEASURE = re.compile(r"第(?:几|多少)([名位期批届次])")   # 第几
 # A count in numerals alone is one with a magnitude (四十万, 三千, 二十二), not a lone 四 of 四级
 SPELLED_COUNT = re.compile(r"[一二两三四五六七八九十][百千万亿]|[二三四五六七八九]十")
 MONEY = re.compile(CURRENCIES)   # in a figure or right after it (300英镑): a sum, never a count
-COUNT_ASKED = re.compile(r"(?:多少|(?<!第)几)(?:余|多)?(?:个|名|件|起|家|所|座|条|项|次|户|场|辆|台|套|处|位)")
+COUNT_ASKED = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?{SCALE}(?:个|名|件|起|家|所|座|条|项|次|户|场|辆|台|套|处|位)")
 NAME_TAGS = {"person": ("nr", "nrt", "nrfg"), "place": ("ns",), "organisation": ("nt",)}
 # A name right after a post (政法委书记廖全军): jieba often splits Chinese names (廖 / 全军)
 POSTS = (r"书记|副书记|局长|院长|检察长|主任|市长|区长|县长|州长|部长|厅长|主席|委员|政委|队长|所长|庭长"

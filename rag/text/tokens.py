@@ -25,7 +25,7 @@ STOP_WORDS = {"什么", "多少", "哪些", "哪个", "哪里", "怎么", "怎�
 # Question phrases are cut out of a query before tokenizing, so that no bigram
 # straddles them ("多少个" must not leave "少个" behind as a rare query term).
 QUESTION_PHRASES = re.compile(
-    r"为什么|多少|什么|哪一年|哪一|哪些|哪个|哪里|哪儿|哪|几个|几|怎么样|怎么|怎样|如何|是否|请问|吗|呢|谁"
+    r"为什么|(?:多少|几)(?:[十百千万亿](?!分)){1,2}|多少|什么|哪一年|哪一|哪些|哪个|哪里|哪儿|哪|几个|几|怎么样|怎么|怎样|如何|是否|请问|吗|呢|谁"
     r"|包括|分别|名字|叫做")
 
 
