@@ -33,6 +33,9 @@ from rag.text.normalize import normalize
     ("达州的领导小组是几级的?", "领导小组"),             # the levels of what is named before, not a thing 级的
     ("达州成立了几级领导小组?", "领导小组"),
     ("荣昌有多少名政法干警有本科文凭?", "干警"),         # 有 before the last word is what they have
+    ("张掖派了多少人进网格?", ""),                      # people counted: 进网格 is what they did
+    ("张掖今年以来对多少件重大事项进行了评估?", "事项"),   # 进行 never describes: 评估 is what was done
+    ("张掖刑事案件立案数同比变化多少?", ""),             # a magnitude of the change, nothing counted
 ])
 def test_the_thing_a_count_asks_about(question, thing):
     assert counted_thing(normalize(question)) == thing

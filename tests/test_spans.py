@@ -382,6 +382,8 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     ("乐山的市法学会有多少个事业编制?", "增设配备10名事业编制的市综治中心和配备6名事业编制的市法学会,配齐配强132个乡镇(街道)政法委员。",
      "6名"),
     ("达州成立了几级领导小组?", "成立市、县、乡三级党政主要负责同志任双组长的领导小组,加强党委对平安建设的组织领导。", "三级"),
+    # 变化 asks a change either way: the fall stated of what is asked
+    ("张掖刑事案件立案数同比变化多少?", "上半年,全市刑事案件立案数、治安案件发案数同比下降3.3%和9.7%。", "3.3%"),
     ("荣昌判了多少个案子?", "改革后,一审改判发回重审率仅为0.2%,生效裁判被改判发回重审率为0,均无错案和瑕疵案件。", None),   # a rate
 ])
 def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):

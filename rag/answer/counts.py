@@ -67,7 +67,10 @@ DEEDS = (("摸排", "排查"), ("化解", "调处", "调解"), ("受理",), ("�
 DEED_OF = {form: group for group in DEEDS for form in group}
 TIMES = re.compile(r"次|回|遍|趟")   # counters of how often something happened
 DONE_VERBS = set("建办抓查破装设修")
-HAVING = ("有", "是", "为", "属于")   # what counted things have or are   # one-character verbs of what a report counts as done
+# verbs that never describe the noun after them: what counted things have or are, or what was done
+# to them (多少件重大事项进行了评估: 事项, not 评估)
+NEVER_DESCRIBING = ("有", "是", "为", "属于", "进行", "开展", "实施")   # one-character verbs of what a report counts as done
+CHANGED = re.compile(r"(?:变化|变动|增减|增长|下降|上升|减少|增加|提高|降低)$")   # what a change of a figure is asked by
 DURATION_COUNTED = re.compile(r"(?:个月|月|年|天|日|周|小时|分钟|秒|岁)$")
 
 
@@ -93,13 +96,16 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
         and not NOT_COUNTED.match(tagged[0][0]) and tagged[-1][1].startswith("n") and all(is_noun(f) for _, f in tagged[1:])
     # 多少个编制: a lone word after a counter is the thing counted, whatever jieba tags it
     lone_after_counter = len(tagged) == 1 and re.search(rf"(?:{MEASURE_WORDS})$", m.group(0)[:m.start(1) - m.start()])
-    if tagged and tagged[0][1] == "v" and not says_which and not lone_after_counter:
+    # 多少人进网格: what the people counted did (进), not which 网格
+    people_counted = re.match(r"(?:多少|几)(?:余|多)?[人名位]", m.group())
+    if tagged and tagged[0][1] == "v" and (not says_which or people_counted) and not lone_after_counter:
         return "", ()
     # a verb with words after it is what the counted things did (进入同级党组织班子), as is a last one
     # after a noun (社区推广, not 监控探头); one right before the last word describes it (安防小区)
     # (有 of 多少名政法干警有本科文凭 is what they have: never a word describing the thing)
     verb = next((i for i, (word, flag) in enumerate(tagged) if flag == "v" and 0 < i and (
-        i < len(tagged) - 2 or i == len(tagged) - 1 and tagged[i - 1][1].startswith("n") or word in HAVING)), len(tagged))
+        i < len(tagged) - 2 or i == len(tagged) - 1 and tagged[i - 1][1].startswith("n") or word in NEVER_DESCRIBING)),
+        len(tagged))
     after = [w for w, _ in tagged[:verb]]
     if after and not NOT_COUNTED.match("".join(after)):
         last = after[-1] if len(after[-1]) >= 2 or len(after) == 1 else after[-2] + after[-1]
@@ -112,8 +118,9 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
         asked_before = asked_before[:people.end(1)]
     elif things and (done := THING_DONE.search(asked_before)) and _ends_in_thing(asked_before[:done.start()]):
         asked_before = asked_before[:done.start()]   # 智慧安防小区建了几个: 小区 were built (荣昌化解了多少件: none named)
-    elif asked_before.endswith(("了", "过")) or re.match(r"(?:多少|几)(?:余|多)?[人名位]", m.group()):
-        return "", ()   # 增长了多少: a magnitude of the verb; 人才库有多少人: people, not the 库
+    elif asked_before.endswith(("了", "过")) or CHANGED.search(asked_before) \
+            or re.match(r"(?:多少|几)(?:余|多)?[人名位]", m.group()):
+        return "", ()   # 增长了多少, 同比变化多少: a magnitude of the verb; 人才库有多少人: people, not the 库
     lead = COPULA_BEFORE_QUESTION.sub("", asked_before + " ")
     before = [uncounted(w, normalized_question) for w in jieba_words(lead) if CONTENT.search(w)]
     while before and (NOT_COUNTED.match(before[-1]) or before[-1] in KIND_OF_FIGURE):

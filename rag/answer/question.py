@@ -71,7 +71,8 @@ ANSWER_FORMS = {
     "date": re.compile(rf"\d{{2,4}}\s*年|\d{{1,2}}\s*[月日号]|[{CN_NUMERALS}]+(?:年|月|日)|年代|世纪|[初末中]期|朝|时期|今年|去年|当年"),
 }
 # Words that carry no topic yet occur in no report: left in, they would weigh as absent facts.
-FILLER_WORDS = frozenset({"一共", "总共", "共有", "共计", "到底", "究竟", "大概", "大约", "左右", "目前", "现在", "一下", "具体", "请问"})
+FILLER_WORDS = frozenset({"一共", "总共", "共有", "共计", "到底", "究竟", "大概", "大约", "左右", "目前", "现在", "一下", "具体", "请问",
+                          "进行"})   # 进行了评估: a report writes 实施评估, 开展评估
 
 
 # a year named relative to the report's (去年, not 比去年 of a change): a scope, as 2021年 is, not a word
@@ -152,6 +153,7 @@ ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间�
                     r"|(?:那边|这边)|来着(?=[?？]?$)"   # 荣昌那边…, 排第几来着: the asker's talk, no word asked
                     r"|进展(?=如何|怎么样|怎样|情况)|用来(?=做什么|干什么)"   # 建设进展如何: the asker's frame (正在全力推进)
                     r"|(?:打算|计划|准备)(?=在?(?:哪一?年|何时|什么时候))"   # 打算在哪年实现: 2017年基本实现
+                    r"|(?:变化|变动)(?=了?(?:多少|几))"   # 同比变化多少: a passage writes 下降3.3% or 上升
                     # the kind of items a list asks (有什么举措): any passage listing them is worded its own way
                     r"|(?<=哪些|什么|有何)(?:措施|举措|做法|办法|经验|成效|成绩|成果)"
                     r"|(?:^|(?<=[,，。:：\s]))(?:在|据|根据)?(?:文中|本文|上文|报告中|报告里|材料中)"

@@ -57,7 +57,7 @@ INCREMENT_BEFORE = re.compile(r"(?:新建|新增|新\(扩\)建|新改建|改建|
 POINTS = re.compile(r"百分点|百分之")
 PLAN_ASKED = re.compile(r"要|将|计划|目标|力争|争取|打算|下一步|明年|今后|预计|规划")
 PLAN_BEFORE = re.compile(r"(?:力争|争取|确保|目标是?|计划|预计|规划|将(?:力争|达到|实现|保持))[^,，;；。]{0,16}$")
-CHANGE_ASKED = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加)了?(?:多少|几)")
+CHANGE_ASKED = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加|变化|变动)了?(?:多少|几)")
 CHANGE_BEFORE = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加|下滑|回落|上涨|增|降|减)[^,，;；。]{0,8}$")
 FALLING = re.compile(r"下降|减少|降低|下滑|回落|降|减")
 CHANGE_BASE = re.compile(r"同比|环比|上年|去年|同期|上半年|下半年|今年|前年|以前|以往")   # what a change is against
@@ -252,9 +252,10 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
         change = CHANGE_ASKED.search(question) if report else None
         if change:   # 比去年下降了多少: a change, not the rate itself, and a fall (not 上升5位), of what is asked
             falling = bool(FALLING.match(change.group(0)))
+            either = change.group(0).startswith(("变化", "变动"))   # 同比变化多少: a fall or a rise
             changed = [t for t in analysis.terms if 0 <= question.find(t) < change.start() and not CHANGE_BASE.fullmatch(t)]
             found = [f for f in found if (stated := CHANGE_BEFORE.search(norm, 0, f[0]))
-                     and bool(FALLING.match(stated.group(0))) == falling
+                     and (either or bool(FALLING.match(stated.group(0))) == falling)
                      and all(t in _changing(norm, stated.start()) for t in changed)]
         unit = asked_unit(question) if kind == "quantity" else None
         if unit:   # 多少公分: a length, and in 公分 before 公尺
