@@ -36,6 +36,8 @@ from rag.text.normalize import normalize
     ("张掖派了多少人进网格?", ""),                      # people counted: 进网格 is what they did
     ("张掖今年以来对多少件重大事项进行了评估?", "事项"),   # 进行 never describes: 评估 is what was done
     ("张掖刑事案件立案数同比变化多少?", ""),             # a magnitude of the change, nothing counted
+    ("张掖有多少个县区的心理服务平台实现了全覆盖?", "县区"),   # 县区的…平台: the 县区 are counted
+    ("张掖排查了多少个影响社会大局稳定的现实矛盾问题?", "问题"),   # a clause saying which, no owner
 ])
 def test_the_thing_a_count_asks_about(question, thing):
     assert counted_thing(normalize(question)) == thing

@@ -56,7 +56,7 @@ def clause_at(norm: str, at: int) -> tuple[int, int]:
     return start, next((m.start() for m in CLAUSE_END.finditer(norm, at)), len(norm))
 
 
-DEED = re.compile("|".join(sorted((w for group in DEEDS for w in group), key=len, reverse=True)))
+DEED = re.compile("|".join(map(re.escape, sorted((w for group in DEEDS for w in group), key=len, reverse=True))))
 
 
 def done_otherwise(norm: str, figure: tuple[int, int], verb: str) -> bool:
@@ -142,8 +142,11 @@ def counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern, 
         # counts: 政法委书记5名 shares 政法 with 政法委员 and counts 书记 (城区169个网格 counts 网格)
         return bool(thing) and not thing.search(before) and not thing.search(after, 0, owned) \
             and bool(re.search(r"[\u4e00-\u9fff]$", before)) and noun_at(before, -1)
-    if owned:   # what is asked must begin among them (11个县(市、区) for 多少个县市区)
-        return not any((m := pattern.search(after)) and m.start() < owned for pattern in asked)
+    if owned:   # what is asked must begin among them (11个县(市、区) for 多少个县市区), not only a word saying
+        # which: 3个基层法庭 shares 基层 with 基层派出所 and counts 法庭
+        saying_which = {p.pattern for p in which}
+        named = [p for p in asked if p.pattern not in saying_which] or asked
+        return not any((m := pattern.search(after)) and m.start() < owned for pattern in named)
     # written after its noun, it counts that noun, and what follows is the next item: 组建专项组10个、
     # 工作专班N个 does not say how many 工作专班
     return bool(re.search(r"[\u4e00-\u9fff]$", before)) and noun_at(before, -1)

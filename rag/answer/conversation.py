@@ -17,14 +17,15 @@ FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|而|其中|它|他们|她们
 SHORT_QUESTION = 8  # characters; shorter questions rarely stand alone
 OPENER = re.compile(r"^(那么|那|还有|另外|而|至于)\s*")
 SOFT_OPENER = re.compile(r"^(那么|那|而|至于)\s*")     # dropped when the topic goes in front
-TRAILER = re.compile(r"(的情况|情况|的)?(又|也)?(是)?(多少|怎么样|如何)?呢?[?？!！。\s]*$")   # 荣昌区又是多少?
+COUNTER = re.compile(rf"个|人|位|种|类|{COUNTERS}")   # 个 of 多少个雪亮工程监控探头; not a unit (平方公里)
+# 荣昌区又是多少?, 新建了几个?
+TRAILER = re.compile(rf"(的情况|情况|的)?(又|也)?(是)?((?:多少|几)(?:{COUNTER.pattern})?|怎么样|如何)?呢?[?？!！。\s]*$")
 DEMONSTRATIVE = re.compile(r"这个|这一|这些|那个|该|此|上述")   # 这个数字 -> <topic>的数字
 PRONOUN = re.compile(r"它们|它|他们|她们|其(?!中|他|它|余|实)|^这(?=是)")   # 它, 他们, 这是 -> <topic>
 FIGURE_ITSELF = re.compile(r"数字|数据|数值|统计|数")   # 这个数字: the figure the previous answer gave, its topic
 PERSONAL = re.compile(r"[他她](?!们)")                            # 他 -> the person the previous question names
 RATE_NAMED = re.compile(rf"[\u4e00-\u9fff]{{1,8}}率|{LEVELS}")     # a follow-up naming a rate alone: 结案率呢?
 RELATIVE_YEAR = re.compile(r"今年|去年|前年|明年|上一年")   # 今年呢? after a question of 去年: the year in its stead
-COUNTER = re.compile(rf"个|人|位|种|类|{COUNTERS}")   # 个 of 多少个雪亮工程监控探头; not a unit (平方公里)
 # What a question asks for, cut from the previous question to leave its topic.
 ASKING = re.compile(r"(是)?第?(多少|几)[个名家次件起所座条项人位支批万千百十倍种类年天岁路]?|哪些|叫做?什么|什么|哪一?年|谁|是否|如何|怎样"
                     r"|吗|呢|[?？!！。]+$")
@@ -145,7 +146,8 @@ def _substitute_thing(previous: str, thing: str) -> str | None:
     words = pseg.lcut(previous[:found.start()])
     first, flag = pseg.lcut(thing)[0]
     verbs = [i for i, (_, f) in enumerate(words) if f.startswith("v")]
-    if flag.startswith("v") and re.fullmatch(rf"{re.escape(first)}[了过]?", thing) and verbs:
+    # a word with 了 after it is a verb, whatever jieba tags it (新建 is also a county: ns)
+    if (flag.startswith("v") or thing.endswith(("了", "过"))) and re.fullmatch(rf"{re.escape(first)}[了过]?", thing) and verbs:
         # 排查了多少? after 青川化解了多少件矛盾纠纷?: another deed of the same things
         return "".join(w for w, _ in words[:verbs[-1]]) + first + "".join(w for w, _ in words[verbs[-1] + 1:]) \
             + previous[found.start():]

@@ -63,7 +63,8 @@ THING_DONE = re.compile(r"(?<=[\u4e00-\u9fff])(?:建|建成|新建|建设|整合
 # What a report counts as done, one group per deed: 摸排 and 化解 count different things (摸排4156件、
 # 化解4082件); 批捕 is written 批准逮捕, 起诉 公诉
 DEEDS = (("摸排", "排查"), ("化解", "调处", "调解"), ("受理",), ("审结", "办结", "结案"), ("执结",), ("查处",),
-         ("破获", "侦破"), ("批捕", "批准逮捕"), ("起诉", "公诉"), ("立案",), ("办理",), ("评查",))
+         ("破获", "侦破"), ("批捕", "批准逮捕"), ("起诉", "公诉"), ("立案",), ("办理",), ("评查",),
+         ("新建", "新(扩)建", "新增"), ("恢复",))   # 恢复6个撤并的派出所 were not 新建
 DEED_OF = {form: group for group in DEEDS for form in group}
 TIMES = re.compile(r"次|回|遍|趟")   # counters of how often something happened
 DONE_VERBS = set("建办抓查破装设修")
@@ -90,6 +91,11 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
     if not m or DURATION_COUNTED.search(normalized_question[m.start():m.start(1)]):
         return "", ()   # 多少个月没有发生…: a count of time, stated by its unit (连续83个月无…), names no thing
     tagged = [(w, flag) for w, flag in pseg.lcut(m.group(1)) if CONTENT.search(w) and w not in ("多少", "几", "了", "的")]
+    # 多少个县区的心理服务平台: the 县区 are counted, the 平台 theirs (not 影响…稳定的矛盾问题, a clause saying which)
+    owner = re.match(r"[^的]{2,8}?(?=的)", m.group(1))
+    owned = [w for w, flag in tagged if w in owner.group()] if owner else []
+    if owned and all(flag.startswith("n") for w, flag in tagged[:len(owned)]):
+        return owned[0], ()
     # 多少次获得…: what follows is what happened, not a thing counted; but a verb before the noun
     # that ends a count of things says which (多少件信访案件: jieba tags 信访 a verb)
     says_which = not TIMES.search(m.group(0)[:m.start(1) - m.start()]) and len(tagged) > 1 \
