@@ -372,6 +372,8 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     ("青川的雪亮工程总共有多少个点位?", "新建“雪亮工程”视频监控点位1350个,累计达到5870个。", "5870个"),
     # a count of people asked of money recovered: 490名民工, never 55.23万元
     ("荣昌民工讨回的欠薪涉及多少名民工?", "李大姐和其余490名民工,在不到一个月的时间里就要回了劳务公司拖欠的55.23万元。", "490名"),
+    # 名次 asks a place in a ranking: 第6名, not the rise 上升5位
+    ("乐山群众满意度名次", "2021年,乐山平安建设群众满意度排名居全省第6名,同比上升5位。", "第6名"),
     # a place in a ranking asked (第几名) is not the 第一期 of a programme, which 第几期 asks
     ("乐山满意度排第几名?", "今年,乐山市作为全国市域社会治理现代化第一期试点地区即将接受验收。", None),
     ("乐山是第几期试点地区?", "今年,乐山市作为全国市域社会治理现代化第一期试点地区即将接受验收。", "第一期"),

@@ -62,7 +62,7 @@ CHANGE_BEFORE = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加
 FALLING = re.compile(r"下降|减少|降低|下滑|回落|降|减")
 CHANGE_BASE = re.compile(r"同比|环比|上年|去年|同期|上半年|下半年|今年|前年|以前|以往")   # what a change is against
 RANKED_BEFORE = re.compile(r"(?:排名|排在|排|位列|位居|居|名列)[^,，;；。]{0,6}$")
-RANK_ASKED = re.compile(r"第(?:几|多少)|排名|排第|名列|位列|位居")
+RANK_ASKED = re.compile(r"第(?:几|多少)|排名|排第|名列|位列|位居|名次")
 RATE_BEFORE = re.compile(r"率(?:为|是|达到?|仅为)?$")
 RANK_MEASURE = re.compile(r"第(?:几|多少)([名位期批届次])")   # 第几名 is a place in a ranking, not 第一期 of a programme
 # A count in numerals alone is one with a magnitude (四十万, 三千, 二十二), not a lone 四 of 四级
