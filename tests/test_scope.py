@@ -8,7 +8,7 @@ from rag.answer.decline import COVERAGE_RULE
 from rag.answer.extract import NOT_FOUND, ask
 from rag.answer.question import analyze
 from rag.answer.retrieve import Searcher
-from rag.answer.scope import in_scope
+from rag.answer.scope import in_scope, stated_of_place
 from rag.evaluate.questions import load_jsonl_questions
 from rag.evaluate.scoring import score_question, summarize
 from rag.ingest.subject import Subject
@@ -166,3 +166,17 @@ def test_a_year_asked_is_answered_by_the_sentence_naming_it(hashing_index):
     answer = ask(Searcher(*hashing_index), "荣昌在2017年要实现什么目标?")
     assert answer.answered and "2017年基本实现视频监控系统" in answer.answer
     assert "司法所小所2人" not in answer.answer
+
+
+def test_a_place_inside_the_reports_is_named_in_the_figures_own_clause():
+    zhangye = Subject(("张掖市",), ("甘肃省", "张掖市"), "市委政法委", (2022,))
+    sentence = normalize("建成市、县、乡、村四级综治中心981个,临泽县综治中心获评全国政法系统“新时代政法楷模”集体。")
+    figure = sentence.index("981")
+    # 981个 are the city's: its clause names no 临泽县, though the sentence goes on to one
+    assert not stated_of_place(analyze("临泽县有多少个综治中心?"), zhangye, sentence, figure)
+    assert stated_of_place(analyze("张掖有多少个综治中心?"), zhangye, sentence, figure)
+    assert stated_of_place(analyze("临泽县有多少个综治中心?"), zhangye, normalize("临泽县建成综治中心120个。"), 7)
+
+
+def test_a_figure_of_the_city_is_no_answer_for_its_county(hashing_index):
+    assert not ask(Searcher(*hashing_index), "临泽县有多少个综治中心?").answered

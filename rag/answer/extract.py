@@ -230,7 +230,9 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
         places = list(dict.fromkeys(s.place for s in subjects.values() if s.place))
         cited = list(dict.fromkeys(store.documents[c.doc].subject.place for c in citations if c.place))
         if len(places) > 1 and cited:
-            notice = f"答案出自{'、'.join(cited)}的报告（问题没有指明地方）。"
+            # a place no report is about (犍为, 沙湾: counties of 乐山) is named, yet scopes nothing
+            unscoped = "" if analyze(retrieval.question).places else "（问题没有指明地方）"
+            notice = f"答案出自{'、'.join(cited)}的报告{unscoped}。"
     timings = dict(retrieval.timings_ms)
     timings["answer"] = (time.perf_counter() - t0) * 1000
     return Answer(retrieval.question, answered, "".join(parts) if answered else NOT_FOUND,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from rag.answer.against import clause_at
 from rag.answer.counts import FIGURE_TYPES
 from rag.answer.question import CURRENT_YEAR_ASKED, QUOTED, RELATIVE_YEAR_ASKED, RELATIVE_YEARS, TITLE, QuestionAnalysis
 from rag.ingest.subject import SELF, Subject
@@ -82,6 +83,17 @@ def year_in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text:
     if named:
         return bool(named & set(analysis.years))
     return not subject.body or bool(set(subject.years) & set(analysis.years))
+
+
+def stated_of_place(analysis: QuestionAnalysis, subject: Subject, normalized_sentence: str, figure: int) -> bool:
+    """Whether a report's figure asked of a place inside the report's own (临泽县 in 张掖's) is stated
+    in a clause naming it: 建成…四级综治中心981个 is the city's, though its sentence goes on to
+    临泽县综治中心获评…."""
+    inner = [p for p in analysis.places if p not in subject.places]
+    if not inner:
+        return True
+    start, end = clause_at(normalized_sentence, figure)
+    return any(names_place(normalized_sentence[start:end], p, subject, self_reference=False) for p in inner)
 
 
 def in_scope(analysis: QuestionAnalysis, subject: Subject, normalized_text: str) -> bool:

@@ -29,7 +29,7 @@ from rag.answer.context import PRONOUNS, sentences_with_lead
 from rag.answer.counts import ASKED_MEASURE, DEED_OF
 from rag.answer.question import (CALENDAR_ASKED, QUOTED, SLOT_GLUE, QuestionAnalysis, around_asked, asked_post,
                                   holds_answer, lone_characters)
-from rag.answer.scope import in_scope
+from rag.answer.scope import in_scope, stated_of_place
 from rag.answer.span import answer_span, cited_span
 from rag.ingest.chunking import sentence_spans
 from rag.text.normalize import normalize
@@ -44,8 +44,6 @@ CONTENT_CHAR = re.compile(r"[\u3400-\u9fff0-9a-zA-Z]")
 FEATURES = ("in_context", "own", "rank", "retrieval", "line_first", "prev_own", "next_own", "refers_back",
             "novelty", "typed_form", "log_length", "beyond_lead", "lead_share", "bigrams", "pool_share",
             "pool_rarest", "unretrieved", "slot_before", "slot_after", "cue", "content_chars")
-
-
 FIGURES = ("quantity", "amount", "percentage", "date")
 SLOT_REACH = 6             # characters either side of the question word that slot_match counts
 SLOT_MIN = 2               # characters of them that admit a sentence sharing no word with the question
@@ -249,6 +247,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
             context = f"{heading}\n{lead}\n{texts[i - 1] if i else ''}\n{sentence}"
             dated = subject.body and analysis.answer_type == "date"   # 什么时候建成: a report states when, or not at all
             if (figure or dated) and (span is None or subject.body and not _states_about(quoted + counted, context)
+                           or subject.body and not stated_of_place(analysis, subject, sentence, span[0])
                            or periods and not covers_periods.get(chunk.doc, _states_about(periods, context))):
                 continue   # a figure asked for needs a figure the question does not hold, stated of what it asks
             if named_quoted and subject.body and not _states_about(quoted, context):
