@@ -77,6 +77,9 @@ def test_a_count_of_what_did_not_happen_or_of_a_part_needs_it_stated():
     asked = "荣昌的政法干警中有多少人有本科文凭?"
     assert count_stated("quantity", asked, "全区864名政法干警中获得法学专业本科以上文凭的409人")
     assert not count_stated("quantity", asked, "全区864名政法干警中通过司法考试171人")
+    # ... and the whole it is asked of is the sentence's: not 政法干警 for 法官
+    assert not count_stated("quantity", "荣昌法官中有多少人通过司法考试?", "全区864名政法干警中通过司法考试171人")
+    assert count_stated("quantity", "荣昌政法干警中有多少人通过司法考试?", "全区864名政法干警中通过司法考试171人")
 
 
 def test_a_spoken_word_is_counted_as_the_report_writes_it():

@@ -180,3 +180,18 @@ def test_a_place_inside_the_reports_is_named_in_the_figures_own_clause():
 
 def test_a_figure_of_the_city_is_no_answer_for_its_county(hashing_index):
     assert not ask(Searcher(*hashing_index), "临泽县有多少个综治中心?").answered
+
+
+def test_a_county_named_by_its_short_form_scopes_a_report_of_its_city():
+    from rag.answer.scope import known_scope
+    leshan = Subject(("乐山市",), ("四川省", "乐山市"), "政法委", (2022,))
+    # 犍为 is 乐山's county: the question asks of it, not of the city whose report was found
+    assert known_scope(analyze("犍为有多少个网格?"), [leshan]).places == ("犍为县",)
+    # a short form no report's place holds may be no place at all (新北: 常州's district, a city in Taiwan)
+    assert known_scope(analyze("新北有多少个网格?"), [leshan]).places == ()
+
+
+def test_the_citys_figure_is_no_answer_for_its_county_named_short(hashing_index):
+    searcher = Searcher(*hashing_index)
+    assert not ask(searcher, "犍为有多少个村实现了雪亮工程全覆盖?").answered   # 1370个 are 乐山's
+    assert ask(searcher, "乐山有多少个村实现了雪亮工程全覆盖?").answered

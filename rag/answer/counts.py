@@ -218,6 +218,7 @@ def _verb_char(char: str) -> bool:
 # A count of what did not happen is stated with a negation (无, 零发生); 未来, 未成年人, 没收 are no negations
 NEGATION_ASKED = re.compile(r"(?:没有|尚未|没|未|不再)(?!来|成年|收|婚|知|必|免|曾有)")
 NEGATION_STATED = re.compile(r"无|未|没|零|不|杜绝")
+WHOLE_ASKED = re.compile(rf"([\u4e00-\u9fff]*(?:{PEOPLE_WORDS}))中(?:有|共有)?(?:多少|几)")   # 法官中有多少人
 # 干警中有多少人是处级干部, 有多少政法干警有本科文凭: the part asked of a whole
 PART_ASKED = re.compile(r"中(?:有|共有)?(?:多少|几)[^是为,，]{0,4}?(?:是|为|属于|有)([^?？,，。!！]+)"
                         rf"|(?:多少|几)[名位]?[\u4e00-\u9fff]{{0,6}}?(?:{PEOPLE_WORDS})(?:是|为|属于|有)([^?？,，。!！]+)")
@@ -242,6 +243,12 @@ def count_stated(kind: str, asked: str, normalized_sentence: str) -> bool:
     # the negation is said of a figure, in its clause (连续83个月无…), not in a slogan beside it (小事不出村)
     if negated and kind in FIGURE_TYPES and not any(NEGATION_STATED.search(c) and re.search(r"\d", c)
                                                     for c in re.split(r"[,，;；。:：!！?？、]", normalized_sentence)):
+        return False
+    # the whole a part is asked of is the sentence's: 法官中有多少人通过司法考试 is not answered by
+    # 864名政法干警中…通过司法考试171人
+    whole = WHOLE_ASKED.search(asked)
+    if kind == "quantity" and whole and (words := jieba_words(whole.group(1))) and len(words[-1]) >= 2 \
+            and words[-1] not in normalized_sentence:
         return False
     # a compound of two words (本科文凭) may be written apart (本科以上文凭)
     return kind != "quantity" or all(w in normalized_sentence or len(w) == 4 and w[:2] in normalized_sentence

@@ -122,10 +122,14 @@ def not_found_notice(analysis: QuestionAnalysis) -> str:
 
 def known_scope(analysis: QuestionAnalysis, subjects) -> QuestionAnalysis:
     """A county named only by its short form constrains the answer when a report found for the
-    question is about it (荣昌 for 荣昌区); otherwise it may be no place at all in these reports
-    (新北 is a district of 常州, and a city in Taiwan)."""
+    question is about it (荣昌 for 荣昌区) or about the city it is in (犍为 for 犍为县, in 乐山's);
+    otherwise it may be no place at all in these reports (新北 is a district of 常州, and a city in
+    Taiwan)."""
+    g = gazetteer()
     known = {p for s in subjects for p in s.places}
-    dropped = [p for p in analysis.loose_places if p not in known]
+    containing = [c for name in known for c in g.lookup(name)]
+    dropped = [p for p in analysis.loose_places
+               if p not in known and not any(g.within(place, c) for place in g.lookup(p) for c in containing)]
     if not dropped:
         return analysis
     kept = [(p, f) for p, f in zip(analysis.places, analysis.place_forms) if p not in dropped]
