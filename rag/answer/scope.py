@@ -127,7 +127,7 @@ def known_scope(analysis: QuestionAnalysis, subjects) -> QuestionAnalysis:
     Taiwan)."""
     g = gazetteer()
     known = {p for s in subjects for p in s.places}
-    containing = [c for name in known for c in g.lookup(name)]
+    containing = [c for s in subjects if s.body for name in s.places for c in g.lookup(name)]   # a report's place
     dropped = [p for p in analysis.loose_places
                if p not in known and not any(g.within(place, c) for place in g.lookup(p) for c in containing)]
     if not dropped:
