@@ -13,8 +13,8 @@ from functools import lru_cache
 from rag.text.normalize import normalize
 from rag.text.places import gazetteer
 from rag.answer.glued import FUNCTION_CHARS, split_name, unglued
-from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, CONTENT, COPULA_BEFORE_QUESTION, LEVELS_ASKED, LEVELS_STATED,
-                               MEASURE_WORDS, NUMBERED_BIG,
+from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, CONTENT, COPULA_BEFORE_QUESTION, FIGURE_TYPES, LEVELS_ASKED,
+                               LEVELS_STATED, MEASURE_WORDS, NUMBERED_BIG, count_asked,
                                count_phrase, count_stated, counted_by, counted_with_modifiers, counter_glued, uncounted)
 from rag.answer.units import CN_NUMERALS, NUMBER_BEFORE, asked_unit
 from rag.text.tokens import jieba_pieces, jieba_words, query_text, word_frequency
@@ -265,9 +265,11 @@ def analyze(question: str) -> QuestionAnalysis:
     organisations = tuple(dict.fromkeys(m.group(0) for m in ORGANISATIONS.finditer(norm)))
     scope_words = {normalize(scope_text[m.start:m.end]) for m in named} | {m.place.name for m in named} | {str(y) for y in years} \
         | set(RELATIVE_YEAR_ASKED.findall(scope_text)) | set(CURRENT_YEAR_ASKED.findall(scope_text))
-    words = question_words(norm)
-    terms = tuple(w for w in words if w not in scope_words and not _part_of(w, scope_words))
     kind = answer_type(norm)
+    words = question_words(norm)
+    if kind in FIGURE_TYPES and count_asked(norm)[0]:   # 连续多少年没有…: count_stated checks the negation
+        words = tuple(w for w in words if w not in ("没有", "尚未"))   # (a report writes 未发生, 无)
+    terms = tuple(w for w in words if w not in scope_words and not _part_of(w, scope_words))
     tagged = [(w, flag) for w, flag in pseg.lcut(norm)]
     if kind == "person" and len(tagged) >= 2 and tagged[0][1] in ("nr", "nrfg") and WHO_IS.fullmatch(norm[len(tagged[0][0]):]):
         kind = "description"   # 何政是谁?: who a named person is (his post), not another's name
