@@ -99,3 +99,10 @@ def test_an_answer_about_someone_comes_from_a_report_naming_them(hashing_index):
     # 张掖's sentence on 各部門單位 said nothing of 何政, whose byline is in 002
     answer = ask(Searcher(*hashing_index), "何政在哪个单位工作?")
     assert answer.answered and {c.doc for c in answer.citations} == {"002_20c1160605c0dde7.txt"}
+
+
+def test_a_plan_asked_is_answered_by_the_plan_stated(hashing_index):
+    # 连续5年…保持在90%以上 is the past; the plan is 确保群众安全感保持在90%以上
+    answer = ask(Searcher(*hashing_index), "荣昌未来五年群众安全感要保持在多少?")
+    first = answer.citations[0]
+    assert answer.answered and "确保群众安全感保持在90%以上" in first.text[slice(*first.sentence)]

@@ -159,6 +159,7 @@ def test_the_words_of_a_question_for_a_post_are_the_holder():
     ("张掖对多少件重大事项进行了评估?", ("张掖", "重大", "事项", "评估")),      # 进行: a report writes 实施评估
     ("乐山群众满意度的名次是多少?", ("乐山", "群众", "满意度")),              # the kind of figure asked
     ("荣昌政法队伍连续多少年没有违法案件?", ("荣昌", "政法队伍", "连续", "违法", "案件")),   # 未发生: checked apart
+    ("荣昌今后要确保实现什么零发生?", ("荣昌", "确保", "实现", "发生")),        # 今后: a plan, no word
     ("青川化解率的目标是多少?", ("青川", "化解")),                      # a goal is a kind of figure: 力争…98%以上
     ("荣昌综调室办了多少件案子?", ("荣昌", "综调室", "案件")),          # the report writes 案件
 ])

@@ -5,6 +5,7 @@ from: which chunks are in the scope asked and how well each covers the question
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,9 @@ from rag.answer.retrieve import Retrieval, Searcher
 from rag.answer.scope import in_scope, known_scope
 from rag.answer.sentences import candidates, coverage
 from rag.text.normalize import normalize
+
+FUTURE_ASKED = re.compile(r"未来|今后|下一步|明年|将来|计划|打算|规划")
+PLAN_STATED = re.compile(r"力争|争取|确保|计划|预计|规划|将|未来|今后|下一步")
 
 SENTENCE_POOL = 5          # chunks whose sentences compete
 # where a word no passage writes counts by its characters (decline.apart_share): on the bench sets'
@@ -79,6 +83,10 @@ def gather_evidence(searcher: Searcher, retrieval: Retrieval) -> Evidence:
     dated = [c for c in found if subjects[c.doc].body
              and any(f"{y}年" in store.documents[c.doc].text[c.start:c.end] for y in analysis.years)]
     found = dated or found
+    # 未来五年群众安全感要保持在多少: the plan a report states (确保…90%以上), not its past (连续5年…90%以上)
+    if FUTURE_ASKED.search(normalize(analysis.question)):
+        found = [c for c in found if subjects[c.doc].body
+                 and PLAN_STATED.search(normalize(store.documents[c.doc].text[c.start:c.end]))] or found
     return Evidence(analysis, terms, weights, content, hits, texts, subjects, in_scope_hits, chunk_cov,
                     chunk_cov[best] if best is not None else 0.0,
                     max((c for c, ok in zip(chunk_cov, in_scope_hits) if not ok), default=0.0), found)

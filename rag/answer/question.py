@@ -72,7 +72,7 @@ ANSWER_FORMS = {
 }
 # Words that carry no topic yet occur in no report: left in, they would weigh as absent facts.
 FILLER_WORDS = frozenset({"一共", "总共", "共有", "共计", "到底", "究竟", "大概", "大约", "左右", "目前", "现在", "一下", "具体", "请问",
-                          "进行"})   # 进行了评估: a report writes 实施评估, 开展评估
+                          "进行", "今后", "将来"})   # 进行了评估: a report writes 实施评估; 今后要确保: a plan (确保…)
 
 
 # a year named relative to the report's (去年, not 比去年 of a change): a scope, as 2021年 is, not a word
