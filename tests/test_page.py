@@ -5,6 +5,7 @@ with the hashing embedder, served by rag.ui.server as `rag serve` serves them.""
 import io
 import json
 import os
+import re
 
 import pytest
 
@@ -148,7 +149,9 @@ def test_chinese_labels_heading_examples_and_the_mode_recorded(page):
     page.get_by_label("关键词").check()
     page.locator("#send").click()
     page.wait_for_selector("#chatbot .meta", timeout=60000)
-    assert "关键词检索 · 5 个段落" in page.locator("#chatbot .meta").first.inner_text()
+    # the mode recorded; the passages are the 5 asked for, and any other place's they displaced after them
+    shown = re.search(r"关键词检索 · (\d+) 个段落", page.locator("#chatbot .meta").first.inner_text())
+    assert shown and int(shown.group(1)) >= 5
     assert "资料中没有找到可靠答案" not in " ".join(bubbles(page))   # examples are questions it answers
 
 
