@@ -67,10 +67,10 @@ DEEDS = (("摸排", "排查"), ("化解", "调处", "调解"), ("受理",), ("�
          ("新建", "新(扩)建", "新增"), ("恢复",))   # 恢复6个撤并的派出所 were not 新建
 DEED_OF = {form: group for group in DEEDS for form in group}
 TIMES = re.compile(r"次|回|遍|趟")   # counters of how often something happened
-DONE_VERBS = set("建办抓查破装设修")
+DONE_VERBS = set("建办抓查破装设修")   # one-character verbs of what a report counts as done
 # verbs that never describe the noun after them: what counted things have or are, or what was done
 # to them (多少件重大事项进行了评估: 事项, not 评估)
-NEVER_DESCRIBING = ("有", "是", "为", "属于", "进行", "开展", "实施")   # one-character verbs of what a report counts as done
+NEVER_DESCRIBING = ("有", "是", "为", "属于", "进行", "开展", "实施")
 CHANGED = re.compile(r"(?:变化|变动|增减|增长|下降|上升|减少|增加|提高|降低)$")   # what a change of a figure is asked by
 DURATION_COUNTED = re.compile(r"(?:个月|月|年|天|日|周|小时|分钟|秒|岁)$")
 

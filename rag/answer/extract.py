@@ -29,6 +29,7 @@ from rag.answer.span import cited_span, disagreeing
 from rag.ingest.clean import CleanDocument
 from rag.stores.base import Hit
 from rag.text.normalize import normalize
+from rag.text.places import gazetteer
 
 NOT_FOUND = "资料中没有找到可靠答案"
 MAX_SENTENCES = 3
@@ -231,7 +232,7 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
         cited = list(dict.fromkeys(store.documents[c.doc].subject.place for c in citations if c.place))
         if len(places) > 1 and cited:
             # a place no report is about (犍为, 沙湾: counties of 乐山) is named, yet scopes nothing
-            unscoped = "" if analyze(retrieval.question).places else "（问题没有指明地方）"
+            unscoped = "" if gazetteer().find(normalize(retrieval.question), rare_short_forms=True) else "（问题没有指明地方）"
             notice = f"答案出自{'、'.join(cited)}的报告{unscoped}。"
     timings = dict(retrieval.timings_ms)
     timings["answer"] = (time.perf_counter() - t0) * 1000
