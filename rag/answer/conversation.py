@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from rag.answer.counts import COUNTERS, NOT_COUNTED
-from rag.answer.question import LEVELS, QUESTION_WORD, RATE_ASKED, analyze
+from rag.answer.question import CURRENT_YEAR_ASKED, LEVELS, QUESTION_WORD, RATE_ASKED, RELATIVE_YEARS, analyze
 from rag.text.normalize import normalize
 
 # Openers and references that only make sense after an earlier question.
@@ -25,7 +25,8 @@ PRONOUN = re.compile(r"它们|它|他们|她们|其(?!中|他|它|余|实)|^这(
 FIGURE_ITSELF = re.compile(r"数字|数据|数值|统计|数")   # 这个数字: the figure the previous answer gave, its topic
 PERSONAL = re.compile(r"[他她](?!们)")                            # 他 -> the person the previous question names
 RATE_NAMED = re.compile(rf"[\u4e00-\u9fff]{{1,8}}率|{LEVELS}")     # a follow-up naming a rate alone: 结案率呢?
-RELATIVE_YEAR = re.compile(r"今年|去年|前年|明年|上一年")   # 今年呢? after a question of 去年: the year in its stead
+# 今年呢? after a question of 去年: the year in its stead (the report's own, or one relative to it)
+RELATIVE_YEAR = re.compile("|".join((CURRENT_YEAR_ASKED.pattern, *RELATIVE_YEARS)))
 # What a question asks for, cut from the previous question to leave its topic.
 ASKING = re.compile(r"(是)?第?(多少|几)[个名家次件起所座条项人位支批万千百十倍种类年天岁路]?|哪些|叫做?什么|什么|哪一?年|谁|是否|如何|怎样"
                     r"|吗|呢|[?？!！。]+$")

@@ -118,14 +118,13 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
         modifiers = _modifiers(after[:len(after) - (1 if last == after[-1] else 2)])
         return (last, modifiers) if len(last) >= 2 or last in COUNTED_PLACES else ("", ())
     asked_before = normalized_question[:m.start()]
-    people = PEOPLE_BEFORE.search(asked_before) if re.match(r"(?:多少|几)(?:余|多)?[人名位]", m.group()) else None
+    people = PEOPLE_BEFORE.search(asked_before) if people_counted else None
     things = re.match(rf"(?:多少|几)(?:余|多)?(?:个|{COUNTERS})(?![人名位])", m.group())
     if people:   # 专职网格员有多少名, 政法委员配齐了多少名: those people are counted
         asked_before = asked_before[:people.end(1)]
     elif things and (done := THING_DONE.search(asked_before)) and _ends_in_thing(asked_before[:done.start()]):
         asked_before = asked_before[:done.start()]   # 智慧安防小区建了几个: 小区 were built (荣昌化解了多少件: none named)
-    elif asked_before.endswith(("了", "过")) or CHANGED.search(asked_before) \
-            or re.match(r"(?:多少|几)(?:余|多)?[人名位]", m.group()):
+    elif asked_before.endswith(("了", "过")) or CHANGED.search(asked_before) or people_counted:
         return "", ()   # 增长了多少, 同比变化多少: a magnitude of the verb; 人才库有多少人: people, not the 库
     lead = COPULA_BEFORE_QUESTION.sub("", asked_before + " ")
     before = [uncounted(w, normalized_question) for w in jieba_words(lead) if CONTENT.search(w)]

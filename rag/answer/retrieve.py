@@ -147,10 +147,13 @@ class Searcher:
         timings: dict[str, float] = {}
         clock = _Clock(timings)
         norm = normalize(question)
-        about = _reports_about(self.store, norm)
+        # places matter in a store of work reports (_of_reports): an encyclopedia's articles are about
+        # their topics, not a place, and keep their ranking
+        mentions = gazetteer().find(norm, rare_short_forms=True) if _of_reports(self.store) else []
+        about = _reports_about(self.store, {m.place.name for m in mentions})
         # the place of the reports asked about is their scope, not a word to find: every chunk of
         # them is about it, and those repeating its name would outrank the one answering (达州…探头)
-        query = query_text(_without_places(norm) if about else norm)
+        query = query_text(_blanked(norm, mentions) if about else norm)
         clock("normalize")
         tokens = get_tokenizer(self.store.settings.tokenizer)(query)
         clock("tokenize")
@@ -170,21 +173,17 @@ class Searcher:
         return Retrieval(question, mode, tuple(hits), tuple(tokens), timings, only, qvec, displaced)
 
 
-def _reports_about(store, normalized_question: str) -> frozenset[str]:
-    """The documents about a place the question names, in a store of work reports (_of_reports; a
-    table of the place's figures is about it too). An encyclopedia's articles are about their
-    topics, not a place, and keep their ranking."""
-    if not _of_reports(store):
-        return frozenset()
-    places = {m.place.name for m in gazetteer().find(normalized_question, rare_short_forms=True)}
+def _reports_about(store, places: set[str]) -> frozenset[str]:
+    """The documents about one of the ``places`` a question names (a table of the place's figures
+    is about it too)."""
     return frozenset(name for name, subject in _subjects(store).items()
                      if places and any(_names_place(subject, p) for p in places))
 
 
-def _without_places(normalized_question: str) -> str:
-    """The question with the places it names blanked out."""
+def _blanked(normalized_question: str, mentions) -> str:
+    """The question with the place ``mentions`` (gazetteer.find's) blanked out."""
     text = normalized_question
-    for m in gazetteer().find(normalized_question, rare_short_forms=True):
+    for m in mentions:
         text = text[:m.start] + " " * (m.end - m.start) + text[m.end:]
     return text
 
