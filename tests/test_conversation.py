@@ -53,6 +53,17 @@ def test_rewrites(question, previous, expected):
     assert rewrite(question, previous) == expected
 
 
+@pytest.mark.parametrize("question, previous, expected", [
+    ("那張掖呢?", "達州建成了多少個雪亮工程監控探頭?", "張掖建成了多少個雪亮工程監控探頭?"),
+    ("這個數字是哪一年的?", "樂山的滿意度排名第幾?", "樂山的滿意度排名是哪一年的?"),   # 這個 is 这个
+    ("今年呢?", "樂山去年群眾滿意度排第幾名?", "樂山今年群眾滿意度排第幾名?"),   # nothing telling: the previous one's script
+    ("那张掖呢?", "達州建成了多少個雪亮工程監控探頭?", "张掖建成了多少个雪亮工程监控探头?"),   # the asker's script
+    ("張掖建成了多少個四級綜治中心?", "達州建成了多少個雪亮工程監控探頭?", "張掖建成了多少個四級綜治中心?"),
+])
+def test_traditional_follow_ups_are_rewritten_in_the_askers_script(question, previous, expected):
+    assert rewrite(question, previous) == expected
+
+
 def test_follow_up_detection():
     assert is_follow_up("这个数字是哪一年的?") and is_follow_up("那乐山呢?") and is_follow_up("这是哪一年的排名?")
     assert not is_follow_up("张掖市建成了多少个四级综治中心?")

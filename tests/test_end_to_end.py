@@ -110,6 +110,9 @@ def test_a_row_is_answered_where_the_single_question_is(e5_searcher):
     ("乐山去年群众满意度排第几名来着", "第6名"),         # 去年 of a 2022 report: 2021年; 来着 asks nothing
     ("帮我查一下达州投入了多少经费?", "3.2亿元"),        # the asker's lead-in asks nothing
     ("荣昌抓了多少人?", "1221人"),                      # 抓了: the report writes 批准逮捕
+    ("榮昌司法所小所配幾個人?", "2人"),                  # in Traditional, of a Simplified report
+    ("榮昌民工討回的欠薪涉及多少名民工?", "490名"),
+    ("荣昌有多少政法干警考过了司法考试?", "171人"),      # the part, not the whole (864名…中)
 ])
 def test_figures_asked_the_way_users_ask(e5_searcher, question, figure):
     answer = ask(e5_searcher, question)

@@ -1,4 +1,7 @@
-from rag.text.normalize import convert_script, normalize, normalize_with_opencc
+import opencc
+import pytest
+
+from rag.text.normalize import convert_script, is_traditional, normalize, normalize_with_opencc
 
 
 def test_traditional_full_width_and_punctuation_are_unified():
@@ -33,3 +36,16 @@ def test_fast_path_equals_opencc_on_reports_and_bench_text(seed_documents):
         docs, questions = load_squad(BENCH / "drcd_dev.json")
         texts += [d.text for d in docs[:300]] + [q.question for q in questions[:300]]
     assert [normalize(t) for t in texts] == [normalize_with_opencc(t) for t in texts]
+
+
+@pytest.mark.parametrize("simplified", [
+    "荣昌民工讨回的欠薪涉及多少名民工?", "张掖有多少人?", "达州建成了多少个雪亮工程监控探头?",
+    "生濑胜久跃於戏剧圈时候的艺名叫什么？",   # 於: one Traditional character in a Simplified question
+    "黄霑有哪些著名填词作品？",                # 霑: a name t2s would change
+])
+def test_the_script_a_text_is_written_in(simplified):
+    assert not is_traditional(simplified)
+    for config in ("s2t", "s2tw", "s2hk"):   # OpenCC's Traditional forms of it, as the oracle
+        traditional = opencc.OpenCC(config).convert(simplified)
+        assert is_traditional(traditional), (config, traditional)
+    assert not is_traditional("今年呢?") and not is_traditional("2021")   # nothing telling

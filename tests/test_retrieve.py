@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from helpers import SEEDS
 from rag.answer.retrieve import Searcher
 from rag.errors import ConfigError, QueryError
 from rag.stores.base import FusionSettings, fuse, minmax
@@ -127,6 +128,36 @@ def test_the_place_asked_is_a_scope_not_a_word_to_find(hashing_index):
     assert "探头" in hits[0].chunk.text
     # where no report is about the place named, it is searched as a word: the paragraph naming it first
     assert "达川区" in Searcher(*hashing_index).search("达川区有多少个探头?", "bm25", k=5).hits[0].chunk.text
+
+
+def test_a_traditional_question_is_embedded_in_the_script_of_most_reports(hashing_index, tmp_path):
+    # the seeds: four reports in Simplified, 张掖's in Traditional; the embedder reads characters,
+    # and 榮昌司法所小所配幾個人? fell under the decline's cosine where 荣昌…几个人? did not
+    index, embedder = hashing_index
+    asked = []
+
+    class Recording:
+        name, dim = embedder.name, embedder.dim
+        embed_passages = embedder.embed_passages
+
+        def embed_queries(self, texts):
+            asked.extend(texts)
+            return embedder.embed_queries(texts)
+
+    searcher = Searcher(index, Recording())
+    for question in ("榮昌司法所小所配幾個人?", "荣昌司法所小所配几个人?", "黄霑有哪些著名填词作品?"):
+        searcher.search(question, "dense")
+    assert asked == ["荣昌司法所小所配几个人?", "荣昌司法所小所配几个人?", "黄霑有哪些著名填词作品?"]
+    # a store of Traditional reports (张掖's alone) reads the question as asked
+    import shutil
+    from rag.stores.local.index import build_index
+    folder = tmp_path / "zhangye"
+    folder.mkdir()
+    shutil.copy(SEEDS / "003_609a4863e0b5e6ba.txt", folder)
+    traditional, _ = build_index([folder], embedder, cache_dir=tmp_path / "cache")
+    asked.clear()
+    Searcher(traditional, Recording()).search("張掖建成了多少個綜治中心?", "dense")
+    assert asked == ["張掖建成了多少個綜治中心?"]
 
 
 def test_an_index_without_documents_declines(tmp_path):

@@ -391,6 +391,9 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     # 变化 asks a change either way: the fall stated of what is asked
     ("张掖刑事案件立案数同比变化多少?", "上半年,全市刑事案件立案数、治安案件发案数同比下降3.3%和9.7%。", "3.3%"),
     ("荣昌判了多少个案子?", "改革后,一审改判发回重审率仅为0.2%,生效裁判被改判发回重审率为0,均无错案和瑕疵案件。", None),   # a rate
+    # the people who did something, asked in other words than the report's: a part, not the whole (864名…中)
+    ("荣昌有多少政法干警考过了司法考试?", "全区864名政法干警中获得法学专业本科以上文凭的409人,通过司法考试171人。", "171人"),
+    ("荣昌有多少政法干警拿到了法学本科文凭?", "全区864名政法干警中获得法学专业本科以上文凭的409人,通过司法考试171人。", "409人"),
 ])
 def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):
     assert _report_span(question, sentence) == expected

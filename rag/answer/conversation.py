@@ -10,7 +10,7 @@ import re
 
 from rag.answer.counts import COUNTERS, NOT_COUNTED
 from rag.answer.question import CURRENT_YEAR_ASKED, LEVELS, QUESTION_WORD, RATE_ASKED, RELATIVE_YEARS, analyze
-from rag.text.normalize import normalize
+from rag.text.normalize import convert_script, is_traditional, normalize, to_simplified
 
 # Openers and references that only make sense after an earlier question.
 FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|而|其中|它|他们|她们|他|她|该|此|这)|这个|这些|那个|那些|上述|其|呢[?？]?$")
@@ -39,11 +39,28 @@ def is_follow_up(question: str) -> bool:
 
 def rewrite(question: str, previous: str | None) -> str:
     """The standalone question a follow-up stands for; the question itself if it stands alone
-    (or there is nothing before it)."""
+    (or there is nothing before it). Questions in Traditional characters are rewritten in their
+    Simplified form, which the patterns and jieba read, and given back in Traditional (這個數字
+    is 这个数字)."""
     question = question.strip()
     if not previous or not previous.strip():
         return question
     previous = previous.strip()
+    if not (is_traditional(question) or is_traditional(previous)):
+        return _rewrite(question, previous)
+    simplified = to_simplified(question)
+    rewritten = _rewrite(simplified, to_simplified(previous))
+    if rewritten == simplified:
+        return question
+    # in the asker's script: the question's, or the previous one's when it has no telling character (今年呢?)
+    if not (is_traditional(question) or convert_script(question, "traditional") == question):
+        return rewritten
+    # each character as the asker wrote it (群眾, where OpenCC's s2t writes 羣衆), the rest converted
+    written = {s: t for text in (previous, question) for s, t in zip(to_simplified(text), text)}
+    return "".join(written.get(ch) or convert_script(ch, "traditional") for ch in rewritten)
+
+
+def _rewrite(question: str, previous: str) -> str:
     if not is_follow_up(question):
         return _with_place(question, previous)
     asked, before = analyze(question), analyze(previous)

@@ -218,9 +218,10 @@ def _verb_char(char: str) -> bool:
 NEGATION_ASKED = re.compile(r"(?:没有|尚未|没|未|不再)(?!来|成年|收|婚|知|必|免|曾有)")
 NEGATION_STATED = re.compile(r"无|未|没|零|不|杜绝")
 WHOLE_ASKED = re.compile(rf"([\u4e00-\u9fff]*(?:{PEOPLE_WORDS}))中(?:有|共有)?(?:多少|几)")   # 法官中有多少人
-# 干警中有多少人是处级干部, 有多少政法干警有本科文凭: the part asked of a whole
+# 干警中有多少人是处级干部, 有多少政法干警有本科文凭, 有多少政法干警考过了司法考试: the part asked of a whole
 PART_ASKED = re.compile(r"中(?:有|共有)?(?:多少|几)[^是为,，]{0,4}?(?:是|为|属于|有)([^?？,，。!！]+)"
-                        rf"|(?:多少|几)[名位]?[\u4e00-\u9fff]{{0,6}}?(?:{PEOPLE_WORDS})(?:是|为|属于|有)([^?？,，。!！]+)")
+                        rf"|(?:多少|几)[名位]?[\u4e00-\u9fff]{{0,6}}?(?:{PEOPLE_WORDS})(?:是|为|属于|有|[\u4e00-\u9fff]{{1,2}}?[了过])"
+                        r"([^?？,，。!！]+)")
 
 
 @lru_cache(maxsize=1024)

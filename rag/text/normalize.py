@@ -103,6 +103,28 @@ def normalize(text: str) -> str:
     return to_simplified(to_half_width(text)).translate(_PUNCT)
 
 
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def _simplified_only() -> frozenset[str]:
+    """The characters only Simplified text writes: s2t changes them, t2s leaves them."""
+    import opencc
+    converter = opencc.OpenCC("s2t")
+    converter.convert("")  # loads the dictionaries
+    changed = {source for group in converter._dict_chain_data for _, _, table in group
+               for source, targets in table.items() if len(source) == 1 and targets.split(" ")[0] != source}
+    return frozenset(c for c in changed if to_simplified(c) == c)
+
+
+def is_traditional(text: str) -> bool:
+    """Whether ``text`` writes more characters only Traditional writes than only Simplified
+    does (a short question may hold one or two: 榮昌民工討回…; a Simplified one a name: 黄霑)."""
+    han = "".join(HAN.findall(text))
+    simplified_only = _simplified_only()
+    return sum(a != b for a, b in zip(han, to_simplified(han))) > sum(c in simplified_only for c in han)
+
+
 def convert_script(text: str, script: str) -> str:
     """For display: 'original', 'simplified' (t2s) or 'traditional' (s2t)."""
     if script == "original":

@@ -1,0 +1,71 @@
+"""The seed question sets asked in Traditional characters, as a reader in Hong Kong or Taiwan
+would ask them: each question (and the question before a follow-up) converted by OpenCC
+(s2t, s2tw, s2hk; s2twp also swaps mainland words for Taiwan's: 视频 -> 影片), asked of the same
+index, and scored as ``rag eval`` scores the Simplified set. An answer that differs from the
+Simplified question's is listed.
+
+    python3 eval/traditional.py [--index index] [--configs s2t,s2tw,s2hk,s2twp] [--sets seeds,figures,...]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SETS = ("seeds", "figures", "follow_ups", "wrong_place", "lists", "topical_negatives")
+
+
+def main() -> int:
+    import opencc
+
+    from rag.answer.retrieve import Searcher
+    from rag.embed.registry import get_embedder
+    from rag.evaluate.questions import load_jsonl_questions
+    from rag.evaluate.scoring import score_question
+    from rag.stores.base import StoreSpec
+    from rag.stores.uri import open_store, store_embedder_name
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--index", default=str(ROOT / "index"))
+    parser.add_argument("--configs", default="s2t,s2tw,s2hk,s2twp", help="OpenCC configurations to ask in")
+    parser.add_argument("--sets", default=",".join(SETS), help="question sets under eval/questions/")
+    args = parser.parse_args()
+    spec = StoreSpec("local", args.index)
+    embedder = get_embedder(store_embedder_name(spec))
+    searcher = Searcher(open_store(spec, embedder), embedder)
+    configs = [c for c in args.configs.split(",") if c]
+    print(f"| set | questions | Simplified right | {' | '.join(f'{c} right (answers differing)' for c in configs)} |")
+    print(f"|---|---|---|{'---|' * len(configs)}")
+    differing = []
+    for name in [s for s in args.sets.split(",") if s]:
+        questions = load_jsonl_questions(ROOT / "eval" / "questions" / f"{name}.jsonl")
+        simplified = [score_question(searcher, q, "hybrid") for q in questions]
+        cells = []
+        for config in configs:
+            convert = opencc.OpenCC(config).convert
+            asked = [replace(q, question=convert(q.question), previous=q.previous and convert(q.previous))
+                     for q in questions]
+            results = [score_question(searcher, q, "hybrid") for q in asked]
+            changed = [(q, s, r) for q, s, r in zip(asked, simplified, results) if r.answer != s.answer]
+            differing += [(name, config, q, s, r) for q, s, r in changed]
+            cells.append(f"{sum(map(_right, results))} ({len(changed)})")
+        print(f"| {name} | {len(questions)} | {sum(map(_right, simplified))} | {' | '.join(cells)} |")
+    for name, config, q, s, r in differing:
+        print(f"\n{name} {config} {q.id}: {q.question}\n  Simplified: {_first_line(s)}\n  {config}: {_first_line(r)}")
+    return 0
+
+
+def _right(result) -> bool:
+    """Answered with the answer (an answerable question), or declined (one that is not)."""
+    return bool(result.answer_hit) if result.answerable else not result.answered
+
+
+def _first_line(result) -> str:
+    return result.answer.splitlines()[0][:90] if result.answer else f"(error: {result.error})"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
