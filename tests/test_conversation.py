@@ -22,6 +22,7 @@ PREVIOUS = "达州建成了多少个雪亮工程监控探头?"
     ("还有哪些做法?", "达州怎样化解矛盾纠纷?", "达州化解矛盾纠纷还有哪些做法?"),
     ("荣昌区建成视频监控多少个?", PREVIOUS, "荣昌区建成视频监控多少个?"),   # stands alone
     ("那张掖呢?", None, "那张掖呢?"),                                      # nothing to lean on
+    ("那张掖呢?", "您好，请问" + PREVIOUS + "谢谢", "张掖建成了多少个雪亮工程监控探头?"),   # typed as asked before
     # another thing asked the same way: it takes the place of what was counted or asked about
     ("检察官呢?", "荣昌入额法官多少人?", "荣昌入额检察官多少人?"),
     ("法官呢?", "荣昌入额检察官有几名?", "荣昌入额法官有几名?"),          # not the 有 before 几名

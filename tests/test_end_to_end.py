@@ -113,6 +113,8 @@ def test_a_row_is_answered_where_the_single_question_is(e5_searcher):
     ("榮昌司法所小所配幾個人?", "2人"),                  # in Traditional, of a Simplified report
     ("榮昌民工討回的欠薪涉及多少名民工?", "490名"),
     ("荣昌有多少政法干警考过了司法考试?", "171人"),      # the part, not the whole (864名…中)
+    ("您好，我想问一下，达州防范化解风险点多少个？谢谢", "8714个"),   # greeting and thanks ask nothing
+    ("达州 防范化解风险点 多少个?", "8714个"),            # nor spaces between words
 ])
 def test_figures_asked_the_way_users_ask(e5_searcher, question, figure):
     answer = ask(e5_searcher, question)

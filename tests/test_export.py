@@ -30,12 +30,14 @@ def test_text_and_markdown_carry_numbered_sources(hashing_index):
 def test_a_conversation_exports_to_markdown_and_word(hashing_index):
     from docx import Document
     _, found, declined = _answers(hashing_index)
-    turns = [Turn("达州建成了多少个雪亮工程监控探头?", found), Turn("那张掖呢?", declined)]
+    # a greeting dropped is no other question (no 理解为); a follow-up rewritten is
+    turns = [Turn("您好，请问达州建成了多少个雪亮工程监控探头?", found), Turn("那张掖呢?", declined)]
     md = conversation_markdown(turns)
     assert md.startswith("# 工作报告问答记录") and "## 2. 那张掖呢?（理解为：张掖建成了多少个雪亮工程监控探头?）" in md
+    assert "## 1. 您好，请问达州建成了多少个雪亮工程监控探头?\n" in md
     doc = Document(io.BytesIO(conversation_docx(turns)))
     paragraphs = [p.text for p in doc.paragraphs]
-    assert "1. 达州建成了多少个雪亮工程监控探头?" in paragraphs
+    assert "1. 您好，请问达州建成了多少个雪亮工程监控探头?" in paragraphs
     assert any(p.startswith("[1] 达州市政法委工作报告（000_e33b01bdb0cac963.txt）") for p in paragraphs)
     assert any(p.startswith("“累计投入经费3.2亿元") for p in paragraphs) and "资料中没有找到可靠答案" in paragraphs
 

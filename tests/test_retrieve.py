@@ -45,6 +45,12 @@ def test_bad_queries_and_options_are_refused(hashing_index):
     assert searcher.search("😀😀", "bm25").hits  # no terms: still answers, with zero scores
 
 
+def test_a_question_is_read_as_asked_without_greeting_and_spaces(hashing_index):
+    searcher = Searcher(*hashing_index)
+    for typed in ("您好，我想问一下，达州 防范化解风险点 多少个？谢谢", "达州防范化解风险点多少个？"):
+        assert searcher.search(typed, "bm25").question == "达州防范化解风险点多少个？"
+
+
 def test_every_stage_of_a_query_is_timed(hashing_index):
     result = Searcher(*hashing_index).search("张掖市建成了多少个四级综治中心?", "hybrid", k=5)
     assert set(result.timings_ms) == {"normalize", "tokenize", "bm25", "bm25_top_k", "embed_query", "dense", "fusion"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 
+from rag.answer.export import rewritten
 from rag.answer.extract import NOT_FOUND, Answer, Citation, highlight_spans
 from rag.errors import printable
 from rag.text.normalize import convert_script
@@ -89,7 +90,7 @@ def turn_bubble(turn: int, asked: str, answer: Answer, script: str = "original")
     """Answer ``turn`` as its bubble: the rewritten question (if it was), the answer, a grey line
     with how it was found, and its copy button (turn_section holds what it copies)."""
     understood = (f"<div class='rewritten'>理解为：{text_html(answer.question, script)}</div>"
-                  if answer.question != asked.strip() else "")
+                  if rewritten(asked, answer) else "")
     meta = (f"<div class='meta'>{MODE_LABELS.get(answer.mode, answer.mode)}检索 · {len(answer.passages)} 个段落"
             + (f" · {answer.timings_ms.get('total', sum(answer.timings_ms.values())):.0f} ms"
                if answer.timings_ms else "") + "</div>")

@@ -10,6 +10,7 @@ import re
 
 from rag.answer.counts import COUNTERS, NOT_COUNTED
 from rag.answer.question import CURRENT_YEAR_ASKED, LEVELS, QUESTION_WORD, RATE_ASKED, RELATIVE_YEARS, analyze
+from rag.text.asked import plain_question
 from rag.text.normalize import convert_script, is_traditional, normalize, to_simplified
 
 # Openers and references that only make sense after an earlier question.
@@ -45,7 +46,7 @@ def rewrite(question: str, previous: str | None) -> str:
     question = question.strip()
     if not previous or not previous.strip():
         return question
-    previous = previous.strip()
+    previous = plain_question(previous)   # as typed before, greeting and all (rag ask --previous)
     if not (is_traditional(question) or is_traditional(previous)):
         return _rewrite(question, previous)
     simplified = to_simplified(question)

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer.extract import NOT_FOUND, Answer, Citation
+from rag.answer.retrieve import check_question
+from rag.errors import QueryError
 
 NEAR = 3   # passages listed under a declined answer
 
@@ -21,12 +23,21 @@ class Turn:
     answer: Answer
 
 
+def rewritten(asked: str, answer: Answer) -> bool:
+    """Whether the question answered is another than the one typed (a follow-up rewritten), not
+    only the typed one without its greeting or thanks (rag.answer.retrieve.check_question)."""
+    try:
+        return answer.question != check_question(asked)
+    except QueryError:
+        return True
+
+
 def answer_json(answer: Answer, asked: str) -> dict:
     """What ``rag ask --json`` prints and POST /api/ask returns: the answer without the
     retrieved passages' texts and the citations' display fields; ``asked`` when a follow-up
     was rewritten."""
     out = answer.to_json()
-    if answer.question != asked:
+    if rewritten(asked, answer):
         out["asked"] = asked
     out.pop("passages")
     for c in out["citations"]:
@@ -82,7 +93,7 @@ def answer_markdown(answer: Answer, places: dict[str, str] | None = None) -> str
 def conversation_markdown(turns: Sequence[Turn], title: str = "工作报告问答记录") -> str:
     parts = [f"# {title}"]
     for i, turn in enumerate(turns, 1):
-        asked = turn.asked if turn.asked == turn.answer.question else f"{turn.asked}（理解为：{turn.answer.question}）"
+        asked = f"{turn.asked}（理解为：{turn.answer.question}）" if rewritten(turn.asked, turn.answer) else turn.asked
         parts.append(f"## {i}. {_md(asked)}\n\n{answer_markdown(turn.answer)}\n\n"
                      f"<small>检索方式 {turn.answer.mode}，段落 {len(turn.answer.passages)}</small>")
     return "\n\n".join(parts) + "\n"
@@ -103,7 +114,7 @@ def conversation_docx(turns: Sequence[Turn], title: str = "工作报告问答记
     doc.add_heading(xml(title), level=1)
     for i, turn in enumerate(turns, 1):
         answer = turn.answer
-        asked = turn.asked if turn.asked == answer.question else f"{turn.asked}（理解为：{answer.question}）"
+        asked = f"{turn.asked}（理解为：{answer.question}）" if rewritten(turn.asked, answer) else turn.asked
         doc.add_heading(xml(f"{i}. {asked}"), level=2)
         if answer.notice:
             doc.add_paragraph(xml(answer.notice)).runs[0].italic = True

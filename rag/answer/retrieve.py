@@ -17,6 +17,7 @@ from rag.embed.base import Embedder
 from rag.errors import ConfigError, QueryError, listing
 from rag.stores.base import MODES, FusionSettings, Hit, RankQuery
 from rag.stores.uri import as_store
+from rag.text.asked import plain_question
 from rag.text.normalize import is_traditional, normalize, to_simplified
 from rag.text.places import gazetteer
 from rag.text.tokens import get_tokenizer, jieba_words, query_text
@@ -133,7 +134,8 @@ def _names_place(subject, wanted: str) -> bool:
 
 
 def check_question(question) -> str:
-    """The question with control characters dropped; QueryError if empty or too long."""
+    """The question with control characters, spaces between Chinese words and the asker's
+    greeting and thanks (rag.text.asked) dropped; QueryError if empty or too long."""
     if not isinstance(question, str):
         raise QueryError("问题必须是文字")
     cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
@@ -141,7 +143,7 @@ def check_question(question) -> str:
         raise QueryError("问题为空：请输入一个问题，例如：雪亮工程建成了多少监控探头？")
     if len(cleaned) > MAX_QUESTION_CHARS:
         raise QueryError(f"问题有 {len(cleaned)} 个字，超过上限 {MAX_QUESTION_CHARS} 字；请缩短后再问")
-    return cleaned
+    return plain_question(cleaned)
 
 
 class Searcher:

@@ -107,7 +107,7 @@ def _filter(args):
 
 def cmd_ask(args) -> int:
     from rag.answer.conversation import rewrite
-    from rag.answer.export import answer_json, answer_markdown, answer_text, near_places
+    from rag.answer.export import answer_json, answer_markdown, answer_text, near_places, rewritten
     from rag.answer.extract import ask
     from rag.answer.generate import generate, llm_from_spec
     from rag.answer.retrieve import check_question, filter_documents
@@ -123,7 +123,7 @@ def cmd_ask(args) -> int:
     if form == "json":
         _print_json(answer_json(answer, args.question))
         return 0
-    if question != args.question:
+    if rewritten(args.question, answer):
         print(f"（理解为：{question}）")
     if form == "markdown":
         print(answer_markdown(answer, places))

@@ -1,0 +1,21 @@
+"""What an asker types around a question (rag.text.asked)."""
+import pytest
+
+from rag.text.asked import plain_question
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("您好，我想问一下，达州防范化解风险点多少个？谢谢", "达州防范化解风险点多少个？"),   # greeting, lead-in, thanks
+    ("请问帮我查一下达州投入了多少经费?", "达州投入了多少经费?"),
+    ("我想知道荣昌的网格数量", "荣昌的网格数量"),
+    ("达州防范化解风险点多少个，谢谢您！", "达州防范化解风险点多少个"),
+    ("达州 防范化解风险点 多少个 ?", "达州防范化解风险点多少个?"),   # spaces between Chinese words
+    ("乐山 “ 鱼跃龙门 ” 品牌是哪个法院创立的?", "乐山“鱼跃龙门”品牌是哪个法院创立的?"),
+    ("《ONE PIECE 被诅咒的圣剑》上映于哪一年？", "《ONE PIECE 被诅咒的圣剑》上映于哪一年？"),   # a title keeps its own
+    ("Wow! eye Taiwan大赛分为几个阶段?", "Wow! eye Taiwan大赛分为几个阶段?"),   # so do Latin words
+    ("荣昌收到多少封感谢", "荣昌收到多少封感谢"),   # 感谢 not set apart is asked
+    ("看守所有多少名在押人员?", "看守所有多少名在押人员?"),   # 看看 is a lead-in only after 帮我
+    ("谢谢", "谢谢"),                                 # nothing else: left as typed (and declined)
+])
+def test_a_question_is_read_without_the_askers_courtesy_and_spaces(typed, read):
+    assert plain_question(typed) == read
