@@ -11,6 +11,8 @@ from rag.text.asked import plain_question
     ("达州防范化解风险点多少个，谢谢您！", "达州防范化解风险点多少个"),
     ("达州 防范化解风险点 多少个 ?", "达州防范化解风险点多少个?"),   # spaces between Chinese words
     ("乐山 “ 鱼跃龙门 ” 品牌是哪个法院创立的?", "乐山“鱼跃龙门”品牌是哪个法院创立的?"),
+    ("达州 建成 “ 雪亮 工程 ” 监控 探头 多少 个 ?", "达州建成“雪亮工程”监控探头多少个?"),
+    ("幫我查一下達州投入了多少經費?謝謝", "達州投入了多少經費?"),   # in Traditional too
     ("《ONE PIECE 被诅咒的圣剑》上映于哪一年？", "《ONE PIECE 被诅咒的圣剑》上映于哪一年？"),   # a title keeps its own
     ("Wow! eye Taiwan大赛分为几个阶段?", "Wow! eye Taiwan大赛分为几个阶段?"),   # so do Latin words
     ("荣昌收到多少封感谢", "荣昌收到多少封感谢"),   # 感谢 not set apart is asked

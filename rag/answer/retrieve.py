@@ -153,6 +153,7 @@ class Searcher:
     def __init__(self, store, embedder: Embedder, fusion: FusionSettings = FusionSettings()):
         self.store, self.embedder, self.fusion = as_store(store), embedder, fusion
         jieba_words("预热")  # jieba loads its dictionary on first use; pay that here, not on a question
+        is_traditional("预热")  # so do OpenCC's s2t tables
 
     def search(self, question: str, mode: str = "hybrid", k: int = 5,
                query_vector: np.ndarray | None = None, only: frozenset[str] | None = None) -> Retrieval:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from rag.text.normalize import to_simplified
+
 COURTESY_BEFORE = re.compile(r"^(?:(?:您好|你好|老师好|打扰一下|打扰了|不好意思)[,，!！。~～\s]*"
                              r"|(?:请问|麻烦问一下|麻烦问下|我?想(?:问一下|问问|问下|问|知道|了解一下|了解)"
                              # 看看 only after 帮我: 看看守所 asks of a 看守所
@@ -13,15 +15,19 @@ COURTESY_BEFORE = re.compile(r"^(?:(?:您好|你好|老师好|打扰一下|打�
 COURTESY_AFTER = re.compile(r"(?:[,，\s]*(?:谢谢(?:您|你|啦|了)?|多谢)"   # 感谢 only set apart: 收到多少封感谢
                             r"|(?:(?<=[?？])|[,，])\s*(?:感谢(?:您|你)?|麻烦了|麻烦(?:您|你)了|辛苦了))[!！。.~～\s]*$")
 _CJK = "\u4e00-\u9fff\u3000-\u303f\uff01-\uff60“”‘’"
-# a title or quote keeps the spaces inside it (《ONE PIECE 被诅咒的圣剑》), Latin words theirs (Wow! eye Taiwan)
-SPACED = re.compile(rf"(《[^》]*》|「[^」]*」|“[^”]*”|\"[^\"]*\")|(?<=[{_CJK}])\s+(?=[{_CJK}\d?!,.:;()%])"
+# a title keeps the spaces inside it (《ONE PIECE 被诅咒的圣剑》, 「…妖魅狂歌 鬼子母神…」), Latin words theirs
+# (Wow! eye Taiwan); a quoted term (“ 雪亮 工程 ”) is words like the rest
+SPACED = re.compile(rf"(《[^》]*》|「[^」]*」)|(?<=[{_CJK}])\s+(?=[{_CJK}\d?!,.:;()%])"
                     rf"|(?<=[\d?!,.:;()%])\s+(?=[{_CJK}])")
 
 
 def plain_question(typed: str) -> str:
     """The question without spaces between Chinese words and without the asker's greeting, lead-in
-    and thanks; as typed when nothing else would be left (谢谢)."""
+    and thanks, in either script (幫我查一下); as typed when nothing else would be left (谢谢)."""
     unspaced = SPACED.sub(lambda m: m.group(1) and m.group(1)[0] + m.group(1)[1:-1].strip() + m.group(1)[-1] or "",
                           typed.strip())
-    plain = COURTESY_AFTER.sub("", COURTESY_BEFORE.sub("", unspaced))
+    simplified = to_simplified(unspaced)   # same length: its offsets are the typed text's
+    before = COURTESY_BEFORE.match(simplified)
+    after = COURTESY_AFTER.search(simplified, before.end() if before else 0)
+    plain = unspaced[before.end() if before else 0:after.start() if after else len(unspaced)]
     return plain if re.search(r"[^\W_]", plain) else unspaced

@@ -1,10 +1,11 @@
-"""The seed question sets asked in Traditional characters, as a reader in Hong Kong or Taiwan
-would ask them: each question (and the question before a follow-up) converted by OpenCC
-(s2t, s2tw, s2hk; s2twp also swaps mainland words for Taiwan's: 视频 -> 影片), asked of the same
-index, and scored as ``rag eval`` scores the Simplified set. An answer that differs from the
-Simplified question's is listed.
+"""The seed question sets asked in the other forms people type them in: in Traditional characters,
+as a reader in Hong Kong or Taiwan would (each question, and the question before a follow-up,
+converted by OpenCC s2t, s2tw or s2hk; s2twp also swaps mainland words for Taiwan's: 视频 -> 影片),
+wrapped in a greeting and thanks (您好，我想问一下，…？谢谢), or with spaces between jieba's words
+(达州 防范化解风险点 多少个 ?). Each form is asked of the same index and scored as ``rag eval``
+scores the set as written; an answer that differs from the written question's is listed.
 
-    python3 eval/traditional.py [--index index] [--configs s2t,s2tw,s2hk,s2twp] [--sets seeds,figures,...]
+    python3 eval/asked_forms.py [--index index] [--forms s2t,s2tw,s2hk,s2twp,courtesy,spaced] [--sets seeds,figures,...]
 """
 from __future__ import annotations
 
@@ -16,11 +17,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SETS = ("seeds", "figures", "follow_ups", "wrong_place", "lists", "topical_negatives")
+FORMS = ("s2t", "s2tw", "s2hk", "s2twp", "courtesy", "spaced")
+
+
+def _form(name: str):
+    """The function writing a question in form ``name``."""
+    if name == "courtesy":
+        return lambda q: f"您好，我想问一下，{q.rstrip('?？')}？谢谢"
+    if name == "spaced":
+        import jieba
+        return lambda q: " ".join(jieba.lcut(q))
+    import opencc
+    return opencc.OpenCC(name).convert
 
 
 def main() -> int:
-    import opencc
-
     from rag.answer.retrieve import Searcher
     from rag.embed.registry import get_embedder
     from rag.evaluate.questions import load_jsonl_questions
@@ -30,14 +41,14 @@ def main() -> int:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--index", default=str(ROOT / "index"))
-    parser.add_argument("--configs", default="s2t,s2tw,s2hk,s2twp", help="OpenCC configurations to ask in")
+    parser.add_argument("--forms", default=",".join(FORMS), help="OpenCC configurations, courtesy, spaced")
     parser.add_argument("--sets", default=",".join(SETS), help="question sets under eval/questions/")
     args = parser.parse_args()
     spec = StoreSpec("local", args.index)
     embedder = get_embedder(store_embedder_name(spec))
     searcher = Searcher(open_store(spec, embedder), embedder)
-    configs = [c for c in args.configs.split(",") if c]
-    print(f"| set | questions | Simplified right | {' | '.join(f'{c} right (answers differing)' for c in configs)} |")
+    configs = [c for c in args.forms.split(",") if c]
+    print(f"| set | questions | as written, right | {' | '.join(f'{c} right (answers differing)' for c in configs)} |")
     print(f"|---|---|---|{'---|' * len(configs)}")
     differing = []
     for name in [s for s in args.sets.split(",") if s]:
@@ -45,7 +56,7 @@ def main() -> int:
         simplified = [score_question(searcher, q, "hybrid") for q in questions]
         cells = []
         for config in configs:
-            convert = opencc.OpenCC(config).convert
+            convert = _form(config)
             asked = [replace(q, question=convert(q.question), previous=q.previous and convert(q.previous))
                      for q in questions]
             results = [score_question(searcher, q, "hybrid") for q in asked]
@@ -54,7 +65,7 @@ def main() -> int:
             cells.append(f"{sum(map(_right, results))} ({len(changed)})")
         print(f"| {name} | {len(questions)} | {sum(map(_right, simplified))} | {' | '.join(cells)} |")
     for name, config, q, s, r in differing:
-        print(f"\n{name} {config} {q.id}: {q.question}\n  Simplified: {_first_line(s)}\n  {config}: {_first_line(r)}")
+        print(f"\n{name} {config} {q.id}: {q.question}\n  as written: {_first_line(s)}\n  {config}: {_first_line(r)}")
     return 0
 
 
