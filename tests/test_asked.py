@@ -17,6 +17,9 @@ from rag.text.asked import plain_question
     ("Wow! eye Taiwan大赛分为几个阶段?", "Wow! eye Taiwan大赛分为几个阶段?"),   # so do Latin words
     ("荣昌收到多少封感谢", "荣昌收到多少封感谢"),   # 感谢 not set apart is asked
     ("看守所有多少名在押人员?", "看守所有多少名在押人员?"),   # 看看 is a lead-in only after 帮我
+    ("乐山二〇一五年平安建设群众满意度排第几?", "乐山2015年平安建设群众满意度排第几?"),   # a year in numerals
+    ("张掖二零二二年考核排名第几?", "张掖2022年考核排名第几?"),
+    ("十二五期间荣昌连续多少年群众安全感保持在90%以上?", "十二五期间荣昌连续多少年群众安全感保持在90%以上?"),
     ("谢谢", "谢谢"),                                 # nothing else: left as typed (and declined)
 ])
 def test_a_question_is_read_without_the_askers_courtesy_and_spaces(typed, read):

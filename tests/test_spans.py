@@ -394,6 +394,9 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     # the people who did something, asked in other words than the report's: a part, not the whole (864名…中)
     ("荣昌有多少政法干警考过了司法考试?", "全区864名政法干警中获得法学专业本科以上文凭的409人,通过司法考试171人。", "171人"),
     ("荣昌有多少政法干警拿到了法学本科文凭?", "全区864名政法干警中获得法学专业本科以上文凭的409人,通过司法考试171人。", "409人"),
+    # the deed jieba glued to the things (化解矛盾纠纷): 化解's figure, and no kind of 纠纷 for all of them
+    ("张掖化解矛盾纠纷多少件?", "今年以来,全市共摸排各类矛盾纠纷4156件、化解4082件,化解率达到98%以上。", "4082件"),
+    ("达州化解矛盾纠纷多少件?", "创新开展不孝行为依法治理专项行动,妥善化解农村老人赡养纠纷688起。", None),
 ])
 def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):
     assert _report_span(question, sentence) == expected

@@ -21,13 +21,20 @@ SPACED = re.compile(rf"(《[^》]*》|「[^」]*」)|(?<=[{_CJK}])\s+(?=[{_CJK}\
                     rf"|(?<=[\d?!,.:;()%])\s+(?=[{_CJK}])")
 
 
+# a year in numerals (二〇一五年, 二零二一年) is the year a report writes in digits
+YEAR_IN_NUMERALS = re.compile(r"(?<![〇零一二三四五六七八九十百千万亿])[一二][〇零一二三四五六七八九]{3}(?=年)")
+DIGIT_OF = str.maketrans("〇零一二三四五六七八九", "00123456789")
+
+
 def plain_question(typed: str) -> str:
     """The question without spaces between Chinese words and without the asker's greeting, lead-in
-    and thanks, in either script (幫我查一下); as typed when nothing else would be left (谢谢)."""
+    and thanks, in either script (幫我查一下; as typed when nothing else would be left: 谢谢), its
+    years in digits."""
     unspaced = SPACED.sub(lambda m: m.group(1) and m.group(1)[0] + m.group(1)[1:-1].strip() + m.group(1)[-1] or "",
                           typed.strip())
     simplified = to_simplified(unspaced)   # same length: its offsets are the typed text's
     before = COURTESY_BEFORE.match(simplified)
     after = COURTESY_AFTER.search(simplified, before.end() if before else 0)
     plain = unspaced[before.end() if before else 0:after.start() if after else len(unspaced)]
-    return plain if re.search(r"[^\W_]", plain) else unspaced
+    plain = plain if re.search(r"[^\W_]", plain) else unspaced
+    return YEAR_IN_NUMERALS.sub(lambda m: m.group().translate(DIGIT_OF), plain)
