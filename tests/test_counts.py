@@ -54,6 +54,7 @@ def test_the_thing_a_count_asks_about(question, thing):
     ("达州有多少个派出所?", "派出所", ()),
     ("达州雪亮工程监控探头的数量是多少?", "探头", ()),               # 数量 is what the count is, not what it counts
     ("达州化解矛盾纠纷多少件?", "纠纷", ("矛盾",)),                  # jieba's 化解矛盾: the deed cut off
+    ("达州的群众服务微信群覆盖群众多少?", "群众", ()),               # 覆盖 never says which 群众
 ])
 def test_the_words_saying_which_things_are_counted(question, thing, modifiers):
     assert counted_with_modifiers(normalize(question)) == (thing, modifiers)
@@ -63,6 +64,7 @@ def test_the_words_a_count_is_written_against():
     assert count_phrase(normalize("青川县2024年化解了多少件矛盾纠纷?")) == ("化解", ("矛盾", "纠纷"))
     assert count_phrase(normalize("九类涉恶案件有多少件?"))[1] == ("九类", "涉恶", "案件")
     assert count_phrase(normalize("张掖化解矛盾纠纷多少件?"))[0] == "化解"   # not 纠纷, after jieba's 化解矛盾
+    assert count_phrase(normalize("达州的群众服务微信群覆盖群众多少?"))[0] == "覆盖"   # 群众 is what is counted
 
 
 def test_a_count_of_what_did_not_happen_or_of_a_part_needs_it_stated():

@@ -397,6 +397,9 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     # the deed jieba glued to the things (化解矛盾纠纷): 化解's figure, and no kind of 纠纷 for all of them
     ("张掖化解矛盾纠纷多少件?", "今年以来,全市共摸排各类矛盾纠纷4156件、化解4082件,化解率达到98%以上。", "4082件"),
     ("达州化解矛盾纠纷多少件?", "创新开展不孝行为依法治理专项行动,妥善化解农村老人赡养纠纷688起。", None),
+    # the thing counted named after its verb, before the question word; 涉及 is no 及 joining two things
+    ("达州的群众服务微信群覆盖群众多少?", "分层分级组建群众服务微信群2.5万余个,覆盖群众300万人以上。", "300万人以上"),
+    ("荣昌民工讨回的欠薪涉及民工多少名?", "家住万灵镇玉鼎村的李大姐和其余490名民工,在潘朗的建议和帮助下", "490名"),
 ])
 def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):
     assert _report_span(question, sentence) == expected

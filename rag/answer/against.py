@@ -231,9 +231,10 @@ FIGURE_BEFORE = re.compile(COUNT_AFTER.pattern + r"的?$")   # a count written r
 FIGURE_AFTER = re.compile(rf"{COUNT_AFTER.pattern}(?:以上|以下|以内)?|\d[\d.]*[%％](?:以上|以下|以内)?")   # a count or a rate
 FIGURE_NEAR = re.compile(rf"[^,，;；。、和与及的\d]{{0,{NEXT_WORD}}}?(?:{FIGURE_AFTER.pattern})")
 # two things asked at once (多少名法官和检察官, 受理和审结了多少案件, 衔接率和安置率分别是多少): either side of 和
-BOTH_ASKED = re.compile(r"(?:多少|几)(?:余|多)?(?:个|名|人|件|起|位)?([\u4e00-\u9fff]{2,12}?)(?:和|与|及|以及)([\u4e00-\u9fff]{2,16}?)"
+_AND = r"(?:和|与|(?<![涉普危惠波顾提以])及(?!时)|以及)"   # not the 及 of 涉及, 惠及, 及时
+BOTH_ASKED = re.compile(rf"(?:多少|几)(?:余|多)?(?:个|名|人|件|起|位)?([\u4e00-\u9fff]{{2,12}}?){_AND}([\u4e00-\u9fff]{{2,16}}?)"
                         r"(?=[?？,，。的]|分别|各|$)"
-                        r"|([\u4e00-\u9fff]{2,12}?)(?:和|与|及|以及)([\u4e00-\u9fff]{2,8}?)(?:(?:各|分别)[\u4e00-\u9fff]{0,4}?)?"
+                        rf"|([\u4e00-\u9fff]{{2,12}}?){_AND}([\u4e00-\u9fff]{{2,8}}?)(?:(?:各|分别)[\u4e00-\u9fff]{{0,4}}?)?"
                         r"(?:有|是|为)?(?:多少|几)")
 
 

@@ -70,7 +70,7 @@ TIMES = re.compile(r"次|回|遍|趟")   # counters of how often something happe
 DONE_VERBS = set("建办抓查破装设修")   # one-character verbs of what a report counts as done
 # verbs that never describe the noun after them: what counted things have or are, or what was done
 # to them (多少件重大事项进行了评估: 事项, not 评估)
-NEVER_DESCRIBING = ("有", "是", "为", "属于", "进行", "开展", "实施")
+NEVER_DESCRIBING = ("有", "是", "为", "属于", "进行", "开展", "实施", "覆盖", "涉及", "惠及", "包括", "包含", "帮助")
 CHANGED = re.compile(r"(?:变化|变动|增减|增长|下降|上升|减少|增加|提高|降低)$")   # what a change of a figure is asked by
 DURATION_COUNTED = re.compile(r"(?:个月|月|年|天|日|周|小时|分钟|秒|岁)$")
 
@@ -158,7 +158,7 @@ def _modifiers(words: list[str]) -> tuple[str, ...]:
     荣昌的信访案件, 智慧安防 of 多少个智慧安防小区), back to a verb, 的, a number or a lone character."""
     found = []
     for word in reversed(words):
-        if len(found) == 2 or word in NOT_A_MODIFIER or NOT_COUNTED.match(word) or VERB_ENDING.search(word) \
+        if len(found) == 2 or word in NOT_A_MODIFIER or word in NEVER_DESCRIBING or NOT_COUNTED.match(word) or VERB_ENDING.search(word) \
                 or word.isdigit() or re.fullmatch(MEASURE_WORDS, word) or len(word) == 1 and word not in COUNTED_PLACES:
             break
         found.insert(0, word)
@@ -188,6 +188,8 @@ def count_phrase(normalized_question: str) -> tuple[str, tuple[str, ...]]:
               if len(w) >= 2 and CONTENT.search(w)]
     verb = before[-1] if before and re.search(rf"{re.escape(before[-1])}[了过]?$", lead) \
         and not NOT_COUNTED.match(before[-1]) else ""
+    if verb and not _verb(verb):   # 覆盖群众多少: the thing counted, after the verb done to it
+        verb = next((w for w in reversed(before[:-1]) if w in NEVER_DESCRIBING), "")
     if verb not in DEED_OF:   # 审结各类案件多少件: the deed before the things it counts
         verb = next((w for w in reversed(before) if w in DEED_OF), verb)
     if not words:   # the thing counted is named before the question phrase: 九类涉恶案件有多少件
@@ -216,6 +218,13 @@ def uncounted(word: str, normalized_question: str) -> str:
             and re.search(rf"{re.escape(word)}[了过]", normalized_question) and not _verb_char(word[0]):
         return word[0]   # 群建 of 微信群建了多少个: a one-character verb glued to the thing done before it (评查 is one verb)
     return word
+
+
+@lru_cache(maxsize=256)
+def _verb(word: str) -> bool:
+    """Whether jieba tags ``word`` a verb or a verbal noun (评估), not a noun (群众)."""
+    import jieba.posseg as pseg
+    return pseg.lcut(word)[-1].flag.startswith("v")
 
 
 @lru_cache(maxsize=256)
