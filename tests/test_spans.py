@@ -400,6 +400,9 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     # the thing counted named after its verb, before the question word; 涉及 is no 及 joining two things
     ("达州的群众服务微信群覆盖群众多少?", "分层分级组建群众服务微信群2.5万余个,覆盖群众300万人以上。", "300万人以上"),
     ("荣昌民工讨回的欠薪涉及民工多少名?", "家住万灵镇玉鼎村的李大姐和其余490名民工,在潘朗的建议和帮助下", "490名"),
+    # the measure named before the question word is asked as 多少场次 asks it: sessions, not 1200人次 of people
+    ("张掖培训主体班次的场次有多少?", "举办政法干部综合业务素能培训等主体班次20多场次、1200人次,有力提升", "20多场次"),
+    ("张掖培训的人次有多少?", "举办政法干部综合业务素能培训等主体班次20多场次、1200人次,有力提升", "1200人次"),
 ])
 def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):
     assert _report_span(question, sentence) == expected

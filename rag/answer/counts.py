@@ -22,7 +22,10 @@ MEASURE_WORDS = ("人次|场次|架次|批次|车次|户次|件次|个月|个|�
 COUNTERS = "件|起|名|所|座|条|项|家|次|户|场|辆|台|套|篇|处|间|栋|张|艘|架|部|本|首|门|路|支|批|届|期|轮"
 # not 第几名: a rank; 人次 and 车次 count visits and trips, not people or cars (1200人次 of training)
 SCALE = r"(?:[十百千万亿](?!分)){0,2}"   # 几万个, 多少万路: counted in a scale (4.2万余个), not 百分比
-ASKED_MEASURE = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?{SCALE}(人次|车次|{COUNTERS})")
+# ... or named before the question word (专题学习的场次有多少: 100余场次, not 1200人次)
+VISIT_MEASURES = ("人次", "场次", "架次", "批次", "车次", "户次", "件次")
+ASKED_MEASURE = re.compile(rf"(?:(?:多少|(?<!第)几)(?:余|多)?{SCALE}|(?=(?:{'|'.join(VISIT_MEASURES)})数?"
+                           rf"(?:有|是|为|达|一共|总共|共)*(?:多少|几)))(人次|车次|{COUNTERS})")
 # 有几大行动, 几位一体: how many a programme's name numbers (十大“…行动”, “六位一体”防控体系)
 BIG_ASKED = re.compile(r"(?<!第)(?:几|多少)(?:大|位一体)")
 NUMBERED_BIG = re.compile(rf"[{CN_NUMERALS}\d]+(?:大|位一体)")
@@ -135,8 +138,8 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
         # 立案/数: the count of 立案数
         last = before[-2] + last
         before.pop()
-    if len(last) < 2 or NOT_COUNTED.match(last) or VERB_ENDING.search(last):
-        return "", ()
+    if len(last) < 2 or NOT_COUNTED.match(last) or VERB_ENDING.search(last) or last in VISIT_MEASURES:
+        return "", ()   # 场次有多少: the measure asked (ASKED_MEASURE), no thing
     after_of = lead[lead.rfind("的") + 1:]   # 荣昌的信访案件: what says which comes after 的
     return last, tuple(w for w in _modifiers(before[:-1]) if w in after_of)
 
