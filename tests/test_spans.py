@@ -403,6 +403,8 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     # the measure named before the question word is asked as 多少场次 asks it: sessions, not 1200人次 of people
     ("张掖培训主体班次的场次有多少?", "举办政法干部综合业务素能培训等主体班次20多场次、1200人次,有力提升", "20多场次"),
     ("张掖培训的人次有多少?", "举办政法干部综合业务素能培训等主体班次20多场次、1200人次,有力提升", "1200人次"),
+    # 一共 asks a total: the clauses of other things in the sentence are no parts of it
+    ("张掖一共布建了多少个电子卡口?", "汇聚联网视频资源2.8万余路,布建电子卡口320余个,建成智慧安防小区613个,实现了", "320余个"),
 ])
 def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):
     assert _report_span(question, sentence) == expected

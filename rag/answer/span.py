@@ -237,9 +237,12 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             elif both_asked:   # 多少名法官和检察官: two counts, neither alone the answer,
                 found = [both] if both else []   # both: 法官41人、检察官25人
             elif report and SUM_ASKED.search(question) and not any(TOTAL_BEFORE.search(norm, 0, f[0]) for f in found) \
-                    and len([f for f in found if not (asked := ASKED_MEASURE.search(question))
-                             or re.search(rf"{counted_by(asked.group(1))}{_BOUND}$", norm[f[0]:f[1]])]) > 1:
-                found = []   # 事业编制一共有多少名: the parts (10名…和…6名) are no total, and the report states none
+                    and len([f for f in found if (not (asked := ASKED_MEASURE.search(question))
+                             or re.search(rf"{counted_by(asked.group(1))}{_BOUND}$", norm[f[0]:f[1]]))
+                             and analysis.counted in norm[slice(*clause_at(norm, f[0]))]]) > 1:
+                # 事业编制一共有多少名: the parts (10名…和…6名) are no total, and the report states none; the
+                # clauses of other things are no parts (智慧安防小区613个 beside 电子卡口320余个)
+                found = []
             if analysis.counted.endswith("数"):   # 发案数是多少: a count, not its change (同比下降9.7%)
                 found = [f for f in found if not SHARE.search(norm, f[0], f[1])]
             if report and TOTAL_ASKED.search(question) and not INCREMENT_ASKED.search(question):
