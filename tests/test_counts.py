@@ -65,6 +65,8 @@ def test_the_words_a_count_is_written_against():
     assert count_phrase(normalize("九类涉恶案件有多少件?"))[1] == ("九类", "涉恶", "案件")
     assert count_phrase(normalize("张掖化解矛盾纠纷多少件?"))[0] == "化解"   # not 纠纷, after jieba's 化解矛盾
     assert count_phrase(normalize("达州的群众服务微信群覆盖群众多少?"))[0] == "覆盖"   # 群众 is what is counted
+    # the words after the verb, not the 改革 that 80项改革任务 shares
+    assert count_phrase(normalize("荣昌公安改革涉及方面多少个?")) == ("涉及", ("方面",))
 
 
 def test_a_count_of_what_did_not_happen_or_of_a_part_needs_it_stated():

@@ -405,6 +405,10 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     ("张掖培训的人次有多少?", "举办政法干部综合业务素能培训等主体班次20多场次、1200人次,有力提升", "1200人次"),
     # 一共 asks a total: the clauses of other things in the sentence are no parts of it
     ("张掖一共布建了多少个电子卡口?", "汇聚联网视频资源2.8万余路,布建电子卡口320余个,建成智慧安防小区613个,实现了", "320余个"),
+    # ... but a clause writing a word of the count asked is a part (490名民工, 拖欠的55.23万元: no total)
+    ("荣昌为民工要回了拖欠的工资，一共多少?", "“多亏了潘朗检察官的帮助,我们才能要回拖欠的工资。”家住万灵镇玉鼎村的李大姐和其余"
+     "490名民工,在潘朗的建议和帮助下,在不到一个月的时间里就要回了劳务公司拖欠的55.23万元。", None),
+    ("荣昌公安改革涉及方面多少个?", "积极稳妥推进25个方面80项改革任务的公安改革,进一步提高服务群众质量和水平。", "25个"),
 ])
 def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):
     assert _report_span(question, sentence) == expected

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.counts import COUNTERS, NOT_COUNTED
+from rag.answer.counts import COUNTERS, DEED_OF, NOT_COUNTED
 from rag.answer.question import CURRENT_YEAR_ASKED, LEVELS, QUESTION_WORD, RATE_ASKED, RELATIVE_YEARS, analyze
 from rag.text.asked import plain_question
 from rag.text.normalize import convert_script, is_traditional, normalize, to_simplified
@@ -110,7 +110,9 @@ def _with_place(question: str, previous: str) -> str:
     import jieba.posseg as pseg   # lazy, as in rag.answer.question
     before = analyze(previous)
     opening = pseg.lcut(question)[:1]
-    if not before.place_forms or analyze(question).places or not opening or opening[0].flag != "v":
+    # a deed jieba glued to its things opens with its verb too (化解矛盾纠纷多少件?)
+    verb = opening and (opening[0].flag == "v" or any(opening[0].word.startswith(deed) for deed in DEED_OF))
+    if not before.place_forms or analyze(question).places or not verb:
         return question
     return before.place_forms[0] + question
 

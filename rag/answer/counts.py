@@ -195,8 +195,10 @@ def count_phrase(normalized_question: str) -> tuple[str, tuple[str, ...]]:
         verb = next((w for w in reversed(before[:-1]) if w in NEVER_DESCRIBING), "")
     if verb not in DEED_OF:   # 审结各类案件多少件: the deed before the things it counts
         verb = next((w for w in reversed(before) if w in DEED_OF), verb)
-    if not words:   # the thing counted is named before the question phrase: 九类涉恶案件有多少件
-        words = tuple(w for w in before if not NOT_COUNTED.match(w) and not w.isdigit())
+    if not words:   # the thing counted is named before the question phrase: 九类涉恶案件有多少件, after the
+        # verb done to it when one is (公安改革涉及方面多少个: 方面, not the 改革 of 80项改革任务)
+        after_verb = before[len(before) - before[::-1].index(verb):] if verb in before[:-1] else before
+        words = tuple(w for w in after_verb if not NOT_COUNTED.match(w) and not w.isdigit())
     return verb, words
 
 

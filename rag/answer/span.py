@@ -239,7 +239,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             elif report and SUM_ASKED.search(question) and not any(TOTAL_BEFORE.search(norm, 0, f[0]) for f in found) \
                     and len([f for f in found if (not (asked := ASKED_MEASURE.search(question))
                              or re.search(rf"{counted_by(asked.group(1))}{_BOUND}$", norm[f[0]:f[1]]))
-                             and analysis.counted in norm[slice(*clause_at(norm, f[0]))]]) > 1:
+                             and _clause_of_asked(norm, f, analysis)]) > 1:
                 # 事业编制一共有多少名: the parts (10名…和…6名) are no total, and the report states none; the
                 # clauses of other things are no parts (智慧安防小区613个 beside 电子卡口320余个)
                 found = []
@@ -328,6 +328,13 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
 PERSONAL_PRONOUN = re.compile(r"^[\"'“「(（]?[他她]")
 POST = re.compile(POSTS)
 POST_BEFORE = re.compile(rf"(?:{POSTS})\s?$")
+
+
+def _clause_of_asked(norm: str, figure: tuple[int, int], analysis: QuestionAnalysis) -> bool:
+    """Whether the clause of ``figure`` writes any word of the count asked but its place (审结42381件
+    of 受理和审结了案件: 审结; not 建成智慧安防小区613个 of 布建了多少个电子卡口)."""
+    clause = norm[slice(*clause_at(norm, figure[0]))]
+    return any(w in clause for w in (analysis.counted, *analysis.count_words) if w and w not in analysis.place_forms)
 
 
 def _where_asked(norm: str, name: tuple[int, int], before: str, after: str, question: str) -> int:
