@@ -55,6 +55,7 @@ def test_the_thing_a_count_asks_about(question, thing):
     ("达州雪亮工程监控探头的数量是多少?", "探头", ()),               # 数量 is what the count is, not what it counts
     ("达州化解矛盾纠纷多少件?", "纠纷", ("矛盾",)),                  # jieba's 化解矛盾: the deed cut off
     ("达州的群众服务微信群覆盖群众多少?", "群众", ()),               # 覆盖 never says which 群众
+    ("达州县级政法委副书记有多少名?", "副书记", ("县级", "政法委")),   # a post named before; jieba's 副/书记
 ])
 def test_the_words_saying_which_things_are_counted(question, thing, modifiers):
     assert counted_with_modifiers(normalize(question)) == (thing, modifiers)

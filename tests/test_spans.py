@@ -409,6 +409,9 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     ("荣昌为民工要回了拖欠的工资，一共多少?", "“多亏了潘朗检察官的帮助,我们才能要回拖欠的工资。”家住万灵镇玉鼎村的李大姐和其余"
      "490名民工,在潘朗的建议和帮助下,在不到一个月的时间里就要回了劳务公司拖欠的55.23万元。", None),
     ("荣昌公安改革涉及方面多少个?", "积极稳妥推进25个方面80项改革任务的公安改革,进一步提高服务群众质量和水平。", "25个"),
+    # a post named before the question word, the deputy jieba cuts off, a level written by its place
+    ("达州县级政法委副书记有多少名?", "调整配备市、县政法部门领导班子成员30名,县(市、区)政法委书记5名、副书记18名。", "18名"),
+    ("达州县级政法委书记有多少名?", "调整配备市、县政法部门领导班子成员30名,县(市、区)政法委书记5名、副书记18名。", "5名"),
 ])
 def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):
     assert _report_span(question, sentence) == expected

@@ -100,10 +100,14 @@ def thing_pattern(analysis: QuestionAnalysis) -> re.Pattern | None:
     return re.compile(loose(analysis.counted)) if analysis.counted else None
 
 
+LEVEL_NAMED = re.compile(r"[省市县区乡镇村]级")
+
+
 @lru_cache(maxsize=1024)
 def modifier_patterns(analysis: QuestionAnalysis) -> tuple[re.Pattern, ...]:
-    """The words saying which things a count asks about (QuestionAnalysis.count_modifiers), as loose patterns."""
-    return tuple(re.compile(loose(w)) for w in analysis.count_modifiers)
+    """The words saying which things a count asks about (QuestionAnalysis.count_modifiers), as loose
+    patterns; a level by its place (县级 by 县: a report writes 县(市、区)政法委副书记)."""
+    return tuple(re.compile(loose(w[0] if LEVEL_NAMED.fullmatch(w) else w)) for w in analysis.count_modifiers)
 
 
 def counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern, ...],

@@ -59,7 +59,8 @@ NOT_A_MODIFIER = set("的要将会能可应需该已在对") | {f"全{level}" fo
 COUNTED_PLACES = set("村县乡镇区市省")   # one character, yet what is counted: 多少个村
 # a word for people before the count, and the verb they are counted by (政法委员配齐了多少名)
 PEOPLE_WORDS = "员|官|警|干部|律师|医生|教师|志愿者"   # words ending in these name people
-PEOPLE_BEFORE = re.compile(rf"({PEOPLE_WORDS})(?:有|共有|是|为|一共|总共|共|[\u4e00-\u9fff]{{1,2}}[了过])?$")
+PEOPLE_BEFORE = re.compile(rf"({PEOPLE_WORDS}|书记|委员|代表|专干|主任|[所局院庭队站]长|民工|职工)"
+                           rf"(?:有|共有|是|为|一共|总共|共|[\u4e00-\u9fff]{{1,2}}[了过])?$")
 # a thing counted that is people (所长, 网格员, 先进典型): a count of it may be in 名, 人 or 位
 PEOPLE_COUNTED_THING = re.compile(rf"(?:{PEOPLE_WORDS}|长|人|者|师|书记|委员|代表|典型|专干|民工|群众|职工|学生)$")
 THING_DONE = re.compile(r"(?<=[\u4e00-\u9fff])(?:建|建成|新建|建设|整合|改造|设立|成立|组建|安装|配备|查处|破获|办理|化解|发生|出现)[了过]$")
@@ -134,6 +135,9 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
     while before and (NOT_COUNTED.match(before[-1]) or before[-1] in KIND_OF_FIGURE):
         before.pop()   # 网格 of 网格有多少, 探头 of 探头的数量是多少
     last = before[-1] if before else ""
+    if len(before) > 1 and before[-2] == "副":   # 副/书记: jieba cuts the deputy off the post (not 书记5名)
+        last = before.pop(-2) + last
+        before[-1] = last
     if len(last) == 1 and len(before) > 1 and not before[-2].isdigit() and not NOT_COUNTED.match(last):
         # 立案/数: the count of 立案数
         last = before[-2] + last
