@@ -412,6 +412,9 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     # a post named before the question word, the deputy jieba cuts off, a level written by its place
     ("达州县级政法委副书记有多少名?", "调整配备市、县政法部门领导班子成员30名,县(市、区)政法委书记5名、副书记18名。", "18名"),
     ("达州县级政法委书记有多少名?", "调整配备市、县政法部门领导班子成员30名,县(市、区)政法委书记5名、副书记18名。", "5名"),
+    # the people named before the question word are counted, what follows is what they did
+    ("达州派出所所长有多少名进入了党组织班子?", "全市101名派出所所长、335名社区民(辅)警进入同级党组织班子,提前完成", "101名"),
+    ("荣昌政法干警有多少人通过了司法考试?", "全区864名政法干警中获得法学专业本科以上文凭的409人,通过司法考试171人。", "171人"),
 ])
 def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):
     assert _report_span(question, sentence) == expected

@@ -108,8 +108,12 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
     lone_after_counter = len(tagged) == 1 and re.search(rf"(?:{MEASURE_WORDS})$", m.group(0)[:m.start(1) - m.start()])
     # 多少人进网格: what the people counted did (进), not which 网格
     people_counted = re.match(r"(?:多少|几)(?:余|多)?[人名位]", m.group())
+    asked_before = normalized_question[:m.start()]
+    people = PEOPLE_BEFORE.search(asked_before) if people_counted else None
     if tagged and tagged[0][1] == "v" and (not says_which or people_counted) and not lone_after_counter:
-        return "", ()
+        if not people:
+            return "", ()
+        tagged = []   # 派出所所长有多少名进入…: the people named before are counted, the rest is what they did
     # a verb with words after it is what the counted things did (进入同级党组织班子), as is a last one
     # after a noun (社区推广, not 监控探头); one right before the last word describes it (安防小区)
     # (有 of 多少名政法干警有本科文凭 is what they have: never a word describing the thing)
@@ -121,8 +125,6 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
         last = after[-1] if len(after[-1]) >= 2 or len(after) == 1 else after[-2] + after[-1]
         modifiers = _modifiers(after[:len(after) - (1 if last == after[-1] else 2)])
         return (last, modifiers) if len(last) >= 2 or last in COUNTED_PLACES else ("", ())
-    asked_before = normalized_question[:m.start()]
-    people = PEOPLE_BEFORE.search(asked_before) if people_counted else None
     things = re.match(rf"(?:多少|几)(?:余|多)?(?:个|{COUNTERS})(?![人名位])", m.group())
     if people:   # 专职网格员有多少名, 政法委员配齐了多少名: those people are counted
         asked_before = asked_before[:people.end(1)]
