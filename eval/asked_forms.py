@@ -73,17 +73,17 @@ def main() -> int:
     differing = []
     for name in [s for s in args.sets.split(",") if s]:
         questions = load_jsonl_questions(ROOT / "eval" / "questions" / f"{name}.jsonl")
-        simplified = [score_question(searcher, q, "hybrid") for q in questions]
+        as_written = [score_question(searcher, q, "hybrid") for q in questions]
         cells = []
         for config in configs:
             convert = _form(config)
             asked = [replace(q, question=convert(q.question), previous=q.previous and convert(q.previous))
                      for q in questions]
             results = [score_question(searcher, q, "hybrid") for q in asked]
-            changed = [(q, s, r) for q, s, r in zip(asked, simplified, results) if r.answer != s.answer]
+            changed = [(q, s, r) for q, s, r in zip(asked, as_written, results) if r.answer != s.answer]
             differing += [(name, config, q, s, r) for q, s, r in changed]
             cells.append(f"{sum(map(_right, results))} ({len(changed)})")
-        print(f"| {name} | {len(questions)} | {sum(map(_right, simplified))} | {' | '.join(cells)} |")
+        print(f"| {name} | {len(questions)} | {sum(map(_right, as_written))} | {' | '.join(cells)} |")
     for name, config, q, s, r in differing:
         print(f"\n{name} {config} {q.id}: {q.question}\n  as written: {_first_line(s)}\n  {config}: {_first_line(r)}")
     return 0

@@ -1,4 +1,5 @@
-"""normalize() against OpenCC itself: same output, and how much faster.
+"""normalize() against OpenCC itself: same output, and how much faster; and what reading a
+question costs beside it (is_traditional, rag.text.asked.plain_question), per question.
 
     python3 eval/normalize_speed.py
 
@@ -15,12 +16,15 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> int:
     from rag.ingest.squad import load_squad
-    from rag.text.normalize import normalize, normalize_with_opencc
+    from rag.text.asked import plain_question
+    from rag.text.normalize import is_traditional, normalize, normalize_with_opencc
 
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    asked = []
     for name in ("cmrc2018_dev", "drcd_dev"):
         docs, questions = load_squad(ROOT.parent / "shared" / "bench" / f"{name}.json")
         texts += [d.text for d in docs] + [q.question for q in questions]
+        asked += [q.question for q in questions]
     normalize(""), normalize_with_opencc("")   # dictionaries and tables loaded before timing
     t0 = time.perf_counter()
     fast = [normalize(t) for t in texts]
@@ -32,6 +36,12 @@ def main() -> int:
     chars = sum(map(len, texts))
     print(f"{len(texts)} texts, {chars:,} characters: {differ} differ from OpenCC; normalize {fast_s:.2f} s, "
           f"OpenCC {reference_s:.2f} s ({reference_s / fast_s:.1f}x)")
+    is_traditional("")   # OpenCC's s2t tables loaded before timing
+    for name, read in (("is_traditional", is_traditional), ("plain_question", plain_question)):
+        t0 = time.perf_counter()
+        for question in asked:
+            read(question)
+        print(f"{name}: {(time.perf_counter() - t0) / len(asked) * 1e6:.1f} µs a question ({len(asked)} questions)")
     return 1 if differ else 0
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.counts import COUNTERS, DEED_OF, NOT_COUNTED
+from rag.answer.counts import COUNTERS, NOT_COUNTED, deed_opening
 from rag.answer.question import CURRENT_YEAR_ASKED, LEVELS, QUESTION_WORD, RATE_ASKED, RELATIVE_YEARS, analyze
 from rag.text.asked import plain_question
 from rag.text.normalize import convert_script, is_traditional, normalize, to_simplified
@@ -47,14 +47,15 @@ def rewrite(question: str, previous: str | None) -> str:
     if not previous or not previous.strip():
         return question
     previous = plain_question(previous)   # as typed before, greeting and all (rag ask --previous)
-    if not (is_traditional(question) or is_traditional(previous)):
+    traditional = is_traditional(question)
+    if not (traditional or is_traditional(previous)):
         return _rewrite(question, previous)
     simplified = to_simplified(question)
     rewritten = _rewrite(simplified, to_simplified(previous))
     if rewritten == simplified:
         return question
     # in the asker's script: the question's, or the previous one's when it has no telling character (今年呢?)
-    if not (is_traditional(question) or convert_script(question, "traditional") == question):
+    if not (traditional or convert_script(question, "traditional") == question):
         return rewritten
     # each character as the asker wrote it (群眾, where OpenCC's s2t writes 羣衆), the rest converted
     written = {s: t for text in (previous, question) for s, t in zip(to_simplified(text), text)}
@@ -111,7 +112,7 @@ def _with_place(question: str, previous: str) -> str:
     before = analyze(previous)
     opening = pseg.lcut(question)[:1]
     # a deed jieba glued to its things opens with its verb too (化解矛盾纠纷多少件?)
-    verb = opening and (opening[0].flag == "v" or any(opening[0].word.startswith(deed) for deed in DEED_OF))
+    verb = opening and (opening[0].flag == "v" or deed_opening(opening[0].word))
     if not before.place_forms or analyze(question).places or not verb:
         return question
     return before.place_forms[0] + question

@@ -174,13 +174,18 @@ def _modifiers(words: list[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def deed_opening(word: str) -> str:
+    """The deed ``word`` opens with (化解 of 化解 and of jieba's 化解矛盾), or ""."""
+    return next((deed for deed in DEED_OF if word.startswith(deed)), "")
+
+
 def _deeds_apart(words: list[str]) -> list[str]:
     """``words`` with a deed jieba glued to the things it was done to cut off them (化解矛盾 of
     化解矛盾纠纷多少件: the deed 化解, and 矛盾 saying which 纠纷; not the 摸排…4156件 beside 化解4082件)."""
     out = []
     for word in words:
-        deed = next((d for d in DEED_OF if word.startswith(d) and len(word) - len(d) >= 2), None)
-        out += [deed, word[len(deed):]] if deed else [word]
+        deed = deed_opening(word)
+        out += [deed, word[len(deed):]] if deed and len(word) - len(deed) >= 2 else [word]
     return out
 
 
@@ -226,22 +231,16 @@ def uncounted(word: str, normalized_question: str) -> str:
         # a verb's aspect glued to it (the report writes 建成)
         return word[0]
     if len(word) == 2 and word[1] in DONE_VERBS and not word_frequency(word) \
-            and re.search(rf"{re.escape(word)}[了过]", normalized_question) and not _verb_char(word[0]):
+            and re.search(rf"{re.escape(word)}[了过]", normalized_question) and not _verb(word[0]):
         return word[0]   # 群建 of 微信群建了多少个: a one-character verb glued to the thing done before it (评查 is one verb)
     return word
 
 
 @lru_cache(maxsize=256)
 def _verb(word: str) -> bool:
-    """Whether jieba tags ``word`` a verb or a verbal noun (评估), not a noun (群众)."""
+    """Whether jieba tags ``word`` (its last part) a verb or a verbal noun (评估), not a noun (群众)."""
     import jieba.posseg as pseg
     return pseg.lcut(word)[-1].flag.startswith("v")
-
-
-@lru_cache(maxsize=256)
-def _verb_char(char: str) -> bool:
-    import jieba.posseg as pseg
-    return pseg.lcut(char)[0].flag.startswith("v")
 
 
 # A count of what did not happen is stated with a negation (无, 零发生); 未来, 未成年人, 没收 are no negations

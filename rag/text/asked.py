@@ -26,12 +26,17 @@ YEAR_IN_NUMERALS = re.compile(r"(?<![〇零一二三四五六七八九十百千�
 DIGIT_OF = str.maketrans("〇零一二三四五六七八九", "00123456789")
 
 
+def _unspaced(match: re.Match) -> str:
+    """A space between words dropped; a title kept, only the spaces inside its marks trimmed."""
+    title = match.group(1)
+    return title[0] + title[1:-1].strip() + title[-1] if title else ""
+
+
 def plain_question(typed: str) -> str:
     """The question without spaces between Chinese words and without the asker's greeting, lead-in
     and thanks, in either script (幫我查一下; as typed when nothing else would be left: 谢谢), its
     years in digits."""
-    unspaced = SPACED.sub(lambda m: m.group(1) and m.group(1)[0] + m.group(1)[1:-1].strip() + m.group(1)[-1] or "",
-                          typed.strip())
+    unspaced = SPACED.sub(_unspaced, typed.strip())
     simplified = to_simplified(unspaced)   # same length: its offsets are the typed text's
     before = COURTESY_BEFORE.match(simplified)
     after = COURTESY_AFTER.search(simplified, before.end() if before else 0)

@@ -21,6 +21,14 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _s2t():
+    import opencc
+    converter = opencc.OpenCC("s2t")   # reads its dictionaries: ~27 ms, once, not per call
+    converter.convert("")
+    return converter
+
+
 _HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 
 
@@ -109,10 +117,7 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 @lru_cache(maxsize=1)
 def _simplified_only() -> frozenset[str]:
     """The characters only Simplified text writes: s2t changes them, t2s leaves them."""
-    import opencc
-    converter = opencc.OpenCC("s2t")
-    converter.convert("")  # loads the dictionaries
-    changed = {source for group in converter._dict_chain_data for _, _, table in group
+    changed = {source for group in _s2t()._dict_chain_data for _, _, table in group
                for source, targets in table.items() if len(source) == 1 and targets.split(" ")[0] != source}
     return frozenset(c for c in changed if to_simplified(c) == c)
 
@@ -132,7 +137,6 @@ def convert_script(text: str, script: str) -> str:
     if script == "simplified":
         return _t2s().convert(text)
     if script == "traditional":
-        import opencc
-        return opencc.OpenCC("s2t").convert(text)
+        return _s2t().convert(text)
     from rag.errors import ConfigError
     raise ConfigError(f"unknown script '{script}'; use original, simplified or traditional")
