@@ -143,6 +143,8 @@ def test_the_words_of_a_question_for_a_post_are_the_holder():
     ("荣昌查处了多少起酒驾?", ("荣昌", "查处", "酒驾")),
     ("达州群众服务微信群有多少个?", ("达州", "群众", "服务", "微信")),
     ("张掖建了多少个综治中心?", ("张掖", "综治", "中心")),              # 建了: 了 glued to the verb
+    # 处于 before the rank asked is the asker's (a report writes 排名第一)
+    ("张掖平安建设工作在全省处于第几位?", ("张掖", "平安", "建设", "工作", "全省")),
     ("达州微信群建了多少个?", ("达州", "微信")),                        # 群建: 建 glued to 群, cut off
     ("达州的政法队伍建设有什么举措?", ("达州", "政法队伍", "建设")),     # the kind of items a list asks
     ("张掖的刑事案件立案数下降了百分之多少?", ("张掖", "刑事案件", "立案", "下降")),   # 百分之 asks a rate

@@ -415,9 +415,42 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     # the people named before the question word are counted, what follows is what they did
     ("达州派出所所长有多少名进入了党组织班子?", "全市101名派出所所长、335名社区民(辅)警进入同级党组织班子,提前完成", "101名"),
     ("荣昌政法干警有多少人通过了司法考试?", "全区864名政法干警中获得法学专业本科以上文凭的409人,通过司法考试171人。", "171人"),
+    # two deeds asked with a comma before the question word: both, not the last alone; a total after
+    # a comma is still a total the report does not state
+    ("荣昌法院受理和审结了案件，分别多少?", "审判机关受理各类案件44752件,审结42381件,结案率达94.7%;", "受理各类案件44752件,审结42381件"),
+    ("荣昌入额法官和检察官，一共多少人?", "司法体制改革试点,全区入额法官41人、检察官25人。", None),
+    # a rank answers what is ranked: the 满意度's rank is no 考核's
+    ("乐山在全省平安建设考核中排第几?", "2021年,乐山平安建设群众满意度排名居全省第6名,同比上升5位。", None),
+    ("乐山群众满意度全省排第几?", "2021年,乐山平安建设群众满意度排名居全省第6名,同比上升5位。", "第6名"),
+    ("张掖平安建设工作在全省处于第几位?", "2022年,張掖市平安建設工作全省考核排名第一,連續四年被評為優秀市州。", "第一"),
+    # the thing asked said of another noun, counted in that noun's counter (消防队8支), is not counted
+    ("荣昌区有几个镇街?", "购买发放52台治安巡逻电瓶车,建立镇街专职消防队8支并配备13台消防车。", None),
+    ("荣昌建立了几个镇街专职消防队?", "购买发放52台治安巡逻电瓶车,建立镇街专职消防队8支并配备13台消防车。", "8支"),
+    # a figure written for what follows its 的 is that owner's: the one of the owner asked, though 增设 leads it
+    ("乐山市综治中心有多少事业编制?", "增设1名专职委员,增设配备10名事业编制的市综治中心和配备6名事业编制的市法学会,配齐配强132个乡镇政法委员。",
+     "10名"),
+    ("乐山的市法学会配备了几名事业编制?", "增设1名专职委员,增设配备10名事业编制的市综治中心和配备6名事业编制的市法学会,配齐配强132个乡镇政法委员。",
+     "6名"),
+    # of items each labelled before its figure, the one the question names, whatever jieba glues it to (所大所配)
+    ("荣昌司法所大所配几个人?", "新改建司法所5个,实现了21个司法所小所2人、大所3人目标;", "3人"),
+    # 有几个是大所 asks a part, written against its figure: not the 21个 司法所, nor the 3人 of a 大所
+    ("荣昌的司法所有几个是大所?", "新改建司法所5个,实现了21个司法所小所2人、大所3人目标;", None),
+    # 有多少 of things counted is no rate of theirs
+    ("张掖的社区矫正人员有多少?", "著力加强对刑满释放人员、社区矫正人员等特殊人群服务管理,全市刑满释放人员衔接率100%、安置率98%,"
+     "重新犯罪率始终控制在0.2%以内。", None),
+    ("张掖有多少个乡镇心理服务平台实现了全覆盖?", "6个县(区)、86个乡镇(街道)心理服务平台实现全覆盖。", "86个"),
+    # ... while measures of the same things (20多场次、1200人次) share the words before them
+    ("张掖培训政法干部多少人次?", "举办政法干部综合业务素能培训等主体班次20多场次、1200人次,有力提升了职业素养。", "1200人次"),
+    # a figure after 率为 is a rate, not a count of the cases asked
+    ("荣昌法院审结了多少案件?", "改革后,生效裁判被改判发回重审率为0,审查起诉案件、侦查监督案件办结平均用时分别减少12.33天。", None),
 ])
 def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):
     assert _report_span(question, sentence) == expected
+
+
+def test_a_word_saying_which_is_said_of_its_own_item_in_a_list_of_figures():
+    """县区 is the 6个's item, not the 86个乡镇(街道)心理服务平台's."""
+    assert _report_span("张掖有几个县区心理服务平台实现全覆盖?", "6个县(区)、86个乡镇(街道)心理服务平台实现全覆盖。") != "86个"
 
 
 def test_figures_counting_in_other_ways_are_no_rival_answers():

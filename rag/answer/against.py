@@ -17,6 +17,7 @@ from rag.text.normalize import normalize
 _MARKS = r"[\"'<>()\[\]、]*"
 _INSERTED = r"(?:\([^()]{1,3}\))?"   # 民(辅)警: a bracketed word inside a phrase
 _MARKS_IN_ITEM = _MARKS.replace("、", "")   # within one item of a list
+ITEM_START = re.compile(r"、(?=\s*\d)")   # the next item of a list of figures
 
 
 def loose(phrase: str) -> str:
@@ -157,6 +158,46 @@ def counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern, 
 
 
 @lru_cache(maxsize=8192)
+def head_counted(norm: str, figure: tuple[int, int], thing: re.Pattern | None) -> bool:
+    """Whether the thing asked is only said of the noun a figure counts, written between them:
+    镇街专职消防队8支 counts 消防队, the 镇街's."""
+    before = norm[clause_at(norm, figure[0])[0]:figure[0]]
+    said = list(thing.finditer(before)) if thing else []
+    rest = before[said[-1].end():] if said else ""
+    return len(rest) >= 2 and nouns_after(rest) == rest
+
+
+OWNER_AFTER = re.compile(r"([\u4e00-\u9fff]{1,8}?)的([^和与及、,，;；。]{2,12})")   # 10名事业编制的市综治中心
+
+
+def owner_after(norm: str, figure: tuple[int, int], counted: tuple[str, ...]) -> str:
+    """What a figure of the things ``counted`` is written for, after their 的 (10名事业编制的市综治中心:
+    市综治中心); "" when none, or when the 的 says which things (6个撤并的基层派出所)."""
+    m = OWNER_AFTER.match(norm, figure[1])
+    return m.group(2) if m and any(w in m.group(1) for w in counted) else ""
+
+
+def owned_as_asked(norm: str, found: list[tuple[int, int]], analysis: QuestionAnalysis) -> list[tuple[int, int]]:
+    """Of figures each written for what follows its 的 (配备10名事业编制的市综治中心和配备6名事业编制的市法学会),
+    those of the owner the question names (综治中心 of 市综治中心有多少事业编制), where one is."""
+    owners = [t for t in analysis.terms if t not in analysis.count_words]
+    after = [owner_after(norm, f, analysis.count_words) for f in found]
+    named = [any(o in a for o in owners) for a in after]
+    return [f for f, a, n in zip(found, after, named) if n or not a] if any(named) else found
+
+
+def labelled_as_asked(norm: str, found: list[tuple[int, int]], question: str) -> list[tuple[int, int]]:
+    """Of figures in a run of items each labelled right before it (司法所小所2人、大所3人), the ones
+    whose label the (normalized) question writes, by its end (大所配几个人: 3人), read by
+    characters, as jieba may glue a label to the words around it (所大所配)."""
+    found = sorted(found)
+    items = {f for pair in zip(found, found[1:]) if re.fullmatch(r"、[\u4e00-\u9fff]{1,8}", norm[pair[0][1]:pair[1][0]])
+             for f in pair}
+    label = {f: re.search(r"[\u4e00-\u9fff]{0,8}$", norm[:f[0]]).group() for f in items}
+    asked = {f for f, words in label.items() if any(words[i:] in question for i in range(len(words) - 1))}
+    return [f for f in found if f not in items or f in asked] if asked and asked != items else found
+
+
 def noun_at(text: str, index: int) -> bool:
     """Whether ``text``'s first (0) or last (-1) word is a noun (防控体系, 县, 讲堂), not a verb,
     conjunction or adverb (并配备, 审结, 连续)."""
@@ -175,7 +216,13 @@ def _says_which(norm: str, figure: tuple[int, int], pattern: re.Pattern, thing: 
     before a clause naming the thing its own way (政法综治基础设施,其中:消防指挥中心1个 for 综治中心)."""
     own = clause_at(norm, figure[0])
     goes_on = thing is None or not thing.search(norm, *own)
-    return any((clause := clause_at(norm, m.start())) == own
+    # in a list of figures each naming its things (6个县(区)、86个乡镇(街道)心理服务平台), in the figure's own
+    # item; not in one of measures of the same things (培训…20多场次、1200人次)
+    item = (max((m.end() for m in ITEM_START.finditer(norm, own[0], figure[0] + 1)), default=own[0]),
+            next((m.start() for m in ITEM_START.finditer(norm, figure[1], own[1])), own[1]))
+    if not re.search(r"[\u4e00-\u9fff]", norm[item[0]:figure[0]] + norm[figure[1]:item[1]]):
+        item = own
+    return any((clause := clause_at(norm, m.start())) == own and item[0] <= m.start() < item[1]
                or goes_on and (not COUNT_AFTER.search(norm, *clause) or clause[0] < own[0]) for m in pattern.finditer(norm))
 
 
@@ -234,11 +281,12 @@ FIGURE_BEFORE = re.compile(COUNT_AFTER.pattern + r"的?$")   # a count written r
 # a count or a rate close after the word it is of (受理各类案件44752件, 衔接率100%): no clause, 和 or 的 between
 FIGURE_AFTER = re.compile(rf"{COUNT_AFTER.pattern}(?:以上|以下|以内)?|\d[\d.]*[%％](?:以上|以下|以内)?")   # a count or a rate
 FIGURE_NEAR = re.compile(rf"[^,，;；。、和与及的\d]{{0,{NEXT_WORD}}}?(?:{FIGURE_AFTER.pattern})")
-# two things asked at once (多少名法官和检察官, 受理和审结了多少案件, 衔接率和安置率分别是多少): either side of 和
+# two things asked at once (多少名法官和检察官, 受理和审结了多少案件, 衔接率和安置率分别是多少, 法官和检察官一共多少人):
+# either side of 和
 _AND = r"(?:和|与|(?<![涉普危惠波顾提以])及(?!时)|以及)"   # not the 及 of 涉及, 惠及, 及时
 BOTH_ASKED = re.compile(rf"(?:多少|几)(?:余|多)?(?:个|名|人|件|起|位)?([\u4e00-\u9fff]{{2,12}}?){_AND}([\u4e00-\u9fff]{{2,16}}?)"
                         r"(?=[?？,，。的]|分别|各|$)"
-                        rf"|([\u4e00-\u9fff]{{2,12}}?){_AND}([\u4e00-\u9fff]{{2,8}}?)(?:(?:各|分别)[\u4e00-\u9fff]{{0,4}}?)?"
+                        rf"|([\u4e00-\u9fff]{{2,12}}?){_AND}([\u4e00-\u9fff]{{2,8}}?)[,，]?(?:(?:各|分别)[\u4e00-\u9fff]{{0,4}}?|一共|总共|共|合计)?"
                         r"(?:有|是|为)?(?:多少|几)")
 
 

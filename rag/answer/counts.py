@@ -250,7 +250,8 @@ WHOLE_ASKED = re.compile(rf"([\u4e00-\u9fff]*(?:{PEOPLE_WORDS}))中(?:有|共有
 # 干警中有多少人是处级干部, 有多少政法干警有本科文凭, 有多少政法干警考过了司法考试: the part asked of a whole
 PART_ASKED = re.compile(r"中(?:有|共有)?(?:多少|几)[^是为,，]{0,4}?(?:是|为|属于|有)([^?？,，。!！]+)"
                         rf"|(?:多少|几)[名位]?[\u4e00-\u9fff]{{0,6}}?(?:{PEOPLE_WORDS})(?:是|为|属于|有|[\u4e00-\u9fff]{{1,2}}?[了过])"
-                        r"([^?？,，。!！]+)")
+                        r"([^?？,，。!！]+)"
+                        r"|有(?:多少|几)[个名位件家所]?(?:是|为|属于)([^?？,，。!！]+)")   # 司法所有几个是大所
 
 
 @lru_cache(maxsize=1024)
@@ -259,7 +260,7 @@ def count_asked(asked: str) -> tuple[bool, tuple[str, ...]]:
     of what did not happen, and the words naming the part of a whole it asks (处级, 干部 of
     424人中有多少人是处级干部); read once per question, not once per candidate sentence."""
     part = PART_ASKED.search(asked)
-    words = tuple(w for w in jieba_words(part.group(1) or part.group(2)) if len(w) >= 2) if part else ()
+    words = tuple(w for w in jieba_words(next(g for g in part.groups() if g)) if len(w) >= 2) if part else ()
     return bool(NEGATION_ASKED.search(asked)), words
 
 

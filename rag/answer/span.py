@@ -1,11 +1,10 @@
 """The exact answer inside a cited sentence: the figure with its unit, the date, the name.
 
-For quantity, amount, percentage and date questions the candidates are the sentence's
-numbers with their units (or dates); for person, place and organisation questions, jieba's
-names of that kind (and, for people, the name after a post: 政法委书记廖全军). A candidate the question itself contains (the year it names) is not an
-answer; of the rest, the one asked with its counting word (多少件 → 件) and nearest the
-question's words in the sentence wins. Other kinds of question get no span: the sentence is
-the answer. Offsets hold in both scripts (normalization keeps length).
+Figures and dates are the sentence's numbers with their units; people, places and bodies jieba's names
+of that kind (for people, the name after a post too: 政法委书记廖全军). A candidate the question itself
+contains (the year it names) is no answer; of the rest, the one asked with its counting word (多少件 →
+件) and nearest the question's words in the sentence wins. Other kinds of question get no span: the
+sentence is the answer. Offsets hold in both scripts (normalization keeps length).
 """
 from __future__ import annotations
 
@@ -13,11 +12,13 @@ import re
 from functools import lru_cache
 
 from rag.answer.against import (BOTH_ASKED, CALENDAR_YEAR, COUNT_AFTER, NEXT_WORD, both_counts, clause_at, counted_patterns,
-                                counts_another, counts_asked, done_otherwise, kind_of, levels_of, loose, modifier_patterns,
-                                names_counted, respective, thing_pattern, written_against)
+                                counts_another, counts_asked, done_otherwise, head_counted, kind_of, labelled_as_asked, levels_of, loose,
+                                modifier_patterns, names_counted, owned_as_asked, owner_after, respective, thing_pattern,
+                                written_against)
 from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, LEVELS_ASKED, MEASURE_WORDS, NUMBERED_BIG, PEOPLE_COUNTED_THING,
                                PEOPLE_WORDS, SAME_COUNT, SCALE, count_asked, counted_by)
 from rag.answer.question import CN_NUMERALS, CURRENCIES, SLOT_GLUE, TAELS, QuestionAnalysis, around_asked
+from rag.answer.ranks import RANK_ASKED, ranks_asked
 from rag.answer.units import ALL_UNITS, asked_unit, unit_of
 from rag.ingest.chunking import sentence_spans
 from rag.text.normalize import normalize
@@ -45,7 +46,7 @@ THINGS_ASKED = re.compile(rf"(?:多少|几)(?:余|多)?{SCALE}个(?!月)")
 PEOPLE_COUNTED = re.compile(rf"[名人位]{_BOUND}$")
 PEOPLE_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{0,3}}(?:{PEOPLE_WORDS}))$")   # 检察官25人: those people counted
 PEOPLE_ASKED = re.compile(r"(?:多少|几)(?:余|多)?个?人(?!次)")   # 配几个人: people, not the 5个 司法所
-SUM_OF_PARTS = re.compile(r"[\u4e00-\u9fff](?:和|与|及|、)[\u4e00-\u9fff]{1,6}(?:一共|总共|合计|共计|总计|加起来|共)(?:有|是|为)?(?:多少|几)")
+SUM_OF_PARTS = re.compile(r"[\u4e00-\u9fff](?:和|与|及|、)[\u4e00-\u9fff]{1,6}[,，]?(?:一共|总共|合计|共计|总计|加起来|共)(?:有|是|为)?(?:多少|几)")
 DIFFERENCE_ASKED = re.compile(r"比[^,，。?？]{1,12}?(?:多|少|高|低|大|小|长|短)了?(?:多少|几)")
 DIFFERENCE_BEFORE = re.compile(r"(?:多|少|高|低|大|小|长|短)(?:出|了|约|近)?$|相差|差距为?$|差$")
 TOTAL_BEFORE = re.compile(r"(?:共|合计|总计|累计)[^,，;；。]{0,6}$")
@@ -61,14 +62,11 @@ CHANGE_ASKED = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加|
 CHANGE_BEFORE = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加|下滑|回落|上涨|增|降|减)[^,，;；。]{0,8}$")
 FALLING = re.compile(r"下降|减少|降低|下滑|回落|降|减")
 CHANGE_BASE = re.compile(r"同比|环比|上年|去年|同期|上半年|下半年|今年|前年|以前|以往")   # what a change is against
-RANKED_BEFORE = re.compile(r"(?:排名|排在|排|位列|位居|居|名列)[^,，;；。]{0,6}$")
-RANK_ASKED = re.compile(r"第(?:几|多少)|排名|排第|名列|位列|位居|名次")
 RATE_BEFORE = re.compile(r"率(?:为|是|达到?|仅为)?$")
-RANK_MEASURE = re.compile(r"第(?:几|多少)([名位期批届次])")   # 第几名 is a place in a ranking, not 第一期 of a programme
 # A count in numerals alone is one with a magnitude (四十万, 三千, 二十二), not a lone 四 of 四级
 SPELLED_COUNT = re.compile(r"[一二两三四五六七八九十][百千万亿]|[二三四五六七八九]十")
 MONEY = re.compile(CURRENCIES)   # in a figure or right after it (300英镑): a sum, never a count
-COUNT_ASKED = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?{SCALE}(?:个|名|件|起|家|所|座|条|项|次|户|场|辆|台|套|处|位)")
+COUNT_ASKED = re.compile(rf"(?:多少|(?<!第)几)(?:余|多)?{SCALE}(个|名|件|起|家|所|座|条|项|次|户|场|辆|台|套|处|位)")
 NAME_TAGS = {"person": ("nr", "nrt", "nrfg"), "place": ("ns",), "organisation": ("nt",)}
 # A name right after a post (政法委书记廖全军): jieba often splits Chinese names (廖 / 全军)
 POSTS = (r"书记|副书记|局长|院长|检察长|主任|市长|区长|县长|州长|部长|厅长|主席|委员|政委|队长|所长|庭长"
@@ -76,8 +74,7 @@ POSTS = (r"书记|副书记|局长|院长|检察长|主任|市长|区长|县长|
 TITLED_NAME = re.compile(rf"(?:{POSTS})\s?(?![的了和与及在等是])([\u4e00-\u9fff]{{2,3}})(?=[，,。、:：；;\s（(）)]|$)")
 # Who wrote a report (记者 刘任) is named like a post holder; asked who holds a post, it is no answer
 _BYLINE_WORDS = r"记者|通讯员|作者|撰稿|编辑|摄影"
-# who wrote it is asked of the byline word (记者是谁, 作者有可能是谁, 哪位记者), not where a 记者 is only
-# part of what happened (谁接受了记者的专访: the one interviewed)
+# who wrote it is asked of the byline word (记者是谁, 哪位记者), not of a 记者 in what happened (谁接受了记者的专访)
 BYLINE_ASKED = re.compile(rf"(?:{_BYLINE_WORDS})[^,，。?？]{{0,4}}(?:谁|什么名字)|哪位(?:{_BYLINE_WORDS})")
 BYLINE_BEFORE = re.compile(rf"(?:{_BYLINE_WORDS})[\s:：]*(?:[\u4e00-\u9fff]{{2,3}}[\s、，,]+)*$")   # names after it
 NAMING_NUMERAL = re.compile(r"[一二两三四五六七八九十](?:项|期|个|条|类|种|级|大|支|批|张|部)(?=[\u4e00-\u9fff])")
@@ -145,12 +142,6 @@ def _slot_before(normalized_question: str) -> str:
     return before[-2:] if len(before) >= 2 else ""
 
 
-def _other_measure(figure: str, asked: str) -> bool:
-    """Whether a rank is counted in another measure than the one asked (第一期 for 第几名; 名 and 位 alike)."""
-    same = "名位" if asked in "名位" else asked
-    return bool(re.search(r"[名位期批届次]$", figure)) and figure[-1] not in same
-
-
 def _changing(norm: str, verb: int) -> str:
     """What changes by the figure whose change verb is at ``verb``: its clause before the verb, or,
     where that names nothing (同比上升5位), the clause before too (…群众满意度排名居全省第6名,同比上升5位)."""
@@ -210,14 +201,19 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                      or levels and norm[f[1] - 1] == "级"
                      or SPELLED_COUNT.search(norm[f[0]:f[1]])))
                      and not (counts and (MONEY.search(norm, f[0], f[1]) or MONEY.match(norm, f[1])
-                                          or unit_of(norm[f[0]:f[1]]) or SHARE.search(norm, f[0], f[1])))
+                                          or unit_of(norm[f[0]:f[1]]) or SHARE.search(norm, f[0], f[1])
+                                          # in another counter, of the noun the thing asked is said of (镇街…消防队8支)
+                                          or report and not re.search(f"{counted_by(counts.group(1))}{_BOUND}$", norm[f[0]:f[1]])
+                                          and head_counted(norm, f, thing_pattern(analysis))))
                      and not _calendar_year(norm, f) and not _in_points(norm, f)
-                     and not (counts and RATE_BEFORE.search(norm, 0, f[0]))]   # 重审率为0 counts nothing
+                     and not ((counts or "率" not in question) and RATE_BEFORE.search(norm, 0, f[0]))   # 重审率为0 counts nothing
+                     # a length of time counts no things: not the 12.33天 of 案件…办结平均用时减少12.33天
+                     and not (report and analysis.counted and TIME_UNIT.search(norm, f[0], f[1])
+                              and not TIME_ASKED.search(question))]
             if report and rank and not CHANGE_ASKED.search(question):   # 排全市第几: a rank (第6名), not 90%以上
-                measure = RANK_MEASURE.search(question)
-                found = [f for f in found if (norm[f[0]] == "第" or RANKED_BEFORE.search(norm, 0, f[0]))
-                         and not (measure and _other_measure(norm[f[0]:f[1]], measure.group(1)))]
-            if report and THINGS_ASKED.search(question) and analysis.counted and not PEOPLE_COUNTED_THING.search(analysis.counted):
+                found = ranks_asked(norm, found, analysis, question)
+            if report and THINGS_ASKED.search(question) and not PEOPLE_ASKED.search(question) \
+                    and not PEOPLE_COUNTED_THING.search(analysis.counted or question):
                 # 101名派出所所长: no 派出所; but 10名事业编制 are 编制
                 found = [f for f in found if not PEOPLE_COUNTED.search(norm, f[0], f[1]) or names_counted(norm, f[1], analysis)]
             if PEOPLE_ASKED.search(question) and not ASKED_MEASURE.search(question):   # 批捕多少人: 36人 of 24件36人
@@ -228,8 +224,13 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                              if not ((named := PEOPLE_BEFORE.search(norm, 0, f[0])) and named.group(1) not in question)]
             if report and analysis.count_verb:   # 摸排了多少件: not the 化解35167件
                 found = [f for f in found if not done_otherwise(norm, f, analysis.count_verb)]
-            if count_asked(question)[1]:   # 干警中有多少人有本科文凭: the part (409人), not the whole (864名政法干警中)
-                found = [f for f in found if not WHOLE_AFTER.match(norm, f[1])]
+            if report:   # 10名事业编制的市综治中心和…6名事业编制的市法学会: the figure of the owner asked
+                found = labelled_as_asked(norm, owned_as_asked(norm, found, analysis), question)
+            if part := count_asked(question)[1]:   # 干警中有多少人有本科文凭: the part (409人), not the whole (864名政法干警中),
+                # written against it (司法所有几个是大所: not 21个司法所; 本科以上文凭的409人)
+                found = [f for f in found if not WHOLE_AFTER.match(norm, f[1]) and any(all(
+                    p in norm[max(0, f[0] - 2 * NEXT_WORD):f[0]] + norm[f[1]:f[1] + NEXT_WORD] for p in (w[:2], w[2:] or w))
+                    for w in part)]
             if DIFFERENCE_ASKED.search(question):   # 法官比检察官多多少人: a difference stated (多16人), not either side
                 found = [f for f in found if DIFFERENCE_BEFORE.search(norm, 0, f[0])]
             if SUM_OF_PARTS.search(question):   # 法官和检察官一共多少人: a total stated as one (共…), not a part
@@ -243,11 +244,14 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                 # 事业编制一共有多少名: the parts (10名…和…6名) are no total, and the report states none; the
                 # clauses of other things are no parts (智慧安防小区613个 beside 电子卡口320余个)
                 found = []
-            if analysis.counted.endswith("数"):   # 发案数是多少: a count, not its change (同比下降9.7%)
+            # 发案数是多少: a count, not its change (同比下降9.7%); 社区矫正人员有多少: not a rate (重新犯罪率…0.2%以内)
+            if analysis.counted.endswith("数") or report and analysis.counted and TOTAL_ASKED.search(question) \
+                    and not CHANGE_ASKED.search(question):
                 found = [f for f in found if not SHARE.search(norm, f[0], f[1])]
             if report and TOTAL_ASKED.search(question) and not INCREMENT_ASKED.search(question):
                 # 有多少个派出所: not the 3个 newly built (but 配备了多少名 is what was added), nor 1个网安警务室 of 警务室
-                found = [f for f in found if not INCREMENT_BEFORE.search(norm, 0, f[0]) and not kind_of(norm, f[1], analysis)]
+                found = [f for f in found if not (INCREMENT_BEFORE.search(norm, 0, f[0]) and not owner_after(norm, f, analysis.count_words))
+                         and not kind_of(norm, f[1], analysis)]
         if kind == "percentage" and both_asked:   # 衔接率和安置率: both, or neither alone
             found = [both] if both and SHARE.search(norm, *both) else []
         if report and not PLAN_ASKED.search(question):   # 化解率是多少: what was done (98.3%), not a goal (力争…98%以上)
