@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
+from rag.answer.byline import asks_author, byline, names_title
 from rag.answer.cells import TableCite, asked_cell, cell_in_text, row_at, table_cite, with_cell
 from rag.answer.compare import is_comparison, questions_per_place
 from rag.answer.counts import FIGURE_TYPES
@@ -167,6 +168,10 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
         rows = _compare(searcher, retrieval, scorer, t0)
         if rows is not None:
             return rows
+    if across and asks_author(retrieval.question):
+        signed = _signed(searcher, retrieval, t0)
+        if signed is not None:
+            return signed
     evidence = gather_evidence(searcher, retrieval)
     analysis, subjects = evidence.analysis, evidence.subjects
     scorer = scorer or default_scorer()
@@ -272,6 +277,34 @@ def _compare(searcher: Searcher, retrieval: Retrieval, scorer, t0: float) -> Ans
     return Answer(retrieval.question, bool(citations), text if citations else NOT_FOUND, tuple(citations),
                   retrieval.mode, 1.0 if citations else 0.0, retrieval.hits, timings, notice=notice,
                   analysis=analysis, signals=surest, rows=tuple(rows) if citations else ())
+
+
+def _signed(searcher: Searcher, retrieval: Retrieval, t0: float) -> Answer | None:
+    """Who wrote the reports found (rag.answer.byline): the signature of each work report found about
+    the place asked (or of any, when none is asked), cited, titled when there are several; None when
+    none signs."""
+    analysis, documents = analyze(retrieval.question), searcher.store.documents
+    found = list(dict.fromkeys(h.chunk.doc for h in retrieval.hits if documents[h.chunk.doc].subject.body))
+    if analysis.places:
+        found = [d for d in found if set(analysis.places) & set(documents[d].subject.places + documents[d].subject.path)]
+    found = [d for d in found if names_title(retrieval.question, documents[d].display_title)] or found
+    signed = [(d, b) for d in found if (b := byline(documents[d].text, documents[d].paragraphs))][:MAX_SENTENCES]
+    if not signed:
+        return None
+    citations, parts = [], []
+    for n, (d, (start, end, names_start, names_end)) in enumerate(signed, 1):
+        doc = documents[d]
+        citations.append(make_citation(n, doc, "", start, end, []))
+        titled = len(signed) > 1 or not analysis.places
+        parts.append((f"《{doc.display_title}》：" if titled else "") + f"{doc.text[names_start:names_end]}[{n}]")
+    doc, (_, _, names_start, names_end) = documents[signed[0][0]], signed[0][1]
+    o_start, o_end = doc.original_span(names_start, names_end)
+    para = paragraph_at(doc, names_start)
+    span = Span(doc.text[names_start:names_end], 1, o_start, o_end, (names_start - para.start, names_end - para.start))
+    timings = dict(retrieval.timings_ms)
+    timings["answer"] = (time.perf_counter() - t0) * 1000
+    return Answer(retrieval.question, True, "；".join(parts) + "。", tuple(citations), retrieval.mode, 1.0,
+                  retrieval.hits, timings, notice="按报告的署名回答。", analysis=analysis, span=span)
 
 
 def _list_pieces(searcher: Searcher, retrieval: Retrieval, evidence: Evidence,
