@@ -16,6 +16,7 @@ PREVIOUS = "达州建成了多少个雪亮工程监控探头?"
     ("荣昌区又是多少?", "乐山建成了多少个智慧安防小区?", "荣昌区建成了多少个智慧安防小区?"),
     ("张掖是多少?", PREVIOUS, "张掖建成了多少个雪亮工程监控探头?"),
     ("这个数字是哪一年的?", PREVIOUS, "达州建成了雪亮工程监控探头是哪一年的?"),   # the figure itself: its topic
+    ("这是哪一年的数字?", PREVIOUS, "达州建成了雪亮工程监控探头是哪一年的?"),     # ... asked the other way round
     # 这是 is the previous question's topic; its 第几 is asked, not part of the topic
     ("这是哪一年的排名?", "乐山的满意度排名第几?", "乐山的满意度排名是哪一年的排名?"),
     ("这个数字是哪一年的?", "乐山的满意度排名第几?", "乐山的满意度排名是哪一年的?"),

@@ -30,7 +30,9 @@ CASES = [("张掖建成了多少个雪亮工程监控探头?", "quantity", ("张
          ("宝山镇内的全日制初级中学叫什么名字?", "description", ()),
          # a search ending in what kind of figure it wants, and a sum asked after 多少
          ("达州雪亮工程探头数量", "quantity", ("达州市",)), ("荣昌入额法官人数", "quantity", ("荣昌区",)),
-         ("荣昌为民工要回了多少拖欠的工资?", "amount", ("荣昌区",)), ("有多少名民工要回了工资?", "quantity", ())]
+         ("荣昌为民工要回了多少拖欠的工资?", "amount", ("荣昌区",)), ("有多少名民工要回了工资?", "quantity", ()),
+         # which five asks the items, not a count
+         ("乐山的五大工程是哪五个?", "description", ("乐山市",))]
 
 
 @pytest.mark.parametrize("question, kind, places", CASES)
@@ -145,6 +147,8 @@ def test_the_words_of_a_question_for_a_post_are_the_holder():
     ("张掖建了多少个综治中心?", ("张掖", "综治", "中心")),              # 建了: 了 glued to the verb
     # 处于 before the rank asked is the asker's (a report writes 排名第一)
     ("张掖平安建设工作在全省处于第几位?", ("张掖", "平安", "建设", "工作", "全省")),
+    ("乐山排名第几?", ("乐山", "排名")),                       # not 排名第, which no sentence writes
+    ("乐山的五大工程是哪五个?", ("乐山", "五大", "工程")),       # 哪五个 asks the items
     ("达州微信群建了多少个?", ("达州", "微信")),                        # 群建: 建 glued to 群, cut off
     ("达州的政法队伍建设有什么举措?", ("达州", "政法队伍", "建设")),     # the kind of items a list asks
     ("张掖的刑事案件立案数下降了百分之多少?", ("张掖", "刑事案件", "立案", "下降")),   # 百分之 asks a rate

@@ -24,6 +24,7 @@ TRAILER = re.compile(rf"(的情况|情况|的)?(又|也)?(是)?((?:多少|几)(?
 DEMONSTRATIVE = re.compile(r"这个|这一|这些|那个|该|此|上述")   # 这个数字 -> <topic>的数字
 PRONOUN = re.compile(r"它们|它|他们|她们|其(?!中|他|它|余|实)|^这(?=是)")   # 它, 他们, 这是 -> <topic>
 FIGURE_ITSELF = re.compile(r"数字|数据|数值|统计|数")   # 这个数字: the figure the previous answer gave, its topic
+FIGURE_LAST = re.compile(r"^(这|这个)(?:是|为)(哪一?年|什么时候|何时)的(数字|数据|数值|统计)")
 PERSONAL = re.compile(r"[他她](?!们)")                            # 他 -> the person the previous question names
 RATE_NAMED = re.compile(rf"[\u4e00-\u9fff]{{1,8}}率|{LEVELS}")     # a follow-up naming a rate alone: 结案率呢?
 # 今年呢? after a question of 去年: the year in its stead (the report's own, or one relative to it)
@@ -73,7 +74,8 @@ def _rewrite(question: str, previous: str) -> str:
         rest = rest.replace(form, "")
     if (asked.places or asked.years or relative) and not rest.strip():
         return _substitute_scope(previous, before, asked, relative)
-    plain = SOFT_OPENER.sub("", question)
+    # 这是哪一年的数字? asks what 这个数字是哪一年的? asks
+    plain = FIGURE_LAST.sub(r"这个\3是\2的", SOFT_OPENER.sub("", question))
     if RATE_NAMED.fullmatch(normalize(core).strip()):
         # 结案率呢? after 荣昌化解矛盾纠纷多少件: the rate of that (not 结案率多少件); after another rate, in its stead
         if asked.places:   # 张掖的化解率呢? names its own place and rate: it asks that alone

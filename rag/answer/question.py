@@ -152,7 +152,8 @@ ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间�
                     r"|进展(?=如何|怎么样|怎样|情况)|用来(?=做什么|干什么)"   # 建设进展如何: the asker's frame (正在全力推进)
                     r"|(?:打算|计划|准备)(?=在?(?:哪一?年|何时|什么时候))"   # 打算在哪年实现: 2017年基本实现
                     r"|(?:变化|变动)(?=了?(?:多少|几))"   # 同比变化多少: a passage writes 下降3.3% or 上升
-                    r"|(?:处于|位于|居于)(?=第(?:几|多少))"   # 处于第几位: a passage writes 排名第一
+                    # 排名第几, 处于第几位: a passage writes 排名第一, 排名居全省第6名; 哪五个: the items
+                    r"|(?:处于|位于|居于)?第(?=几|多少)|哪[二两三四五六七八九十]+(?:个|项|类|种|条|方面|件|点)?"
                     r"|进行了?(?=[\u4e00-\u9fff]{2})"   # 进行了风险评估: the verb after it is what was done (实施评估)
                     # the kind of items a list asks (有什么举措): any passage listing them is worded its own way
                     r"|(?<=哪些|什么|有何)(?:措施|举措|做法|办法|经验|成效|成绩|成果)"
