@@ -287,6 +287,8 @@ def _signed(searcher: Searcher, retrieval: Retrieval, t0: float) -> Answer | Non
     found = list(dict.fromkeys(h.chunk.doc for h in retrieval.hits if documents[h.chunk.doc].subject.body))
     if analysis.places:
         found = [d for d in found if set(analysis.places) & set(documents[d].subject.places + documents[d].subject.path)]
+    if analysis.years:   # 2019年达州的报告: a report of that year
+        found = [d for d in found if set(analysis.years) & set(documents[d].subject.years)]
     found = [d for d in found if names_title(retrieval.question, documents[d].display_title)] or found
     signed = [(d, b) for d in found if (b := byline(documents[d].text, documents[d].paragraphs))][:MAX_SENTENCES]
     if not signed:
