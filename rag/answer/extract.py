@@ -23,7 +23,7 @@ from rag.answer.evidence import Evidence, decision_signals, gather_evidence, nam
 from rag.answer.lists import LIST_REPORTS, list_answer
 from rag.answer.question import QuestionAnalysis, analyze, question_words
 from rag.answer.retrieve import Retrieval, Searcher
-from rag.answer.scope import not_found_notice
+from rag.answer.scope import not_found_notice, scope_phrase
 from rag.answer.context import with_antecedent, with_body
 from rag.answer.sentences import SentenceScorer, default_scorer
 from rag.answer.span import cited_span, disagreeing
@@ -291,8 +291,12 @@ def _signed(searcher: Searcher, retrieval: Retrieval, t0: float) -> Answer | Non
         found = [d for d in found if set(analysis.years) & set(documents[d].subject.years)]
     found = [d for d in found if names_title(retrieval.question, documents[d].display_title)] or found
     signed = [(d, b) for d in found if (b := byline(documents[d].text, documents[d].paragraphs))][:MAX_SENTENCES]
-    if not signed:
-        return None
+    timings = dict(retrieval.timings_ms)
+    if not signed:   # the reports asked about sign nothing: no name their sentences mention is the author
+        timings["answer"] = (time.perf_counter() - t0) * 1000
+        return Answer(retrieval.question, False, NOT_FOUND, (), retrieval.mode, 0.0, retrieval.hits, timings,
+                      notice=f"{scope_phrase(analysis) or '检索到'}的报告没有署名，无法回答作者是谁。",
+                      analysis=analysis) if found else None
     citations, parts = [], []
     for n, (d, (start, end, names_start, names_end)) in enumerate(signed, 1):
         doc = documents[d]
@@ -303,7 +307,6 @@ def _signed(searcher: Searcher, retrieval: Retrieval, t0: float) -> Answer | Non
     o_start, o_end = doc.original_span(names_start, names_end)
     para = paragraph_at(doc, names_start)
     span = Span(doc.text[names_start:names_end], 1, o_start, o_end, (names_start - para.start, names_end - para.start))
-    timings = dict(retrieval.timings_ms)
     timings["answer"] = (time.perf_counter() - t0) * 1000
     return Answer(retrieval.question, True, "；".join(parts) + "。", tuple(citations), retrieval.mode, 1.0,
                   retrieval.hits, timings, notice="按报告的署名回答。", analysis=analysis, span=span)
