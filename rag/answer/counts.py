@@ -244,7 +244,7 @@ def _verb(word: str) -> bool:
 
 
 # A count of what did not happen is stated with a negation (无, 零发生); 未来, 未成年人, 没收 are no negations
-NEGATION_ASKED = re.compile(r"(?:没有|尚未|没|未|不再)(?!来|成年|收|婚|知|必|免|曾有)")
+NEGATION_ASKED = re.compile(r"(?:(?<!有)没有?|尚未|未|不再)(?!来|成年|收|婚|知|必|免|曾有)")   # not 有没有, which asks yes or no
 NEGATION_STATED = re.compile(r"无|未|没|零|不|杜绝")
 WHOLE_ASKED = re.compile(rf"([\u4e00-\u9fff]*(?:{PEOPLE_WORDS}))中(?:有|共有)?(?:多少|几)")   # 法官中有多少人
 # 干警中有多少人是处级干部, 有多少政法干警有本科文凭, 有多少政法干警考过了司法考试: the part asked of a whole

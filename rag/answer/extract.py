@@ -21,6 +21,7 @@ from rag.answer.counts import FIGURE_TYPES
 from rag.answer.decline import COVERAGE_RULE, Signals, answers
 from rag.answer.evidence import Evidence, decision_signals, gather_evidence, names_missing_in_scope
 from rag.answer.lists import LIST_REPORTS, list_answer
+from rag.answer.premise import premise, same_figure
 from rag.answer.question import QuestionAnalysis, analyze, question_words
 from rag.answer.retrieve import Retrieval, Searcher
 from rag.answer.scope import not_found_notice, scope_phrase
@@ -215,11 +216,16 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
         if span:
             citations[0] = replace(first, table=with_cell(first.table, doc, doc.paragraphs[first.paragraph - 1].start,
                                                           span.start))
+    stated = premise(retrieval.question) if answered and analysis.answer_type == "yesno" else None
+    if stated:   # 达州建成了5万个监控探头吗?: the figure the sentence states for that count, and whether it is the one asked
+        span = next((s for c in citations if (s := _span(analyze(stated.count), store.documents[c.doc], c))), None)
     # the answer leads with the figure, date or name asked; where the cited sentences state different ones, it says so
     rivals = disagreeing(analysis, span.text, [c.text[slice(*c.sentence)] for c in citations[1:]],
                          bool(subjects[citations[0].doc].body)) if span and not citations[0].table else []
     parts = [f"{span.text}。", *parts] if span else parts
     notice = "引用的句子给出不同的答案：" + "、".join(f"{t}[{n}]" for t, n in rivals) + "，请核对哪一个回答问题。" if rivals else ""
+    if stated and span:
+        notice = f"报告写的是{span.text}" + ("。" if same_figure(stated.figure, span.text) else f"，不是问题中的{stated.figure}。")
     passages = evidence.hits
     if not answered and analysis.scoped and evidence.outside >= COVERAGE_RULE:
         # the fact is there, for another place or year (or a report of no year): shown first, even where
