@@ -77,6 +77,12 @@ def test_the_span_is_the_figure_date_or_name_asked(question, sentence, expected)
     assert _span(question, sentence) == expected
 
 
+def test_a_rank_asked_is_the_rank_a_sentence_states_and_a_fraction_counts_nothing():
+    question = "黑龍江省的土地面積是全國第幾大?"
+    assert _span(question, "土地面積共約47.3萬平方公里，排名全國第6。") == "第6"   # not the area before it
+    assert _span(question, "糧食作物播種面積約占全省總播種面積的四分之三左右。") is None   # not 四分 nor 三
+
+
 def test_a_year_the_question_names_is_not_the_answer():
     assert _span("2020年达州建成多少个综治中心?", "2020年，达州建成综治中心1200个。") == "1200个"
 

@@ -39,9 +39,13 @@ def _ranks_another(norm: str, figure: tuple[int, int], thing: str) -> bool:
     return bool(thing) and not re.search(loose(thing), norm[start:figure[0]])
 
 
-def ranks_asked(norm: str, found: list[tuple[int, int]], analysis: QuestionAnalysis, question: str) -> list[tuple[int, int]]:
+def ranks_asked(norm: str, found: list[tuple[int, int]], analysis: QuestionAnalysis, question: str,
+                report: bool) -> list[tuple[int, int]]:
     """Of the figures ``found`` in a report's sentence, the ranks (第6名, 排名第一; not 90%以上) in the
-    measure asked, of the thing the (normalized) ``question`` ranks."""
+    measure asked, of the thing the (normalized) ``question`` ranks. Elsewhere, the ranks where the
+    sentence states one (排名全国第6, not the 47.3万平方公里 before it), else all."""
+    if not report:
+        return [f for f in found if norm[f[0]] == "第" or RANKED_BEFORE.search(norm, 0, f[0])] or found
     measure = RANK_MEASURE.search(question)
     ranked = _ranked_thing(question, RANK_ASKED.search(question).start(), analysis.place_forms + analysis.places)
     return [f for f in found if (norm[f[0]] == "第" or RANKED_BEFORE.search(norm, 0, f[0]))

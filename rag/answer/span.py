@@ -38,7 +38,7 @@ SPAN_FORMS = {
                        rf"|(?:公元前?|西元前?)?\d{{1,4}}\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?)?"
                        rf"|\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?|[{CN_NUMERALS}]+年(?:[{CN_NUMERALS}]+月)?|[{CN_NUMERALS}]+月(?:初?[{CN_NUMERALS}]+[日号]?)?"
                        rf"|\d{{1,2}}\s*世纪(?:\d{{1,2}}年代)?|[{CN_NUMERALS}]+世纪"),
-    "quantity": re.compile(rf"第?{_NUM}{_SCALE}(?:(?:{ALL_UNITS}|{MEASURE_WORDS}|级|%|万|亿){_BOUND})?"),
+    "quantity": re.compile(rf"(?<!之)第?{_NUM}{_SCALE}(?:(?:{ALL_UNITS}|{MEASURE_WORDS}|级|%|万|亿){_BOUND})?(?!分?之)"),   # not of 四分之三
 }
 SHARE = re.compile(r"[%％]|百分点")
 # 多少个 asks a count of things, not answered in 名, 人, 位 unless the things are people (counts.PEOPLE_COUNTED_THING)
@@ -210,8 +210,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                      # a length of time counts no things: not the 12.33天 of 案件…办结平均用时减少12.33天
                      and not (report and analysis.counted and TIME_UNIT.search(norm, f[0], f[1])
                               and not TIME_ASKED.search(question))]
-            if report and rank and not CHANGE_ASKED.search(question):   # 排全市第几: a rank (第6名), not 90%以上
-                found = ranks_asked(norm, found, analysis, question)
+            if rank and not CHANGE_ASKED.search(question):   # 排全市第几: a rank (第6名), not 90%以上
+                found = ranks_asked(norm, found, analysis, question, report)
             if report and THINGS_ASKED.search(question) and not PEOPLE_ASKED.search(question) \
                     and not PEOPLE_COUNTED_THING.search(analysis.counted or question):
                 # 101名派出所所长: no 派出所; but 10名事业编制 are 编制
