@@ -81,6 +81,7 @@ def test_a_rank_asked_is_the_rank_a_sentence_states_and_a_fraction_counts_nothin
     question = "黑龍江省的土地面積是全國第幾大?"
     assert _span(question, "土地面積共約47.3萬平方公里，排名全國第6。") == "第6"   # not the area before it
     assert _span(question, "糧食作物播種面積約占全省總播種面積的四分之三左右。") is None   # not 四分 nor 三
+    assert _span("歐洲的鐵幕維持了多久？", "匈牙利的政府改革打破了籠罩歐洲44年之久的「鐵幕」；") == "44年"   # 之久 is no fraction
 
 
 def test_a_year_the_question_names_is_not_the_answer():
