@@ -124,7 +124,7 @@ def cmd_ask(args) -> int:
         _print_json(answer_json(answer, args.question))
         return 0
     if rewritten(args.question, answer):
-        print(f"（理解为：{question}）")
+        print(f"（理解为：{answer.question}）")
     if form == "markdown":
         print(answer_markdown(answer, places))
         return 0
