@@ -1,5 +1,6 @@
 """normalize() against OpenCC itself: same output, and how much faster; and what reading a
-question costs beside it (is_traditional, rag.text.asked.plain_question), per question.
+question costs beside it (is_traditional, rag.text.asked.plain_question, and Taiwan's words read in
+the seed reports' words: rag.text.regional), per question.
 
     python3 eval/normalize_speed.py
 
@@ -42,6 +43,15 @@ def main() -> int:
         for question in asked:
             read(question)
         print(f"{name}: {(time.perf_counter() - t0) / len(asked) * 1e6:.1f} µs a question ({len(asked)} questions)")
+    from rag.text.regional import in_mainland_words, mainland_words, taiwan_phrases
+    t0 = time.perf_counter()
+    taiwan_phrases()
+    pairs = mainland_words(fast[:len(list((ROOT / "seeds").glob("*.txt")))])   # the seed reports' words
+    print(f"Taiwan's words: the table and the seed reports' words once, {(time.perf_counter() - t0) * 1000:.1f} ms")
+    t0 = time.perf_counter()
+    read = [in_mainland_words(question, pairs) for question in asked]
+    print(f"in_mainland_words: {(time.perf_counter() - t0) / len(asked) * 1e6:.1f} µs a question "
+          f"({sum(a != b for a, b in zip(asked, read))} of {len(asked)} read otherwise)")
     return 1 if differ else 0
 
 
