@@ -224,7 +224,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                              if not ((named := PEOPLE_BEFORE.search(norm, 0, f[0])) and named.group(1) not in question)]
             if report and analysis.count_verb:   # 摸排了多少件: not the 化解35167件
                 found = [f for f in found if not done_otherwise(norm, f, analysis.count_verb)]
-            if report:   # 10名事业编制的市综治中心和…6名事业编制的市法学会: the figure of the owner asked
+            if report:   # the figure of the owner asked (10名事业编制的市综治中心), or of the item (小所2人、大所3人)
                 found = labelled_as_asked(norm, owned_as_asked(norm, found, analysis), question)
             if part := count_asked(question)[1]:   # 干警中有多少人有本科文凭: the part (409人), not the whole (864名政法干警中),
                 # written against it (司法所有几个是大所: not 21个司法所; 本科以上文凭的409人)
