@@ -218,7 +218,8 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
                                                           span.start))
     stated = premise(retrieval.question) if answered and analysis.answer_type == "yesno" else None
     if stated:   # 达州建成了5万个监控探头吗?: the figure the sentence states for that count, and whether it is the one asked
-        span = next((s for c in citations if (s := _span(analyze(stated.count), store.documents[c.doc], c))), None)
+        count = analyze(stated.count)
+        span = next((s for c in citations if (s := _span(count, store.documents[c.doc], c))), None)
     # the answer leads with the figure, date or name asked; where the cited sentences state different ones, it says so
     rivals = disagreeing(analysis, span.text, [c.text[slice(*c.sentence)] for c in citations[1:]],
                          bool(subjects[citations[0].doc].body)) if span and not citations[0].table else []
@@ -304,15 +305,14 @@ def _signed(searcher: Searcher, retrieval: Retrieval, t0: float) -> Answer | Non
                       notice=f"{scope_phrase(analysis) or '检索到'}的报告没有署名，无法回答作者是谁。",
                       analysis=analysis) if found else None
     citations, parts = [], []
+    titled = len(signed) > 1 or not analysis.places
     for n, (d, (start, end, names_start, names_end)) in enumerate(signed, 1):
         doc = documents[d]
         citations.append(make_citation(n, doc, "", start, end, []))
-        titled = len(signed) > 1 or not analysis.places
         parts.append((f"《{doc.display_title}》：" if titled else "") + f"{doc.text[names_start:names_end]}[{n}]")
-    doc, (_, _, names_start, names_end) = documents[signed[0][0]], signed[0][1]
-    o_start, o_end = doc.original_span(names_start, names_end)
-    para = paragraph_at(doc, names_start)
-    span = Span(doc.text[names_start:names_end], 1, o_start, o_end, (names_start - para.start, names_end - para.start))
+    doc, names_start, names_end = documents[signed[0][0]], signed[0][1][2], signed[0][1][3]
+    para_start = doc.paragraphs[citations[0].paragraph - 1].start
+    span = _span_in(doc, citations[0], names_start - para_start, names_end - para_start)
     timings["answer"] = (time.perf_counter() - t0) * 1000
     return Answer(retrieval.question, True, "；".join(parts) + "。", tuple(citations), retrieval.mode, 1.0,
                   retrieval.hits, timings, notice="按报告的署名回答。", analysis=analysis, span=span)
@@ -345,7 +345,11 @@ def _span(analysis: QuestionAnalysis, doc: CleanDocument, citation: Citation) ->
     found = cited_span(analysis, citation.text[a:b], bool(doc.subject.body))
     if found is None:
         return None
-    start, end = a + found[0], a + found[1]
+    return _span_in(doc, citation, a + found[0], a + found[1])
+
+
+def _span_in(doc: CleanDocument, citation: Citation, start: int, end: int) -> Span:
+    """The Span of ``citation``'s paragraph text from ``start`` to ``end``, with its place in the original file."""
     offset = doc.paragraphs[citation.paragraph - 1].start   # the paragraph in the cleaned text
     o_start, o_end = doc.original_span(offset + start, offset + end)
     return Span(citation.text[start:end], citation.n, o_start, o_end, (start, end))
