@@ -129,19 +129,9 @@ def _mostly_simplified(store) -> bool:
     return _SIMPLIFIED[store]
 
 
-def _as_written(question: str, store) -> str:
-    """The question in the script most of the store's reports are written in, for the embedder:
-    荣昌司法所小所配幾個人? is as close to a Simplified passage as its Simplified form only by
-    characters, and the embedder's cosine fell from 0.89 to 0.86, under the decline's 0.88.
-    (Matching words is script-blind already: rag.text.normalize.)"""
-    return to_simplified(question) if is_traditional(question) and _mostly_simplified(store) else question
-
-
 def in_store_words(question: str, store) -> str:
     """A Traditional question asked of mainland reports, in their words for what Taiwan calls
-    otherwise (張掖匯聚聯網影片資源多少路? → …視頻資源…; rag.text.regional); any other as it is."""
-    if not is_traditional(question) or not _mostly_simplified(store):
-        return question
+    otherwise (張掖匯聚聯網影片資源多少路? → …視頻資源…; rag.text.regional)."""
     if store not in _MAINLAND:
         _MAINLAND[store] = mainland_words(normalize(store.documents[n].text) for n in _sample(store))
     return in_mainland_words(question, _MAINLAND[store])
@@ -182,7 +172,14 @@ class Searcher:
             raise ConfigError(f"unknown retrieval mode '{mode}'; valid modes: {', '.join(MODES)}")
         if not 1 <= k <= 100:
             raise ConfigError(f"k must be between 1 and 100, got {k}")
-        question = in_store_words(check_question(question), self.store)
+        question = check_question(question)
+        # a Traditional question of reports mostly in Simplified is read in their words, and embedded in
+        # their script: 荣昌司法所小所配幾個人? is as close to a Simplified passage as its Simplified form
+        # only by characters, and the embedder's cosine fell from 0.89 to 0.86, under the decline's 0.88
+        # (matching words is script-blind already: rag.text.normalize)
+        of_mainland = is_traditional(question) and _mostly_simplified(self.store)
+        if of_mainland:
+            question = in_store_words(question, self.store)
         timings: dict[str, float] = {}
         clock = _Clock(timings)
         norm = normalize(question)
@@ -200,7 +197,8 @@ class Searcher:
             return Retrieval(question, mode, (), tuple(tokens), timings, only)
         qvec = None
         if mode in ("hybrid", "dense"):
-            qvec = (self.embedder.embed_queries([_as_written(question, self.store)])[0] if query_vector is None
+            as_written = to_simplified(question) if of_mainland else question
+            qvec = (self.embedder.embed_queries([as_written])[0] if query_vector is None
                     else query_vector).astype(np.float32)
             clock("embed_query")
         quoted = QUOTED.findall(norm) + [title[1:-1] for title in TITLE.findall(norm)]
