@@ -61,6 +61,19 @@ def test_a_comparison_between_named_places_has_a_row_for_each_and_no_other(hashi
     assert not ask(searcher, "荣昌化解的矛盾纠纷哪个多?", "bm25").rows
 
 
+def test_a_difference_or_sum_between_places_is_each_ones_figure_computed_by_no_one(hashing_index):
+    assert is_comparison("达州的雪亮工程探头比乐山多多少?") and is_comparison("荣昌和张掖的网格一共多少个?")
+    assert named_place_question("达州的雪亮工程探头比乐山多多少?", ("达州", "乐山"), "乐山") == "乐山的雪亮工程探头多少?"
+    assert named_place_question("荣昌的结案率比张掖高多少?", ("荣昌", "张掖"), "张掖") == "张掖的结案率多少?"
+    assert named_place_question("荣昌和张掖的网格相差多少个?", ("荣昌", "张掖"), "荣昌") == "荣昌网格多少个?"
+    answer = ask(Searcher(*hashing_index), "荣昌和张掖的网格相差多少个?", "bm25")
+    assert [(place, row) for place, row, _ in answer.rows] == [("荣昌区", "1761个"), ("张掖市", "1807個")]
+    assert answer.notice == "按地方逐一列出（报告没有写出差值或合计，请自行核算）。"
+    # jieba glues 比 to the place after it (比达/州): the place is still named
+    rows = ask(Searcher(*hashing_index), "荣昌比达州多多少名派出所所长?", "bm25").rows
+    assert [(place, row) for place, row, _ in rows] == [("荣昌区", "未提及"), ("达州市", "101名")]
+
+
 def test_a_question_naming_a_place_is_not_split(hashing_index):
     answer = ask(Searcher(*hashing_index), "荣昌区分别破获了多少件刑事案件?", "bm25")
     assert "：" not in answer.answer.split("[")[0] and "8698件" in answer.answer

@@ -27,6 +27,8 @@ def test_full_and_short_names_in_text_traditional_too():
     assert names("四川省达州市通川区的情况") == [("四川省", True), ("达州市", True), ("通川区", True)]
     assert names("張掖建成了多少個雪亮工程監控探頭?") == [("张掖市", False)]
     assert names("乐山和张掖分别有多少?") == [("乐山市", False), ("张掖市", False)]
+    # jieba glues 比 to the short name after it (比达/州): a character comparing or joining, not a word
+    assert names("荣昌比达州多多少名派出所所长?", rare_short_forms=True) == [("荣昌区", False), ("达州市", False)]
 
 
 def test_common_words_are_not_places():

@@ -166,6 +166,8 @@ def test_the_words_of_a_question_for_a_post_are_the_holder():
     ("荣昌今后要确保实现什么零发生?", ("荣昌", "确保", "实现", "发生")),        # 今后: a plan, no word
     ("青川化解率的目标是多少?", ("青川", "化解")),                      # a goal is a kind of figure: 力争…98%以上
     ("荣昌综调室办了多少件案子?", ("荣昌", "综调室", "案件")),          # the report writes 案件
+    ("浪花鱼在什么地方栖息?", ("浪花", "栖息")),        # the kind of answer asked: 栖息于沿岸碎波带
+    ("美洲似银汉鱼整体是什么颜色?", ("美洲", "银汉鱼", "整体")),   # 体淡绿色 names no 颜色
 ])
 def test_the_words_coverage_weighs(question, words):
     assert analyze(question).words == words

@@ -154,6 +154,15 @@ def test_who_holds_a_post_is_answered_with_a_name(hashing_index):
     assert leshan.answered and leshan.span.text == "廖全军"
 
 
+def test_a_post_asked_is_answered_where_the_name_holds_one(hashing_index):
+    # every 廖全军: line of the interview names him; the headline names his post
+    from rag.answer.cues import asked_cue
+    assert asked_cue("廖全军担任什么职务?", report=True).search("乐山市委常委、政法委书记廖全军")
+    assert asked_cue("向宠担任什么官职?") is None   # an article's narrative names the posts of many
+    answer = ask(Searcher(*hashing_index), "廖全军是什么职务?")
+    assert answer.answered and "政法委书记" in answer.citations[0].text
+
+
 def test_a_count_asked_with_its_word_needs_that_word(tmp_path):
     text = "全县排查矛盾纠纷3200余起，化解矛盾纠纷2376件，调解成功率98%。\n"
     searcher = _searcher(tmp_path, text)
@@ -416,7 +425,7 @@ def _features_of(tmp_path, text, question):
 
 
 def test_a_reason_asked_for_is_a_cue_only_in_the_sentence_giving_one(tmp_path):
-    from rag.answer.sentences import asked_cue
+    from rag.answer.cues import asked_cue
     features = _features_of(tmp_path, "目前独立成科的凤头鹦鹉会降为亚科层级。这是因为一些史前的鹦形目化石揭示了一些"
                                       "比凤头鹦鹉有更多特性的品种。\n", "凤头鹦鹉为什么被降级为亚科?")
     assert features["这是因为一些史前的鹦形目化石揭示了一些比凤头鹦鹉有更多特性的品种。"]["cue"] == 1.0

@@ -450,6 +450,19 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     ("张掖培训政法干部多少人次?", "举办政法干部综合业务素能培训等主体班次20多场次、1200人次,有力提升了职业素养。", "1200人次"),
     # a figure after 率为 is a rate, not a count of the cases asked
     ("荣昌法院审结了多少案件?", "改革后,生效裁判被改判发回重审率为0,审查起诉案件、侦查监督案件办结平均用时分别减少12.33天。", None),
+    # 政法工作 is what 政法 says: 13次专题研究政法、维稳… answers it
+    ("张掖市委市政府今年专题研究了几次政法工作?", "今年以来,市委、市政府已先后13次专题研究政法、维稳、平安建设等方面重大事项。", "13次"),
+    # a part asked (多少个综治中心是市级的) is not the whole (四级综治中心981个)
+    ("张掖有多少个综治中心是市级的?", "建成市、县、乡、村四级综治中心981个,在全省率先实现综治中心规范化建设。", None),
+    # a figure per unit asked is one stated per unit, not a total or the figure of one kind of item
+    ("荣昌网格员人均管理几个网格?", "全区共划分网格1761个,配备1823名专兼职网格服务管理人员。", None),
+    ("荣昌平均每个司法所有几个人?", "新改建司法所5个,实现了21个司法所小所2人、大所3人目标;", None),
+    ("荣昌审查起诉案件办结平均用时减少了多少天?", "审查起诉案件办结平均用时比去年同期减少12.33天。", "12.33天"),
+    # a share of what the question names is not another rate of the sentence
+    ("荣昌政法干警法学本科以上文凭的比例是多少?", "全区864名政法干警中获得法学专业本科以上文凭的409人,参加各类培训达9036人次,"
+     "实现培训率达100%。", None),
+    ("荣昌政法干警的培训率是多少?", "全区864名政法干警参加各类培训达9036人次,实现培训率达100%。", "100%"),
+    ("张掖矛盾纠纷化解的比例是多少?", "全市共摸排各类矛盾纠纷4156件、化解4082件,化解率达到98%以上。", "98%以上"),
 ])
 def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):
     assert _report_span(question, sentence) == expected

@@ -386,3 +386,10 @@ def levels_of(norm: str, figure: tuple[int, int], counted: str) -> bool:
     负责同志任双组长的领导小组 are three levels of 领导小组, not of the people named first."""
     return norm[figure[1] - 1] == "级" and bool(counted) and \
         re.search(rf"的{re.escape(counted)}", norm[figure[1]:clause_at(norm, figure[0])[1]]) is not None
+
+
+def clause_of_asked(norm: str, figure: tuple[int, int], analysis: QuestionAnalysis) -> bool:
+    """Whether the clause of ``figure`` writes any word of the count asked but its place (审结42381件
+    of 受理和审结了案件: 审结; not 建成智慧安防小区613个 of 布建了多少个电子卡口)."""
+    clause = norm[slice(*clause_at(norm, figure[0]))]
+    return any(w in clause for w in (analysis.counted, *analysis.count_words) if w and w not in analysis.place_forms)

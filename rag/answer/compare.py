@@ -27,6 +27,9 @@ ACROSS = re.compile(rf"^(?:请问)?(?:各地|各市|各区|各县|各城市|各�
 BETWEEN_NAMED = re.compile(r"(?:哪个|哪一个|哪里|谁)(?:的)?.{0,16}?(?:最|更|比较)?(?:多|少|高|低|大|小|早)(?=[?？。]?$)")
 NAMED_JOINS = re.compile(r"^(?:[和与及跟同、,，]|还是|以及)+(?:[两三四五几]地|这[两三四五几]个?(?:地方|城市|地区))?(?:的)?")
 WHICH_ONE = re.compile(r"(?:哪个|哪一个|哪里|谁)(?:地方|城市|市|区|县|地区)?(?:的)?")
+# 达州的探头比乐山多多少, 达州和张掖一共多少个: asked of each place, the comparison phrase left out
+DIFFERENCE_OR_SUM = re.compile(r"比[^,，。?？]{1,16}?(?:多|少|高|低|大|小)了?(?=多少|几)|相差|差多少|差距|一共|总共|合计|加起来")
+COMPARED_AGAINST = re.compile(r"比的?([^,，。?？]{0,12}?)(?:多|少|高|低|大|小)了?(?=多少|几)|相差|差距是?|一共|总共|合计|加起来")
 MAX_PLACES = 8
 LISTED_REPORTS = 50   # up to this many reports, every place indexed gets a row
 
@@ -38,9 +41,16 @@ def is_comparison(question: str) -> bool:
     return bool(COMPARISON.search(norm) or _between_named(norm))
 
 
+def asks_difference_or_sum(question: str) -> bool:
+    """Whether a question asks a difference or a sum of places' figures (比乐山多多少, 一共多少)."""
+    return bool(DIFFERENCE_OR_SUM.search(normalize(question)))
+
+
 def _between_named(norm: str) -> bool:
-    """Asks which of the places it names (哪个…多) or each of them (分别)."""
-    return bool(BETWEEN_NAMED.search(norm)) or "分别" in norm or bool(re.search(rf"各自|{EACH}", norm))
+    """Asks which of the places it names (哪个…多), each of them (分别), or a difference or sum
+    of their figures (比乐山多多少, 一共多少), which each row states and no row computes."""
+    return bool(BETWEEN_NAMED.search(norm) or DIFFERENCE_OR_SUM.search(norm)) or "分别" in norm \
+        or bool(re.search(rf"各自|{EACH}", norm))
 
 
 def questions_per_place(question: str, analysis, store, hits) -> list[tuple[str, str]]:
@@ -84,6 +94,9 @@ def named_place_question(question: str, forms, place_form: str) -> str:
     for form in sorted(forms, key=len, reverse=True):
         plain = plain.replace(form, "")
     plain = _replaced(ACROSS, _replaced(NAMED_JOINS, plain.strip()))
+    while match := COMPARED_AGAINST.search(normalize(plain)):   # 的探头比多多少 -> 的探头多少
+        plain = plain[:match.start()] + (plain[match.start(1):match.end(1)] if match.group(1) is not None else "") \
+            + plain[match.end():]
     if BETWEEN_NAMED.search(normalize(plain)):   # not 分别是谁
         plain = _as_figure(_replaced(WHICH_ONE, plain))
     return f"{place_form}{plain}"

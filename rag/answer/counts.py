@@ -54,6 +54,8 @@ COPULA_BEFORE_QUESTION = re.compile(r"(?:是|为)(?=\s)")
 
 
 # 经济总量要冲刺多少: 要 ends what says which; 全区入额法官: 全区 is the report's own place, often written 我区
+# a head that names no thing of its own: 政法工作 counts what 政法 says (13次专题研究政法、维稳…)
+LIGHT_HEADS = {"工作"}
 KIND_OF_FIGURE = {"数量", "数目", "总数", "个数", "总量", "人数", "次数", "件数", "名次", "排名"}   # what a count is, not what it counts
 NOT_A_MODIFIER = set("的要将会能可应需该已在对") | {f"全{level}" for level in "国省市州县区镇乡村"}
 COUNTED_PLACES = set("村县乡镇区市省")   # one character, yet what is counted: 多少个村
@@ -121,6 +123,8 @@ def counted_with_modifiers(normalized_question: str) -> tuple[str, tuple[str, ..
         i < len(tagged) - 2 or i == len(tagged) - 1 and tagged[i - 1][1].startswith("n") or word in NEVER_DESCRIBING)),
         len(tagged))
     after = [w for w, _ in tagged[:verb]]
+    if len(after) > 1 and after[-1] in LIGHT_HEADS:
+        after.pop()
     if after and not NOT_COUNTED.match("".join(after)):
         last = after[-1] if len(after[-1]) >= 2 or len(after) == 1 else after[-2] + after[-1]
         modifiers = _modifiers(after[:len(after) - (1 if last == after[-1] else 2)])
@@ -251,7 +255,9 @@ WHOLE_ASKED = re.compile(rf"([\u4e00-\u9fff]*(?:{PEOPLE_WORDS}))中(?:有|共有
 PART_ASKED = re.compile(r"中(?:有|共有)?(?:多少|几)[^是为,，]{0,4}?(?:是|为|属于|有)([^?？,，。!！]+)"
                         rf"|(?:多少|几)[名位]?[\u4e00-\u9fff]{{0,6}}?(?:{PEOPLE_WORDS})(?:是|为|属于|有|[\u4e00-\u9fff]{{1,2}}?[了过])"
                         r"([^?？,，。!！]+)"
-                        r"|有(?:多少|几)[个名位件家所]?(?:是|为|属于)([^?？,，。!！]+)")   # 司法所有几个是大所
+                        r"|有(?:多少|几)[个名位件家所]?(?:是|为|属于)([^?？,，。!！]+)"   # 司法所有几个是大所
+                        # 多少个综治中心是市级的: a short part closing the question (not 是由…宣布的, which says what they are)
+                        r"|(?:多少|几)[个名位件家所][\u4e00-\u9fff]{2,6}?(?:是|为|属于)(?![由被在])([\u4e00-\u9fff]{1,6}?)的?(?=[?？!！。]?$)")
 
 
 @lru_cache(maxsize=1024)

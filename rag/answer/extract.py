@@ -16,7 +16,7 @@ import numpy as np
 
 from rag.answer.byline import asks_author, byline, names_title
 from rag.answer.cells import TableCite, asked_cell, cell_in_text, row_at, table_cite, with_cell
-from rag.answer.compare import is_comparison, questions_per_place
+from rag.answer.compare import asks_difference_or_sum, is_comparison, questions_per_place
 from rag.answer.counts import FIGURE_TYPES
 from rag.answer.decline import COVERAGE_RULE, Signals, answers
 from rag.answer.evidence import Evidence, decision_signals, gather_evidence, names_missing_in_scope
@@ -279,7 +279,9 @@ def _compare(searcher: Searcher, retrieval: Retrieval, scorer, t0: float) -> Ans
         rows.append((place, figure, first.n))
     timings = dict(retrieval.timings_ms)
     timings["answer"] = (time.perf_counter() - t0) * 1000
-    notice = f"按地方逐一回答；{'、'.join(missing)}的报告中未提及。" if missing else "按地方逐一回答。"
+    # a difference or sum asked is computed by no one: the rows are what the reports write
+    lead = "按地方逐一列出（报告没有写出差值或合计，请自行核算）" if asks_difference_or_sum(retrieval.question) else "按地方逐一回答"
+    notice = f"{lead}；{'、'.join(missing)}的报告中未提及。" if missing else f"{lead}。"
     text = "；".join(f"{p}：{a}" + (f"[{n}]" if n else "") for p, a, n in rows)
     return Answer(retrieval.question, bool(citations), text if citations else NOT_FOUND, tuple(citations),
                   retrieval.mode, 1.0 if citations else 0.0, retrieval.hits, timings, notice=notice,

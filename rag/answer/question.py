@@ -158,6 +158,8 @@ ASKING = re.compile(r"哪一?[种个位座条家所本项类件支场份首间�
                     r"|进行了?(?=[\u4e00-\u9fff]{2})"   # 进行了风险评估: the verb after it is what was done (实施评估)
                     # the kind of items a list asks (有什么举措): any passage listing them is worded its own way
                     r"|(?<=哪些|什么|有何)(?:措施|举措|做法|办法|经验|成效|成绩|成果)"
+                    # the kind of answer asked, which the answer need not name (体淡绿色, 隶属于中华人民共和国 for 哪一个国家)
+                    r"|(?:(?<=什么|哪种|何种|哪个|哪座)|(?<=哪一个|哪一种|哪一座))(?:颜色|地方|国家|城市|省份|地区|气候|宗教|学科|朝代|时期)"
                     r"|(?:^|(?<=[,，。:：\s]))(?:在|据|根据)?(?:文中|本文|上文|报告中|报告里|材料中)"
                     r"(?:所?(?:提及|提到|指出|说)|所述)?"
                     # the kind of figure asked (救助金额是多少, 探头的数量有多少): the passage states the figure

@@ -9,7 +9,7 @@ word weighed by how few retrieved sentences hold it, and by the characters of th
 one-character words asked about: 胞弟 for 弟弟, 杀 of 谁杀了司马晏), where it
 sits (chunk rank, first in its line), whether it holds an answer of the asked kind (a span:
 rag.answer.span) or what that kind of question is answered with (因为 for 为什么, 是指 for
-什么是: ASKED_CUES), how much it says beyond the question's own words, and how much its
+什么是: rag.answer.cues), how much it says beyond the question's own words, and how much its
 neighbours cover: the answer often sits in the sentence after the one that repeats the
 question, which refers back to it (該線, 这一, 它).
 """
@@ -27,6 +27,7 @@ import numpy as np
 from rag.answer.against import loose
 from rag.answer.context import PRONOUNS, sentences_with_lead
 from rag.answer.counts import ASKED_MEASURE, DEED_OF
+from rag.answer.cues import asked_cue
 from rag.answer.question import (CALENDAR_ASKED, QUOTED, SLOT_GLUE, QuestionAnalysis, around_asked, asked_post,
                                   holds_answer, lone_characters)
 from rag.answer.scope import in_scope, stated_of_place
@@ -47,21 +48,6 @@ FEATURES = ("in_context", "own", "rank", "retrieval", "line_first", "prev_own", 
 FIGURES = ("quantity", "amount", "percentage", "date")
 SLOT_REACH = 6             # characters either side of the question word that slot_match counts
 SLOT_MIN = 2               # characters of them that admit a sentence sharing no word with the question
-# What a sentence answering a kind of question tends to say, whatever its words: a reason
-# (因为, 由于), a definition (是指, 泛指), a means (通过, 采用), a location (位于, 地处), a diet
-# (以藻类为食 for 吃什么), a colour (白色或带粉红色 for 什么颜色).
-ASKED_CUES = ((re.compile(r"为什么|为何|何故|缘何|原因|为甚么"),
-               re.compile(r"因为|由于|原因|所以|因此|因而|为了|以致|导致|缘故|鉴于|起因")),
-              (re.compile(r"什么是|是什么意思|指什么|指的是什么|的定义|什么叫"),
-               re.compile(r"是指|指的是|泛指|意为|意思是|是一种|是一个|是一门|是一类|又称|称为|即")),
-              (re.compile(r"如何|怎么|怎样|什么方式|什么方法|何种方式|何种方法"),
-               re.compile(r"通过|采用|利用|借助|经由|方法|方式|手段|途径|依靠")),
-              (re.compile(r"哪里|何处|何地|什么地方|哪个地方|在哪"),
-               re.compile(r"位于|坐落|地处|分布于|分布在|境内|以东|以西|以南|以北|附近|一带|之间")),
-              (re.compile(r"吃什么|吃哪些|吃些什么|以什么为食|以何为食|以哪些.{0,4}为食|主食|食物|食性|捕食什么|觅食"),
-               re.compile(r"为食|为主食|主食|捕食|摄食|觅食|啃食|进食|取食|食物|吃")),
-              (re.compile(r"(?:什么|哪种|何种|哪些)颜色|颜色是|(?:什么|何)色"),
-               re.compile(r"[红橙黄绿青蓝紫黑白灰褐棕粉金银赤]色|色彩|颜色")))
 # characters that say nothing of a question's content: the question words and the commonest function characters
 ASKING_CHARS = set("的了是在和与及或什么哪里谁几多少为何如怎样个吗呢么一有这那其之也被把将对于从到")
 
@@ -84,11 +70,6 @@ def slot_match(around: tuple[str, str], sentence: str) -> tuple[float, float]:
     before, after = around
     held_before = max(_run(before, sentence, True), _run(before.rstrip(SLOT_GLUE), sentence, True))
     return held_before / SLOT_REACH, _run(after.lstrip(SLOT_GLUE), sentence, False) / SLOT_REACH
-
-
-def asked_cue(question: str):
-    """The cue pattern of the kind of question asked (ASKED_CUES), or None."""
-    return next((cue for asks, cue in ASKED_CUES if asks.search(question)), None)
 
 
 PLAN_PERIOD, PLAN_NAMED = re.compile(r"[一二三四五六七八九十]+五"), re.compile(r"十[一二三四五]五")   # quoted; unquoted (not 十五个)
@@ -208,7 +189,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
     counted = _counted(analysis)
     asks_place = analysis.answer_type == "place"   # a report about a place answers "where" with its subject
     around = around_asked(question)
-    cue = asked_cue(question)
+    cues = asked_cue(question), asked_cue(question, report=True)   # in an article, in a report
     # the characters of what the question asks about (its words and one-character words, not
     # its frame: 担任什么职务): they match where words differ (胞弟 for 弟弟, 始于 for 开始)
     content_chars = {c for w in (*analysis.words, *lone_characters(question)) for c in w if c not in ASKING_CHARS}
@@ -283,7 +264,7 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
                         coverage(*rest, sentence), lead_share, shared_pairs, coverage(terms, local, sentence),
                         float(rarest is not None and rarest in sentence),
                         float(not retrieved[rank][0] <= chunk.start + s < retrieved[rank][1]),
-                        *slots, float(bool(cue and cue.search(sentence))),
+                        *slots, float(bool((cue := cues[bool(subject.body)]) and cue.search(sentence))),
                         sum(c in sentence for c in content_chars) / len(content_chars) if content_chars else 0.0)
             out.append(Candidate(chunk.doc, chunk.section, chunk.start + s, chunk.start + e, rank, in_context,
                                  features))

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.answer.against import (BOTH_ASKED, CALENDAR_YEAR, COUNT_AFTER, NEXT_WORD, both_counts, clause_at, counted_patterns,
+from rag.answer.against import (BOTH_ASKED, CALENDAR_YEAR, COUNT_AFTER, NEXT_WORD, both_counts, clause_at, clause_of_asked,
+                                counted_patterns,
                                 counts_another, counts_asked, done_otherwise, head_counted, kind_of, labelled_as_asked, levels_of, loose,
                                 modifier_patterns, names_counted, owned_as_asked, owner_after, respective, thing_pattern,
                                 written_against)
@@ -19,6 +20,7 @@ from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, LEVELS_ASKED, MEASURE_W
                                PEOPLE_WORDS, SAME_COUNT, SCALE, count_asked, counted_by)
 from rag.answer.question import CN_NUMERALS, CURRENCIES, SLOT_GLUE, TAELS, QuestionAnalysis, around_asked
 from rag.answer.ranks import RANK_ASKED, ranks_asked
+from rag.answer.ratios import relative_as_asked
 from rag.answer.units import ALL_UNITS, asked_unit, unit_of
 from rag.ingest.chunking import sentence_spans
 from rag.text.normalize import normalize
@@ -240,7 +242,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             elif report and SUM_ASKED.search(question) and not any(TOTAL_BEFORE.search(norm, 0, f[0]) for f in found) \
                     and len([f for f in found if (not (asked := ASKED_MEASURE.search(question))
                              or re.search(rf"{counted_by(asked.group(1))}{_BOUND}$", norm[f[0]:f[1]]))
-                             and _clause_of_asked(norm, f, analysis)]) > 1:
+                             and clause_of_asked(norm, f, analysis)]) > 1:
                 # 事业编制一共有多少名: the parts (10名…和…6名) are no total, and the report states none; the
                 # clauses of other things are no parts (智慧安防小区613个 beside 电子卡口320余个)
                 found = []
@@ -256,6 +258,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             found = [both] if both and SHARE.search(norm, *both) else []
         if report and not PLAN_ASKED.search(question):   # 化解率是多少: what was done (98.3%), not a goal (力争…98%以上)
             found = [f for f in found if not PLAN_BEFORE.search(norm, 0, f[0])]
+        if report:   # 人均 asked: a figure per unit; a share of what the question names: not another rate (培训率)
+            found = relative_as_asked(norm, found, question, kind == "percentage" and not analysis.rate)
         change = CHANGE_ASKED.search(question) if report else None
         if change:   # 比去年下降了多少: a change, not the rate itself, and a fall (not 上升5位), of what is asked
             falling = bool(FALLING.match(change.group(0)))
@@ -332,13 +336,6 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
 PERSONAL_PRONOUN = re.compile(r"^[\"'“「(（]?[他她]")
 POST = re.compile(POSTS)
 POST_BEFORE = re.compile(rf"(?:{POSTS})\s?$")
-
-
-def _clause_of_asked(norm: str, figure: tuple[int, int], analysis: QuestionAnalysis) -> bool:
-    """Whether the clause of ``figure`` writes any word of the count asked but its place (审结42381件
-    of 受理和审结了案件: 审结; not 建成智慧安防小区613个 of 布建了多少个电子卡口)."""
-    clause = norm[slice(*clause_at(norm, figure[0]))]
-    return any(w in clause for w in (analysis.counted, *analysis.count_words) if w and w not in analysis.place_forms)
 
 
 def _where_asked(norm: str, name: tuple[int, int], before: str, after: str, question: str) -> int:

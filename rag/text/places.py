@@ -25,6 +25,7 @@ from rag.errors import ConfigError
 from rag.text.tokens import word_boundaries, word_frequency
 
 LEVELS = ("province", "city", "county")
+JOINING_CHARS = set("比和与跟同及或较")   # a character jieba may glue to a short place name after it
 BOUNDARY_WINDOW = 8   # characters each side of a short-form match that jieba segments to check it
 # A short county name that is also a common word (平安, 新建, 开发) is no evidence; jieba's
 # dictionary frequency tells them apart (荣昌 13, 沙坪坝 13; 平安 1438, 新建 1000, 和平 7998).
@@ -134,10 +135,13 @@ class Gazetteer:
 
 
 def _whole_word(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] begins and ends on jieba word boundaries."""
+    """Whether text[start:end] begins and ends on jieba word boundaries; after a character that
+    compares or joins (比, 和), also where jieba glued that character to the name (比达/州 of 荣昌比达州)."""
     left = max(0, start - BOUNDARY_WINDOW)
     bounds = word_boundaries(text[left:end + BOUNDARY_WINDOW])
-    return start - left in bounds and end - left in bounds
+    if start - left in bounds and end - left in bounds:
+        return True
+    return start > 0 and text[start - 1] in JOINING_CHARS and end - start in word_boundaries(text[start:end + BOUNDARY_WINDOW])
 
 
 def _level(code: str) -> str:
