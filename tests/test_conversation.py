@@ -51,6 +51,10 @@ PREVIOUS = "达州建成了多少个雪亮工程监控探头?"
     ("结案率呢?", "荣昌化解矛盾纠纷多少件?", "荣昌化解矛盾纠纷的结案率是多少?"),
     ("化解率是多少?", "张掖化解矛盾纠纷多少件?", "张掖化解矛盾纠纷的化解率是多少?"),
     ("安置率呢?", "张掖刑满释放人员衔接率是多少?", "张掖刑满释放人员安置率是多少?"),
+    # 其中 asks a part of what the previous question counted; 比…多多少 that figure against another's
+    ("其中市级的有几个?", "张掖综治中心有多少个?", "张掖综治中心中市级的有几个?"),
+    ("其中本科以上的有多少人?", "荣昌有多少名政法干警?", "荣昌政法干警中本科以上的有多少人?"),
+    ("那比检察官多多少?", "荣昌入额法官多少人?", "荣昌入额法官比检察官多多少人?"),
 ])
 def test_rewrites(question, previous, expected):
     assert rewrite(question, previous) == expected

@@ -1,5 +1,5 @@
 """Figures asked relative to something (rag/answer/ratios.py): per unit, and a share of what is named."""
-from rag.answer.ratios import other_rates_dropped, per_unit_stated, relative_as_asked
+from rag.answer.ratios import other_rates_dropped, per_unit_stated, relative_as_asked, share_of
 from rag.text.normalize import normalize
 
 
@@ -30,3 +30,12 @@ def test_both_checks_in_one_call():
     norm, found = _figures("人均培训率达100%。", "100%")
     assert relative_as_asked(norm, found, "荣昌人均文凭比例是多少?", share_unnamed=True) == []
     assert relative_as_asked(norm, found, "荣昌人均文凭比例是多少?", share_unnamed=False) == found
+
+
+def test_the_thing_a_share_of_a_deed_is_of():
+    assert share_of(normalize("张掖现实矛盾问题化解了百分之多少?")) == "问题"
+    assert share_of(normalize("张掖化解的矛盾纠纷占摸排的比例是多少?")) == "纠纷"
+    assert share_of(normalize("荣昌政法干警法学本科以上文凭的比例是多少?")) == ""   # no deed: a share of people
+    norm, found = _figures("全市共摸排各类矛盾纠纷4156件、化解4082件,化解率达到98%以上。", "98%以上")
+    assert relative_as_asked(norm, found, normalize("张掖现实矛盾问题化解了百分之多少?"), share_unnamed=True) == []
+    assert relative_as_asked(norm, found, normalize("张掖矛盾纠纷化解了百分之多少?"), share_unnamed=True) == found

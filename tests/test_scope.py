@@ -100,6 +100,13 @@ def test_a_rate_the_report_does_not_give_is_declined_not_answered_with_another(h
     assert "100%" in ask(Searcher(*hashing_index), "荣昌的命案破案率是多少?").answer
 
 
+def test_a_difference_the_report_does_not_write_is_declined_as_such():
+    from rag.answer.question import analyze
+    from rag.answer.scope import not_found_notice
+    # both figures may be there (入额法官41人、检察官25人): what is missing is the difference, computed by no one
+    assert not_found_notice(analyze("荣昌法官比检察官多多少人?")) == "荣昌区的报告中没有直接写出所问的差值；以下段落仅供参考，请自行核对。"
+
+
 def test_an_unscoped_question_says_whose_figure_it_gives(hashing_index):
     index, embedder = hashing_index
     answer = ask(Searcher(index, embedder), "排查整治顽瘴痼疾多少个?")

@@ -463,6 +463,12 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
      "实现培训率达100%。", None),
     ("荣昌政法干警的培训率是多少?", "全区864名政法干警参加各类培训达9036人次,实现培训率达100%。", "100%"),
     ("张掖矛盾纠纷化解的比例是多少?", "全市共摸排各类矛盾纠纷4156件、化解4082件,化解率达到98%以上。", "98%以上"),
+    # ... nor the rate of a deed done to other things: the 化解率 of 矛盾纠纷 for 现实矛盾问题
+    ("张掖现实矛盾问题化解了百分之多少?", "全市共摸排各类矛盾纠纷4156件、化解4082件,化解率达到98%以上。", None),
+    # a yearly figure asked is not a five-year total
+    ("荣昌每年查处多少起治安案件?", "五年来,公安机关共查处治安案件4.8万起,破获刑事案件8698件;", None),
+    # a difference of two rates asked is not either rate
+    ("荣昌的群众安全感比满意度高多少?", "连续5年群众安全感、群众满意度、执法司法公信力保持在90%以上;", None),
 ])
 def test_in_a_report_the_figure_counts_what_is_asked(question, sentence, expected):
     assert _report_span(question, sentence) == expected

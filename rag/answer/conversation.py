@@ -25,12 +25,14 @@ DEMONSTRATIVE = re.compile(r"这个|这一|这些|那个|该|此|上述")   # �
 PRONOUN = re.compile(r"它们|它|他们|她们|其(?!中|他|它|余|实)|^这(?=是)")   # 它, 他们, 这是 -> <topic>
 FIGURE_ITSELF = re.compile(r"数字|数据|数值|统计|数")   # 这个数字: the figure the previous answer gave, its topic
 FIGURE_LAST = re.compile(r"^(这|这个)(?:是|为)(哪一?年|什么时候|何时)的(数字|数据|数值|统计)")
+PART_OF_PREVIOUS = re.compile(r"^其中(.+)")
+AGAINST_PREVIOUS = re.compile(r"^(比[^,，。?？]{1,12}?(?:多|少|高|低))了?(?:多少|几)")
 PERSONAL = re.compile(r"[他她](?!们)")                            # 他 -> the person the previous question names
 RATE_NAMED = re.compile(rf"[\u4e00-\u9fff]{{1,8}}率|{LEVELS}")     # a follow-up naming a rate alone: 结案率呢?
 # 今年呢? after a question of 去年: the year in its stead (the report's own, or one relative to it)
 RELATIVE_YEAR = re.compile("|".join((CURRENT_YEAR_ASKED.pattern, *RELATIVE_YEARS)))
 # What a question asks for, cut from the previous question to leave its topic.
-ASKING = re.compile(r"(是)?第?(多少|几)[个名家次件起所座条项人位支批万千百十倍种类年天岁路]?|哪些|叫做?什么|什么|哪一?年|谁|是否|如何|怎样"
+ASKING = re.compile(r"(是|有)?第?(多少|几)[个名家次件起所座条项人位支批万千百十倍种类年天岁路]?|哪些|叫做?什么|什么|哪一?年|谁|是否|如何|怎样"
                     r"|吗|呢|[?？!！。]+$")
 
 
@@ -76,6 +78,11 @@ def _rewrite(question: str, previous: str) -> str:
         return _substitute_scope(previous, before, asked, relative)
     # 这是哪一年的数字? asks what 这个数字是哪一年的? asks
     plain = FIGURE_LAST.sub(r"这个\3是\2的", SOFT_OPENER.sub("", question))
+    if part := PART_OF_PREVIOUS.match(plain):   # 其中市级的有几个? after 张掖综治中心有多少个?: a part of those
+        return f"{_topic(previous)}中{part.group(1)}"
+    if against := AGAINST_PREVIOUS.match(plain):   # 比检察官多多少? after 荣昌入额法官多少人?: that figure against another's
+        counter = re.search(rf"(?:多少|几)({COUNTER.pattern})", normalize(previous))
+        return f"{_topic(previous)}{against.group(1)}多少{counter.group(1) if counter else ''}?"
     if RATE_NAMED.fullmatch(normalize(core).strip()):
         # 结案率呢? after 荣昌化解矛盾纠纷多少件: the rate of that (not 结案率多少件); after another rate, in its stead
         if asked.places:   # 张掖的化解率呢? names its own place and rate: it asks that alone

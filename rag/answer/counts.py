@@ -78,6 +78,7 @@ DONE_VERBS = set("建办抓查破装设修")   # one-character verbs of what a r
 # to them (多少件重大事项进行了评估: 事项, not 评估)
 NEVER_DESCRIBING = ("有", "是", "为", "属于", "进行", "开展", "实施", "覆盖", "涉及", "惠及", "包括", "包含", "帮助")
 CHANGED = re.compile(r"(?:变化|变动|增减|增长|下降|上升|减少|增加|提高|降低)$")   # what a change of a figure is asked by
+DIFFERENCE_ASKED = re.compile(r"比[^,，。?？]{1,12}?(?:多|少|高|低|大|小|长|短)了?(?:多少|几)")   # 法官比检察官多多少人
 DURATION_COUNTED = re.compile(r"(?:个月|月|年|天|日|周|小时|分钟|秒|岁)$")
 
 
@@ -256,6 +257,7 @@ PART_ASKED = re.compile(r"中(?:有|共有)?(?:多少|几)[^是为,，]{0,4}?(?:
                         rf"|(?:多少|几)[名位]?[\u4e00-\u9fff]{{0,6}}?(?:{PEOPLE_WORDS})(?:是|为|属于|有|[\u4e00-\u9fff]{{1,2}}?[了过])"
                         r"([^?？,，。!！]+)"
                         r"|有(?:多少|几)[个名位件家所]?(?:是|为|属于)([^?？,，。!！]+)"   # 司法所有几个是大所
+                        r"|中([\u4e00-\u9fff]{1,6}?)的?(?:有|共有)(?:多少|几)"   # 综治中心中市级的有几个
                         # 多少个综治中心是市级的: a short part closing the question (not 是由…宣布的, which says what they are)
                         r"|(?:多少|几)[个名位件家所][\u4e00-\u9fff]{2,6}?(?:是|为|属于)(?![由被在])([\u4e00-\u9fff]{1,6}?)的?(?=[?？!！。]?$)")
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 
 from rag.answer.against import clause_at
-from rag.answer.counts import FIGURE_TYPES
+from rag.answer.counts import DIFFERENCE_ASKED, FIGURE_TYPES
 from rag.answer.question import CURRENT_YEAR_ASKED, QUOTED, RELATIVE_YEAR_ASKED, RELATIVE_YEARS, TITLE, QuestionAnalysis
 from rag.ingest.subject import SELF, Subject
 from rag.text.normalize import normalize
@@ -113,6 +113,8 @@ def not_found_notice(analysis: QuestionAnalysis) -> str:
     topic = "、".join(analysis.terms[:4])
     where = f"{scope_phrase(analysis)}的报告中" if analysis.places else f"{scope_phrase(analysis)}的资料中"
     thing = "".join(analysis.count_modifiers[-1:]) + analysis.counted   # 信访案件, 监控探头: not 案件, 探头
+    if DIFFERENCE_ASKED.search(normalize(analysis.question)):   # 法官比检察官多多少人: both may be there, the difference is not
+        return f"{where}没有直接写出所问的差值；以下段落仅供参考，请自行核对。"
     found = (f"“{thing}”的数量" if analysis.counted else f"“{analysis.rate}”" if analysis.rate
              else f"“{topic}”相关的人名" if topic and analysis.answer_type == "person"
              else f"“{topic}”的时间" if topic and analysis.answer_type == "date"

@@ -12,12 +12,11 @@ import re
 from functools import lru_cache
 
 from rag.answer.against import (BOTH_ASKED, CALENDAR_YEAR, COUNT_AFTER, NEXT_WORD, both_counts, clause_at, clause_of_asked,
-                                counted_patterns,
-                                counts_another, counts_asked, done_otherwise, head_counted, kind_of, labelled_as_asked, levels_of, loose,
-                                modifier_patterns, names_counted, owned_as_asked, owner_after, respective, thing_pattern,
-                                written_against)
-from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, LEVELS_ASKED, MEASURE_WORDS, NUMBERED_BIG, PEOPLE_COUNTED_THING,
-                               PEOPLE_WORDS, SAME_COUNT, SCALE, count_asked, counted_by)
+                                counted_patterns, counts_another, counts_asked, done_otherwise, head_counted, kind_of,
+                                labelled_as_asked, levels_of, loose, modifier_patterns, names_counted, owned_as_asked,
+                                owner_after, respective, thing_pattern, written_against)
+from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, DIFFERENCE_ASKED, LEVELS_ASKED, MEASURE_WORDS, NUMBERED_BIG,
+                               PEOPLE_COUNTED_THING, PEOPLE_WORDS, SAME_COUNT, SCALE, count_asked, counted_by)
 from rag.answer.question import CN_NUMERALS, CURRENCIES, SLOT_GLUE, TAELS, QuestionAnalysis, around_asked
 from rag.answer.ranks import RANK_ASKED, ranks_asked
 from rag.answer.ratios import relative_as_asked
@@ -49,7 +48,6 @@ PEOPLE_COUNTED = re.compile(rf"[名人位]{_BOUND}$")
 PEOPLE_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{0,3}}(?:{PEOPLE_WORDS}))$")   # 检察官25人: those people counted
 PEOPLE_ASKED = re.compile(r"(?:多少|几)(?:余|多)?个?人(?!次)")   # 配几个人: people, not the 5个 司法所
 SUM_OF_PARTS = re.compile(r"[\u4e00-\u9fff](?:和|与|及|、)[\u4e00-\u9fff]{1,6}[,，]?(?:一共|总共|合计|共计|总计|加起来|共)(?:有|是|为)?(?:多少|几)")
-DIFFERENCE_ASKED = re.compile(r"比[^,，。?？]{1,12}?(?:多|少|高|低|大|小|长|短)了?(?:多少|几)")
 DIFFERENCE_BEFORE = re.compile(r"(?:多|少|高|低|大|小|长|短)(?:出|了|约|近)?$|相差|差距为?$|差$")
 TOTAL_BEFORE = re.compile(r"(?:共|合计|总计|累计)[^,，;；。]{0,6}$")
 WHOLE_AFTER = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:之)?中(?![心国央间部华学])")   # 864名政法干警中…: the whole a part is of
@@ -233,8 +231,6 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                 found = [f for f in found if not WHOLE_AFTER.match(norm, f[1]) and any(all(
                     p in norm[max(0, f[0] - 2 * NEXT_WORD):f[0]] + norm[f[1]:f[1] + NEXT_WORD] for p in (w[:2], w[2:] or w))
                     for w in part)]
-            if DIFFERENCE_ASKED.search(question):   # 法官比检察官多多少人: a difference stated (多16人), not either side
-                found = [f for f in found if DIFFERENCE_BEFORE.search(norm, 0, f[0])]
             if SUM_OF_PARTS.search(question):   # 法官和检察官一共多少人: a total stated as one (共…), not a part
                 found = [f for f in found if TOTAL_BEFORE.search(norm, 0, f[0])]
             elif both_asked:   # 多少名法官和检察官: two counts, neither alone the answer,
@@ -258,6 +254,8 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             found = [both] if both and SHARE.search(norm, *both) else []
         if report and not PLAN_ASKED.search(question):   # 化解率是多少: what was done (98.3%), not a goal (力争…98%以上)
             found = [f for f in found if not PLAN_BEFORE.search(norm, 0, f[0])]
+        if DIFFERENCE_ASKED.search(question):   # 法官比检察官多多少人: a difference stated (多16人), not either side
+            found = [f for f in found if DIFFERENCE_BEFORE.search(norm, 0, f[0])]
         if report:   # 人均 asked: a figure per unit; a share of what the question names: not another rate (培训率)
             found = relative_as_asked(norm, found, question, kind == "percentage" and not analysis.rate)
         change = CHANGE_ASKED.search(question) if report else None
