@@ -163,6 +163,12 @@ def test_a_post_asked_is_answered_where_the_name_holds_one(hashing_index):
     assert answer.answered and "政法委书记" in answer.citations[0].text
 
 
+def test_an_interviewers_turn_answers_nothing(hashing_index):
+    # 记者:请您简要介绍一下去年以来,乐山市政法机关所取得的重要成果… shares every word asked, and asks
+    answer = ask(Searcher(*hashing_index), "乐山去年政法工作取得了哪些成绩?")
+    assert answer.answered and not any(c.text.startswith("记者") for c in answer.citations)
+
+
 def test_a_count_asked_with_its_word_needs_that_word(tmp_path):
     text = "全县排查矛盾纠纷3200余起，化解矛盾纠纷2376件，调解成功率98%。\n"
     searcher = _searcher(tmp_path, text)

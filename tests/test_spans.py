@@ -467,6 +467,9 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     ("张掖现实矛盾问题化解了百分之多少?", "全市共摸排各类矛盾纠纷4156件、化解4082件,化解率达到98%以上。", None),
     # a yearly figure asked is not a five-year total
     ("荣昌每年查处多少起治安案件?", "五年来,公安机关共查处治安案件4.8万起,破获刑事案件8698件;", None),
+    # 目标 is the kind of figure asked (a goal), not a thing counted
+    ("达州的经济总量目标是多少?", "为达州“经济总量冲刺4000亿、城市规模建设双300,加快实现两个定位”提供良好的社会环境。",
+     "4000亿"),
     # a difference of two rates asked is not either rate
     ("荣昌的群众安全感比满意度高多少?", "连续5年群众安全感、群众满意度、执法司法公信力保持在90%以上;", None),
 ])

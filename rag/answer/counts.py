@@ -56,7 +56,7 @@ COPULA_BEFORE_QUESTION = re.compile(r"(?:是|为)(?=\s)")
 # 经济总量要冲刺多少: 要 ends what says which; 全区入额法官: 全区 is the report's own place, often written 我区
 # a head that names no thing of its own: 政法工作 counts what 政法 says (13次专题研究政法、维稳…)
 LIGHT_HEADS = {"工作"}
-KIND_OF_FIGURE = {"数量", "数目", "总数", "个数", "总量", "人数", "次数", "件数", "名次", "排名"}   # what a count is, not what it counts
+KIND_OF_FIGURE = {"数量", "数目", "总数", "个数", "总量", "人数", "次数", "件数", "名次", "排名", "金额", "数额", "总额", "目标", "目标值"}   # what a count is, not what it counts
 NOT_A_MODIFIER = set("的要将会能可应需该已在对") | {f"全{level}" for level in "国省市州县区镇乡村"}
 COUNTED_PLACES = set("村县乡镇区市省")   # one character, yet what is counted: 多少个村
 # a word for people before the count, and the verb they are counted by (政法委员配齐了多少名)

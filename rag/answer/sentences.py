@@ -220,8 +220,8 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
         lead_share = 1.0 - (rest[1].sum() / weights.sum() if weights.sum() > 0 else 0.0)
         for i, ((s, e, lead, first), sentence) in enumerate(zip(spans, texts)):
             if not (in_scope(analysis, subject, sentence) and holds_answer(analysis, sentence)) \
-                    or subject.body and sentence.rstrip().endswith("?"):   # an interviewer's question answers nothing
-                continue
+                    or subject.body and (sentence.rstrip().endswith("?") or _asked_by_interviewer(chunk.text, s)):
+                continue   # an interviewer's question answers nothing (记者:请您简要介绍一下…。)
             if listing and first and len(spans) > i + 1 and spans[i + 1][2]:
                 continue   # a run-in heading ("实施“八大工程”。") names the list; the sentences after it are its items
             span = answer_span(analysis, sentence, report=bool(subject.body))
@@ -269,6 +269,14 @@ def candidates(analysis: QuestionAnalysis, hits, subjects, allowed, scoring, doc
             out.append(Candidate(chunk.doc, chunk.section, chunk.start + s, chunk.start + e, rank, in_context,
                                  features))
     return out
+
+
+INTERVIEWER = re.compile(r"\s*(?:记者|主持人|问)\s*[:：]")
+
+
+def _asked_by_interviewer(text: str, at: int) -> bool:
+    """Whether the line of ``text`` holding offset ``at`` is an interviewer's turn (记者:…)."""
+    return bool(INTERVIEWER.match(normalize(text[text.rfind("\n", 0, at) + 1:at + 8])))
 
 
 def _char_pairs(words) -> set[str]:
