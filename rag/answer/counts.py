@@ -231,6 +231,8 @@ def uncounted(word: str, normalized_question: str) -> str:
         return word[1:]
     if len(word) >= 3 and word[-1] == "各" and word_frequency(word[:-1]):
         return word[:-1]   # 案件各 of 团伙案件各有多少起: each, glued on
+    if word == "所有" and re.search(r"[\u4e00-\u9fff]所有(?:多少|几)", normalized_question):
+        return "所"   # 司法所有多少个: the 所 of 司法所 and the 有 asked, never "all"
     if len(word) == 2 and word[1] in "有了过" and not word_frequency(word):
         # 区有 of 荣昌区有多少名…, 群有 of 微信群有多少个: 有 glued to a word's last character; 建了 of 建了多少个:
         # a verb's aspect glued to it (the report writes 建成)

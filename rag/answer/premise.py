@@ -30,7 +30,8 @@ def premise(question: str) -> Premise | None:
     m = stated[0]
     asked = "百分之多少" if m.group(4) == "%" else f"多少{m.group(4)}"
     count = norm[:m.start()] + asked + norm[m.end():]
-    count = YES_NO.sub(lambda m: "有" if m.group() == "有没有" else "", count).strip()
+    # 有没有 asks what there is (有), 是不是 what it is (是): 司法所是不是21个 asks 司法所是多少个, not 新建的5个
+    count = YES_NO.sub(lambda m: {"有没有": "有", "是不是": "是", "是否": "是"}.get(m.group(), ""), count).strip()
     return Premise(question[m.start():m.end()], count)
 
 

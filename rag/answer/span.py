@@ -51,12 +51,13 @@ SUM_OF_PARTS = re.compile(r"[\u4e00-\u9fff](?:和|与|及|、)[\u4e00-\u9fff]{1,
 DIFFERENCE_BEFORE = re.compile(r"(?:多|少|高|低|大|小|长|短)(?:出|了|约|近)?$|相差|差距为?$|差$")
 TOTAL_BEFORE = re.compile(r"(?:共|合计|总计|累计)[^,，;；。]{0,6}$")
 WHOLE_AFTER = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:之)?中(?![心国央间部华学])")   # 864名政法干警中…: the whole a part is of
-TOTAL_ASKED = re.compile(r"有(?:多少|几)")
+TOTAL_ASKED = re.compile(r"有[^,，。?？]{0,8}?(?:多少|几)|是(?:多少|几)")   # how many there are: 共有司法所多少个, 司法所是多少个
 SUM_ASKED = re.compile(r"一共|总共|合计|共计|总计|加起来|总数")
 INCREMENT_ASKED = re.compile(r"新|增|改建|扩建|恢复")
 INCREMENT_BEFORE = re.compile(r"(?:新建|新增|新\(扩\)建|新改建|改建|扩建|恢复|增设|新设)[^,，;；。]{0,12}$")
 POINTS = re.compile(r"百分点|百分之")
 PLAN_ASKED = re.compile(r"要|将|计划|目标|力争|争取|打算|下一步|明年|今后|预计|规划")
+PLAN_OPENING = re.compile(r"[^,，;；。]{0,4}?(?:按照[^,，;；。]{0,8}?(?:规划|计划)|计划|拟|将要|力争|争取)")   # the sentence is a plan
 PLAN_BEFORE = re.compile(r"(?:力争|争取|确保|目标是?|计划|预计|规划|将(?:力争|达到|实现|保持))[^,，;；。]{0,16}$")
 CHANGE_ASKED = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加|变化|变动)了?(?:多少|几)")
 CHANGE_BEFORE = re.compile(r"(?:下降|上升|增长|减少|提高|降低|增加|下滑|回落|上涨|增|降|减)[^,，;；。]{0,8}$")
@@ -231,6 +232,10 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                 found = [f for f in found if not WHOLE_AFTER.match(norm, f[1]) and any(all(
                     p in norm[max(0, f[0] - 2 * NEXT_WORD):f[0]] + norm[f[1]:f[1] + NEXT_WORD] for p in (w[:2], w[2:] or w))
                     for w in part)]
+            if report and TOTAL_ASKED.search(question) and not INCREMENT_ASKED.search(question):
+                # 有多少个派出所: not the 3个 newly built (but 配备了多少名 is what was added), nor 1个网安警务室 of 警务室
+                found = [f for f in found if not (INCREMENT_BEFORE.search(norm, 0, f[0]) and not owner_after(norm, f, analysis.count_words))
+                         and not kind_of(norm, f[1], analysis)]
             if SUM_OF_PARTS.search(question):   # 法官和检察官一共多少人: a total stated as one (共…), not a part
                 found = [f for f in found if TOTAL_BEFORE.search(norm, 0, f[0])]
             elif both_asked:   # 多少名法官和检察官: two counts, neither alone the answer,
@@ -246,14 +251,10 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
             if analysis.counted.endswith("数") or report and analysis.counted and TOTAL_ASKED.search(question) \
                     and not CHANGE_ASKED.search(question):
                 found = [f for f in found if not SHARE.search(norm, f[0], f[1])]
-            if report and TOTAL_ASKED.search(question) and not INCREMENT_ASKED.search(question):
-                # 有多少个派出所: not the 3个 newly built (but 配备了多少名 is what was added), nor 1个网安警务室 of 警务室
-                found = [f for f in found if not (INCREMENT_BEFORE.search(norm, 0, f[0]) and not owner_after(norm, f, analysis.count_words))
-                         and not kind_of(norm, f[1], analysis)]
         if kind == "percentage" and both_asked:   # 衔接率和安置率: both, or neither alone
             found = [both] if both and SHARE.search(norm, *both) else []
         if report and not PLAN_ASKED.search(question):   # 化解率是多少: what was done (98.3%), not a goal (力争…98%以上)
-            found = [f for f in found if not PLAN_BEFORE.search(norm, 0, f[0])]
+            found = [f for f in found if not PLAN_BEFORE.search(norm, 0, f[0])] if not PLAN_OPENING.match(norm) else []
         if DIFFERENCE_ASKED.search(question):   # 法官比检察官多多少人: a difference stated (多16人), not either side
             found = [f for f in found if DIFFERENCE_BEFORE.search(norm, 0, f[0])]
         if report:   # 人均 asked: a figure per unit; a share of what the question names: not another rate (培训率)
