@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.answer.counts import DEED_OF, DEEDS, MEASURE_WORDS, is_noun
+from rag.answer.counts import DEED_OF, DEEDS, MEASURE_WORDS, PEOPLE_WORDS, is_noun
 from rag.answer.question import QuestionAnalysis
 from rag.text.normalize import normalize
 
@@ -151,7 +151,8 @@ def counts_another(norm: str, figure: tuple[int, int], asked: tuple[re.Pattern, 
         # which: 3个基层法庭 shares 基层 with 基层派出所 and counts 法庭
         saying_which = {p.pattern for p in which}
         named = [p for p in asked if p.pattern not in saying_which] or asked
-        return not any((m := pattern.search(after)) and m.start() < owned for pattern in named)
+        # (or right where they stop: jieba tags the 编制 of 10名事业编制 a verb)
+        return not any((m := pattern.search(after)) and m.start() <= owned for pattern in named)
     # written after its noun, it counts that noun, and what follows is the next item: 组建专项组10个、
     # 工作专班N个 does not say how many 工作专班
     return bool(re.search(r"[\u4e00-\u9fff]$", before)) and noun_at(before, -1)
@@ -287,7 +288,9 @@ _AND = r"(?:和|与|(?<![涉普危惠波顾提以])及(?!时)|以及)"   # not t
 BOTH_ASKED = re.compile(rf"(?:多少|几)(?:余|多)?(?:个|名|人|件|起|位)?([\u4e00-\u9fff]{{2,12}}?){_AND}([\u4e00-\u9fff]{{2,16}}?)"
                         r"(?=[?？,，。的]|分别|各|$)"
                         rf"|([\u4e00-\u9fff]{{2,12}}?){_AND}([\u4e00-\u9fff]{{2,8}}?)[,，]?(?:(?:各|分别)[\u4e00-\u9fff]{{0,4}}?|一共|总共|共|合计)?"
-                        r"(?:有|是|为)?(?:多少|几)")
+                        r"(?:有|是|为)?(?:多少|几)"
+                        # two kinds of people side by side, each asked (法官检察官各多少人)
+                        rf"|([\u4e00-\u9fff]{{0,4}}(?:{PEOPLE_WORDS}))([\u4e00-\u9fff]{{0,4}}(?:{PEOPLE_WORDS}))(?:各|分别)")
 
 
 def both_counts(norm: str, question: str, scope: tuple[str, ...] = ()) -> tuple[int, int] | None:
