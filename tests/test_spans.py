@@ -477,6 +477,9 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
     ("荣昌计划建几个司法所?", "按照年度规划新建或改(扩)建派出所等政法综治基础设施,其中:消防指挥中心1个、司法所3个。", "3个"),
     # two kinds of people side by side with 各: both, not the one nearest
     ("荣昌法官检察官各多少人?", "司法体制改革试点,全区入额法官41人、检察官25人,妥善安排司法辅助人员。", "法官41人、检察官25人"),
+    # the thing ranked is the word before the rank asked, a year or 去年 between them left out
+    ("乐山的满意度去年排第几?", "2021年,乐山平安建设群众满意度排名居全省第6名,同比上升5位。", "第6名"),
+    ("乐山在全省平安建设考核中排第几?", "2021年,乐山平安建设群众满意度排名居全省第6名,同比上升5位。", None),
     # 编制 asked alone is the 编制 of 10名事业编制, though jieba tags it a verb there
     ("乐山的综治中心配备了几名编制?", "增设1名专职委员,增设配备10名事业编制的市综治中心和配备6名事业编制的市法学会,", "10名"),
     # 目标 is the kind of figure asked (a goal), not a thing counted

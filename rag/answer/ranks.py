@@ -15,12 +15,16 @@ RANK_MEASURE = re.compile(r"第(?:几|多少)([名位期批届次])")   # 第几
 _TO_RANK = re.compile(r"(?:[在于]?(?:全省|全市|全国|全区|全县|全州|省内|市内|区内|县内)|中|里|内|的|排名?|处于|位于|位居|居于?|位列|名列|列)+$")
 
 
+_WHEN = re.compile(r"去年|今年|前年|上年|本年|当年|上半年|下半年|\d{2,4}年?")
+
+
 @lru_cache(maxsize=1024)
 def _ranked_thing(question: str, rank_at: int, scope: tuple[str, ...]) -> str:
     """The last word before the rank asked at ``rank_at``, the places (``scope``) left out: what is
     ranked (考核 of 乐山在全省平安建设考核中排第几); "" when none."""
     import jieba
-    words = [w for w in jieba.lcut(_TO_RANK.sub("", question[:rank_at])) if len(w) >= 2 and w not in scope]
+    words = [w for w in jieba.lcut(_TO_RANK.sub("", question[:rank_at]))
+             if len(w) >= 2 and w not in scope and not _WHEN.fullmatch(w)]   # 满意度去年排第几: 满意度 is ranked
     return words[-1] if words else ""
 
 
