@@ -13,6 +13,11 @@ from rag.text.asked import plain_question
     ("乐山 “ 鱼跃龙门 ” 品牌是哪个法院创立的?", "乐山“鱼跃龙门”品牌是哪个法院创立的?"),
     ("达州 建成 “ 雪亮 工程 ” 监控 探头 多少 个 ?", "达州建成“雪亮工程”监控探头多少个?"),
     ("幫我查一下達州投入了多少經費?謝謝", "達州投入了多少經費?"),   # in Traditional too
+    # Cantonese question words in the written language's, in the asker's script
+    ("達州嘅雪亮工程有幾多個探頭？", "達州的雪亮工程有多少個探頭？"),
+    ("张掖今年化解咗几多宗矛盾纠纷？", "张掖今年化解了多少宗矛盾纠纷？"),
+    ("荣昌有冇21个司法所？", "荣昌有没有21个司法所？"),
+    ("邊個係樂山政法委書記？", "哪個係樂山政法委書記？"),   # 係 is left: it is also the 係 of 關係
     ("《ONE PIECE 被诅咒的圣剑》上映于哪一年？", "《ONE PIECE 被诅咒的圣剑》上映于哪一年？"),   # a title keeps its own
     ("Wow! eye Taiwan大赛分为几个阶段?", "Wow! eye Taiwan大赛分为几个阶段?"),   # so do Latin words
     ("荣昌收到多少封感谢", "荣昌收到多少封感谢"),   # 感谢 not set apart is asked

@@ -1,11 +1,12 @@
 """What an asker types around a question: a greeting, a lead-in, thanks, spaces between Chinese
 words (您好，我想问一下，达州 防范化解风险点 多少个？谢谢). None of it is asked, yet left in it would
-weigh as words no passage holds and split the search's character pairs."""
+weigh as words no passage holds and split the search's character pairs. Cantonese question words
+(幾多, 嘅, 咗, 有冇) are read as the written language's (多少, 的, 了, 有没有), which the analysis knows."""
 from __future__ import annotations
 
 import re
 
-from rag.text.normalize import to_simplified
+from rag.text.normalize import is_traditional, to_simplified
 
 COURTESY_BEFORE = re.compile(r"^(?:(?:您好|你好|老师好|打扰一下|打扰了|不好意思)[,，!！。~～\s]*"
                              r"|(?:请问|麻烦问一下|麻烦问下|我?想(?:问一下|问问|问下|问|知道|了解一下|了解)"
@@ -32,6 +33,20 @@ def _unspaced(match: re.Match) -> str:
     return title[0] + title[1:-1].strip() + title[-1] if title else ""
 
 
+# Cantonese words an asker in Hong Kong types (written Cantonese has no other use in a question):
+# (Traditional, Simplified) for each; none of them is a Mandarin word (幾多 only in verse)
+CANTONESE = {"有冇": ("有沒有", "有没有"), "冇": ("沒", "没"), "幾多": ("多少", "多少"), "几多": ("多少", "多少"),
+             "嘅": ("的", "的"), "咗": ("了", "了"), "邊個": ("哪個", "哪个"), "边个": ("哪個", "哪个"),
+             "邊度": ("哪裡", "哪里"), "边度": ("哪裡", "哪里"), "乜嘢": ("什麼", "什么"), "點樣": ("怎樣", "怎样")}
+CANTONESE_WORD = re.compile("|".join(sorted(CANTONESE, key=len, reverse=True)))
+
+
+def written(question: str) -> str:
+    """The question with its Cantonese words in the written language's, in its own script."""
+    script = 0 if is_traditional(question) else 1
+    return CANTONESE_WORD.sub(lambda m: CANTONESE[m.group()][script], question)
+
+
 def plain_question(typed: str) -> str:
     """The question without spaces between Chinese words and without the asker's greeting, lead-in
     and thanks, in either script (幫我查一下; as typed when nothing else would be left: 谢谢), its
@@ -42,4 +57,4 @@ def plain_question(typed: str) -> str:
     after = COURTESY_AFTER.search(simplified, before.end() if before else 0)
     plain = unspaced[before.end() if before else 0:after.start() if after else len(unspaced)]
     plain = plain if re.search(r"[^\W_]", plain) else unspaced
-    return YEAR_IN_NUMERALS.sub(lambda m: m.group().translate(DIGIT_OF), plain)
+    return written(YEAR_IN_NUMERALS.sub(lambda m: m.group().translate(DIGIT_OF), plain))
