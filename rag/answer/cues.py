@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-# What a sentence answering a kind of question tends to say, whatever its words: a reason
-# (因为, 由于), a definition (是指, 泛指), a means (通过, 采用), a location (位于, 地处), a diet
-# (以藻类为食 for 吃什么), a colour (白色或带粉红色 for 什么颜色).
+# (what is asked, what a sentence answering it says): a means (通过, 采用), a location (位于, 地处), a diet
+# (以藻类为食 for 吃什么), a colour (白色或带粉红色 for 什么颜色)
 ASKED_CUES = ((re.compile(r"为什么|为何|何故|缘何|原因|为甚么"),
                re.compile(r"因为|由于|原因|所以|因此|因而|为了|以致|导致|缘故|鉴于|起因")),
               (re.compile(r"什么是|是什么意思|指什么|指的是什么|的定义|什么叫"),

@@ -6,6 +6,7 @@ another thing (培训率达100%, the 化解率 of 矛盾纠纷)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rag.answer.against import clause_at
 
@@ -39,10 +40,11 @@ def other_rates_dropped(norm: str, found: list[tuple[int, int]], question: str) 
     return [f for f in found if not ((named := RATE_NAMED_BEFORE.search(norm, 0, f[0])) and named.group(1) not in question)]
 
 
+@lru_cache(maxsize=1024)
 def share_of(question: str) -> str:
     """The noun a share asked is of, where the share is of a deed done to it (问题 of
     现实矛盾问题化解了百分之多少; "" for 本科以上文凭的比例, which names no deed): a sentence stating
-    the share writes it."""
+    the share writes it. Read once per question, not once per candidate sentence."""
     import jieba.posseg as pseg
     phrase = SHARE_PHRASE.search(question)
     tagged = [(w.word, w.flag) for w in pseg.lcut(question[:phrase.start()])] if phrase else []
