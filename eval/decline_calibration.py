@@ -68,17 +68,17 @@ def topical_negatives(questions, documents, rng: random.Random) -> list[str]:
     return out
 
 
-def held_out_groups(bench_dir: Path, n: int, embedder, seeds):
+def held_out_groups(bench_dir: Path, n: int, embedder, seeds, draw: int = 0):
     """Per bench set, each group as (label, searcher, questions, their gold answers): ``n``
     answerable questions asked of their set, ``n`` others asked of the seed reports (``seeds``),
     up to ``n`` topical negatives, and ``n`` asked without their own paragraph; disjoint, drawn
-    with a fixed seed, so every script reading them gets the same questions."""
+    with a fixed seed (``draw``), so every script reading them gets the same questions."""
     from rag.answer.retrieve import Searcher
     from rag.embed.cache import shared_cache_dir
     from rag.ingest.squad import load_squad
     from rag.stores.base import IndexSettings
     from rag.stores.local.index import build_from_documents
-    rng = random.Random(0)
+    rng = random.Random(draw)
     for name in ("cmrc2018_dev", "drcd_dev"):
         documents, questions = load_squad(bench_dir / f"{name}.json")
         rng.shuffle(questions)

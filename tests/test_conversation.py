@@ -55,6 +55,10 @@ PREVIOUS = "达州建成了多少个雪亮工程监控探头?"
     ("其中市级的有几个?", "张掖综治中心有多少个?", "张掖综治中心中市级的有几个?"),
     ("其中本科以上的有多少人?", "荣昌有多少名政法干警?", "荣昌政法干警中本科以上的有多少人?"),
     ("那比检察官多多少?", "荣昌入额法官多少人?", "荣昌入额法官比检察官多多少人?"),
+    # counted in another counter, the follow-up counts other things: asked as written, of the place before
+    ("处理了多少人?", "乐山排查整治顽瘴痼疾多少个?", "乐山处理了多少人?"),
+    # a thing of the same head takes that word's place alone (not 下降's)
+    ("治安案件呢?", "张掖的刑事案件立案数同比下降多少?", "张掖的治安案件立案数同比下降多少?"),
 ])
 def test_rewrites(question, previous, expected):
     assert rewrite(question, previous) == expected

@@ -1,6 +1,8 @@
+from dataclasses import replace
+
 import pytest
 
-from rag.answer.decline import DENSE_CONFIDENT, Signals, answers, apart_share, unwritten_words
+from rag.answer.decline import DENSE_CONFIDENT, DENSE_FLOORS, Signals, answers, apart_share, unwritten_words
 from rag.text.normalize import normalize
 
 # 荣昌's report: 李大姐和其余490名民工……就要回了劳务公司拖欠的55.23万元
@@ -46,3 +48,39 @@ def test_a_reports_figure_comes_from_a_sentence_stating_the_words_asked():
     assert not answers(signals(coverage=0.61, sentence=0.07, sentence_apart=0.27), report_figure=True)
     # 要回了…拖欠的55.23万元 shares 0.58 of 荣昌为民工讨回了多少欠薪 by the characters of 讨回 and 欠薪
     assert answers(signals(coverage=0.6, sentence=0.15, sentence_apart=0.58), report_figure=True)
+
+
+def test_under_the_embedders_floor_the_scorer_and_the_words_must_agree():
+    # 西铜锣湾站拥有几个出入口? of 西土城站's paragraph: words shared, the embedder and scorer unsure
+    floor = DENSE_FLOORS["e5-small"]
+    doubtful = signals(coverage=0.57, sentence=0.57, sentence_apart=0.57, dense=floor - 0.005, answer_probability=0.75)
+    assert answers(doubtful)                                   # an embedder with no floor: the coverage rule
+    assert not answers(doubtful, floor=floor)
+    assert answers(replace(doubtful, coverage=0.8), floor=floor)                             # the words agree
+    assert not answers(replace(doubtful, coverage=0.8, answer_probability=0.1), floor=floor)   # the scorer does not
+    assert answers(replace(doubtful, dense=floor), floor=floor)
+    # a Traditional question embedded as written is measured against a lower floor
+    assert answers(doubtful, floor=floor, traditional=True)
+    assert not answers(replace(doubtful, dense=floor - 0.025), floor=floor, traditional=True)
+    assert "hashing:256" not in DENSE_FLOORS and "e5-small-int8" not in DENSE_FLOORS   # floors are measured per embedder
+
+
+@pytest.mark.model
+def test_e5_smalls_floor_declines_a_swapped_subject_the_words_still_cover(e5_small, monkeypatch):
+    from rag.answer import decline
+    from rag.answer.extract import ask
+    from rag.answer.retrieve import Searcher
+    from rag.ingest.documents import Document
+    from rag.stores.base import IndexSettings
+    from rag.stores.local.index import build_from_documents
+    texts = ["长鳍新平鲉，又称新石狗公，俗名石狗公，为辐鳍鱼纲鲉形目鲉科的其中一种。本鱼体长可达30公分，栖息在沿岸岩礁区。",
+             "北京体育大学专精于竞技体育，截至2015年，已培养奥运、世界锦标赛冠军运动员及教练312人，其中奥运冠军73人。",
+             "西土城站是北京地铁10号线的一座车站。西土城站拥有4个出入口，分别位于学知桥四角。该站于2008年7月19日启用。"]
+    documents = [Document(f"p{i}.txt", "", text, "utf-8", str(i)) for i, text in enumerate(texts)]
+    searcher = Searcher(build_from_documents(documents, e5_small, IndexSettings())[0], e5_small)
+    assert ask(searcher, "长鳍新平鲉的体长是多少？").answer.startswith("30公分")
+    swapped = ask(searcher, "车站的体长是多少？")   # the fish's 体长 asked of a 车站: the words cover half
+    assert not swapped.answered
+    assert swapped.signals.dense < decline.DENSE_FLOORS["e5-small"] and swapped.signals.coverage >= decline.COVERAGE_RULE
+    monkeypatch.setitem(decline.DENSE_FLOORS, "e5-small", 0.0)   # without the floor the coverage rule answers it
+    assert ask(searcher, "车站的体长是多少？").answered

@@ -26,6 +26,8 @@ CASES = [("张掖建成了多少个雪亮工程监控探头?", "quantity", ("张
          # a name asked of a person, and of a thing (an app's name is no person's)
          ("帮助民工讨回拖欠工资的检察官叫什么名字?", "person", ()), ("邵伯温的父亲名字叫什么?", "person", ()),
          ("乐山市政法委书记叫什么名字?", "person", ("乐山市",)),
+         ("达州市委政法委书记叫什么?", "person", ("达州市",)), ("荣昌帮民工讨薪的检察官叫啥?", "person", ("荣昌区",)),
+         ("乐山的平安建设品牌叫什么?", "description", ("乐山市",)),   # a thing's name, without 名字 too
          ("乐山的社会心理服务App叫什么名字?", "description", ("乐山市",)),
          ("宝山镇内的全日制初级中学叫什么名字?", "description", ()),
          # a search ending in what kind of figure it wants, and a sum asked after 多少

@@ -440,6 +440,13 @@ def test_a_name_placed_by_its_post_anywhere_in_the_text():
      "10名"),
     ("乐山的市法学会配备了几名事业编制?", "增设1名专职委员,增设配备10名事业编制的市综治中心和配备6名事业编制的市法学会,配齐配强132个乡镇政法委员。",
      "6名"),
+    # ... and so are its people, where the question's words name only the owner (多少人, 几个人)
+    ("乐山的市综治中心有多少人?", "增设1名专职委员,增设配备10名事业编制的市综治中心和配备6名事业编制的市法学会,配齐配强132个乡镇政法委员。",
+     "10名"),
+    ("乐山的综治中心有几个人?", "增设1名专职委员,增设配备10名事业编制的市综治中心和配备6名事业编制的市法学会,配齐配强132个乡镇政法委员。",
+     "10名"),
+    ("乐山市法学会有多少人?", "增设1名专职委员,增设配备10名事业编制的市综治中心和配备6名事业编制的市法学会,配齐配强132个乡镇政法委员。",
+     "6名"),
     # of items each labelled before its figure, the one the question names, whatever jieba glues it to (所大所配)
     ("荣昌司法所大所配几个人?", "新改建司法所5个,实现了21个司法所小所2人、大所3人目标;", "3人"),
     # 有几个是大所 asks a part, written against its figure: not the 21个 司法所, nor the 3人 of a 大所

@@ -93,6 +93,8 @@ def _rewrite(question: str, previous: str) -> str:
         return f"{_topic(previous)}的{core.strip()}是多少?"
     if rest.strip() and not QUESTION_WORD.search(normalize(core)) and not DEMONSTRATIVE.search(core) \
             and not PRONOUN.search(core):
+        if _counts_otherwise(question, previous):   # 处理了多少人? after 排查整治顽瘴痼疾多少个?: other things
+            return (before.place_forms[0] if before.place_forms and not asked.places else "") + SOFT_OPENER.sub("", question)
         other = _substitute_thing(previous, core.strip())
         if other:
             return other
@@ -148,6 +150,12 @@ def _substitute_scope(previous: str, before, asked, relative: list[str]) -> str:
     return text
 
 
+def _counts_otherwise(question: str, previous: str) -> bool:
+    """Whether both count, each in its own counter (多少人 after 多少个): not the same things."""
+    counted = [re.search(rf"(?:多少|几)({COUNTER.pattern})", normalize(q)) for q in (question, previous)]
+    return all(counted) and counted[0].group(1) != counted[1].group(1)
+
+
 def _person(previous: str) -> str:
     """The first person the previous question names (何政 of 何政担任什么职务), or ""."""
     import jieba.posseg as pseg
@@ -164,7 +172,8 @@ def _substitute_thing(previous: str, thing: str) -> str | None:
     """The previous question asked of another thing (检察官呢? after 荣昌入额法官多少人?): the
     thing takes the place of what the previous question counted after its question word
     (多少个<网格>), else of the words before it from the first word they share (达州侦办<恶势力
-    犯罪集团案件> for 恶势力团伙案件), from its verb when the thing opens with one (荣昌公安机关<查处治安
+    犯罪集团案件> for 恶势力团伙案件), or of the one word of the same head (张掖的<刑事案件>立案数 for 治安
+    案件), from its verb when the thing opens with one (荣昌公安机关<查处治安
     案件> for 破获刑事案件), or of its last word (荣昌入额<法官>); a verb alone takes the place of the
     previous one (青川<化解>了多少件矛盾纠纷 for 排查了); None without a question word."""
     import jieba.posseg as pseg   # lazy, as in rag.answer.question
@@ -185,10 +194,14 @@ def _substitute_thing(previous: str, thing: str) -> str | None:
     if len(re.sub(r"[\W_]", "", tail)) >= 2:
         return previous[:found.end() + (counter.end() if counter else 0)] + thing + "?"
     plain = [w for w, _ in words]
+    # a word of the same head (刑事案件 for 治安案件呢? after 张掖的刑事案件立案数同比下降多少?): that word alone
+    same_head = [i for i, w in enumerate(plain) if len(thing) >= 3 and len(w) >= 3 and w != thing and w[-2:] == thing[-2:]]
     if first in plain:
         cut = plain.index(first)
     elif flag.startswith("v") and any(f.startswith("v") for _, f in words):
         cut = max(i for i, (_, f) in enumerate(words) if f.startswith("v"))
+    elif same_head:
+        return "".join(plain[:same_head[-1]]) + thing + "".join(plain[same_head[-1] + 1:]) + previous[found.start():]
     else:   # its last word, not the 有 or 一共 before the question word (荣昌入额检察官有几名)
         cut = next((i for i in range(len(plain) - 1, -1, -1) if not NOT_COUNTED.match(plain[i])), -1)
         if cut < 0:

@@ -36,6 +36,19 @@ DENSE_MIN_COVERAGE = 0.2   # ... that, and the chosen sentence, still share this
 # question's weighted words holds another's (涉疫…案件231起619人 for 黑社会性质组织案件涉及多少人). Every
 # figure the seed sets answer right comes from a sentence sharing 0.40 or more (python3 eval/report_figure_floor.py).
 REPORT_FIGURE_SENTENCE = 0.35
+# Under its floor, an embedder's cosine to every passage in scope doubts them all: a question
+# about something else whose words a passage still shares (西铜锣湾站 for 西土城站's paragraph, a
+# year or name swapped). An answer then needs the sentence scorer and the words to agree as well.
+# Per embedder, as each scales its cosines its own way: e5-small's (and its torch run's, the same
+# weights) declines the most held-out topical negatives for at most 0.15 points of answer_hit on
+# either bench set, so that #17's 0.90 holds (python3 eval/decline_floor.py; README "Asked an
+# eighteenth time"); other embedders have none. e5-small's cosines for a Traditional question
+# embedded as written run lower: its floor cuts off as many answerable DRCD questions as 0.87
+# does of CMRC's (a shift of 0.020 on both held-out draws).
+DENSE_FLOORS = {"e5-small": 0.87, "e5-small-torch": 0.87}
+FLOOR_PROBABILITY = 0.2
+FLOOR_COVERAGE = 0.6
+TRADITIONAL_FLOOR_SHIFT = 0.02
 HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
@@ -99,10 +112,20 @@ def apart_share(unwritten: dict[str, float], total: float, text: str) -> float:
     return sum(w * sum(c in text for c in word) / len(word) for word, w in unwritten.items()) / total
 
 
-def answers(signals: Signals, report_figure: bool = False) -> bool:
-    """The coverage rule (module docstring); for a figure from a work report (``report_figure``)
-    the chosen sentence must also state the words asked (REPORT_FIGURE_SENTENCE)."""
-    if not signals.candidates or signals.name_missing:
+def doubted(signals: Signals, floor: float | None, traditional: bool = False) -> bool:
+    """Under the embedder's ``floor`` (DENSE_FLOORS; lower for a question embedded in Traditional
+    script), with the sentence scorer or the words unsure too; never without a floor."""
+    if floor is None:
+        return False
+    floor -= TRADITIONAL_FLOOR_SHIFT if traditional else 0.0
+    return signals.dense < floor and (signals.answer_probability < FLOOR_PROBABILITY or signals.coverage < FLOOR_COVERAGE)
+
+
+def answers(signals: Signals, report_figure: bool = False, floor: float | None = None, traditional: bool = False) -> bool:
+    """The coverage rule (module docstring), unless the passages are doubted (``doubted``); for a
+    figure from a work report (``report_figure``) the chosen sentence must also state the words
+    asked (REPORT_FIGURE_SENTENCE)."""
+    if not signals.candidates or signals.name_missing or doubted(signals, floor, traditional):
         return False
     if report_figure and max(signals.sentence, signals.sentence_apart) < REPORT_FIGURE_SENTENCE:
         return False

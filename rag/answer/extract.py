@@ -18,12 +18,12 @@ from rag.answer.byline import asks_author, byline, names_title
 from rag.answer.cells import TableCite, asked_cell, cell_in_text, row_at, table_cite, with_cell
 from rag.answer.compare import asks_difference_or_sum, is_comparison, questions_per_place
 from rag.answer.counts import FIGURE_TYPES
-from rag.answer.decline import COVERAGE_RULE, Signals, answers
+from rag.answer.decline import COVERAGE_RULE, DENSE_FLOORS, Signals, answers
 from rag.answer.evidence import Evidence, decision_signals, gather_evidence, names_missing_in_scope
 from rag.answer.lists import LIST_REPORTS, list_answer
 from rag.answer.premise import premise, same_figure
 from rag.answer.question import QuestionAnalysis, analyze, question_words
-from rag.answer.retrieve import Retrieval, Searcher
+from rag.answer.retrieve import Retrieval, Searcher, embedded_in_traditional
 from rag.answer.scope import not_found_notice, scope_phrase
 from rag.answer.context import with_antecedent, with_body
 from rag.answer.sentences import SentenceScorer, default_scorer
@@ -184,7 +184,10 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
     # a report's figure asked of nothing but its place (荣昌抓了多少人?: no word a sentence could state) is none
     vague = report_figure and not analysis.terms
     chosen, seen = [], set()
-    for p, cand in ranked if answers(signals, report_figure) and not vague else ():
+    # a figure a yes/no question states (5万个吗?) is a claim to check: no passage need write it
+    floor = None if premise(retrieval.question) else DENSE_FLOORS.get(searcher.embedder.name)
+    for p, cand in ranked if answers(signals, report_figure, floor, embedded_in_traditional(retrieval.question, store)) \
+            and not vague else ():
         if len(chosen) == MAX_SENTENCES or (chosen and p < scorer.extra_ratio * chosen[0][0]):
             break
         if (cand.doc, cand.start) not in seen:

@@ -43,7 +43,8 @@ TYPE_RULES = (
     # 叫什么名字 asks for a person's name after a word for a person (检察官, 父亲, 主角); an app,
     # a song or a school is named too, and the answer is no person's name (“海棠心悦”App)
     ("person", re.compile(r"谁|哪位|何人|什么人|哪个人|姓名|(?:[人者员官长师手士父母亲哥姐弟妹儿妻夫帝王]|主角|女性|男性"
-                          r"|女子|男子|书记|主任|经理|教授|主席|代表|领导|原来|本来|真实|真正)的?(?:名字叫|叫什么名字|名字是)")),
+                          r"|女子|男子|书记|主任|经理|教授|主席|代表|领导|原来|本来|真实|真正)的?(?:名字叫|叫什么名字|名字是)"
+                          r"|(?:[人者员官长师手士]|书记|主任|经理|教授|主席|代表|领导)叫(?:什么|啥)[?？]*$")),   # 书记叫什么
     ("place", re.compile(r"哪里|哪儿|何地|何处|什么地方|哪个(省|市|县|区|国家|城市|地区|地方)|在哪|位于")),
     ("list", re.compile(r"(有|包括|包含|涉及)哪些|哪些(措施|做法|举措|方面|工作|内容|经验|成效|成绩|问题|机制|方式|手段)"
                         r"|(采取|开展|推出|实施|推行)了?(什么|哪些)|主要(有|是)什么|做了哪些|有什么(措施|做法|举措)"
@@ -197,7 +198,6 @@ class QuestionAnalysis:
     @property
     def scoped(self) -> bool:
         return bool(self.places or self.years)
-
 
 # 几 that asks nothing: 几乎 (almost), 二十几 (twenty-odd), 好几 (several); and beside another
 # question word it says "a few" (哪位皇帝发动了几次战役, 几千年来……哪位学者), so that word is what is asked.

@@ -129,6 +129,12 @@ def _mostly_simplified(store) -> bool:
     return _SIMPLIFIED[store]
 
 
+def embedded_in_traditional(question: str, store) -> bool:
+    """Whether ``question`` is embedded as written in Traditional script: not one of mainland
+    reports, which is embedded in Simplified (Searcher.search)."""
+    return is_traditional(question) and not _mostly_simplified(store)
+
+
 def in_store_words(question: str, store) -> str:
     """A Traditional question asked of mainland reports, in their words for what Taiwan calls
     otherwise (張掖匯聚聯網影片資源多少路? → …視頻資源…; rag.text.regional)."""

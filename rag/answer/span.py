@@ -13,10 +13,11 @@ from functools import lru_cache
 
 from rag.answer.against import (BOTH_ASKED, CALENDAR_YEAR, COUNT_AFTER, NEXT_WORD, both_counts, clause_at, clause_of_asked,
                                 counted_patterns, counts_another, counts_asked, done_otherwise, head_counted, kind_of,
-                                labelled_as_asked, levels_of, loose, modifier_patterns, names_counted, owned_as_asked,
-                                owner_after, respective, thing_pattern, written_against)
+                                levels_of, loose, modifier_patterns, names_counted,
+                                respective, thing_pattern, written_against)
 from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, DIFFERENCE_ASKED, LEVELS_ASKED, MEASURE_WORDS, NUMBERED_BIG,
                                PEOPLE_COUNTED_THING, PEOPLE_WORDS, SAME_COUNT, SCALE, count_asked, counted_by)
+from rag.answer.owners import labelled_as_asked, owned_as_asked, owner_asked
 from rag.answer.question import CN_NUMERALS, CURRENCIES, SLOT_GLUE, TAELS, QuestionAnalysis, around_asked
 from rag.answer.ranks import RANK_ASKED, ranks_asked
 from rag.answer.ratios import relative_as_asked
@@ -234,7 +235,7 @@ def answer_span(analysis: QuestionAnalysis, sentence: str, report: bool = False,
                     for w in part)]
             if report and TOTAL_ASKED.search(question) and not INCREMENT_ASKED.search(question):
                 # 有多少个派出所: not the 3个 newly built (but 配备了多少名 is what was added), nor 1个网安警务室 of 警务室
-                found = [f for f in found if not (INCREMENT_BEFORE.search(norm, 0, f[0]) and not owner_after(norm, f, analysis.count_words))
+                found = [f for f in found if not (INCREMENT_BEFORE.search(norm, 0, f[0]) and not owner_asked(norm, f, analysis))
                          and not kind_of(norm, f[1], analysis)]
             if SUM_OF_PARTS.search(question):   # 法官和检察官一共多少人: a total stated as one (共…), not a part
                 found = [f for f in found if TOTAL_BEFORE.search(norm, 0, f[0])]
