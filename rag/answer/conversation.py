@@ -81,8 +81,7 @@ def _rewrite(question: str, previous: str) -> str:
     if part := PART_OF_PREVIOUS.match(plain):   # 其中市级的有几个? after 张掖综治中心有多少个?: a part of those
         return f"{_topic(previous)}中{part.group(1)}"
     if against := AGAINST_PREVIOUS.match(plain):   # 比检察官多多少? after 荣昌入额法官多少人?: that figure against another's
-        counter = re.search(rf"(?:多少|几)({COUNTER.pattern})", normalize(previous))
-        return f"{_topic(previous)}{against.group(1)}多少{counter.group(1) if counter else ''}?"
+        return f"{_topic(previous)}{against.group(1)}多少{_counter(previous)}?"
     if RATE_NAMED.fullmatch(normalize(core).strip()):
         # 结案率呢? after 荣昌化解矛盾纠纷多少件: the rate of that (not 结案率多少件); after another rate, in its stead
         if asked.places:   # 张掖的化解率呢? names its own place and rate: it asks that alone
@@ -150,10 +149,16 @@ def _substitute_scope(previous: str, before, asked, relative: list[str]) -> str:
     return text
 
 
+def _counter(question: str) -> str:
+    """The counter of a question's count (个 of 多少个), or ""."""
+    counted = re.search(rf"(?:多少|几)({COUNTER.pattern})", normalize(question))
+    return counted.group(1) if counted else ""
+
+
 def _counts_otherwise(question: str, previous: str) -> bool:
     """Whether both count, each in its own counter (多少人 after 多少个): not the same things."""
-    counted = [re.search(rf"(?:多少|几)({COUNTER.pattern})", normalize(q)) for q in (question, previous)]
-    return all(counted) and counted[0].group(1) != counted[1].group(1)
+    asked, before = _counter(question), _counter(previous)
+    return bool(asked and before) and asked != before
 
 
 def _person(previous: str) -> str:

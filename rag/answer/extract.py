@@ -184,8 +184,9 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
     # a report's figure asked of nothing but its place (荣昌抓了多少人?: no word a sentence could state) is none
     vague = report_figure and not analysis.terms
     chosen, seen = [], set()
-    # a figure a yes/no question states (5万个吗?) is a claim to check: no passage need write it
-    floor = None if premise(retrieval.question) else DENSE_FLOORS.get(searcher.embedder.name)
+    # a figure a yes/no question states (达州建成了5万个监控探头吗?) is a claim to check, which no passage need write
+    claim = premise(retrieval.question)
+    floor = None if claim else DENSE_FLOORS.get(searcher.embedder.name)
     for p, cand in ranked if answers(signals, report_figure, floor, embedded_in_traditional(retrieval.question, store)) \
             and not vague else ():
         if len(chosen) == MAX_SENTENCES or (chosen and p < scorer.extra_ratio * chosen[0][0]):
@@ -219,7 +220,7 @@ def compose(searcher: Searcher, retrieval: Retrieval, scorer: SentenceScorer | N
         if span:
             citations[0] = replace(first, table=with_cell(first.table, doc, doc.paragraphs[first.paragraph - 1].start,
                                                           span.start))
-    stated = premise(retrieval.question) if answered and analysis.answer_type == "yesno" else None
+    stated = claim if answered and analysis.answer_type == "yesno" else None
     if stated:   # 达州建成了5万个监控探头吗?: the figure the sentence states for that count, and whether it is the one asked
         count = analyze(stated.count)
         span = next((s for c in citations if (s := _span(count, store.documents[c.doc], c))), None)
