@@ -11,11 +11,12 @@ from rag.answer.question import QuestionAnalysis
 OWNER_AFTER = re.compile(r"([\u4e00-\u9fff]{1,8}?)的([^和与及、,，;；。]{2,12})")   # 10名事业编制的市综治中心
 
 
-def owner_after(norm: str, figure: tuple[int, int], counted: tuple[str, ...]) -> str:
+def owner_after(norm: str, figure: tuple[int, int], counted: tuple[str, ...] | None) -> str:
     """What a figure of the things ``counted`` is written for, after their 的 (10名事业编制的市综治中心:
-    市综治中心); "" when none, or when the 的 says which things (6个撤并的基层派出所)."""
+    市综治中心); "" when none, or when the 的 says which things (6个撤并的基层派出所). ``counted``
+    None: whatever the words before the 的."""
     m = OWNER_AFTER.match(norm, figure[1])
-    return m.group(2) if m and any(w in m.group(1) for w in counted) else ""
+    return m.group(2) if m and (counted is None or any(w in m.group(1) for w in counted)) else ""
 
 
 def _owner_only(analysis: QuestionAnalysis) -> bool:
@@ -24,12 +25,9 @@ def _owner_only(analysis: QuestionAnalysis) -> bool:
 
 
 def owner_asked(norm: str, figure: tuple[int, int], analysis: QuestionAnalysis) -> str:
-    """owner_after for the count asked; for the people of what the question names, what follows
-    the figure's 的 whatever the words before it say (10名事业编制的市综治中心)."""
-    if not _owner_only(analysis):
-        return owner_after(norm, figure, analysis.count_words)
-    m = OWNER_AFTER.match(norm, figure[1])
-    return m.group(2) if m else ""
+    """owner_after for the count asked; for the people of what the question names, whatever the
+    words before the 的 (10名事业编制的市综治中心)."""
+    return owner_after(norm, figure, None if _owner_only(analysis) else analysis.count_words)
 
 
 def owned_as_asked(norm: str, found: list[tuple[int, int]], analysis: QuestionAnalysis) -> list[tuple[int, int]]:

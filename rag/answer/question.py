@@ -75,7 +75,6 @@ ANSWER_FORMS = {
 FILLER_WORDS = frozenset({"一共", "总共", "共有", "共计", "到底", "究竟", "大概", "大约", "左右", "目前", "现在", "一下", "具体", "请问",
                           "今后", "将来"})   # 今后要确保: a plan (确保…)
 
-
 # a year named relative to the report's (去年, not 比去年 of a change): a scope, as 2021年 is, not a word
 # a passage must hold (rag.answer.scope: only a sentence naming it speaks of it)
 RELATIVE_YEAR_ASKED = re.compile(r"(?<![比较同])(?:去年|前年|上一年|上年度|明年|下一年)(?!同期)")
@@ -198,6 +197,7 @@ class QuestionAnalysis:
     @property
     def scoped(self) -> bool:
         return bool(self.places or self.years)
+
 
 # 几 that asks nothing: 几乎 (almost), 二十几 (twenty-odd), 好几 (several); and beside another
 # question word it says "a few" (哪位皇帝发动了几次战役, 几千年来……哪位学者), so that word is what is asked.

@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from rag.answer.against import (BOTH_ASKED, CALENDAR_YEAR, COUNT_AFTER, NEXT_WORD, both_counts, clause_at, clause_of_asked,
                                 counted_patterns, counts_another, counts_asked, done_otherwise, head_counted, kind_of,
-                                levels_of, loose, modifier_patterns, names_counted,
-                                respective, thing_pattern, written_against)
+                                levels_of, loose, modifier_patterns, names_counted, respective, thing_pattern,
+                                written_against)
 from rag.answer.counts import (ASKED_MEASURE, BIG_ASKED, DIFFERENCE_ASKED, LEVELS_ASKED, MEASURE_WORDS, NUMBERED_BIG,
                                PEOPLE_COUNTED_THING, PEOPLE_WORDS, SAME_COUNT, SCALE, count_asked, counted_by)
 from rag.answer.owners import labelled_as_asked, owned_as_asked, owner_asked
