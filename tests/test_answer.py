@@ -101,6 +101,38 @@ def test_an_answer_about_someone_comes_from_a_report_naming_them(hashing_index):
     assert answer.answered and {c.doc for c in answer.citations} == {"002_20c1160605c0dde7.txt"}
 
 
+def _encyclopedia(texts):
+    """Paragraphs indexed as an encyclopedia's: ``texts`` is (name, article title, paragraph)."""
+    from rag.embed.backends import HashingEmbedder
+    from rag.ingest.documents import Document
+    from rag.stores.local.index import build_from_documents
+    embedder = HashingEmbedder(256)
+    documents = [Document(name, "", text, "utf-8", name, title=title) for name, title, text in texts]
+    return Searcher(build_from_documents(documents, embedder)[0], embedder)
+
+
+def test_a_name_asked_is_answered_only_from_a_document_naming_it():
+    searcher = _encyclopedia([
+        ("bsu", "", "北京体育大学专精于竞技体育，截至2015年，已培养奥运、世界锦标赛冠军运动员及教练312人，其中奥运冠军73人。"),
+        ("mdy", "", "牡丹园站是北京地铁10号线的一座车站。牡丹园站拥有4个出入口，分别位于花园路两侧。该站于2008年7月19日启用。")])
+    # the station's paragraph names it, so the university's 73人 is another's figure
+    assert not searcher_answers(searcher, "牡丹园站培养了多少名冠军？")
+    assert "73人" in ask(searcher, "北京体育大学培养了多少名冠军？").answer
+
+
+def test_an_article_title_names_what_its_paragraphs_are_about():
+    # the paragraph says 他; its article's title names whom it is about
+    searcher = _encyclopedia([
+        ("cao-2", "曹丕", "他于220年代汉称帝，定都洛阳，国号为魏，是为魏文帝。"),
+        ("cao-zhi", "曹植", "曹植是曹操之子，曹丕之弟，以诗文著称，有《洛神赋》传世。")])
+    answer = ask(searcher, "曹丕在哪一年称帝？")
+    assert answer.answered and answer.citations[0].doc == "cao-2" and "220年" in answer.answer
+
+
+def searcher_answers(searcher, question: str) -> bool:
+    return ask(searcher, question).answered
+
+
 def test_a_plan_asked_is_answered_by_the_plan_stated(hashing_index):
     # 连续5年…保持在90%以上 is the past; the plan is 确保群众安全感保持在90%以上
     answer = ask(Searcher(*hashing_index), "荣昌未来五年群众安全感要保持在多少?")

@@ -17,6 +17,7 @@ from rag.answer.retrieve import Retrieval, Searcher
 from rag.answer.scope import in_scope, known_scope
 from rag.answer.sentences import candidates, coverage
 from rag.text.normalize import normalize
+from rag.text.tokens import word_frequency
 
 FUTURE_ASKED = re.compile(r"未来|今后|下一步|明年|将来|计划|打算|规划")
 PLAN_STATED = re.compile(r"力争|争取|确保|计划|预计|规划|将|未来|今后|下一步")
@@ -25,6 +26,9 @@ SENTENCE_POOL = 5          # chunks whose sentences compete
 # where a word no passage writes counts by its characters (decline.apart_share): on the bench sets'
 # articles it answered about two negatives per question it saved (eval/decline_names.py --apart-everywhere)
 APART_ONLY_IN_REPORTS = True
+# a name jieba's dictionary counts this often is as often one of the common words it tags as a
+# place or person (都市, 海港, 敬仰): it keeps out a document not writing it only when rarer
+NAMING_FREQUENCY = 300
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,10 +72,13 @@ def gather_evidence(searcher: Searcher, retrieval: Retrieval) -> Evidence:
         full = coverage(terms, weights, text)
         chunk_cov.append(max(full, coverage(*content_terms, text)) if scoped else full)
         in_scope_hits.append(subject is None or in_scope(analysis, subject, text))
-    if analysis.names:   # 何政在哪个单位工作: an answer about someone comes from a report naming them, if one does
-        naming = {doc: not subject.body or not names_missing(analysis.names, [], [store.documents[doc].text],
-                                                             analysis.name_joins) for doc, subject in subjects.items()}
-        if any(naming[doc] for doc, subject in subjects.items() if subject.body):
+    # 何政在哪个单位工作: an answer about someone comes from a document naming them, if one does; a passage
+    # elsewhere naming them no longer lets another document's figure through (README "A name held by the answer's document")
+    identifying = [(n, j) for n, j in zip(analysis.names, analysis.name_joins) if word_frequency(n) < NAMING_FREQUENCY]
+    if identifying:
+        names, joins = zip(*identifying)
+        naming = {doc: not names_missing(names, [], document_texts(store.documents[doc]), joins) for doc in subjects}
+        if any(naming.values()):
             in_scope_hits = [ok and naming.get(h.chunk.doc, True) for h, ok in zip(hits, in_scope_hits)]
     best = max((i for i, ok in enumerate(in_scope_hits) if ok), key=lambda i: chunk_cov[i], default=None)
     # in a report about the asked place, sentences compete on what else they say
@@ -128,10 +135,16 @@ def decision_signals(evidence: Evidence, ranked, best_probability: float, missin
 
 
 def names_missing_in_scope(evidence: Evidence, documents) -> list[str]:
-    """The rare names the question asks about that no passage in scope, nor its document, names;
+    """The rare names the question asks about that no passage in scope, nor its document (text or title), names;
     where none is in scope (a year asked that no report covers), that none of those found names."""
     in_scope = evidence.in_scope[:SENTENCE_POOL]
     scoped = [i for i, ok in enumerate(in_scope) if ok or not any(in_scope)]
     return names_missing(evidence.analysis.names, [evidence.texts[i] for i in scoped],
-                         (documents[d].text for d in dict.fromkeys(evidence.hits[i].chunk.doc for i in scoped)),
-                         evidence.analysis.name_joins)
+                         [t for d in dict.fromkeys(evidence.hits[i].chunk.doc for i in scoped)
+                          for t in document_texts(documents[d])], evidence.analysis.name_joins)
+
+
+def document_texts(doc) -> list[str]:
+    """Where a document names whom or what it is about: its text, and its title when the format
+    gives one apart (an encyclopedia paragraph's article: 蘇伊士運河 over a paragraph saying 運河)."""
+    return [doc.text, doc.document.title] if doc.document.title else [doc.text]

@@ -1,5 +1,5 @@
 """SQuAD-format reading-comprehension sets (CMRC2018, DRCD) as retrieval benchmarks:
-every paragraph becomes a document, each question's gold is its paragraph."""
+every paragraph becomes a document titled with its article, each question's gold is its paragraph."""
 from __future__ import annotations
 
 import hashlib
@@ -34,7 +34,7 @@ def load_squad(path: Path, prefix: str | None = None) -> tuple[list[Document], l
             name = f"{prefix}-{a:04d}-{p:02d}"
             text = para["context"]
             documents.append(Document(name, f"{path}#{name}", text, "utf-8",
-                                      hashlib.sha256(text.encode()).hexdigest()))
+                                      hashlib.sha256(text.encode()).hexdigest(), title=article.get("title", "")))
             for qa in para.get("qas", []):
                 answers = tuple(dict.fromkeys(x["text"] for x in qa.get("answers", [])))
                 questions.append(BenchQuestion(str(qa["id"]), qa["question"], answers, name))
