@@ -6,9 +6,10 @@ passage (cosine >= 0.88) that still shares some of them and a sentence that does
 a word no retrieved passage writes shares by its characters: 讨回欠薪 in 要回…拖欠); but never
 when the question names someone or something rare (a person, place or body: 刘德一,
 靖江王府) that no passage in scope names: those passages speak of someone else, and their
-figure would be another's (``python3 eval/decline_names.py``, README Figures). Where some
-document retrieved names it (in its text or title; a name jieba counts under 300 times), only its passages may answer
-(rag.answer.evidence: 西土城站 named by its paragraph, 73名奥运冠军 by a university's). Scope and
+figure would be another's (``python3 eval/decline_names.py``, README Figures). Where a
+document retrieved names it (in its text or title), only that document's passages may answer,
+for a name jieba counts under 300 times (rag.answer.evidence: 牡丹园站培养了多少名冠军? is not
+answered with a university's 73人 because a passage elsewhere names 牡丹园). Scope and
 the answer's kind act before it: passages outside the asked place or year, and sentences
 without an answer of the asked kind, never compete (rag.answer.extract).
 
