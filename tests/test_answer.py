@@ -116,7 +116,7 @@ def test_a_name_asked_is_answered_only_from_a_document_naming_it():
         ("bsu", "", "北京体育大学专精于竞技体育，截至2015年，已培养奥运、世界锦标赛冠军运动员及教练312人，其中奥运冠军73人。"),
         ("mdy", "", "牡丹园站是北京地铁10号线的一座车站。牡丹园站拥有4个出入口，分别位于花园路两侧。该站于2008年7月19日启用。")])
     # the station's paragraph names it, so the university's 73人 is another's figure
-    assert not searcher_answers(searcher, "牡丹园站培养了多少名冠军？")
+    assert not ask(searcher, "牡丹园站培养了多少名冠军？").answered
     assert "73人" in ask(searcher, "北京体育大学培养了多少名冠军？").answer
 
 
@@ -127,10 +127,6 @@ def test_an_article_title_names_what_its_paragraphs_are_about():
         ("cao-zhi", "曹植", "曹植是曹操之子，曹丕之弟，以诗文著称，有《洛神赋》传世。")])
     answer = ask(searcher, "曹丕在哪一年称帝？")
     assert answer.answered and answer.citations[0].doc == "cao-2" and "220年" in answer.answer
-
-
-def searcher_answers(searcher, question: str) -> bool:
-    return ask(searcher, question).answered
 
 
 def test_a_plan_asked_is_answered_by_the_plan_stated(hashing_index):

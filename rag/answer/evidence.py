@@ -72,8 +72,8 @@ def gather_evidence(searcher: Searcher, retrieval: Retrieval) -> Evidence:
         full = coverage(terms, weights, text)
         chunk_cov.append(max(full, coverage(*content_terms, text)) if scoped else full)
         in_scope_hits.append(subject is None or in_scope(analysis, subject, text))
-    # 何政在哪个单位工作: an answer about someone comes from a document naming them, if one does; a passage
-    # elsewhere naming them no longer lets another document's figure through (README "A name held by the answer's document")
+    # 何政在哪个单位工作: an answer about someone comes from a document naming them, if one does, not from
+    # another document beside a passage naming them (README "A name held by the answer's document")
     identifying = [(n, j) for n, j in zip(analysis.names, analysis.name_joins) if word_frequency(n) < NAMING_FREQUENCY]
     if identifying:
         names, joins = zip(*identifying)
