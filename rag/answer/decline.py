@@ -8,7 +8,7 @@ when the question names someone or something rare (a person, place or body: 刘�
 靖江王府) that no passage in scope names: those passages speak of someone else, and their
 figure would be another's (``python3 eval/decline_names.py``, README Figures). Where a
 document retrieved names it (in its text or title), only that document's passages may answer,
-for a name jieba counts under 300 times (rag.answer.evidence: 牡丹园站培养了多少名冠军? is not
+for a name jieba counts under NAMING_FREQUENCY times (rag.answer.evidence: 牡丹园站培养了多少名冠军? is not
 answered with a university's 73人 because a passage elsewhere names 牡丹园). Scope and
 the answer's kind act before it: passages outside the asked place or year, and sentences
 without an answer of the asked kind, never compete (rag.answer.extract).
